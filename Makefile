@@ -1,0 +1,58 @@
+# tapeop front door. On a fresh Debian 12 machine:
+#   make demo   installs what is missing (as root), builds, runs the example session
+#   make test   installs what is missing (as root), builds, runs the whole test suite
+#   make bench  tapeop against ffmpeg and sox on the same generated material
+
+BUILD    ?= build
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+# Build and run-time dependencies (Debian 12 package names).
+DEPS_BUILD = cmake g++ make pkg-config libsndfile1-dev libebur128-dev libsoxr-dev \
+             libcli11-dev doctest-dev nlohmann-json3-dev libxxhash-dev
+# Used by the tests and benchmarks as independent references and peers.
+DEPS_TEST  = ffmpeg sox parallel time
+DEPS       = $(DEPS_BUILD) $(DEPS_TEST)
+
+.PHONY: all deps build test demo bench clean sanitize format
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "make deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	  echo "make deps: missing Debian packages. Run as root:"; \
+	  echo "  apt-get install -y$$missing"; \
+	  exit 1; \
+	fi
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+demo: build
+	TAPEOP=$(BUILD)/tapeop bash examples/demo.sh
+
+bench: build
+	TAPEOP=$(BUILD)/tapeop bash tests/bench/run.sh
+
+sanitize:
+	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DTAPEOP_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,46 @@
+#pragma once
+// Shared by the subcommands: global options, the action a subcommand leaves for main to run,
+// and small printing helpers. Only argument handling and printing live in cli/.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace tapeop::cli {
+
+// Keys in the order written (tool, version, files, ...), as in DESIGN.md §3.
+using Json = nlohmann::ordered_json;
+
+struct GlobalOptions {
+    bool quiet = false;
+    bool json = false;
+    int jobs = 0; // 0: all cores
+    bool progress = false;
+    bool no_progress = false;
+};
+
+// What main runs after parsing: returns the exit code (0 ok, 1 something failed).
+using Action = std::function<int()>;
+
+struct Context {
+    GlobalOptions global;
+    Action action;
+};
+
+// Each subcommand file defines one of these (see main.cpp for the list).
+void register_info(CLI::App& app, Context& ctx);
+
+// A level for JSON: null for -inf/NaN, else rounded to 1e-4 (beyond any meter's precision).
+Json json_level(double db);
+// A level for humans: "-14.21" or "-inf".
+std::string text_level(double db, int decimals = 2);
+// The standard JSON envelope {"tool":"tapeop","version":...}.
+Json json_envelope();
+// Prints JSON to stdout (one document, indented).
+void print_json(const Json& j);
+// Whether to draw progress on stderr.
+bool show_progress(const GlobalOptions& g);
+
+} // namespace tapeop::cli

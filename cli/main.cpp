@@ -1,0 +1,64 @@
+// tapeop: the command-line front end. Parses arguments, runs the chosen subcommand, turns
+// errors into one line on stderr and an exit code (0 ok, 1 something failed, 2 nothing done).
+#include "common.hpp"
+
+#include "tapeop/error.hpp"
+#include "tapeop/io/writer.hpp"
+#include "tapeop/version.hpp"
+
+#include <csignal>
+#include <iostream>
+
+namespace {
+
+void on_signal(int sig) {
+    tapeop::io::remove_pending_temporaries();
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGHUP, on_signal);
+
+    using namespace tapeop::cli;
+    CLI::App app{"tapeop: offline batch audio work: check, level, mix, master, deliver.", "tapeop"};
+    app.set_version_flag("--version", std::string("tapeop ") + tapeop::version);
+    app.require_subcommand(1);
+    app.fallthrough();
+    Context ctx;
+    auto& g = ctx.global;
+    app.add_flag("-q,--quiet", g.quiet, "Print only errors (and JSON with --json)");
+    app.add_flag("--json", g.json, "Machine-readable results on stdout");
+    app.add_option("-j,--jobs", g.jobs, "Files processed in parallel (default: all cores)")
+        ->check(CLI::Range(1, 1024));
+    app.add_flag("--progress", g.progress, "Show progress even when stderr is not a terminal");
+    app.add_flag("--no-progress", g.no_progress, "Never show progress");
+
+    register_info(app, ctx);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "tapeop: " << e.what() << " (see tapeop --help)\n";
+        return 2;
+    }
+    try {
+        return ctx.action ? ctx.action() : 2;
+    } catch (const tapeop::Error& e) {
+        std::cerr << "tapeop: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "tapeop: " << e.what() << "\n";
+        return 2;
+    }
+}

@@ -1,0 +1,87 @@
+#pragma once
+// Streaming, atomic writer over libsndfile.
+//
+// Samples go to a hidden temporary file in the destination folder; commit() flushes it to
+// disk and renames it over the target. A writer destroyed without commit() (an error, an
+// exception) removes its temporary file, so a failed job never leaves a partial output and
+// never damages an existing file. Integer output uses exact power-of-two scaling with
+// round-to-nearest, and counts the samples clamped at full scale.
+#include "tapeop/audio_buffer.hpp"
+#include "tapeop/io/format.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+typedef struct sf_private_tag SNDFILE;
+
+namespace tapeop::io {
+
+struct OutputSpec {
+    int sample_rate = 48000;
+    int channels = 2;
+    SampleFormat sample_format = SampleFormat::pcm24; // resolved (see output_sample_format)
+};
+
+class AudioWriter {
+public:
+    // The container follows the extension of `path`. Throws Error naming the path when the
+    // folder is not writable or the format cannot hold the spec.
+    AudioWriter(const std::string& path, const OutputSpec& spec);
+    ~AudioWriter();
+    AudioWriter(const AudioWriter&) = delete;
+    AudioWriter& operator=(const AudioWriter&) = delete;
+
+    void write(AudioView block);
+    // Flush, fsync, rename over the target. After this the writer is closed.
+    void commit();
+    // Drop the temporary file (also done by the destructor when not committed).
+    void abandon() noexcept;
+
+    const std::string& path() const { return path_; }
+    const OutputSpec& spec() const { return spec_; }
+    std::uint64_t frames_written() const { return frames_; }
+    // Samples clamped to full scale when converting to integer (or beyond +-1 into a lossy
+    // encoder).
+    std::uint64_t clipped_samples() const { return clipped_; }
+
+private:
+    struct Closer {
+        void operator()(SNDFILE* f) const;
+    };
+    std::string path_;
+    std::string temp_path_;
+    OutputSpec spec_;
+    int fd_ = -1;
+    std::unique_ptr<SNDFILE, Closer> file_;
+    bool integer_ = false;
+    int bits_ = 0;
+    std::uint64_t frames_ = 0;
+    std::uint64_t clipped_ = 0;
+    std::vector<std::int32_t> scratch_int_;
+    std::vector<float> scratch_float_;
+};
+
+// Resolves the spec for writing `path` from an input's info and optional overrides.
+OutputSpec output_spec_for(const std::string& path, const FileInfo& input,
+                           std::optional<SampleFormat> bits = std::nullopt,
+                           std::optional<int> sample_rate = std::nullopt,
+                           std::optional<int> channels = std::nullopt);
+
+// Throws UsageError when `output` names the same file as one of `inputs` (unless
+// `in_place`), so a typo never destroys a source recording.
+void refuse_overwriting_inputs(const std::string& output, const std::vector<std::string>& inputs,
+                               bool in_place);
+
+// Where an input's output goes: `out` itself for a single input, or inside the folder `out`
+// as the input's stem plus `extension` (with the dot; empty: the input's own extension).
+std::string output_path_for(const std::string& input, const std::string& out, bool out_is_dir,
+                            const std::string& extension = {});
+
+// Removes every temporary file still open by writers in this process. Async-signal-safe:
+// the CLI calls it from its SIGINT/SIGTERM handler.
+void remove_pending_temporaries() noexcept;
+
+} // namespace tapeop::io

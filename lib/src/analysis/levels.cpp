@@ -1,0 +1,86 @@
+#include "tapeop/analysis/levels.hpp"
+
+#include "tapeop/units.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace tapeop::analysis {
+
+LevelMeter::LevelMeter(int channels, double clip_threshold)
+    : ch_(static_cast<std::size_t>(channels)), clip_threshold_(clip_threshold) {}
+
+void LevelMeter::add(AudioView block) {
+    const std::size_t n = block.frames();
+    for (std::size_t c = 0; c < ch_.size() && c < block.channels(); ++c) {
+        const float* x = block.channel(c);
+        // Per-block float peak and double sums: vectorizable, and exact enough for 1e9 frames.
+        float peak = 0.0f;
+        double sum = 0.0, sum_sq = 0.0;
+        std::uint64_t clipped = 0;
+        const float thr = static_cast<float>(clip_threshold_);
+        for (std::size_t i = 0; i < n; ++i) {
+            const float a = std::fabs(x[i]);
+            peak = a > peak ? a : peak;
+            sum += x[i];
+            sum_sq += double(x[i]) * double(x[i]);
+            clipped += a >= thr ? 1u : 0u;
+        }
+        Channel& s = ch_[c];
+        s.peak = std::max(s.peak, double(peak));
+        s.sum += sum;
+        s.sum_sq += sum_sq;
+        s.clipped += clipped;
+    }
+    frames_ += n;
+}
+
+void LevelMeter::reset() {
+    for (auto& c : ch_) c = Channel{};
+    frames_ = 0;
+}
+
+double LevelMeter::sample_peak(int channel) const { return ch_.at(static_cast<std::size_t>(channel)).peak; }
+
+double LevelMeter::sample_peak_dbfs(int channel) const { return gain_to_db(sample_peak(channel)); }
+
+double LevelMeter::sample_peak_dbfs() const {
+    double p = 0.0;
+    for (const auto& c : ch_) p = std::max(p, c.peak);
+    return gain_to_db(p);
+}
+
+double LevelMeter::rms_dbfs(int channel) const {
+    if (frames_ == 0) return -std::numeric_limits<double>::infinity();
+    return power_to_db(ch_.at(static_cast<std::size_t>(channel)).sum_sq / double(frames_));
+}
+
+double LevelMeter::rms_dbfs() const {
+    if (frames_ == 0 || ch_.empty()) return -std::numeric_limits<double>::infinity();
+    double s = 0.0;
+    for (const auto& c : ch_) s += c.sum_sq;
+    return power_to_db(s / (double(frames_) * double(ch_.size())));
+}
+
+double LevelMeter::dc_offset(int channel) const {
+    return frames_ ? ch_.at(static_cast<std::size_t>(channel)).sum / double(frames_) : 0.0;
+}
+
+double LevelMeter::dc_offset() const {
+    if (ch_.empty()) return 0.0;
+    double s = 0.0;
+    for (std::size_t c = 0; c < ch_.size(); ++c) s += dc_offset(static_cast<int>(c));
+    return s / double(ch_.size());
+}
+
+std::uint64_t LevelMeter::clipped_samples(int channel) const {
+    return ch_.at(static_cast<std::size_t>(channel)).clipped;
+}
+
+std::uint64_t LevelMeter::clipped_samples() const {
+    std::uint64_t n = 0;
+    for (const auto& c : ch_) n += c.clipped;
+    return n;
+}
+
+} // namespace tapeop::analysis

@@ -1,0 +1,254 @@
+#include "tapeop/io/writer.hpp"
+
+#include "tapeop/error.hpp"
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <mutex>
+#include <sndfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tapeop::io {
+namespace {
+
+// Temporary files in flight, for cleanup on SIGINT/SIGTERM. Fixed storage so that the
+// signal handler touches no allocator; one slot per open writer.
+constexpr std::size_t max_pending = 256;
+constexpr std::size_t max_path = 4096;
+struct PendingSlot {
+    std::atomic<bool> used{false};
+    char path[max_path];
+};
+std::array<PendingSlot, max_pending> pending;
+
+int register_pending(const std::string& p) {
+    if (p.size() + 1 > max_path) return -1;
+    for (std::size_t i = 0; i < max_pending; ++i) {
+        bool expected = false;
+        if (pending[i].used.load()) continue;
+        std::memcpy(pending[i].path, p.c_str(), p.size() + 1);
+        if (pending[i].used.compare_exchange_strong(expected, true)) return static_cast<int>(i);
+    }
+    return -1;
+}
+
+void unregister_pending(const std::string& p) {
+    for (auto& slot : pending)
+        if (slot.used.load() && p == slot.path) {
+            slot.used.store(false);
+            return;
+        }
+}
+
+mode_t current_umask() {
+    static std::once_flag once;
+    static mode_t mask = 022;
+    std::call_once(once, [] {
+        mask = ::umask(0);
+        ::umask(mask);
+    });
+    return mask;
+}
+
+std::string parent_dir(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+std::string base_name(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+} // namespace
+
+void remove_pending_temporaries() noexcept {
+    for (auto& slot : pending)
+        if (slot.used.load()) ::unlink(slot.path);
+}
+
+void AudioWriter::Closer::operator()(SNDFILE* f) const {
+    if (f) sf_close(f);
+}
+
+AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec) : path_(path), spec_(spec) {
+    const Container& c = container_for_path(path);
+    const int format = sf_format_word(c, spec.sample_format, spec.sample_rate, spec.channels, path);
+    integer_ = is_integer(spec.sample_format) && !c.lossy;
+    bits_ = integer_bits(spec.sample_format);
+
+    const std::string dir = parent_dir(path);
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw Error("output folder does not exist: " + dir, path);
+    std::string templ = dir + "/." + base_name(path) + ".tapeop-tmp-XXXXXX";
+    std::vector<char> buf(templ.begin(), templ.end());
+    buf.push_back('\0');
+    fd_ = ::mkstemp(buf.data());
+    if (fd_ < 0) throw Error(std::string("cannot write in ") + dir + ": " + std::strerror(errno), path);
+    temp_path_ = buf.data();
+    register_pending(temp_path_);
+    ::fchmod(fd_, 0666 & ~current_umask());
+
+    SF_INFO sfi{};
+    sfi.samplerate = spec.sample_rate;
+    sfi.channels = spec.channels;
+    sfi.format = format;
+    SNDFILE* f = sf_open_fd(fd_, SFM_WRITE, &sfi, SF_FALSE);
+    if (!f) {
+        const std::string why = sf_strerror(nullptr);
+        abandon();
+        throw Error("cannot write: " + why, path);
+    }
+    file_.reset(f);
+    if (c.sf_major == SF_FORMAT_WAV) {
+        // WAV past 4 GiB becomes RF64 (libsndfile rewrites the header when closing).
+        // Only possible when opened as RF64; we open WAV and switch below when needed.
+    }
+    if (c.lossy) {
+        // Highest quality for lossy deliverables: this is a mastering tool.
+        double quality = 1.0;
+        sf_command(f, SFC_SET_VBR_ENCODING_QUALITY, &quality, sizeof quality);
+    }
+}
+
+AudioWriter::~AudioWriter() {
+    if (!temp_path_.empty()) abandon();
+}
+
+void AudioWriter::abandon() noexcept {
+    file_.reset();
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+    if (!temp_path_.empty()) {
+        ::unlink(temp_path_.c_str());
+        unregister_pending(temp_path_);
+        temp_path_.clear();
+    }
+}
+
+void AudioWriter::write(AudioView block) {
+    if (!file_) throw Error("internal: write after commit", path_);
+    const std::size_t channels = static_cast<std::size_t>(spec_.channels);
+    if (block.channels() != channels)
+        throw Error("internal: block has " + std::to_string(block.channels()) + " channels, output " +
+                        std::to_string(channels),
+                    path_);
+    const std::size_t n = block.frames();
+    sf_count_t written = 0;
+    if (integer_) {
+        // Round to nearest at 2^(bits-1) per full scale, clamp, left-justify for libsndfile.
+        const double scale = std::ldexp(1.0, bits_ - 1);
+        const double hi = scale - 1.0;
+        const double lo = -scale;
+        const int shift = 32 - bits_;
+        scratch_int_.resize(n * channels);
+        std::uint64_t clipped = 0;
+        for (std::size_t c = 0; c < channels; ++c) {
+            const float* src = block.channel(c);
+            std::int32_t* dst = scratch_int_.data() + c;
+            for (std::size_t i = 0; i < n; ++i) {
+                double v = std::nearbyint(double(src[i]) * scale);
+                if (v > hi) {
+                    v = hi;
+                    ++clipped;
+                } else if (v < lo) {
+                    v = lo;
+                    ++clipped;
+                }
+                dst[i * channels] = static_cast<std::int32_t>(
+                    static_cast<std::uint32_t>(static_cast<std::int32_t>(v)) << shift);
+            }
+        }
+        clipped_ += clipped;
+        written = sf_writef_int(file_.get(), scratch_int_.data(), static_cast<sf_count_t>(n));
+    } else {
+        scratch_float_.resize(n * channels);
+        const bool count_overs = spec_.sample_format == SampleFormat::lossy;
+        for (std::size_t c = 0; c < channels; ++c) {
+            const float* src = block.channel(c);
+            float* dst = scratch_float_.data() + c;
+            for (std::size_t i = 0; i < n; ++i) {
+                dst[i * channels] = src[i];
+                if (count_overs && std::fabs(src[i]) > 1.0f) ++clipped_;
+            }
+        }
+        written = sf_writef_float(file_.get(), scratch_float_.data(), static_cast<sf_count_t>(n));
+    }
+    if (written != static_cast<sf_count_t>(n))
+        throw Error(std::string("write failed: ") + sf_strerror(file_.get()), path_);
+    frames_ += n;
+}
+
+void AudioWriter::commit() {
+    if (!file_) throw Error("internal: commit twice", path_);
+    sf_write_sync(file_.get());
+    const int err = sf_error(file_.get());
+    file_.reset();
+    if (err != SF_ERR_NO_ERROR) {
+        abandon();
+        throw Error("write failed while closing", path_);
+    }
+    if (::fsync(fd_) != 0) {
+        const std::string why = std::strerror(errno);
+        abandon();
+        throw Error("cannot flush to disk: " + why, path_);
+    }
+    ::close(fd_);
+    fd_ = -1;
+    if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+        const std::string why = std::strerror(errno);
+        abandon();
+        throw Error("cannot move the finished file into place: " + why, path_);
+    }
+    unregister_pending(temp_path_);
+    temp_path_.clear();
+}
+
+OutputSpec output_spec_for(const std::string& path, const FileInfo& input,
+                           std::optional<SampleFormat> bits, std::optional<int> sample_rate,
+                           std::optional<int> channels) {
+    const Container& c = container_for_path(path);
+    OutputSpec spec;
+    spec.sample_rate = sample_rate.value_or(input.sample_rate);
+    spec.channels = channels.value_or(input.channels);
+    spec.sample_format = output_sample_format(c, input.sample_format, bits, path);
+    return spec;
+}
+
+void refuse_overwriting_inputs(const std::string& output, const std::vector<std::string>& inputs,
+                               bool in_place) {
+    if (in_place) return;
+    struct stat out {};
+    if (::stat(output.c_str(), &out) != 0) return; // does not exist yet
+    for (const auto& in : inputs) {
+        struct stat st {};
+        if (::stat(in.c_str(), &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino)
+            throw UsageError("output is the input file; refusing to overwrite it (use --in-place "
+                             "to replace the input deliberately)",
+                             output);
+    }
+}
+
+std::string output_path_for(const std::string& input, const std::string& out, bool out_is_dir,
+                            const std::string& extension) {
+    if (!out_is_dir) return out;
+    std::filesystem::path in(input);
+    std::string ext = extension.empty() ? in.extension().string() : extension;
+    std::string dir = out;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    return dir + "/" + in.stem().string() + ext;
+}
+
+} // namespace tapeop::io
