@@ -189,6 +189,8 @@ std::size_t AudioReader::read(AudioBuffer& out) {
                                                          info_.sample_rate) +
                                         " in channel " + std::to_string(c + 1),
                                     info_.path);
+                    if (first_nonfinite_ < 0 || position_ + std::int64_t(i) < first_nonfinite_)
+                        first_nonfinite_ = position_ + std::int64_t(i);
                     ++nonfinite_;
                     dst[i] = 0.0f;
                 }
@@ -205,6 +207,8 @@ std::size_t AudioReader::read(AudioBuffer& out) {
 void AudioReader::rewind() {
     if (sf_seek(file_.get(), 0, SEEK_SET) < 0) throw Error("cannot seek to the start", info_.path);
     position_ = 0;
+    nonfinite_ = 0;
+    first_nonfinite_ = -1;
 }
 
 FileInfo probe(const std::string& path) { return AudioReader(path).info(); }

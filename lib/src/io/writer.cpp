@@ -103,6 +103,16 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec) : path
     sfi.samplerate = spec.sample_rate;
     sfi.channels = spec.channels;
     sfi.format = format;
+    bool rf64_downgrade = false;
+    if (c.sf_major == SF_FORMAT_WAV) {
+        const double data_bytes = double(spec.expected_frames) * spec.channels *
+                                  bytes_per_sample(spec.sample_format);
+        constexpr double wav_limit = 4294967295.0 - 1024.0 * 1024.0; // RIFF size field, with room for chunks
+        if (spec.expected_frames < 0 || data_bytes >= wav_limit) {
+            sfi.format = (format & ~SF_FORMAT_TYPEMASK) | SF_FORMAT_RF64;
+            rf64_downgrade = spec.expected_frames < 0;
+        }
+    }
     SNDFILE* f = sf_open_fd(fd_, SFM_WRITE, &sfi, SF_FALSE);
     if (!f) {
         const std::string why = sf_strerror(nullptr);
@@ -110,10 +120,7 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec) : path
         throw Error("cannot write: " + why, path);
     }
     file_.reset(f);
-    if (c.sf_major == SF_FORMAT_WAV) {
-        // WAV past 4 GiB becomes RF64 (libsndfile rewrites the header when closing).
-        // Only possible when opened as RF64; we open WAV and switch below when needed.
-    }
+    if (rf64_downgrade) sf_command(f, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
     if (c.lossy) {
         // Highest quality for lossy deliverables: this is a mastering tool.
         double quality = 1.0;
@@ -224,7 +231,23 @@ OutputSpec output_spec_for(const std::string& path, const FileInfo& input,
     spec.sample_rate = sample_rate.value_or(input.sample_rate);
     spec.channels = channels.value_or(input.channels);
     spec.sample_format = output_sample_format(c, input.sample_format, bits, path);
+    spec.expected_frames =
+        spec.sample_rate == input.sample_rate
+            ? input.frames
+            : static_cast<std::int64_t>(double(input.frames) * spec.sample_rate / input.sample_rate + 0.5);
     return spec;
+}
+
+int bytes_per_sample(SampleFormat f) {
+    switch (f) {
+    case SampleFormat::pcm8: return 1;
+    case SampleFormat::pcm16: return 2;
+    case SampleFormat::pcm24: return 3;
+    case SampleFormat::pcm32:
+    case SampleFormat::float32: return 4;
+    case SampleFormat::float64: return 8;
+    default: return 0;
+    }
 }
 
 void refuse_overwriting_inputs(const std::string& output, const std::vector<std::string>& inputs,

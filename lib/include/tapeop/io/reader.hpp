@@ -40,6 +40,8 @@ public:
 
     void allow_nonfinite(bool allow) { allow_nonfinite_ = allow; }
     std::uint64_t nonfinite_samples() const { return nonfinite_; }
+    // Frame of the first non-finite sample seen (-1: none).
+    std::int64_t first_nonfinite_frame() const { return first_nonfinite_; }
     std::int64_t position() const { return position_; }
 
 private:
@@ -51,6 +53,7 @@ private:
     bool integer_path_ = false;
     bool allow_nonfinite_ = false;
     std::uint64_t nonfinite_ = 0;
+    std::int64_t first_nonfinite_ = -1;
     std::int64_t position_ = 0;
     std::vector<std::int32_t> scratch_int_;
     std::vector<float> scratch_float_;

@@ -23,6 +23,10 @@ struct OutputSpec {
     int sample_rate = 48000;
     int channels = 2;
     SampleFormat sample_format = SampleFormat::pcm24; // resolved (see output_sample_format)
+    // Frames that will be written, when known (-1: unknown). A .wav output whose data would
+    // pass 4 GiB is written as RF64; with an unknown length it starts as RF64 and is
+    // rewritten as plain WAV when it stays small.
+    std::int64_t expected_frames = -1;
 };
 
 class AudioWriter {
@@ -69,6 +73,9 @@ OutputSpec output_spec_for(const std::string& path, const FileInfo& input,
                            std::optional<SampleFormat> bits = std::nullopt,
                            std::optional<int> sample_rate = std::nullopt,
                            std::optional<int> channels = std::nullopt);
+
+// Bytes per sample of a format as stored in a PCM container (0 for lossy).
+int bytes_per_sample(SampleFormat f);
 
 // Throws UsageError when `output` names the same file as one of `inputs` (unless
 // `in_place`), so a typo never destroys a source recording.

@@ -1,0 +1,156 @@
+// tapeop analyze FILE... [--album]: loudness and level measurements (DESIGN.md §3 JSON).
+#include "common.hpp"
+#include "progress.hpp"
+
+#include "tapeop/analysis/analyze.hpp"
+#include "tapeop/error.hpp"
+#include "tapeop/io/reader.hpp"
+#include "tapeop/parallel.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+
+namespace tapeop::cli {
+namespace {
+
+struct AnalyzeOptions {
+    std::vector<std::string> files;
+    bool album = false;
+};
+
+Json file_json(const analysis::FileAnalysis& a) {
+    Json f = {{"path", a.info.path},
+              {"format", a.info.format},
+              {"subtype", a.info.subtype},
+              {"sample_rate", a.info.sample_rate},
+              {"channels", a.info.channels},
+              {"frames", a.info.frames},
+              {"duration_s", a.info.duration_s()},
+              {"integrated_lufs", json_level(a.integrated_lufs)},
+              {"loudness_range_lu", json_level(a.loudness_range_lu)},
+              {"true_peak_dbtp", json_level(a.true_peak_dbtp)},
+              {"sample_peak_dbfs", json_level(a.sample_peak_dbfs)},
+              {"momentary_max_lufs", json_level(a.momentary_max_lufs)},
+              {"short_term_max_lufs", json_level(a.short_term_max_lufs)},
+              {"rms_dbfs", json_level(a.rms_dbfs)},
+              {"dc_offset", a.dc_offset},
+              {"clipped_samples", a.clipped_samples}};
+    Json ch = Json::array();
+    for (const auto& c : a.channels)
+        ch.push_back({{"sample_peak_dbfs", json_level(c.sample_peak_dbfs)},
+                      {"true_peak_dbtp", json_level(c.true_peak_dbtp)},
+                      {"rms_dbfs", json_level(c.rms_dbfs)},
+                      {"dc_offset", c.dc_offset},
+                      {"clipped_samples", c.clipped_samples}});
+    f["channels_detail"] = ch;
+    return f;
+}
+
+void print_table(const std::vector<std::optional<analysis::FileAnalysis>>& results,
+                 const std::optional<analysis::AlbumAnalysis>& album) {
+    std::printf("%-32s %9s %7s %8s %8s %9s %9s %8s %7s\n", "file", "LUFS", "LRA", "dBTP", "peak",
+                "M max", "S max", "RMS", "clips");
+    for (const auto& r : results) {
+        if (!r) continue;
+        std::string name = r->info.path;
+        if (name.size() > 32) name = "..." + name.substr(name.size() - 29);
+        std::printf("%-32s %9s %7s %8s %8s %9s %9s %8s %7llu\n", name.c_str(),
+                    text_level(r->integrated_lufs).c_str(), text_level(r->loudness_range_lu, 1).c_str(),
+                    text_level(r->true_peak_dbtp).c_str(), text_level(r->sample_peak_dbfs).c_str(),
+                    text_level(r->momentary_max_lufs).c_str(),
+                    text_level(r->short_term_max_lufs).c_str(), text_level(r->rms_dbfs).c_str(),
+                    static_cast<unsigned long long>(r->clipped_samples));
+    }
+    if (album)
+        std::printf("%-32s %9s %7s %8s %8s\n", "(album)", text_level(album->integrated_lufs).c_str(),
+                    text_level(album->loudness_range_lu, 1).c_str(),
+                    text_level(album->true_peak_dbtp).c_str(),
+                    text_level(album->sample_peak_dbfs).c_str());
+}
+
+int run_analyze(const AnalyzeOptions& o, const GlobalOptions& g) {
+    const std::size_t n = o.files.size();
+    // Probe first: cheap, and gives the progress display its total.
+    double total_s = 0.0;
+    std::vector<int> rates(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        try {
+            const io::FileInfo fi = io::probe(o.files[i]);
+            total_s += fi.duration_s();
+            rates[i] = fi.sample_rate;
+        } catch (const Error&) {
+            // reported by the analysis below
+        }
+    }
+    Progress progress(g, n, total_s);
+    std::vector<std::optional<analysis::FileAnalysis>> results(n);
+    std::vector<std::string> errors(n);
+    parallel_for(n, g.jobs, [&](std::size_t i) {
+        try {
+            std::int64_t last = 0;
+            results[i] = analysis::analyze_file(o.files[i], [&](std::int64_t done) {
+                if (rates[i] > 0) progress.advance(o.files[i], double(done - last) / rates[i]);
+                last = done;
+            });
+            progress.job_done(o.files[i], true);
+        } catch (const Error& e) {
+            errors[i] = e.what();
+            progress.job_done(o.files[i], false);
+        }
+    });
+    progress.finish();
+
+    std::size_t failed = 0;
+    for (const auto& e : errors)
+        if (!e.empty()) {
+            std::cerr << "tapeop: " << e << "\n";
+            ++failed;
+        }
+    std::optional<analysis::AlbumAnalysis> album;
+    if (o.album && failed < n) {
+        std::vector<const analysis::FileAnalysis*> ok;
+        for (const auto& r : results)
+            if (r) ok.push_back(&*r);
+        album = analysis::analyze_album(ok);
+    }
+    if (g.json) {
+        Json out = json_envelope();
+        out["files"] = Json::array();
+        for (std::size_t i = 0; i < n; ++i) {
+            if (results[i])
+                out["files"].push_back(file_json(*results[i]));
+            else
+                out["files"].push_back({{"path", o.files[i]}, {"error", errors[i]}});
+        }
+        if (album)
+            out["album"] = {{"integrated_lufs", json_level(album->integrated_lufs)},
+                            {"loudness_range_lu", json_level(album->loudness_range_lu)},
+                            {"true_peak_dbtp", json_level(album->true_peak_dbtp)},
+                            {"sample_peak_dbfs", json_level(album->sample_peak_dbfs)}};
+        print_json(out);
+    } else if (!g.quiet && failed < n) {
+        print_table(results, album);
+    }
+    if (failed == 0) return 0;
+    return failed == n ? 2 : 1;
+}
+
+} // namespace
+
+void register_analyze(CLI::App& app, Context& ctx) {
+    auto opts = std::make_shared<AnalyzeOptions>();
+    auto* sub = app.add_subcommand(
+        "analyze", "Measure loudness (integrated, range, momentary/short-term max), true peak, "
+                   "sample peak, RMS, DC offset and clipping");
+    sub->add_option("files", opts->files, "Audio files")->required();
+    sub->add_flag("--album", opts->album,
+                  "Also measure all files together as one album (loudness of the whole, not an "
+                  "average)");
+    sub->footer("Levels: LUFS (EBU R128 / ITU-R BS.1770-4), dBTP (4x oversampled true peak), dBFS "
+                "(sample peak; RMS where a full-scale sine is -3.01 dBFS). Silence is -inf (null in "
+                "JSON). Exit 0 all analyzed, 1 some files failed, 2 none could be analyzed.");
+    sub->callback([opts, &ctx] { ctx.action = [opts, &ctx] { return run_analyze(*opts, ctx.global); }; });
+}
+
+} // namespace tapeop::cli

@@ -1,0 +1,60 @@
+#pragma once
+// One streaming pass over a file through every meter: loudness (BS.1770 / EBU 3342), true peak,
+// sample peak, RMS, DC offset, clipped samples; per channel and overall. Album figures combine
+// the files' meters (all tracks as one programme).
+#include "tapeop/analysis/loudness.hpp"
+#include "tapeop/io/format.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tapeop::analysis {
+
+struct ChannelDetail {
+    double sample_peak_dbfs = 0.0;
+    double true_peak_dbtp = 0.0;
+    double rms_dbfs = 0.0;
+    double dc_offset = 0.0;
+    std::uint64_t clipped_samples = 0;
+};
+
+struct FileAnalysis {
+    io::FileInfo info;
+    double integrated_lufs = 0.0;   // -inf: nothing above the absolute gate
+    double loudness_range_lu = 0.0;
+    double true_peak_dbtp = 0.0;
+    double sample_peak_dbfs = 0.0;
+    double momentary_max_lufs = 0.0;
+    double short_term_max_lufs = 0.0;
+    double rms_dbfs = 0.0;
+    double dc_offset = 0.0;
+    std::uint64_t clipped_samples = 0;
+    std::vector<ChannelDetail> channels;
+    // Kept for album figures.
+    std::shared_ptr<const LoudnessMeter> loudness;
+};
+
+struct AlbumAnalysis {
+    double integrated_lufs = 0.0;
+    double loudness_range_lu = 0.0;
+    double true_peak_dbtp = 0.0;
+    double sample_peak_dbfs = 0.0;
+};
+
+// Called with the frames read so far, once per block (for progress displays).
+using ProgressFn = std::function<void(std::int64_t frames_done)>;
+
+// Reads `path` once. Throws Error naming the file when it cannot be read, has no frames, or
+// holds non-finite samples (their count and the time of the first are in the message).
+FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress = {});
+
+AlbumAnalysis analyze_album(const std::vector<const FileAnalysis*>& files);
+
+// The level at which a sample counts as clipped: the largest code of an integer format,
+// 1.0 for float and lossy formats.
+double clip_threshold(io::SampleFormat f);
+
+} // namespace tapeop::analysis

@@ -1,0 +1,50 @@
+# Shared by the end-to-end CLI tests: sourced, never run on its own.
+# Environment: TAPEOP (the executable), TAPEOP_SOURCE_DIR (the repository).
+set -euo pipefail
+: "${TAPEOP:?TAPEOP must name the tapeop executable}"
+: "${TAPEOP_SOURCE_DIR:?TAPEOP_SOURCE_DIR must name the repository}"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tapeop-cli-XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+CHECKS=0
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { CHECKS=$((CHECKS + 1)); }
+
+# expect_exit CODE CMD...: runs CMD, captures stdout/stderr in $OUT/$ERR, checks the exit code.
+expect_exit() {
+  local want=$1; shift
+  set +e
+  "$@" >"$WORK/.out" 2>"$WORK/.err"
+  local got=$?
+  set -e
+  OUT=$(cat "$WORK/.out"); ERR=$(cat "$WORK/.err")
+  [ "$got" = "$want" ] || fail "expected exit $want, got $got: $* -- stderr: $ERR"
+  pass
+}
+
+# expect_one_line_error PATTERN: stderr (from expect_exit) is one line matching PATTERN.
+expect_one_line_error() {
+  local lines
+  lines=$(printf '%s' "$ERR" | grep -c '' || true)
+  [ "$lines" = 1 ] || fail "expected one error line, got $lines: $ERR"
+  printf '%s' "$ERR" | grep -Eq -- "$1" || fail "error '$ERR' does not match '$1'"
+  pass
+}
+
+# json_get FILE.json EXPR: prints a value with jq-like path via the tapeop-free awk? No: use python-less
+# parsing through `tapeop`-independent tools is brittle, so tests compare numbers with awk on
+# `--json` output flattened by grep. Values are read as: json_num KEY (first occurrence).
+json_num() { # json_num KEY < json
+  grep -o "\"$1\": *[-0-9.eE+]*" | head -n 1 | sed 's/.*: *//'
+}
+
+# near A B TOL: |A - B| <= TOL
+near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+
+no_temporaries() { # no_temporaries DIR: nothing half-written left behind
+  if ls -A "$1" | grep -q 'tapeop-tmp'; then fail "temporary file left in $1"; fi
+  pass
+}
+
+finish() { echo "$CHECKS passed, 0 failed"; }
