@@ -1,0 +1,29 @@
+# Shared by the benchmark scripts (sourced). Times whole commands, several repetitions, and
+# reports the median. Speed is a benchmark figure, never a test assertion.
+set -euo pipefail
+: "${TAPEOP:?TAPEOP must name the tapeop executable}"
+BENCH_REPS=${BENCH_REPS:-3}
+BENCH_DIR=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/tapeop-bench-XXXXXX")}
+
+# median_time CMD...: runs CMD $BENCH_REPS times (output discarded), prints the median seconds.
+median_time() {
+  local times=() t0 t1
+  for _ in $(seq "$BENCH_REPS"); do
+    t0=$(date +%s.%N)
+    "$@" >/dev/null 2>&1 || { echo "benchmark command failed: $*" >&2; return 1; }
+    t1=$(date +%s.%N)
+    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')")
+  done
+  printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# report LABEL AUDIO_SECONDS SECONDS: prints x-realtime.
+xrt() { awk -v a="$1" -v t="$2" 'BEGIN { printf "%.0f", a / t }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+row() { printf '  %-46s %8s s  %7sx realtime\n' "$1" "$2" "$3"; }
+
+# peak_rss_mib CMD...: peak resident memory of CMD in MiB (GNU time).
+peak_rss_mib() {
+  /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }'
+}
