@@ -67,11 +67,13 @@ Quantity parse_quantity(std::string_view text) {
     throw UsageError("unknown unit '" + std::string(suffix) + "' in '" + std::string(text) + "'");
 }
 
-double parse_value(std::string_view text, std::initializer_list<Unit> accepted,
-                   std::string_view what) {
+double parse_value(std::string_view text, std::span<const Unit> accepted, std::string_view what) {
     Quantity q = parse_quantity(text);
-    const Unit first = *accepted.begin();
     if (q.unit == Unit::none) return q.value;
+    if (accepted.empty())
+        throw UsageError("unexpected unit '" + std::string(unit_name(q.unit)) + "' in '" +
+                         std::string(text) + "' for " + std::string(what) + " (a plain number)");
+    const Unit first = accepted.front();
     if (std::find(accepted.begin(), accepted.end(), q.unit) != accepted.end()) {
         if (q.unit == Unit::kHz && first == Unit::Hz) return q.value * 1000.0;
         if (q.unit == Unit::Hz && first == Unit::kHz) return q.value / 1000.0;

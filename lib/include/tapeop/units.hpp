@@ -2,6 +2,7 @@
 // Levels, times and frequencies as users type them: a bare number or a number with its unit
 // ("-14", "-14LUFS", "-1 dBTP", "200ms", "3 kHz"). Units are matched case-insensitively.
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -24,8 +25,12 @@ Quantity parse_quantity(std::string_view text);
 // Parses a value whose unit must be one of `accepted` (a bare number is always accepted and
 // taken in the first accepted unit). The error names `what` (an option or parameter name).
 // kHz is returned in Hz, ms in s when the other is the first accepted unit.
-double parse_value(std::string_view text, std::initializer_list<Unit> accepted,
-                   std::string_view what);
+// An empty `accepted` takes plain numbers only.
+double parse_value(std::string_view text, std::span<const Unit> accepted, std::string_view what);
+inline double parse_value(std::string_view text, std::initializer_list<Unit> accepted,
+                          std::string_view what) {
+    return parse_value(text, std::span<const Unit>(accepted.begin(), accepted.size()), what);
+}
 
 // dB <-> linear amplitude. gain_to_db(0) is -infinity.
 double db_to_gain(double db);
