@@ -1,0 +1,46 @@
+#pragma once
+// The lexical rules shared by recipes and delivery specs: line-oriented text, one statement
+// per line, `#` starts a comment, words separated by spaces, "double quotes" keep spaces in a
+// word. Every word knows its line and column (1-based) so errors read `file:line:col: ...`.
+#include "tapeop/error.hpp"
+
+#include <string>
+#include <vector>
+
+namespace tapeop::recipe {
+
+struct Word {
+    std::string text;
+    int line = 0;
+    int col = 0;
+    bool quoted = false;
+};
+
+struct Line {
+    int number = 0;
+    int indent = 0; // leading spaces (a tab counts as 4)
+    std::vector<Word> words;
+};
+
+// An error at a position in a recipe or spec: what() is "file:line:col: message".
+class RecipeError : public Error {
+public:
+    RecipeError(const std::string& file, int line, int col, const std::string& message)
+        : Error(message, file + ":" + std::to_string(line) + ":" + std::to_string(col)),
+          line_(line), col_(col) {}
+    int line() const { return line_; }
+    int col() const { return col_; }
+
+private:
+    int line_;
+    int col_;
+};
+
+// Splits `text` into its non-empty lines. Throws RecipeError for an unterminated quote or a
+// control character.
+std::vector<Line> lex(const std::string& text, const std::string& file);
+
+// Reads and lexes a file; throws Error naming it when it cannot be read.
+std::vector<Line> lex_file(const std::string& path);
+
+} // namespace tapeop::recipe
