@@ -52,7 +52,23 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 void set_value(ParamValues& values, const ParamSpec& p, const std::string& value) {
     switch (p.type) {
     case ParamType::number: {
-        const double v = parse_value(value, std::span<const Unit>(p.units), p.key);
+        double v = 0.0;
+        try {
+            v = parse_value(value, std::span<const Unit>(p.units), p.key);
+        } catch (const UsageError& e) {
+            // Name the parameter as written and what it takes:
+            // "unknown unit 'dbx' in 'threshold=-18dbx' (expected dBFS or dB)".
+            std::string m = e.message();
+            const std::string quoted = "'" + value + "'";
+            if (auto at = m.find(quoted); at != std::string::npos)
+                m.replace(at, quoted.size(), "'" + p.key + "=" + value + "'");
+            if (m.rfind("unknown unit", 0) == 0 || m.rfind("not a number", 0) == 0) {
+                std::string expected;
+                for (Unit u : p.units) expected += (expected.empty() ? "" : " or ") + std::string(unit_name(u));
+                m += expected.empty() ? " (expected a plain number)" : " (expected " + expected + ")";
+            }
+            throw UsageError(m);
+        }
         if (v < p.min || v > p.max)
             throw UsageError(p.key + "=" + value + " is out of range (" + with_unit(p.min, p) +
                              " to " + with_unit(p.max, p) + ")");
