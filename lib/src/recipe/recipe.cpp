@@ -176,8 +176,9 @@ private:
             } else if (k == "check") {
                 if (line.words.size() < 2) fail(file, kw, "check needs a spec (a name such as spotify, or a path)");
                 CheckDecl c;
-                c.spec = substitute(file, line.words[1]);
-                c.on_outputs = seen_output_;
+                const steps::ParamValues v = params_of(file, line, 1, statement_spec("check"));
+                c.spec = v.text("spec");
+                c.on_outputs = v.text("on") == "auto" ? seen_output_ : v.text("on") == "outputs";
                 c.origin = {file, kw.line, kw.col};
                 recipe_.checks.push_back(std::move(c));
             } else {

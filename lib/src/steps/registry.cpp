@@ -79,7 +79,9 @@ void set_value(ParamValues& values, const ParamSpec& p, const std::string& value
         if (std::find(p.choices.begin(), p.choices.end(), value) == p.choices.end()) {
             std::string list;
             for (const auto& c : p.choices) list += (list.empty() ? "" : ", ") + c;
-            const std::string near = suggest(value, p.choices);
+            // Numbers ("bits=20") are not typos of other numbers: no suggestion for them.
+            const bool numeric = !value.empty() && (std::isdigit(static_cast<unsigned char>(value[0])) || value[0] == '-');
+            const std::string near = numeric ? "" : suggest(value, p.choices);
             throw UsageError("unknown " + p.key + " '" + value + "'" +
                              (near.empty() ? "" : " (did you mean '" + near + "'?)") +
                              "; expected one of: " + list);
@@ -164,6 +166,15 @@ const StepSpec* Registry::find(const std::string& name) const {
     for (const auto& s : steps_)
         if (s.name == name) return &s;
     return nullptr;
+}
+
+void Registry::set_factory(const std::string& name, ProcessorFactory make) {
+    for (auto& s : steps_)
+        if (s.name == name) {
+            s.make = std::move(make);
+            return;
+        }
+    throw Error("internal: no step '" + name + "' to give a factory");
 }
 
 const StepSpec& Registry::get(const std::string& name) const {

@@ -53,6 +53,10 @@ struct StepContext {
     dsp::StreamSpec stream;
 };
 
+struct StepSpec;
+using ProcessorFactory =
+    std::function<std::unique_ptr<dsp::Processor>(const ParamValues&, const StepContext&)>;
+
 struct StepSpec {
     std::string name;
     std::string summary;
@@ -62,7 +66,7 @@ struct StepSpec {
     std::vector<std::string> positional;
     // Builds the processor for a per-file chain; empty for steps that are whole-file passes
     // (loudness, normalize, mix, check...) which their pass runs itself.
-    std::function<std::unique_ptr<dsp::Processor>(const ParamValues&, const StepContext&)> make;
+    ProcessorFactory make;
 
     const ParamSpec* param(const std::string& key) const;
 };
@@ -71,6 +75,7 @@ class Registry {
 public:
     void add(StepSpec spec);
     const StepSpec* find(const std::string& name) const;
+    void set_factory(const std::string& name, ProcessorFactory make);
     // Throws UsageError "unknown step 'x' (did you mean 'y'?)".
     const StepSpec& get(const std::string& name) const;
     const std::vector<StepSpec>& all() const { return steps_; }
