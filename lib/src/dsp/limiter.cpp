@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 namespace tapeop::dsp {
 
@@ -29,8 +30,8 @@ constexpr std::array<std::array<double, 12>, 4> kPhase{{
      0.0109863281250, 0.0017089843750},
 }};
 
-// Largest |value| of the four phases; w[0] is the newest sample, w[11] the oldest.
-double interpolated_peak(const double* w) {
+// Largest |value| of the four BS.1770 phases; w[0] is the newest sample, w[11] the oldest.
+double bs1770_peak(const double* w) {
     double peak = 0.0;
     for (const auto& ph : kPhase) {
         double acc = 0.0;
@@ -42,6 +43,22 @@ double interpolated_peak(const double* w) {
 
 // 1 - 2^-40: a release gain this close to 1 is 1 (BoxMean's resolution).
 constexpr double unity_snap = 1.0 - 1.0 / 1099511627776.0;
+
+// Largest |value| of the Hann-sinc phases (`count` phases of `len` taps).
+double hann_peak(const double* coeffs, std::size_t count, std::size_t len, const double* w) {
+    double peak = 0.0;
+    for (std::size_t p = 0; p < count; ++p) {
+        const double* h = coeffs + p * len;
+        double acc = 0.0;
+        for (std::size_t k = 0; k < len; ++k) acc += h[k] * w[k];
+        peak = std::max(peak, std::abs(acc));
+    }
+    return peak;
+}
+
+// Statistics count a frame as limited when its gain reduction is at least 0.01 dB (the
+// exponential release approaches 1 for a long time after it stopped mattering).
+const double active_gain = std::pow(10.0, -0.01 / 20.0);
 
 } // namespace
 
@@ -61,7 +78,30 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
         1, static_cast<std::size_t>(std::lround(settings_.lookahead_ms * 0.001 * spec.sample_rate)));
     target_ = db_to_gain(settings_.ceiling_dbtp - settings_.margin_db);
     release_coeff_ = one_pole_coeff(settings_.release_ms, spec.sample_rate);
-    history_.assign(channels_ * 2 * taps, 0.0);
+    // libebur128 1.2 (ebur128.c, interp_create): 49 taps, sinc(m pi / factor) times a Hann
+    // window, m = j - 24; tap j belongs to phase j % factor at delay j / factor.
+    factor_ = spec.sample_rate < 96000 ? 4 : spec.sample_rate < 192000 ? 2 : 0;
+    constexpr int hann_taps = 49;
+    if (factor_ > 0) {
+        hann_len_ = (hann_taps + factor_ - 1) / factor_;
+        hann_.assign((factor_ - 1) * hann_len_, 0.0);
+        for (int j = 0; j < hann_taps; ++j) {
+            const double m = double(j) - (hann_taps - 1) / 2.0;
+            const double x = m * std::numbers::pi / double(factor_);
+            double c = std::abs(m) > 1e-6 ? std::sin(x) / x : 1.0;
+            c *= 0.5 * (1.0 - std::cos(2.0 * std::numbers::pi * j / (hann_taps - 1)));
+            const std::size_t f = std::size_t(j) % factor_, idx = std::size_t(j) / factor_;
+            if (f > 0) hann_[(f - 1) * hann_len_ + idx] = c;
+        }
+        detect_delay_ = std::size_t((hann_taps - 1) / 2) / factor_; // 6 or 12
+    } else {
+        hann_len_ = 0;
+        hann_.clear();
+        detect_delay_ = 6;
+    }
+    // The BS.1770 phases are evaluated on w + (detect_delay_ - 6) so both cover (m, m+1).
+    hist_len_ = std::max(hann_len_, detect_delay_ - 6 + 12);
+    history_.assign(channels_ * 2 * hist_len_, 0.0);
     delay_len_ = latency_frames() + 1;
     delay_.assign(channels_ * delay_len_, 0.0f);
     hold_.resize(lookahead_ + 1);
@@ -86,17 +126,21 @@ void Limiter::process(AudioView io) {
     assert(io.channels() == channels_);
     const std::size_t n = io.frames();
     for (std::size_t i = 0; i < n; ++i) {
-        // 1. Push the new frame; x[m] with m = n - 6 is the frame the peak estimate is for.
-        hist_pos_ = hist_pos_ == 0 ? taps - 1 : hist_pos_ - 1;
+        // 1. Push the new frame; x[m] with m = n - detect_delay_ is the frame the peak
+        // estimate is for, and interp the peak over (m, m + 1).
+        const std::size_t H = hist_len_, D = detect_delay_;
+        hist_pos_ = hist_pos_ == 0 ? H - 1 : hist_pos_ - 1;
         double interp = 0.0, sample = 0.0;
         for (std::size_t c = 0; c < channels_; ++c) {
-            double* h = history_.data() + c * 2 * taps;
+            double* h = history_.data() + c * 2 * H;
             const double x = io.channel(c)[i];
             h[hist_pos_] = x;
-            h[hist_pos_ + taps] = x;
+            h[hist_pos_ + H] = x;
             const double* w = h + hist_pos_; // w[k] = x[n - k]
-            interp = std::max(interp, interpolated_peak(w));
-            sample = std::max(sample, std::abs(w[interpolator_delay]));
+            interp = std::max(interp, bs1770_peak(w + (D - 6)));
+            if (factor_ > 0)
+                interp = std::max(interp, hann_peak(hann_.data(), factor_ - 1, hann_len_, w));
+            sample = std::max(sample, std::abs(w[D]));
             delay_[c * delay_len_ + delay_pos_] = static_cast<float>(x);
         }
         const double peak = std::max({sample, interp, prev_interp_peak_});
@@ -117,7 +161,7 @@ void Limiter::process(AudioView io) {
         }
         delay_pos_ = out_pos;
         ++frames_;
-        if (gain < 1.0) {
+        if (gain < active_gain) {
             const double gr = -20.0 * std::log10(gain);
             ++active_;
             sum_gr_db_ += gr;
