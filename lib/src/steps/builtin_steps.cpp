@@ -86,14 +86,13 @@ Registry builtin_registry() {
                 number("gain", {U::dB}, 0, -30, 30, "boost or cut (not for notch)"),
                 number("q", {}, 0.7071, 0.1, 30, "bandwidth as Q (shelves: slope as Q)")},
                {"type", "freq", "gain"}));
-    r.add(step("compress", "Feed-forward compressor with soft knee, stereo-linked",
+    r.add(step("compress", "Feed-forward compressor with soft knee; channels linked (the image never moves)",
                {number("threshold", {U::dBFS, U::dB}, -20, -80, 0, "level where compression starts"),
                 number("ratio", {}, 2, 1, 100, "input:output ratio above the threshold"),
                 number("knee", {U::dB}, 6, 0, 24, "soft-knee width"),
                 number("attack", {U::ms, U::s}, 10, 0.01, 1000, "attack time"),
                 number("release", {U::ms, U::s}, 150, 1, 5000, "release time"),
-                number("makeup", {U::dB}, 0, -24, 48, "gain after compression"),
-                flag("linked", true, "one gain for all channels")},
+                number("makeup", {U::dB}, 0, -24, 48, "gain after compression")},
                {"threshold"}));
     r.add(step("limit", "Look-ahead true-peak limiter (never over the ceiling)",
                {number("ceiling", {U::dBTP, U::dBFS, U::dB}, -1, -30, 0, "true-peak ceiling"),

@@ -6,6 +6,7 @@
 #include "tapeop/dsp/processor.hpp"
 #include "tapeop/units.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -51,6 +52,7 @@ private:
 
 struct StepContext {
     dsp::StreamSpec stream;
+    std::int64_t total_frames = -1; // length of the stream when known (fade-out needs it)
 };
 
 struct StepSpec;
