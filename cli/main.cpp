@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     app.add_flag("--no-progress", g.no_progress, "Never show progress");
 
     register_info(app, ctx);
+    register_generate(app, ctx);
 
     try {
         app.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 #include <vector>
 
@@ -632,6 +633,12 @@ private:
     bool stressed_ = true;
 };
 
+std::string hz_text(double f) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g Hz", f);
+    return buf;
+}
+
 std::unique_ptr<Source> make_source(const SignalSpec& s) {
     switch (s.kind) {
     case SignalKind::sine: return std::make_unique<Tone>(s, false);
@@ -714,8 +721,8 @@ void validate(const SignalSpec& s) {
     const double nyquist = s.sample_rate / 2.0;
     const auto check_freq = [&](double f, const char* what) {
         if (!std::isfinite(f) || f <= 0.0 || f >= nyquist)
-            bad(std::string(what) + " " + std::to_string(f) + " Hz must be above 0 and below " +
-                "half the sample rate (" + std::to_string(nyquist) + " Hz)");
+            bad(std::string(what) + " " + hz_text(f) + " must be above 0 and below half the " +
+                "sample rate (" + hz_text(nyquist) + ")");
     };
     switch (s.kind) {
     case SignalKind::sine: check_freq(s.frequency_hz, "frequency"); break;
