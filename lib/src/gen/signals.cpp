@@ -126,7 +126,16 @@ double tone_cycles(std::int64_t n, double f, int fs, double phase0) {
     return frac(frac(double(q) * f_frac) + double(r) * f / double(fs) + phase0);
 }
 
-double midi_hz(int note) { return 440.0 * std::pow(2.0, (note - 69) / 12.0); }
+// Equal-tempered MIDI note frequencies, A4 (69) = 440 Hz; a table, as the music needs several
+// per frame.
+double midi_hz(int note) {
+    static const std::array<double, 128> table = [] {
+        std::array<double, 128> t{};
+        for (int n = 0; n < 128; ++n) t[std::size_t(n)] = 440.0 * std::pow(2.0, (n - 69) / 12.0);
+        return t;
+    }();
+    return table[std::size_t(note)];
+}
 
 // Sum of harmonics amps[k-1] * sin(k theta) up to (but not including) max_hz, by the
 // angle-addition recurrence (two libm calls per tone, not one per harmonic).
@@ -329,6 +338,7 @@ public:
         scale_ = db_to_gain(s.level_dbfs - unit_loudness_lufs);
         beat_frames_ = fs_ * beat_s;
         max_hz_ = 0.45 * fs_;
+        for (std::size_t i = 0; i < form.size(); ++i) section_gain_[i] = db_to_gain(form[i].gain_db);
         for (int c = 0; c < 2; ++c) {
             hat_rng_.emplace_back(s.seed, 0x300 + c);
             room_rng_.emplace_back(s.seed, 0x310 + c);
@@ -398,11 +408,10 @@ private:
         int b = int(bar % cycle_bars), idx = 0;
         while (b >= form[std::size_t(idx)].bars) b -= form[std::size_t(idx++)].bars;
         const Section& sec = form[std::size_t(idx)];
-        const Section& prev = form[std::size_t((idx + int(form.size()) - 1) % int(form.size()))];
         const double t_sec = (double(b) * 4.0 + beat_in_bar) * beat_s + t_beat;
         const double ramp = std::min(1.0, t_sec / 0.05);
-        const double gain =
-            db_to_gain(prev.gain_db) + (db_to_gain(sec.gain_db) - db_to_gain(prev.gain_db)) * ramp;
+        const double g0 = section_gain_[std::size_t((idx + int(form.size()) - 1) % int(form.size()))];
+        const double gain = g0 + (section_gain_[std::size_t(idx)] - g0) * ramp;
 
         double l = 0.0, r = 0.0;
         const Chord& chord = chords[std::size_t((beat / 2) % 8)];
@@ -489,6 +498,7 @@ private:
     int fs_;
     std::uint64_t seed_;
     double scale_ = 1.0, beat_frames_ = 1.0, max_hz_ = 1.0;
+    std::array<double, form.size()> section_gain_{};
     std::vector<Rng> hat_rng_, room_rng_;
     std::array<Biquad, 2> hat_hp_{};
     std::array<OnePole, 2> room_lp_{};
