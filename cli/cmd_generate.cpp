@@ -29,7 +29,8 @@ double value(const std::string& text, std::initializer_list<Unit> units, const c
     try {
         return parse_value(text, units, what);
     } catch (const UsageError& e) {
-        if (e.message().find(what) != std::string::npos) throw;
+        if (e.message().find(what) != std::string::npos)
+            throw;
         throw UsageError(std::string(what) + ": " + e.message());
     }
 }
@@ -37,17 +38,22 @@ double value(const std::string& text, std::initializer_list<Unit> units, const c
 double parse_level(const std::string& text, gen::SignalKind kind) {
     switch (kind) {
     case gen::SignalKind::music:
-    case gen::SignalKind::dialogue: return value(text, {Unit::LUFS}, "--level");
-    default: return value(text, {Unit::dBFS, Unit::dB}, "--level");
+    case gen::SignalKind::dialogue:
+        return value(text, {Unit::LUFS}, "--level");
+    default:
+        return value(text, {Unit::dBFS, Unit::dB}, "--level");
     }
 }
 
 gen::SignalSpec spec_from(const GenerateOptions& o) {
     const gen::SignalKind kind = gen::parse_kind(o.signal);
     gen::SignalSpec s = gen::default_spec(kind);
-    if (o.freq) s.frequency_hz = value(*o.freq, {Unit::Hz, Unit::kHz}, "--freq");
-    if (o.to) s.end_frequency_hz = value(*o.to, {Unit::Hz, Unit::kHz}, "--to");
-    if (o.level) s.level_dbfs = parse_level(*o.level, kind);
+    if (o.freq)
+        s.frequency_hz = value(*o.freq, {Unit::Hz, Unit::kHz}, "--freq");
+    if (o.to)
+        s.end_frequency_hz = value(*o.to, {Unit::Hz, Unit::kHz}, "--to");
+    if (o.level)
+        s.level_dbfs = parse_level(*o.level, kind);
     // "--duration 48000samples" means frames, which needs the rate: resolved below.
     std::optional<double> duration_frames;
     if (o.duration) {
@@ -60,7 +66,8 @@ gen::SignalSpec spec_from(const GenerateOptions& o) {
     if (o.rate) {
         const double hz = value(*o.rate, {Unit::Hz, Unit::kHz}, "--rate");
         if (hz != std::floor(hz) || hz < 1000 || hz > 768000)
-            throw UsageError("--rate " + *o.rate + ": expected a whole number of Hz from 1000 to 768000");
+            throw UsageError("--rate " + *o.rate +
+                             ": expected a whole number of Hz from 1000 to 768000");
         s.sample_rate = static_cast<int>(hz);
     }
     if (duration_frames) {
@@ -71,7 +78,8 @@ gen::SignalSpec spec_from(const GenerateOptions& o) {
     // Keep the sweep's default end below Nyquist at low rates.
     if (kind == gen::SignalKind::sweep && !o.to && s.end_frequency_hz >= s.sample_rate / 2.0)
         s.end_frequency_hz = 0.45 * s.sample_rate;
-    if (o.channels) s.channels = *o.channels;
+    if (o.channels)
+        s.channels = *o.channels;
     if (o.phase) {
         const Quantity q{value(*o.phase, {Unit::none, Unit::dB}, "--phase"),
                          parse_quantity(*o.phase).unit};
@@ -79,10 +87,14 @@ gen::SignalSpec spec_from(const GenerateOptions& o) {
             throw UsageError("--phase " + *o.phase + ": expected a plain number of degrees");
         s.phase_deg = q.value;
     }
-    if (o.seed) s.seed = *o.seed;
-    if (o.offset) s.offset_db = value(*o.offset, {Unit::dB, Unit::LU}, "--offset-db");
-    if (s.duration_s < 0) throw UsageError("--duration must not be negative");
-    if (s.duration_s * s.sample_rate > 0x1.0p40) throw UsageError("--duration is too long");
+    if (o.seed)
+        s.seed = *o.seed;
+    if (o.offset)
+        s.offset_db = value(*o.offset, {Unit::dB, Unit::LU}, "--offset-db");
+    if (s.duration_s < 0)
+        throw UsageError("--duration must not be negative");
+    if (s.duration_s * s.sample_rate > 0x1.0p40)
+        throw UsageError("--duration is too long");
     return s;
 }
 
@@ -91,7 +103,8 @@ int run_generate(const GenerateOptions& o, const GlobalOptions& g) {
     gen::validate(s);
     const io::Container& container = io::container_for_path(o.output);
     std::optional<io::SampleFormat> requested;
-    if (o.bits) requested = io::parse_bits(*o.bits);
+    if (o.bits)
+        requested = io::parse_bits(*o.bits);
     // Generated audio is exact float; integer containers default to 24-bit.
     const io::SampleFormat format = io::output_sample_format(
         container, requested ? *requested : io::SampleFormat::pcm24, requested, o.output);
@@ -127,7 +140,8 @@ int run_generate(const GenerateOptions& o, const GlobalOptions& g) {
 
 void register_generate(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<GenerateOptions>();
-    auto* sub = app.add_subcommand("generate", "Write a test signal: tone, sweep, noise, music, dialogue");
+    auto* sub =
+        app.add_subcommand("generate", "Write a test signal: tone, sweep, noise, music, dialogue");
     sub->footer(
         "Signals:\n"
         "  sine      a pure tone (default 997 Hz: it never lines up with the sample rate, so\n"
@@ -150,10 +164,10 @@ void register_generate(CLI::App& app, Context& ctx) {
         "  tapeop generate pink -o pink.flac --level -20 --channels 1\n"
         "  tapeop generate music -o song.wav --level -16LUFS --duration 180s\n"
         "  tapeop generate sweep -o sweep.wav --freq 20 --to 20kHz --level -6 --channels 1\n");
-    sub->add_option("signal", o->signal, "What to generate: " + gen::known_kinds())
-        ->required();
+    sub->add_option("signal", o->signal, "What to generate: " + gen::known_kinds())->required();
     sub->add_option("-o,--output", o->output,
-                    "Output file; the format follows the extension (" + io::known_extensions() + ")")
+                    "Output file; the format follows the extension (" + io::known_extensions() +
+                        ")")
         ->required();
     sub->add_option("--freq", o->freq,
                     "Frequency of a sine or square, start of a sweep: 440, 1kHz (default 997 Hz; "
@@ -169,8 +183,9 @@ void register_generate(CLI::App& app, Context& ctx) {
         ->check(CLI::Range(1, 64));
     sub->add_option("--phase", o->phase,
                     "Starting phase in degrees for sine, square and sweep (90: start at the peak)");
-    sub->add_option("--seed", o->seed,
-                    "Seed for noise, music and dialogue; change it for a different take (default 1)");
+    sub->add_option(
+        "--seed", o->seed,
+        "Seed for noise, music and dialogue; change it for a different take (default 1)");
     sub->add_option("--offset-db", o->offset,
                     "Dialogue: talker B relative to talker A, in dB (default -6)");
     sub->add_option("--bits", o->bits,

@@ -35,13 +35,16 @@ std::uint64_t hash3(std::uint64_t seed, std::uint64_t stream, std::uint64_t inde
     return splitmix64(s);
 }
 
-double unit_from_bits(std::uint64_t x) { return double(x >> 11) * 0x1.0p-53; } // [0, 1)
+double unit_from_bits(std::uint64_t x) {
+    return double(x >> 11) * 0x1.0p-53;
+} // [0, 1)
 
 class Rng {
-public:
+  public:
     Rng(std::uint64_t seed, std::uint64_t stream) {
         std::uint64_t sm = seed ^ (stream * 0xA0761D6478BD642Full);
-        for (auto& w : s_) w = splitmix64(sm);
+        for (auto& w : s_)
+            w = splitmix64(sm);
     }
     std::uint64_t next() {
         const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
@@ -69,7 +72,7 @@ public:
         return r * std::cos(two_pi * u2);
     }
 
-private:
+  private:
     static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
     std::array<std::uint64_t, 4> s_{};
     bool has_spare_ = false;
@@ -115,7 +118,9 @@ struct OnePole {
     double process(double x) { return y += a * (x - y); }
 };
 
-double frac(double x) { return x - std::floor(x); }
+double frac(double x) {
+    return x - std::floor(x);
+}
 
 // The phase in cycles, in [0, 1), of frame n of a tone of f Hz at fs Hz plus phase0 cycles,
 // exact to ~1e-10 cycles at any n: n*f/fs = q*f + r*f/fs with n = q*fs + r, and q*floor(f) is
@@ -131,7 +136,8 @@ double tone_cycles(std::int64_t n, double f, int fs, double phase0) {
 double midi_hz(int note) {
     static const std::array<double, 128> table = [] {
         std::array<double, 128> t{};
-        for (int n = 0; n < 128; ++n) t[std::size_t(n)] = 440.0 * std::pow(2.0, (n - 69) / 12.0);
+        for (int n = 0; n < 128; ++n)
+            t[std::size_t(n)] = 440.0 * std::pow(2.0, (n - 69) / 12.0);
         return t;
     }();
     return table[std::size_t(note)];
@@ -145,7 +151,8 @@ double harmonics(double cycles, double f_hz, const std::array<double, N>& amps, 
     const double s1 = std::sin(th), c1 = std::cos(th);
     double s = s1, c = c1, sum = 0.0;
     for (std::size_t k = 1; k <= N; ++k) {
-        if (double(k) * f_hz >= max_hz) break;
+        if (double(k) * f_hz >= max_hz)
+            break;
         sum += amps[k - 1] * s;
         const double s_next = s * c1 + c * s1;
         c = c * c1 - s * s1;
@@ -166,13 +173,13 @@ std::array<double, 2> pan(double p) {
 // not depend on how the signal is cut into blocks.
 
 class Source {
-public:
+  public:
     virtual ~Source() = default;
     virtual void render(AudioView out, std::int64_t start) = 0;
 };
 
 class Silence final : public Source {
-public:
+  public:
     void render(AudioView out, std::int64_t) override {
         for (std::size_t c = 0; c < out.channels(); ++c)
             std::fill_n(out.channel(c), out.frames(), 0.0f);
@@ -181,12 +188,13 @@ public:
 
 // Sine and naive square from the exact phase.
 class Tone final : public Source {
-public:
+  public:
     Tone(const SignalSpec& s, bool square)
         : f_(s.frequency_hz), fs_(s.sample_rate), phase0_(frac(s.phase_deg / 360.0)),
           amp_(db_to_gain(s.level_dbfs)), square_(square) {}
     void render(AudioView out, std::int64_t start) override {
-        if (out.channels() == 0) return;
+        if (out.channels() == 0)
+            return;
         float* first = out.channel(0);
         for (std::size_t i = 0; i < out.frames(); ++i) {
             const double x = tone_cycles(start + std::int64_t(i), f_, fs_, phase0_);
@@ -197,7 +205,7 @@ public:
             std::copy_n(first, out.frames(), out.channel(c));
     }
 
-private:
+  private:
     double f_;
     int fs_;
     double phase0_, amp_;
@@ -208,7 +216,7 @@ private:
 // L = ln(f2 / f1); phase(t) = f1 T / L (exp(t L / T) - 1) cycles. T is the whole length, so the
 // last frame is at f2.
 class Sweep final : public Source {
-public:
+  public:
     explicit Sweep(const SignalSpec& s)
         : f1_(s.frequency_hz), fs_(s.sample_rate), phase0_(frac(s.phase_deg / 360.0)),
           amp_(db_to_gain(s.level_dbfs)) {
@@ -217,20 +225,20 @@ public:
         l_ = std::log(s.end_frequency_hz / s.frequency_hz);
     }
     void render(AudioView out, std::int64_t start) override {
-        if (out.channels() == 0) return;
+        if (out.channels() == 0)
+            return;
         float* first = out.channel(0);
         for (std::size_t i = 0; i < out.frames(); ++i) {
             const double t = double(start + std::int64_t(i)) / fs_;
-            const double cycles = std::fabs(l_) < 1e-12
-                                      ? f1_ * t
-                                      : f1_ * t_end_ / l_ * std::expm1(t * l_ / t_end_);
+            const double cycles =
+                std::fabs(l_) < 1e-12 ? f1_ * t : f1_ * t_end_ / l_ * std::expm1(t * l_ / t_end_);
             first[i] = static_cast<float>(amp_ * std::sin(two_pi * frac(cycles + phase0_)));
         }
         for (std::size_t c = 1; c < out.channels(); ++c)
             std::copy_n(first, out.frames(), out.channel(c));
     }
 
-private:
+  private:
     double f1_;
     int fs_;
     double phase0_, amp_, t_end_ = 1.0, l_ = 0.0;
@@ -238,9 +246,10 @@ private:
 
 // Gaussian white noise, independent per channel, RMS = level.
 class WhiteNoise final : public Source {
-public:
+  public:
     explicit WhiteNoise(const SignalSpec& s) : amp_(db_to_gain(s.level_dbfs)) {
-        for (int c = 0; c < s.channels; ++c) rng_.emplace_back(s.seed, 0x100 + c);
+        for (int c = 0; c < s.channels; ++c)
+            rng_.emplace_back(s.seed, 0x100 + c);
     }
     void render(AudioView out, std::int64_t) override {
         for (std::size_t c = 0; c < out.channels(); ++c) {
@@ -250,7 +259,7 @@ public:
         }
     }
 
-private:
+  private:
     double amp_;
     std::vector<Rng> rng_;
 };
@@ -259,9 +268,10 @@ private:
 // archive, "Filter to make pink noise from white"; +-0.05 dB above 9.2 Hz at 44.1 kHz), scaled
 // so its RMS is the level: the scale is 1 / sqrt(sum of the filter's squared impulse response).
 class PinkNoise final : public Source {
-public:
+  public:
     explicit PinkNoise(const SignalSpec& s) {
-        for (int c = 0; c < s.channels; ++c) ch_.push_back({Rng(s.seed, 0x200 + c), {}});
+        for (int c = 0; c < s.channels; ++c)
+            ch_.push_back({Rng(s.seed, 0x200 + c), {}});
         Kellet impulse;
         double energy = 0.0;
         for (int i = 0; i < 200000; ++i) {
@@ -271,7 +281,8 @@ public:
         amp_ = db_to_gain(s.level_dbfs) / std::sqrt(energy);
         // Start in the steady state: the slowest section has a time constant of ~880 frames.
         for (auto& ch : ch_)
-            for (int i = 0; i < 16384; ++i) ch.filter.process(ch.rng.gaussian());
+            for (int i = 0; i < 16384; ++i)
+                ch.filter.process(ch.rng.gaussian());
     }
     void render(AudioView out, std::int64_t) override {
         for (std::size_t c = 0; c < out.channels(); ++c) {
@@ -281,7 +292,7 @@ public:
         }
     }
 
-private:
+  private:
     struct Kellet {
         double b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
         double process(double w) {
@@ -316,7 +327,8 @@ void put_stereo(AudioView out, std::size_t i, double l, double r) {
         out.channel(0)[i] = static_cast<float>(l);
         out.channel(1)[i] = static_cast<float>(r);
     }
-    for (std::size_t c = 2; c < n; ++c) out.channel(c)[i] = 0.0f;
+    for (std::size_t c = 2; c < n; ++c)
+        out.channel(c)[i] = 0.0f;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,7 +341,7 @@ void put_stereo(AudioView out, std::size_t i, double l, double r) {
 // decorrelated room noise. Every note is a function of the frame number; only the noise and
 // its filters carry state from frame to frame.
 class Music final : public Source {
-public:
+  public:
     // Integrated loudness of this design at scale 1.0 (48 kHz, stereo, one whole 52 s cycle),
     // measured with libebur128; the scale that reaches the requested LUFS follows from it.
     static constexpr double unit_loudness_lufs = -15.5;
@@ -338,7 +350,8 @@ public:
         scale_ = db_to_gain(s.level_dbfs - unit_loudness_lufs);
         beat_frames_ = fs_ * beat_s;
         max_hz_ = 0.45 * fs_;
-        for (std::size_t i = 0; i < form.size(); ++i) section_gain_[i] = db_to_gain(form[i].gain_db);
+        for (std::size_t i = 0; i < form.size(); ++i)
+            section_gain_[i] = db_to_gain(form[i].gain_db);
         for (int c = 0; c < 2; ++c) {
             hat_rng_.emplace_back(s.seed, 0x300 + c);
             room_rng_.emplace_back(s.seed, 0x310 + c);
@@ -354,25 +367,34 @@ public:
         }
     }
 
-private:
+  private:
     static constexpr double beat_s = 0.5; // 120 BPM
 
-    enum Part : unsigned { pad = 1, lead = 2, bass_sync = 4, bass_all = 8, kick_13 = 16,
-                           kick_all = 32, hat_beat = 64, hat_off = 128, hat_all = 256 };
+    enum Part : unsigned {
+        pad = 1,
+        lead = 2,
+        bass_sync = 4,
+        bass_all = 8,
+        kick_13 = 16,
+        kick_all = 32,
+        hat_beat = 64,
+        hat_off = 128,
+        hat_all = 256
+    };
     struct Section {
         int bars;
         double gain_db;
         unsigned parts;
     };
     static constexpr std::array<Section, 8> form{{
-        {2, -5.0, pad | bass_sync | hat_beat},                                    // intro
-        {4, -5.0, pad | lead | bass_sync | kick_13 | hat_off},          // verse
-        {4, 0.0, pad | lead | bass_all | kick_all | hat_all},           // chorus
-        {4, -5.0, pad | lead | bass_sync | kick_13 | hat_off},          // verse
-        {4, 0.0, pad | lead | bass_all | kick_all | hat_all},           // chorus
-        {2, -3.0, pad | lead | bass_sync | hat_beat},                   // bridge
-        {4, 0.0, pad | lead | bass_all | kick_all | hat_all},           // chorus
-        {2, -5.0, pad | bass_sync | hat_beat},                                    // outro
+        {2, -5.0, pad | bass_sync | hat_beat},                 // intro
+        {4, -5.0, pad | lead | bass_sync | kick_13 | hat_off}, // verse
+        {4, 0.0, pad | lead | bass_all | kick_all | hat_all},  // chorus
+        {4, -5.0, pad | lead | bass_sync | kick_13 | hat_off}, // verse
+        {4, 0.0, pad | lead | bass_all | kick_all | hat_all},  // chorus
+        {2, -3.0, pad | lead | bass_sync | hat_beat},          // bridge
+        {4, 0.0, pad | lead | bass_all | kick_all | hat_all},  // chorus
+        {2, -5.0, pad | bass_sync | hat_beat},                 // outro
     }};
     static constexpr int cycle_bars = 26;
 
@@ -406,11 +428,13 @@ private:
 
         // Section and its gain, ramped over 50 ms from the previous section's.
         int b = int(bar % cycle_bars), idx = 0;
-        while (b >= form[std::size_t(idx)].bars) b -= form[std::size_t(idx++)].bars;
+        while (b >= form[std::size_t(idx)].bars)
+            b -= form[std::size_t(idx++)].bars;
         const Section& sec = form[std::size_t(idx)];
         const double t_sec = (double(b) * 4.0 + beat_in_bar) * beat_s + t_beat;
         const double ramp = std::min(1.0, t_sec / 0.05);
-        const double g0 = section_gain_[std::size_t((idx + int(form.size()) - 1) % int(form.size()))];
+        const double g0 =
+            section_gain_[std::size_t((idx + int(form.size()) - 1) % int(form.size()))];
         const double gain = g0 + (section_gain_[std::size_t(idx)] - g0) * ramp;
 
         double l = 0.0, r = 0.0;
@@ -468,8 +492,8 @@ private:
         if (kick && t_beat < 0.4) {
             const double t = t_beat;
             const double cycles = 45.0 * t + 90.0 * 0.035 * (-std::expm1(-t / 0.035));
-            const double env = (-std::expm1(-t / 0.001)) * std::exp(-t / 0.15) *
-                               std::min(1.0, (0.4 - t) / 0.02);
+            const double env =
+                (-std::expm1(-t / 0.001)) * std::exp(-t / 0.15) * std::min(1.0, (0.4 - t) / 0.02);
             const double v = 0.7 * env * std::sin(two_pi * frac(cycles));
             l += v * inv_sqrt2;
             r += v * inv_sqrt2;
@@ -483,8 +507,7 @@ private:
             if (on) {
                 const double t = (eighth_pos - double(eighth)) * beat_s / 2.0;
                 const bool open = (sec.parts & hat_all) && eighth % 8 == 7;
-                const double env = std::exp(-t / (open ? 0.1 : 0.025)) *
-                                   std::min(1.0, t / 0.0005) *
+                const double env = std::exp(-t / (open ? 0.1 : 0.025)) * std::min(1.0, t / 0.0005) *
                                    std::min(1.0, (beat_s / 2.0 - t) / 0.005);
                 l += 0.10 * 0.55 * env * hat[0];
                 r += 0.10 * 0.85 * env * hat[1];
@@ -514,7 +537,7 @@ private:
 // is voice A's approximate integrated loudness. The schedule is drawn from a seeded generator
 // as the frames go by, so it is the same for any block size.
 class Dialogue final : public Source {
-public:
+  public:
     // Integrated loudness of each voice alone at scale 1.0 (48 kHz stereo, 60 s, seed 1),
     // measured with libebur128: each voice is scaled to `level` separately.
     static constexpr double unit_loudness_a_lufs = -17.85;
@@ -538,7 +561,8 @@ public:
     void render(AudioView out, std::int64_t start) override {
         for (std::size_t i = 0; i < out.frames(); ++i) {
             const std::int64_t n = start + std::int64_t(i);
-            while (n >= syl_.end) next_syllable();
+            while (n >= syl_.end)
+                next_syllable();
             const double v = voice_sample(n) * inv_sqrt2;
             const double l = v + 0.004 * noise_gain_ * room_lp_[0].process(room_rng_[0].gaussian());
             const double r = v + 0.004 * noise_gain_ * room_lp_[1].process(room_rng_[1].gaussian());
@@ -546,7 +570,7 @@ public:
         }
     }
 
-private:
+  private:
     struct Syllable {
         std::int64_t start = 0, cons_end = 0, end = 0;
         int voice = 0, vowel = 0;
@@ -555,8 +579,16 @@ private:
 
     // F1 F2 F3 (Hz) of /a i u e o/, men and women (Peterson & Barney 1952).
     static constexpr std::array<std::array<std::array<double, 3>, 5>, 2> formants{{
-        {{{730, 1090, 2440}, {270, 2290, 3010}, {300, 870, 2240}, {530, 1840, 2480}, {570, 840, 2410}}},
-        {{{850, 1220, 2810}, {310, 2790, 3310}, {370, 950, 2670}, {610, 2330, 2990}, {590, 920, 2710}}},
+        {{{730, 1090, 2440},
+          {270, 2290, 3010},
+          {300, 870, 2240},
+          {530, 1840, 2480},
+          {570, 840, 2410}}},
+        {{{850, 1220, 2810},
+          {310, 2790, 3310},
+          {370, 950, 2670},
+          {610, 2330, 2990},
+          {590, 920, 2710}}},
     }};
 
     double uniform(double lo, double hi) { return lo + (hi - lo) * sched_.uniform(); }
@@ -613,11 +645,12 @@ private:
             const double f0 = syl_.f0_start + (syl_.f0_end - syl_.f0_start) * (t / d);
             phase_ = frac(phase_ + f0 / fs_);
             const double a = std::min(1.0, t / 0.025), rel = std::min(1.0, (d - t) / 0.05);
-            const double env = 0.5 - 0.5 * std::cos(std::numbers::pi * a) ;
+            const double env = 0.5 - 0.5 * std::cos(std::numbers::pi * a);
             const double env_out = 0.5 - 0.5 * std::cos(std::numbers::pi * rel);
             static constexpr std::array<double, 48> amps = [] {
                 std::array<double, 48> a{};
-                for (std::size_t k = 0; k < a.size(); ++k) a[k] = 1.0 / double(k + 1);
+                for (std::size_t k = 0; k < a.size(); ++k)
+                    a[k] = 1.0 / double(k + 1);
                 return a;
             }();
             src = env * env_out * harmonics(phase_, f0, amps, max_hz_);
@@ -651,22 +684,29 @@ std::string hz_text(double f) {
 
 std::unique_ptr<Source> make_source(const SignalSpec& s) {
     switch (s.kind) {
-    case SignalKind::sine: return std::make_unique<Tone>(s, false);
-    case SignalKind::square: return std::make_unique<Tone>(s, true);
-    case SignalKind::sweep: return std::make_unique<Sweep>(s);
-    case SignalKind::white: return std::make_unique<WhiteNoise>(s);
-    case SignalKind::pink: return std::make_unique<PinkNoise>(s);
-    case SignalKind::silence: return std::make_unique<Silence>();
-    case SignalKind::music: return std::make_unique<Music>(s);
-    case SignalKind::dialogue: return std::make_unique<Dialogue>(s);
+    case SignalKind::sine:
+        return std::make_unique<Tone>(s, false);
+    case SignalKind::square:
+        return std::make_unique<Tone>(s, true);
+    case SignalKind::sweep:
+        return std::make_unique<Sweep>(s);
+    case SignalKind::white:
+        return std::make_unique<WhiteNoise>(s);
+    case SignalKind::pink:
+        return std::make_unique<PinkNoise>(s);
+    case SignalKind::silence:
+        return std::make_unique<Silence>();
+    case SignalKind::music:
+        return std::make_unique<Music>(s);
+    case SignalKind::dialogue:
+        return std::make_unique<Dialogue>(s);
     }
     return std::make_unique<Silence>();
 }
 
-constexpr std::array<SignalKind, 8> all_kinds{SignalKind::sine,  SignalKind::sweep,
-                                              SignalKind::white, SignalKind::pink,
-                                              SignalKind::silence, SignalKind::square,
-                                              SignalKind::music, SignalKind::dialogue};
+constexpr std::array<SignalKind, 8> all_kinds{
+    SignalKind::sine,    SignalKind::sweep,  SignalKind::white, SignalKind::pink,
+    SignalKind::silence, SignalKind::square, SignalKind::music, SignalKind::dialogue};
 
 } // namespace
 
@@ -674,14 +714,22 @@ constexpr std::array<SignalKind, 8> all_kinds{SignalKind::sine,  SignalKind::swe
 
 std::string_view kind_name(SignalKind kind) {
     switch (kind) {
-    case SignalKind::sine: return "sine";
-    case SignalKind::sweep: return "sweep";
-    case SignalKind::white: return "white";
-    case SignalKind::pink: return "pink";
-    case SignalKind::silence: return "silence";
-    case SignalKind::square: return "square";
-    case SignalKind::music: return "music";
-    case SignalKind::dialogue: return "dialogue";
+    case SignalKind::sine:
+        return "sine";
+    case SignalKind::sweep:
+        return "sweep";
+    case SignalKind::white:
+        return "white";
+    case SignalKind::pink:
+        return "pink";
+    case SignalKind::silence:
+        return "silence";
+    case SignalKind::square:
+        return "square";
+    case SignalKind::music:
+        return "music";
+    case SignalKind::dialogue:
+        return "dialogue";
     }
     return "?";
 }
@@ -689,7 +737,8 @@ std::string_view kind_name(SignalKind kind) {
 std::string known_kinds() {
     std::string out;
     for (SignalKind k : all_kinds) {
-        if (!out.empty()) out += " ";
+        if (!out.empty())
+            out += " ";
         out += kind_name(k);
     }
     return out;
@@ -697,8 +746,10 @@ std::string known_kinds() {
 
 SignalKind parse_kind(std::string_view text) {
     for (SignalKind k : all_kinds)
-        if (kind_name(k) == text) return k;
-    if (text == "noise") return SignalKind::white;
+        if (kind_name(k) == text)
+            return k;
+    if (text == "noise")
+        return SignalKind::white;
     throw UsageError("unknown signal '" + std::string(text) + "' (known: " + known_kinds() + ")");
 }
 
@@ -706,10 +757,17 @@ SignalSpec default_spec(SignalKind kind) {
     SignalSpec s;
     s.kind = kind;
     switch (kind) {
-    case SignalKind::sweep: s.frequency_hz = 20.0; break;
-    case SignalKind::music: s.level_dbfs = -20.0; break;
-    case SignalKind::dialogue: s.level_dbfs = -23.0; break;
-    default: break;
+    case SignalKind::sweep:
+        s.frequency_hz = 20.0;
+        break;
+    case SignalKind::music:
+        s.level_dbfs = -20.0;
+        break;
+    case SignalKind::dialogue:
+        s.level_dbfs = -23.0;
+        break;
+    default:
+        break;
     }
     return s;
 }
@@ -717,15 +775,18 @@ SignalSpec default_spec(SignalKind kind) {
 void validate(const SignalSpec& s) {
     const auto bad = [](const std::string& m) { throw UsageError(m); };
     if (s.sample_rate < 1000 || s.sample_rate > 768000)
-        bad("sample rate " + std::to_string(s.sample_rate) + " Hz is out of range (1000 to 768000)");
+        bad("sample rate " + std::to_string(s.sample_rate) +
+            " Hz is out of range (1000 to 768000)");
     if (s.channels < 1 || s.channels > 64)
         bad("channel count " + std::to_string(s.channels) + " is out of range (1 to 64)");
     if (!std::isfinite(s.duration_s) || s.duration_s < 0.0)
         bad("duration must be zero or more seconds");
-    if (s.duration_s * s.sample_rate > 0x1.0p40) bad("duration is too long");
+    if (s.duration_s * s.sample_rate > 0x1.0p40)
+        bad("duration is too long");
     if (!std::isfinite(s.level_dbfs) || s.level_dbfs > 20.0)
         bad("level must be a finite number up to +20");
-    if (!std::isfinite(s.phase_deg)) bad("phase must be a finite number of degrees");
+    if (!std::isfinite(s.phase_deg))
+        bad("phase must be a finite number of degrees");
     if (!std::isfinite(s.offset_db) || s.offset_db > 40.0)
         bad("voice offset must be a finite number of dB up to +40");
     const double nyquist = s.sample_rate / 2.0;
@@ -735,7 +796,9 @@ void validate(const SignalSpec& s) {
                 "sample rate (" + hz_text(nyquist) + ")");
     };
     switch (s.kind) {
-    case SignalKind::sine: check_freq(s.frequency_hz, "frequency"); break;
+    case SignalKind::sine:
+        check_freq(s.frequency_hz, "frequency");
+        break;
     case SignalKind::square:
         if (!std::isfinite(s.frequency_hz) || s.frequency_hz <= 0.0 || s.frequency_hz > nyquist)
             bad("square frequency must be above 0 and at most half the sample rate");
@@ -744,7 +807,8 @@ void validate(const SignalSpec& s) {
         check_freq(s.frequency_hz, "sweep start frequency");
         check_freq(s.end_frequency_hz, "sweep end frequency");
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -770,9 +834,15 @@ Generator::~Generator() = default;
 Generator::Generator(Generator&&) noexcept = default;
 Generator& Generator::operator=(Generator&&) noexcept = default;
 
-const SignalSpec& Generator::spec() const { return impl_->spec; }
-std::int64_t Generator::total_frames() const { return impl_->total; }
-std::int64_t Generator::position() const { return impl_->position; }
+const SignalSpec& Generator::spec() const {
+    return impl_->spec;
+}
+std::int64_t Generator::total_frames() const {
+    return impl_->total;
+}
+std::int64_t Generator::position() const {
+    return impl_->position;
+}
 
 std::size_t Generator::render(AudioBuffer& out) {
     if (out.channels() != std::size_t(impl_->spec.channels))
@@ -781,7 +851,8 @@ std::size_t Generator::render(AudioBuffer& out) {
     const std::int64_t left = impl_->total - impl_->position;
     const std::size_t n = std::size_t(std::min<std::int64_t>(left, std::int64_t(out.capacity())));
     out.set_frames(n);
-    if (n == 0) return 0;
+    if (n == 0)
+        return 0;
     impl_->source->render(out.view(), impl_->position);
     impl_->position += std::int64_t(n);
     return n;
@@ -814,7 +885,8 @@ std::uint64_t generate_to_file(const SignalSpec& spec, const std::string& path,
     out.sample_format = format;
     io::AudioWriter writer(path, out);
     AudioBuffer block(std::size_t(spec.channels), default_block_frames);
-    while (g.render(block) > 0) writer.write(block.view());
+    while (g.render(block) > 0)
+        writer.write(block.view());
     writer.commit();
     return writer.clipped_samples();
 }

@@ -38,15 +38,15 @@ std::string known_kinds();
 
 struct SignalSpec {
     SignalKind kind = SignalKind::sine;
-    double frequency_hz = 997.0;         // sine, square; the start of a sweep
-    double end_frequency_hz = 20000.0;   // sweep: logarithmic from frequency_hz to this
-    double level_dbfs = -20.0;           // see the table above (peak, RMS or LUFS)
+    double frequency_hz = 997.0;       // sine, square; the start of a sweep
+    double end_frequency_hz = 20000.0; // sweep: logarithmic from frequency_hz to this
+    double level_dbfs = -20.0;         // see the table above (peak, RMS or LUFS)
     double duration_s = 10.0;
     int sample_rate = 48000;
     int channels = 2;
-    double phase_deg = 0.0;              // sine, square, sweep: starting phase (90: sine starts at its peak)
-    std::uint64_t seed = 1;              // noise, music, dialogue
-    double offset_db = -6.0;             // dialogue: voice B's level relative to voice A
+    double phase_deg = 0.0;  // sine, square, sweep: starting phase (90: sine starts at its peak)
+    std::uint64_t seed = 1;  // noise, music, dialogue
+    double offset_db = -6.0; // dialogue: voice B's level relative to voice A
 };
 
 // The spec a producer gets by naming only the kind: sine 997 Hz -20 dBFS; sweep 20 Hz..20 kHz
@@ -62,7 +62,7 @@ std::int64_t total_frames(const SignalSpec& spec);
 
 // Streams a signal in blocks.
 class Generator {
-public:
+  public:
     // Validates the spec (throws UsageError).
     explicit Generator(const SignalSpec& spec);
     ~Generator();
@@ -80,7 +80,7 @@ public:
     // Back to the first frame; the next render starts the same signal again.
     void reset();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
