@@ -14,7 +14,7 @@ double fade_gain(FadeCurve curve, double t, double range_db) {
     case FadeCurve::equal_power:
         return std::sin(t * std::numbers::pi / 2.0);
     case FadeCurve::logarithmic:
-        return t <= 0.0 ? 0.0 : std::pow(10.0, range_db * (t - 1.0) / 20.0);
+        return t <= 0.0 ? 0.0 : std::pow(10.0, range_db * (1.0 - t) / 20.0);
     }
     return t;
 }

@@ -4,7 +4,7 @@
 // Gains, with t the position in the fade, 0 at its silent end and 1 at its full end:
 //   linear       g = t
 //   equal_power  g = sin(t pi / 2)   (a fade-out and fade-in crossfaded keep constant power)
-//   logarithmic  g = 10^(range_db (t - 1) / 20) for t > 0, 0 at t = 0 (straight in dB from
+//   logarithmic  g = 10^(range_db (1 - t) / 20) for t > 0, 0 at t = 0 (straight in dB from
 //                range_db (default -60 dB) up to 0 dB)
 // A fade-in covers frames [start, start + length); a fade-out covers the last `length` frames
 // of a stream of `total_frames` (the position is counted from the first frame processed after
