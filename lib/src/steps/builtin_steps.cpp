@@ -131,11 +131,12 @@ Registry builtin_registry() {
                 choice("channels", {"keep", "mono", "stereo"}, "keep", "fold down or up")},
                {}));
     r.add(step("level", "Slow, gated speech leveler: evens out voices without pumping up pauses",
-               {number("target", {U::LUFS}, -18, -50, -6, "short-term speech level to hold"),
+               {number("target", {U::LUFS}, -18, -50, -6, "speech level to hold"),
                 number("max_gain", {U::dB}, 12, 0, 30, "most gain added to quiet passages"),
                 number("max_cut", {U::dB}, 12, 0, 30, "most gain removed from loud passages"),
-                number("gate", {U::LUFS}, -50, -90, -20, "below this, audio is a pause: gain holds"),
-                number("speed", {U::s, U::ms}, 3, 0.2, 30, "how fast the gain follows")},
+                number("gate", {U::LUFS}, -50, -90, -20, "below this, audio is a pause: the gain holds"),
+                number("speed", {U::s, U::ms}, 0.4, 0.05, 30, "how fast the gain follows"),
+                number("window", {U::s, U::ms}, 1.5, 0.2, 30, "level window, centred (half is look-ahead)")},
                {}));
     // --- statements with settings (validated and documented like steps) ---
     r.add(step("stem", "A stem of a mix session (its chain is indented below it)",

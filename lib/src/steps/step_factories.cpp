@@ -4,6 +4,7 @@
 #include "tapeop/dsp/fade.hpp"
 #include "tapeop/dsp/filters.hpp"
 #include "tapeop/dsp/gain.hpp"
+#include "tapeop/dsp/leveler.hpp"
 #include "tapeop/dsp/limiter.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/steps/registry.hpp"
@@ -79,6 +80,16 @@ void add_processor_factories(Registry& r) {
         s.lookahead_ms = v.number("lookahead");
         s.release_ms = v.number("release");
         return std::make_unique<dsp::Limiter>(s);
+    });
+    r.set_factory("level", [](const ParamValues& v, const StepContext&) {
+        dsp::LevelerSettings s;
+        s.target_lufs = v.number("target");
+        s.max_gain_db = v.number("max_gain");
+        s.max_cut_db = v.number("max_cut");
+        s.gate_lufs = v.number("gate");
+        s.speed_s = v.number("speed");
+        s.window_s = v.number("window");
+        return std::make_unique<dsp::Leveler>(s);
     });
     r.set_factory("fade", [](const ParamValues& v, const StepContext& ctx) -> std::unique_ptr<dsp::Processor> {
         auto series = std::make_unique<Series>();
