@@ -70,7 +70,9 @@ inline AudioBuffer music_like(int rate, double seconds, std::uint64_t seed, int 
     Rng rng(seed);
     struct Layer {
         bool noise;
-        double freq, phase, lp; // tone frequency or noise low-pass coefficient
+        double freq, lp;         // tone frequency or noise low-pass coefficient
+        double sn = 0, cs = 1;   // tone phasor (sin, cos), rotated each sample
+        double rot_s = 0, rot_c = 1;
         double gain, target;
         std::size_t next_change;
         double state[8] = {};
@@ -81,7 +83,9 @@ inline AudioBuffer music_like(int rate, double seconds, std::uint64_t seed, int 
         Layer l{};
         l.noise = i >= 3;
         l.freq = 60.0 * std::pow(2.0, rng.uniform(0.0, 7.5));
-        l.lp = rng.uniform(0.05, 0.9);
+        l.lp = rng.uniform(0.05, 0.5);
+        l.rot_s = std::sin(2.0 * std::numbers::pi * l.freq / rate);
+        l.rot_c = std::cos(2.0 * std::numbers::pi * l.freq / rate);
         l.pan = rng.uniform(0.2, 0.8);
         l.gain = 0.0;
         l.next_change = 0;
@@ -106,12 +110,16 @@ inline AudioBuffer music_like(int rate, double seconds, std::uint64_t seed, int 
                     l.state[c] += l.lp * (white - l.state[c]);
                     v = l.state[c] * 2.0;
                 } else {
-                    v = std::sin(l.phase + 0.3 * c);
+                    v = c == 0 ? l.sn : l.sn * 0.955336 + l.cs * 0.295520; // +0.3 rad
                 }
                 const double pan = c % 2 == 0 ? l.pan : 1.0 - l.pan;
                 mix[static_cast<std::size_t>(c)] += l.gain * v * pan;
             }
-            if (!l.noise) l.phase += 2.0 * std::numbers::pi * l.freq / rate;
+            if (!l.noise) {
+                const double sn = l.sn * l.rot_c + l.cs * l.rot_s;
+                l.cs = l.cs * l.rot_c - l.sn * l.rot_s;
+                l.sn = sn;
+            }
         }
         for (int c = 0; c < channels; ++c) {
             buf.channel(c)[n] = static_cast<float>(mix[static_cast<std::size_t>(c)]);
