@@ -62,7 +62,7 @@ private:
 };
 
 // Music-like stereo material: a few tones and filtered-noise layers, each under its own
-// envelope that moves in steps of 0.25-2 s over roughly 40 dB, with occasional near-silent
+// envelope that moves in steps of 0.5-4 s over roughly 40 dB, with occasional near-silent
 // gaps; partly correlated channels. Peaks stay around -1 dBFS.
 inline AudioBuffer music_like(int rate, double seconds, std::uint64_t seed, int channels = 2) {
     const auto frames = static_cast<std::size_t>(seconds * rate);
@@ -100,7 +100,7 @@ inline AudioBuffer music_like(int rate, double seconds, std::uint64_t seed, int 
             if (n == l.next_change) {
                 const double db = rng.uniform() < 0.1 ? -80.0 : rng.uniform(-40.0, 0.0);
                 l.target = std::pow(10.0, db / 20.0);
-                l.next_change = n + static_cast<std::size_t>(rng.uniform(0.25, 2.0) * rate);
+                l.next_change = n + static_cast<std::size_t>(rng.uniform(0.5, 4.0) * rate);
             }
             l.gain += (l.target - l.gain) * glide; // one-pole glide, ~50 ms
             for (int c = 0; c < channels; ++c) {

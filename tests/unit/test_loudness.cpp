@@ -230,9 +230,11 @@ TEST_CASE("agrees with libebur128 on music-like material at 44.1, 48, 96 and 22.
     // Tolerances: integrated 0.01 LU (both gate exactly; our histogram's only approximation
     // is the relative gate's own 0.005 LU bin), momentary max 0.05 LU (both read at 100 Hz),
     // short-term max 0.05 LU (ours at 100 Hz, libebur128 read at 10 Hz here, so ours >= it),
-    // LRA 0.2 LU against libebur128's own (it takes short-term values at 1 Hz, we at 10 Hz,
-    // as Tech 3342 asks) and 0.01 LU against Tech 3342 computed exactly (sorted, no
-    // histogram) from libebur128's short-term values at 10 Hz.
+    // LRA: 0.01 LU against Tech 3342 computed exactly (sorted, no histogram) from
+    // libebur128's own short-term values taken at 10 Hz, which checks our gating and
+    // percentiles. Against libebur128's LRA only 0.5 LU: it takes short-term values at 1 Hz
+    // (2/3 overlap) where we take them at 10 Hz, so its percentiles come from a tenth of the
+    // values; on this material that sampling alone moves LRA by 0.1-0.45 LU.
     double worst_i = 0, worst_m = 0, worst_s = 0, worst_lra = 0, worst_lra_exact = 0,
            worst_s_below = 0;
     int seed = 1;
@@ -290,7 +292,7 @@ TEST_CASE("agrees with libebur128 on music-like material at 44.1, 48, 96 and 22.
     CHECK(worst_m <= 0.05);
     CHECK(worst_s <= 0.05);
     CHECK(worst_s_below <= 1e-6);
-    CHECK(worst_lra <= 0.2);
+    CHECK(worst_lra <= 0.5);
     CHECK(worst_lra_exact <= 0.01);
 }
 
