@@ -135,7 +135,7 @@ Registry builtin_registry() {
                 number("max_gain", {U::dB}, 12, 0, 30, "most gain added to quiet passages"),
                 number("max_cut", {U::dB}, 12, 0, 30, "most gain removed from loud passages"),
                 number("gate", {U::LUFS}, -50, -90, -20, "below this, audio is a pause: the gain holds"),
-                number("speed", {U::s, U::ms}, 0.4, 0.05, 30, "how fast the gain follows"),
+                number("speed", {U::s, U::ms}, 0.25, 0.05, 30, "how fast the gain follows (the window makes it slow)"),
                 number("window", {U::s, U::ms}, 1.5, 0.2, 30, "level window, centred (half is look-ahead)")},
                {}));
     // --- statements with settings (validated and documented like steps) ---

@@ -24,7 +24,7 @@ struct LevelerSettings {
     double max_gain_db = 12.0;
     double max_cut_db = 12.0;
     double gate_lufs = -50.0;
-    double speed_s = 0.4;  // gain smoothing time constant
+    double speed_s = 0.25;  // gain smoothing time constant
     double window_s = 1.5; // level window, centred (half of it is look-ahead)
 };
 
