@@ -35,6 +35,12 @@ void register_analyze(CLI::App& app, Context& ctx);
 void register_steps(CLI::App& app, Context& ctx);
 void register_run(CLI::App& app, Context& ctx);
 void register_generate(CLI::App& app, Context& ctx);
+void register_gain(CLI::App& app, Context& ctx);
+void register_normalize(CLI::App& app, Context& ctx);
+void register_gainstage(CLI::App& app, Context& ctx);
+void register_mix(CLI::App& app, Context& ctx);
+void register_trim(CLI::App& app, Context& ctx);
+void register_split(CLI::App& app, Context& ctx);
 
 // A level for JSON: null for -inf/NaN, else rounded to 1e-4 (beyond any meter's precision).
 Json json_level(double db);

@@ -43,6 +43,12 @@ int main(int argc, char** argv) {
     register_steps(app, ctx);
     register_run(app, ctx);
     register_generate(app, ctx);
+    register_gain(app, ctx);
+    register_normalize(app, ctx);
+    register_gainstage(app, ctx);
+    register_mix(app, ctx);
+    register_trim(app, ctx);
+    register_split(app, ctx);
 
     try {
         app.parse(argc, argv);

@@ -78,10 +78,19 @@ void OutputStage::emit(AudioView block) {
     }
 }
 
-RenderResult OutputStage::finish() {
+RenderResult OutputStage::finish(std::int64_t pad_to_frames) {
     if (resampler_) {
         resampler_->flush(resampled_);
         if (resampled_.frames() > 0) emit(resampled_.view());
+    }
+    if (pad_to_frames > frames_out()) {
+        AudioBuffer zeros(static_cast<std::size_t>(writer_->spec().channels), default_block_frames);
+        while (frames_out() < pad_to_frames) {
+            const auto n = std::min<std::int64_t>(pad_to_frames - frames_out(), default_block_frames);
+            zeros.set_frames(static_cast<std::size_t>(n));
+            if (observer_) observer_(zeros.view());
+            writer_->write(zeros.view());
+        }
     }
     writer_->commit();
     result_.frames = static_cast<std::int64_t>(writer_->frames_written());

@@ -73,6 +73,7 @@ void set_value(ParamValues& values, const ParamSpec& p, const std::string& value
             throw UsageError(p.key + "=" + value + " is out of range (" + with_unit(p.min, p) +
                              " to " + with_unit(p.max, p) + ")");
         values.set_number(p.key, v);
+        values.set_unit(p.key, parse_quantity(value).unit);
         break;
     }
     case ParamType::choice: {
@@ -121,6 +122,11 @@ bool ParamValues::flag(const std::string& key) const { return number(key) != 0.0
 bool ParamValues::given(const std::string& key) const {
     auto it = given_.find(key);
     return it != given_.end() && it->second;
+}
+
+Unit ParamValues::unit(const std::string& key) const {
+    auto it = units_.find(key);
+    return it == units_.end() ? Unit::none : it->second;
 }
 
 void ParamValues::set_number(const std::string& key, double v, bool explicit_value) {

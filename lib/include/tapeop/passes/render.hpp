@@ -56,7 +56,10 @@ public:
     void set_observer(Observer o) { observer_ = std::move(o); }
     void push(AudioView block);
     // Flushes the resampler and commits the file. Without it nothing is written.
-    RenderResult finish();
+    // `pad_to_frames` (output frames): appends digital silence (no dither) up to that length.
+    RenderResult finish(std::int64_t pad_to_frames = -1);
+    // Output frames emitted so far.
+    std::int64_t frames_out() const { return static_cast<std::int64_t>(writer_->frames_written()); }
     const io::OutputSpec& spec() const { return writer_->spec(); }
 
 private:

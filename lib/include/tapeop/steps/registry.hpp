@@ -38,6 +38,11 @@ public:
     const std::string& text(const std::string& key) const; // choice or text
     bool flag(const std::string& key) const;
     bool given(const std::string& key) const; // set explicitly (not a default)
+    // The unit a number was written with (Unit::none for a bare number or a default); the
+    // value itself is stored in the parameter's first unit, except `samples`, which has no
+    // fixed relation to time and is stored as written (check unit() == Unit::samples).
+    Unit unit(const std::string& key) const;
+    void set_unit(const std::string& key, Unit u) { units_[key] = u; }
 
     void set_number(const std::string& key, double v, bool explicit_value = true);
     void set_text(const std::string& key, std::string v, bool explicit_value = true);
@@ -48,6 +53,7 @@ private:
     std::map<std::string, double> numbers_;
     std::map<std::string, std::string> texts_;
     std::map<std::string, bool> given_;
+    std::map<std::string, Unit> units_;
 };
 
 struct StepContext {
