@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1024));
     app.add_flag("--progress", g.progress, "Show progress even when stderr is not a terminal");
     app.add_flag("--no-progress", g.no_progress, "Never show progress");
+    bool sync = false;
+    app.add_flag("--sync", sync, "Force every output to disk (fsync) before it is renamed into place");
 
     register_info(app, ctx);
     register_analyze(app, ctx);
@@ -62,6 +64,7 @@ int main(int argc, char** argv) {
         std::cerr << "tapeop: " << e.what() << " (see tapeop --help)\n";
         return 2;
     }
+    tapeop::io::set_durable_writes(sync);
     try {
         return ctx.action ? ctx.action() : 2;
     } catch (const tapeop::Error& e) {

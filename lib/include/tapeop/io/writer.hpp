@@ -87,6 +87,12 @@ void refuse_overwriting_inputs(const std::string& output, const std::vector<std:
 std::string output_path_for(const std::string& input, const std::string& out, bool out_is_dir,
                             const std::string& extension = {});
 
+// Whether commit() also forces the data to disk (fsync) before the rename. Off by default:
+// the rename alone already guarantees that no reader ever sees a partial file and that a
+// killed job leaves nothing behind; fsync adds protection against a power loss at the cost of
+// waiting for the disk. Process-wide (the CLI's --sync); set it before writing starts.
+void set_durable_writes(bool durable);
+
 // Removes every temporary file still open by writers in this process. Async-signal-safe:
 // the CLI calls it from its SIGINT/SIGTERM handler.
 void remove_pending_temporaries() noexcept;
