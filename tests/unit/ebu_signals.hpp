@@ -22,7 +22,8 @@ struct Segment {
 inline AudioBuffer tone_sequence(const std::vector<Segment>& segments, int rate, int channels = 2,
                                  double freq_hz = 1000.0) {
     std::size_t total = 0;
-    for (const Segment& s : segments) total += static_cast<std::size_t>(std::llround(s.seconds * rate));
+    for (const Segment& s : segments)
+        total += static_cast<std::size_t>(std::llround(s.seconds * rate));
     AudioBuffer buf(static_cast<std::size_t>(channels), total);
     std::size_t n = 0;
     for (const Segment& s : segments) {
@@ -30,15 +31,15 @@ inline AudioBuffer tone_sequence(const std::vector<Segment>& segments, int rate,
         const double amp = s.level_dbfs < -200.0 ? 0.0 : std::pow(10.0, s.level_dbfs / 20.0);
         for (std::size_t i = 0; i < len; ++i, ++n) {
             const double v = amp * std::sin(2.0 * std::numbers::pi * freq_hz * double(n) / rate);
-            for (int c = 0; c < channels; ++c) buf.channel(c)[n] = static_cast<float>(v);
+            for (int c = 0; c < channels; ++c)
+                buf.channel(c)[n] = static_cast<float>(v);
         }
     }
     return buf;
 }
 
 // Feeds `buf` to anything with add(AudioView) in blocks of `block` frames.
-template <class Meter>
-void feed(Meter& meter, AudioBuffer& buf, std::size_t block) {
+template <class Meter> void feed(Meter& meter, AudioBuffer& buf, std::size_t block) {
     AudioView all = buf.view();
     for (std::size_t pos = 0; pos < all.frames(); pos += block)
         meter.add(all.sub(pos, std::min(block, all.frames() - pos)));
@@ -46,7 +47,7 @@ void feed(Meter& meter, AudioBuffer& buf, std::size_t block) {
 
 // Small deterministic generator (xorshift64*), so signals are identical everywhere.
 class Rng {
-public:
+  public:
     explicit Rng(std::uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ULL + 1) {}
     std::uint64_t next() {
         s_ ^= s_ >> 12;
@@ -57,12 +58,12 @@ public:
     double uniform() { return double(next() >> 11) * (1.0 / 9007199254740992.0); } // [0, 1)
     double uniform(double a, double b) { return a + (b - a) * uniform(); }
 
-private:
+  private:
     std::uint64_t s_;
 };
 
 // Music-like stereo material: a few tones and filtered-noise layers, each under its own
-// envelope that moves in steps of 0.25-2 s over roughly 40 dB, with occasional near-silent
+// envelope that moves in steps of 0.5-4 s over roughly 40 dB, with occasional near-silent
 // gaps; partly correlated channels. Peaks stay around -1 dBFS.
 inline AudioBuffer music_like(int rate, double seconds, std::uint64_t seed, int channels = 2) {
     const auto frames = static_cast<std::size_t>(seconds * rate);
@@ -70,7 +71,9 @@ inline AudioBuffer music_like(int rate, double seconds, std::uint64_t seed, int 
     Rng rng(seed);
     struct Layer {
         bool noise;
-        double freq, phase, lp; // tone frequency or noise low-pass coefficient
+        double freq, lp;       // tone frequency or noise low-pass coefficient
+        double sn = 0, cs = 1; // tone phasor (sin, cos), rotated each sample
+        double rot_s = 0, rot_c = 1;
         double gain, target;
         std::size_t next_change;
         double state[8] = {};
@@ -81,7 +84,9 @@ inline AudioBuffer music_like(int rate, double seconds, std::uint64_t seed, int 
         Layer l{};
         l.noise = i >= 3;
         l.freq = 60.0 * std::pow(2.0, rng.uniform(0.0, 7.5));
-        l.lp = rng.uniform(0.05, 0.9);
+        l.lp = rng.uniform(0.05, 0.5);
+        l.rot_s = std::sin(2.0 * std::numbers::pi * l.freq / rate);
+        l.rot_c = std::cos(2.0 * std::numbers::pi * l.freq / rate);
         l.pan = rng.uniform(0.2, 0.8);
         l.gain = 0.0;
         l.next_change = 0;
@@ -96,7 +101,7 @@ inline AudioBuffer music_like(int rate, double seconds, std::uint64_t seed, int 
             if (n == l.next_change) {
                 const double db = rng.uniform() < 0.1 ? -80.0 : rng.uniform(-40.0, 0.0);
                 l.target = std::pow(10.0, db / 20.0);
-                l.next_change = n + static_cast<std::size_t>(rng.uniform(0.25, 2.0) * rate);
+                l.next_change = n + static_cast<std::size_t>(rng.uniform(0.5, 4.0) * rate);
             }
             l.gain += (l.target - l.gain) * glide; // one-pole glide, ~50 ms
             for (int c = 0; c < channels; ++c) {
@@ -106,12 +111,16 @@ inline AudioBuffer music_like(int rate, double seconds, std::uint64_t seed, int 
                     l.state[c] += l.lp * (white - l.state[c]);
                     v = l.state[c] * 2.0;
                 } else {
-                    v = std::sin(l.phase + 0.3 * c);
+                    v = c == 0 ? l.sn : l.sn * 0.955336 + l.cs * 0.295520; // +0.3 rad
                 }
                 const double pan = c % 2 == 0 ? l.pan : 1.0 - l.pan;
                 mix[static_cast<std::size_t>(c)] += l.gain * v * pan;
             }
-            if (!l.noise) l.phase += 2.0 * std::numbers::pi * l.freq / rate;
+            if (!l.noise) {
+                const double sn = l.sn * l.rot_c + l.cs * l.rot_s;
+                l.cs = l.cs * l.rot_c - l.sn * l.rot_s;
+                l.sn = sn;
+            }
         }
         for (int c = 0; c < channels; ++c) {
             buf.channel(c)[n] = static_cast<float>(mix[static_cast<std::size_t>(c)]);
@@ -120,7 +129,8 @@ inline AudioBuffer music_like(int rate, double seconds, std::uint64_t seed, int 
     }
     const float norm = static_cast<float>(0.89 / peak);
     for (int c = 0; c < channels; ++c)
-        for (std::size_t n = 0; n < frames; ++n) buf.channel(c)[n] *= norm;
+        for (std::size_t n = 0; n < frames; ++n)
+            buf.channel(c)[n] *= norm;
     return buf;
 }
 
