@@ -34,6 +34,8 @@ void register_info(CLI::App& app, Context& ctx);
 void register_analyze(CLI::App& app, Context& ctx);
 void register_steps(CLI::App& app, Context& ctx);
 void register_generate(CLI::App& app, Context& ctx);
+void register_master(CLI::App& app, Context& ctx);
+void register_convert(CLI::App& app, Context& ctx);
 
 // A level for JSON: null for -inf/NaN, else rounded to 1e-4 (beyond any meter's precision).
 Json json_level(double db);

@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
     register_analyze(app, ctx);
     register_steps(app, ctx);
     register_generate(app, ctx);
+    register_master(app, ctx);
+    register_convert(app, ctx);
 
     try {
         app.parse(argc, argv);
