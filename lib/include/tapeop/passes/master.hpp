@@ -42,7 +42,14 @@ struct LoudnessSettings {
     double tolerance_lu = 0.1; // accepted: |integrated - target| <= tolerance
     int max_render_passes = 8; // per deliverable
     double heavy_limiting_db = 6.0; // warn when the limiter takes more than this
-    dsp::LimiterSettings limiter;   // look-ahead, release, margin (its ceiling is set per pass)
+    // Look-ahead, release, margin (the ceiling is set per pass). The margin is wider than the
+    // limiter's default: FFmpeg's ebur128 (4x by swresample) reads limited music up to ~0.2 dB
+    // above the BS.1770 interpolator, and a deliverable should pass the meters people use.
+    dsp::LimiterSettings limiter = [] {
+        dsp::LimiterSettings s;
+        s.margin_db = 0.3;
+        return s;
+    }();
 };
 
 struct Deliverable {
