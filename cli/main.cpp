@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
     register_mix(app, ctx);
     register_trim(app, ctx);
     register_split(app, ctx);
+    register_master(app, ctx);
+    register_convert(app, ctx);
 
     try {
         app.parse(argc, argv);

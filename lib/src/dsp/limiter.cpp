@@ -7,6 +7,10 @@
 #include <cmath>
 #include <numbers>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tapeop::dsp {
 
 namespace {
@@ -106,6 +110,27 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
     delay_.assign(channels_ * delay_len_, 0.0f);
     hold_.resize(lookahead_ + 1);
     smooth_.resize(lookahead_ + 1);
+    // Fast path: float taps, the bound S, the float windows.
+    bs_f_.clear();
+    max_sum_abs_ = 0.0;
+    for (const auto& ph : kPhase) {
+        double sum = 0.0;
+        for (double h : ph) {
+            bs_f_.push_back(float(h));
+            sum += std::abs(h);
+        }
+        max_sum_abs_ = std::max(max_sum_abs_, sum);
+    }
+    hann_f_.assign(hann_.begin(), hann_.end());
+    for (std::size_t p = 0; p + 1 < factor_; ++p) {
+        double sum = 0.0;
+        for (std::size_t k = 0; k < hann_len_; ++k) sum += std::abs(hann_[p * hann_len_ + k]);
+        max_sum_abs_ = std::max(max_sum_abs_, sum);
+    }
+    max_sum_abs_ *= 1.0 + 1e-12;
+    fwin_.assign(channels_ * (hist_len_ - 1 + chunk_frames + 8), 0.0f);
+    screen_.assign(chunk_frames, 0.0);
+    fscratch_.assign(chunk_frames + 4, 0.0f);
     reset();
 }
 
@@ -120,53 +145,154 @@ void Limiter::reset() {
     smooth_.reset(1.0);
     max_gr_db_ = sum_gr_db_ = 0.0;
     active_ = frames_ = 0;
+    std::fill(fwin_.begin(), fwin_.end(), 0.0f);
+    unity_run_ = 0;
+    idle_ = true;
 }
 
 void Limiter::process(AudioView io) {
     assert(io.channels() == channels_);
     const std::size_t n = io.frames();
-    for (std::size_t i = 0; i < n; ++i) {
-        // 1. Push the new frame; x[m] with m = n - detect_delay_ is the frame the peak
-        // estimate is for, and interp the peak over (m, m + 1).
-        const std::size_t H = hist_len_, D = detect_delay_;
-        hist_pos_ = hist_pos_ == 0 ? H - 1 : hist_pos_ - 1;
-        double interp = 0.0, sample = 0.0;
-        for (std::size_t c = 0; c < channels_; ++c) {
-            double* h = history_.data() + c * 2 * H;
-            const double x = io.channel(c)[i];
-            h[hist_pos_] = x;
-            h[hist_pos_ + H] = x;
-            const double* w = h + hist_pos_; // w[k] = x[n - k]
+    if (!fast_path_) {
+        for (std::size_t i = 0; i < n; ++i) step(io, i, false);
+        return;
+    }
+    for (std::size_t i0 = 0; i0 < n; i0 += chunk_frames) {
+        const std::size_t m = std::min(chunk_frames, n - i0);
+        screen_chunk(io, i0, m);
+        for (std::size_t j = 0; j < m; ++j) step(io, i0 + j, screen_[j] <= target_);
+    }
+}
+
+void Limiter::step(AudioView io, std::size_t i, bool interp_known_low) {
+    // 1. Push the new frame; x[m] with m = n - detect_delay_ is the frame the peak
+    // estimate is for, and interp the peak over (m, m + 1).
+    const std::size_t H = hist_len_, D = detect_delay_;
+    hist_pos_ = hist_pos_ == 0 ? H - 1 : hist_pos_ - 1;
+    double interp = 0.0, sample = 0.0;
+    for (std::size_t c = 0; c < channels_; ++c) {
+        double* h = history_.data() + c * 2 * H;
+        const double x = io.channel(c)[i];
+        h[hist_pos_] = x;
+        h[hist_pos_ + H] = x;
+        const double* w = h + hist_pos_; // w[k] = x[n - k]
+        if (!interp_known_low) {
             interp = std::max(interp, bs1770_peak(w + (D - 6)));
             if (factor_ > 0)
                 interp = std::max(interp, hann_peak(hann_.data(), factor_ - 1, hann_len_, w));
-            sample = std::max(sample, std::abs(w[D]));
-            delay_[c * delay_len_ + delay_pos_] = static_cast<float>(x);
         }
-        const double peak = std::max({sample, interp, prev_interp_peak_});
-        prev_interp_peak_ = interp;
-        // 2.-5. Needed gain, hold, release, smoothing.
-        const double needed = peak > target_ ? target_ / peak : 1.0;
+        sample = std::max(sample, std::abs(w[D]));
+        delay_[c * delay_len_ + delay_pos_] = static_cast<float>(x);
+    }
+    // A skipped interpolation is <= target_; 0.0 stands for it (only compared with target_).
+    const double peak = std::max({sample, interp, prev_interp_peak_});
+    prev_interp_peak_ = interp;
+    // 2.-5. Needed gain, hold, release, smoothing.
+    const double needed = peak > target_ ? target_ / peak : 1.0;
+    double gain = 1.0;
+    if (!(fast_path_ && idle_ && needed == 1.0)) {
+        if (fast_path_ && idle_) {
+            // Leaving the idle state: every value in the hold and smoothing windows is 1.
+            hold_.reset(1.0);
+            smooth_.reset(1.0);
+            idle_ = false;
+            unity_run_ = 0;
+        }
         const double held = hold_.push(needed);
         double rel = release_gain_ + (1.0 - release_gain_) * (1.0 - release_coeff_);
         if (rel > unity_snap) rel = 1.0;
         release_gain_ = std::min(held, rel);
-        const double gain = smooth_.push(release_gain_);
-        // 6. Apply to the frame that entered latency_frames() ago.
-        std::size_t out_pos = delay_pos_ + 1;
-        if (out_pos == delay_len_) out_pos = 0;
+        gain = smooth_.push(release_gain_);
+        if (needed == 1.0 && release_gain_ == 1.0) {
+            if (++unity_run_ >= lookahead_ + 1) idle_ = true;
+        } else {
+            unity_run_ = 0;
+        }
+    }
+    // 6. Apply to the frame that entered latency_frames() ago.
+    std::size_t out_pos = delay_pos_ + 1;
+    if (out_pos == delay_len_) out_pos = 0;
+    for (std::size_t c = 0; c < channels_; ++c) {
+        const float x = delay_[c * delay_len_ + out_pos];
+        io.channel(c)[i] = gain == 1.0 ? x : static_cast<float>(x * gain);
+    }
+    delay_pos_ = out_pos;
+    ++frames_;
+    if (gain < active_gain) {
+        const double gr = -20.0 * std::log10(gain);
+        ++active_;
+        sum_gr_db_ += gr;
+        max_gr_db_ = std::max(max_gr_db_, gr);
+    }
+}
+
+namespace {
+
+#if defined(__SSE2__)
+inline __m128 abs_ps(__m128 v) { return _mm_and_ps(v, _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff))); }
+#endif
+
+// out[j] = max(out[j], max over phases |sum_k h[p][k] * x[t_j - off - k]|) for j in [0, m),
+// t_j = base + j; `h` holds `phases` rows of `len` taps. x must be readable 3 past base + m.
+void screen_phases(const float* x, std::size_t base, std::size_t off, std::size_t m, const float* h,
+                   std::size_t phases, std::size_t len, float* out) {
+#if defined(__SSE2__)
+    for (std::size_t j = 0; j < m; j += 4) {
+        __m128 best = _mm_loadu_ps(out + j);
+        for (std::size_t p = 0; p < phases; ++p) {
+            const float* hp = h + p * len;
+            const float* xp = x + base + j - off;
+            __m128 acc = _mm_setzero_ps();
+            for (std::size_t k = 0; k < len; ++k)
+                acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(hp[k]), _mm_loadu_ps(xp - k)));
+            best = _mm_max_ps(best, abs_ps(acc));
+        }
+        _mm_storeu_ps(out + j, best);
+    }
+#else
+    for (std::size_t j = 0; j < m; ++j)
+        for (std::size_t p = 0; p < phases; ++p) {
+            const float* hp = h + p * len;
+            const float* xp = x + base + j - off;
+            float acc = 0.0f;
+            for (std::size_t k = 0; k < len; ++k) acc += hp[k] * xp[-std::ptrdiff_t(k)];
+            out[j] = std::max(out[j], std::abs(acc));
+        }
+#endif
+}
+
+} // namespace
+
+void Limiter::screen_chunk(AudioView io, std::size_t i0, std::size_t m) {
+    const std::size_t past = hist_len_ - 1, stride = past + chunk_frames + 8;
+    double max_abs = 0.0;
+    for (std::size_t c = 0; c < channels_; ++c) {
+        float* w = fwin_.data() + c * stride;
+        const float* x = io.channel(c) + i0;
+        std::copy(x, x + m, w + past);
+        std::fill(w + past + m, w + stride, 0.0f);
+        float mx = 0.0f;
+        for (std::size_t k = 0; k < past + m; ++k) mx = std::max(mx, std::abs(w[k]));
+        max_abs = std::max(max_abs, double(mx));
+    }
+    // Float rounding of taps, products and sums: < 15 * 2^-24 * S * max|x|; 2e-6 covers it
+    // with room (and the double evaluation's own rounding).
+    const double slack = 2e-6 * max_sum_abs_ * max_abs;
+    const bool quiet = max_abs * max_sum_abs_ + slack <= target_;
+    std::fill(screen_.begin(), screen_.begin() + std::ptrdiff_t(m), quiet ? 0.0 : -1.0);
+    if (!quiet) {
+        std::vector<float>& best = fscratch_;
+        std::fill(best.begin(), best.end(), 0.0f);
         for (std::size_t c = 0; c < channels_; ++c) {
-            const float x = delay_[c * delay_len_ + out_pos];
-            io.channel(c)[i] = gain == 1.0 ? x : static_cast<float>(x * gain);
+            const float* w = fwin_.data() + c * stride;
+            screen_phases(w, past, detect_delay_ - 6, m, bs_f_.data(), 4, 12, best.data());
+            if (factor_ > 0) screen_phases(w, past, 0, m, hann_f_.data(), factor_ - 1, hann_len_, best.data());
         }
-        delay_pos_ = out_pos;
-        ++frames_;
-        if (gain < active_gain) {
-            const double gr = -20.0 * std::log10(gain);
-            ++active_;
-            sum_gr_db_ += gr;
-            max_gr_db_ = std::max(max_gr_db_, gr);
-        }
+        for (std::size_t j = 0; j < m; ++j) screen_[j] = double(best[j]) + slack;
+    }
+    for (std::size_t c = 0; c < channels_; ++c) {
+        float* w = fwin_.data() + c * stride;
+        std::copy(w + m, w + m + past, w);
     }
 }
 

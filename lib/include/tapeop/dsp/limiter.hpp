@@ -26,6 +26,17 @@
 // latency_frames() = L + D: the look-ahead plus the interpolators' future context D (6 frames
 // below 96 kHz, 12 from 96 kHz to 192 kHz).
 // A signal whose peaks stay under c passes bit-exact (gain exactly 1.0), apart from the delay.
+//
+// Fast path (exact: output bit-identical to interpolating every frame; tested). Frames are
+// taken in chunks of up to 64. A frame's interpolated values are skipped when they provably
+// cannot exceed c: first by the chunk bound S * max|x| (S: the largest sum |h| over the phases
+// of both interpolators; |interpolated| <= S * max |window|), then per frame by a float SSE2
+// evaluation of both interpolators whose rounding error is bounded (< 2e-6 * S * max|x|).
+// Only frames that fail both are interpolated in double as above. A skipped value can only
+// matter through the comparison with c (the gain needs the exact value only above c), so the
+// result is unchanged. After L + 1 frames of unity gain the envelope is idle (hold, release
+// and smoothing all exactly 1) and is not stepped until a frame needs gain reduction again;
+// it then restarts from reset(1.0), which is the same state.
 #include "tapeop/dsp/envelope.hpp"
 #include "tapeop/dsp/processor.hpp"
 
@@ -64,7 +75,26 @@ public:
     // Statistics over the frames output since reset() (includes the latency's leading frames).
     LimiterStats stats() const;
 
+    // Testing aid: with the fast path off every frame is interpolated (same output, slower).
+    void set_fast_path(bool on) { fast_path_ = on; }
+
 private:
+    static constexpr std::size_t chunk_frames = 64;
+    // Per-frame detection + envelope + output; `interp_known_low`: the interpolated values of
+    // this frame are known to be <= target_ and are not computed.
+    void step(AudioView io, std::size_t i, bool interp_known_low);
+    // Upper bounds (>= the exact double values) of the frames' interpolated peaks, for the
+    // frames [i0, i0 + m) of `io`; fills screen_[0..m). Updates fhist_.
+    void screen_chunk(AudioView io, std::size_t i0, std::size_t m);
+
+    bool fast_path_ = true;
+    double max_sum_abs_ = 0.0; // S above
+    std::vector<float> bs_f_, hann_f_; // coefficients as float, for the screen
+    std::vector<float> fwin_;          // per channel: hist_len_ - 1 past samples + a chunk + pad
+    std::vector<double> screen_;
+    std::vector<float> fscratch_;
+    std::size_t unity_run_ = 0; // consecutive frames with needed == 1 and release gain == 1
+    bool idle_ = true;
     LimiterSettings settings_;
     double target_ = 1.0; // linear ceiling - margin
     double release_coeff_ = 0.0;

@@ -1,0 +1,102 @@
+#pragma once
+// Mastering to loudness targets: an optional pre-chain (EQ, compression, ...), then the loudness
+// stage — gain and the true-peak limiter (dsp/limiter.hpp) — iterated until the integrated
+// loudness is within the tolerance of the target and the true peak at or under the ceiling,
+// as measured on each deliverable exactly as written; then dither and the atomic writer.
+//
+// Passes (the input is streamed on each; nothing is held in memory):
+//  1. Analysis: the pre-chain's output is measured (integrated loudness L0, LRA, true peak)
+//     and a loudness-vs-gain model is built: the limiter's gain curve is simulated on 16-frame
+//     groups for a grid of gains, from a float 4x peak estimate (shared by all gains), its
+//     hold and release, weighted by the energy of each group. Without limiting the loudness
+//     is L0 + gain exactly; the model predicts what the limiter takes away.
+//  2. Render, per deliverable: pre-chain -> channel layout -> resampler (when the rate
+//     changes, so the limiter works at the output rate) -> gain -> limiter -> dither -> writer
+//     (temporary file). The written samples are metered as they go. A pass within tolerance
+//     is committed as it is; otherwise the next gain comes from the model corrected by the
+//     measured error (later from the secant of the last two passes), and the pass is
+//     repeated (at most `max_render_passes`). A true peak over the ceiling (resampling or a
+//     lossy encoder can raise it) lowers the limiter's ceiling by the excess and re-renders.
+//     Lossy deliverables (MP3, Ogg Vorbis, Opus) are decoded after writing and measured on
+//     the decoded audio.
+//
+// Same inputs, settings and version: bit-identical outputs (seeded dither, no threads inside).
+// Levels: LUFS, LU, dBTP (4x oversampled, BS.1770-4 Annex 2), dB. Silence is -infinity.
+#include "tapeop/dsp/chain.hpp"
+#include "tapeop/dsp/limiter.hpp"
+#include "tapeop/passes/render.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tapeop::passes {
+
+// Adds the pre-chain's processors to an empty chain for a stream (called once per pass).
+using ChainBuilder = std::function<void(dsp::Chain&, const dsp::StreamSpec&)>;
+
+struct LoudnessSettings {
+    double target_lufs = -14.0;
+    double ceiling_dbtp = -1.0;
+    double tolerance_lu = 0.1; // accepted: |integrated - target| <= tolerance
+    int max_render_passes = 8; // per deliverable
+    double heavy_limiting_db = 6.0; // warn when the limiter takes more than this
+    // Look-ahead, release, margin (the ceiling is set per pass). The margin is wider than the
+    // limiter's default: FFmpeg's ebur128 (4x by swresample) reads limited music up to ~0.2 dB
+    // above the BS.1770 interpolator, and a deliverable should pass the meters people use.
+    dsp::LimiterSettings limiter = [] {
+        dsp::LimiterSettings s;
+        s.margin_db = 0.3;
+        return s;
+    }();
+};
+
+struct Deliverable {
+    std::string path;
+    std::optional<double> target_lufs;  // default: LoudnessSettings::target_lufs
+    std::optional<double> ceiling_dbtp; // default: LoudnessSettings::ceiling_dbtp
+    OutputSettings output;
+    std::string preset; // for reports only
+};
+
+struct Measurement {
+    double integrated_lufs = 0.0;
+    double loudness_range_lu = 0.0;
+    double true_peak_dbtp = 0.0;
+    double sample_peak_dbfs = 0.0;
+};
+
+struct DeliverableReport {
+    std::string path;
+    std::string preset;
+    io::OutputSpec spec;
+    double target_lufs = 0.0;
+    double ceiling_dbtp = 0.0;
+    Measurement after;                 // of the file as written (lossy: decoded)
+    double gain_db = 0.0;              // gain before the limiter
+    double limiter_ceiling_dbtp = 0.0; // as used (lower than the ceiling when tightened)
+    dsp::LimiterStats limiter;
+    int render_passes = 0;
+    bool dithered = false;
+    std::vector<std::string> warnings;
+};
+
+struct MasterReport {
+    std::string input;
+    io::FileInfo info;
+    Measurement before;    // the input as read
+    Measurement pre_chain; // after the pre-chain (== before without one)
+    int passes = 0;        // passes over the input: 1 analysis + every render pass
+    std::vector<DeliverableReport> deliverables;
+    std::vector<std::string> warnings; // every deliverable's, prefixed with its path
+};
+
+// Masters `input` into every deliverable. Throws Error naming the file when the input cannot
+// be read, is silent, or a target cannot be reached; deliverables committed before a failure
+// stay written, the failing one is not written at all.
+MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain,
+                         const LoudnessSettings& loudness, const std::vector<Deliverable>& deliverables,
+                         const Progress& progress = {});
+
+} // namespace tapeop::passes

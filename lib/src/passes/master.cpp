@@ -1,0 +1,427 @@
+#include "tapeop/passes/master.hpp"
+
+#include "tapeop/analysis/loudness.hpp"
+#include "tapeop/analysis/true_peak.hpp"
+#include "tapeop/dsp/channels.hpp"
+#include "tapeop/dsp/envelope.hpp"
+#include "tapeop/dsp/gain.hpp"
+#include "tapeop/error.hpp"
+#include "tapeop/io/reader.hpp"
+#include "tapeop/units.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <memory>
+
+namespace tapeop::passes {
+namespace {
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+// Loudness + true peak of a stream.
+struct Meters {
+    analysis::LoudnessMeter loudness;
+    analysis::TruePeakMeter peak;
+    Meters(int channels, int rate) : loudness(channels, rate), peak(channels, rate) {}
+    void add(AudioView v) {
+        loudness.add(v);
+        peak.add(v);
+    }
+    Measurement result() const {
+        return {loudness.integrated_lufs(), loudness.loudness_range_lu(), peak.true_peak_dbtp(),
+                gain_to_db(peak.sample_peak())};
+    }
+};
+
+// The loudness-vs-gain model of the analysis pass (see master.hpp). Per 16-frame group: the
+// largest 4x-interpolated or sample value P over the channels and the group's energy. The
+// limiter at gain g with ceiling c scales a group by about min(1, c / (g * Pmax)), Pmax the
+// largest P within the limiter's reach (look-ahead + half the release on each side: the
+// release's gradual recovery taken as a shorter full-depth hold). Energies are binned by
+// log2(Pmax) (32 bins per octave), so any (g, c) is evaluated afterwards in O(bins) and the
+// memory is fixed.
+class GainModel {
+public:
+    static constexpr std::size_t group = 16;
+    // Share of the release counted as full-depth hold: calibrated on generated music against
+    // measured render passes (0.1 .. 0.5 tried; 0.15 gave the smallest first-pass errors).
+    static constexpr double reach_release = 0.15;
+    static constexpr int bins_per_octave = 32;
+    static constexpr int min_bin = -30 * bins_per_octave, max_bin = 12 * bins_per_octave;
+
+    GainModel(int channels, int rate, const dsp::LimiterSettings& ls)
+        : channels_(std::size_t(channels)), hist_(std::size_t(max_bin - min_bin + 1), 0.0) {
+        const double reach = ls.lookahead_ms * 1e-3 * rate + reach_release * ls.release_ms * 1e-3 * rate;
+        half_ = std::size_t(std::ceil(reach / group));
+        window_.resize(2 * half_ + 1);
+        window_.reset(0.0);
+        energy_ring_.assign(half_ + 1, 0.0);
+        const std::size_t hist = analysis::Oversampler4x::history;
+        buf_.assign(channels_ * (hist + group + 8), 0.0f);
+    }
+
+    void add(AudioView v) {
+        for (std::size_t i = 0; i < v.frames(); ++i) {
+            const std::size_t hist = analysis::Oversampler4x::history;
+            const std::size_t stride = hist + group + 8;
+            for (std::size_t c = 0; c < channels_; ++c) {
+                const float x = v.channel(c)[i];
+                buf_[c * stride + hist + fill_] = x;
+                energy_ += double(x) * double(x);
+            }
+            if (++fill_ == group) flush_group();
+        }
+    }
+
+    void finish() {
+        if (fill_ > 0) flush_group();
+        for (std::size_t k = 0; k < half_; ++k) push_group(0.0, 0.0);
+    }
+
+    // Share of energy kept by the limiter at gain `gain_db` with ceiling `ceiling_dbtp`, in dB.
+    double loss_db(double gain_db, double ceiling_dbtp) const {
+        const double u = db_to_gain(gain_db - ceiling_dbtp);
+        double kept = 0.0;
+        for (std::size_t b = 0; b < hist_.size(); ++b) {
+            if (hist_[b] == 0.0) continue;
+            const double p = std::exp2((double(int(b) + min_bin) + 0.5) / bins_per_octave);
+            const double g = std::min(1.0, 1.0 / (u * p));
+            kept += hist_[b] * g * g;
+        }
+        return total_ > 0.0 && kept > 0.0 ? 10.0 * std::log10(kept / total_) : 0.0;
+    }
+
+private:
+    void flush_group() {
+        const std::size_t hist = analysis::Oversampler4x::history;
+        const std::size_t stride = hist + group + 8;
+        double p = 0.0;
+        for (std::size_t c = 0; c < channels_; ++c) {
+            float* b = buf_.data() + c * stride;
+            p = std::max(p, double(analysis::Oversampler4x::max_abs(b + hist, fill_)));
+            for (std::size_t k = 0; k < fill_; ++k) p = std::max(p, double(std::abs(b[hist + k])));
+            // Keep the last `hist` samples as the next group's history.
+            std::copy(b + fill_, b + fill_ + hist, b);
+        }
+        push_group(p, energy_);
+        fill_ = 0;
+        energy_ = 0.0;
+    }
+
+    void push_group(double p, double e) {
+        const double pmax = -window_.push(-p);
+        // The group at the window's centre entered `half_` groups ago.
+        const double e_centre = energy_ring_[ring_pos_];
+        energy_ring_[ring_pos_] = e;
+        ring_pos_ = (ring_pos_ + 1) % energy_ring_.size();
+        if (e_centre <= 0.0) return;
+        total_ += e_centre;
+        int bin = pmax > 0.0 ? int(std::floor(std::log2(pmax) * bins_per_octave)) : min_bin;
+        bin = std::clamp(bin, min_bin, max_bin);
+        hist_[std::size_t(bin - min_bin)] += e_centre;
+    }
+
+    std::size_t channels_;
+    std::size_t half_ = 0;
+    dsp::MovingMin window_; // of -P: a moving maximum
+    std::vector<double> energy_ring_;
+    std::size_t ring_pos_ = 0;
+    std::vector<float> buf_;
+    std::size_t fill_ = 0;
+    double energy_ = 0.0, total_ = 0.0;
+    std::vector<double> hist_;
+};
+
+// The gain that the model says reaches `target` (plus `offset`, the measured error so far).
+double solve_gain(const GainModel& model, double l0, double target, double ceiling, double offset) {
+    auto predict = [&](double g) { return l0 + g + model.loss_db(g, ceiling) + offset; };
+    double lo = target - l0 - offset, hi = lo + 1.0;
+    if (predict(lo) >= target) return lo;
+    while (predict(hi) < target && hi - lo < 12.0) hi += 2.0 * (hi - lo);
+    for (int i = 0; i < 60; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        (predict(mid) < target ? lo : hi) = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+bool is_lossy(const std::string& path) { return io::container_for_path(path).lossy; }
+
+// A hidden sibling of `path` with the same extension, for lossy outputs that are decoded and
+// checked before they take the real name.
+std::string verify_path(const std::string& path) {
+    const std::filesystem::path p(path);
+    const std::string name = "." + p.stem().string() + ".tapeop-tmp-verify" + p.extension().string();
+    return (p.parent_path() / name).string();
+}
+
+struct RenderOutcome {
+    Measurement measured;
+    dsp::LimiterStats limiter;
+    std::unique_ptr<OutputStage> stage; // not yet committed
+};
+
+// One render pass: pre-chain -> layout -> resampler -> gain -> limiter -> output stage.
+RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain, const OutputSettings& out,
+                          const std::string& write_path, double gain_db, const dsp::LimiterSettings& lim_settings,
+                          const Progress& progress) {
+    const io::FileInfo& fi = reader.info();
+    const dsp::StreamSpec in_spec{fi.sample_rate, fi.channels};
+    const dsp::StreamSpec out_spec{out.sample_rate.value_or(fi.sample_rate), out.channels.value_or(fi.channels)};
+    dsp::Chain pre;
+    if (pre_chain) pre_chain(pre, in_spec);
+    pre.prepare(in_spec, default_block_frames);
+
+    std::unique_ptr<dsp::Resampler> resampler;
+    if (out_spec.sample_rate != in_spec.sample_rate)
+        resampler = std::make_unique<dsp::Resampler>(out_spec.channels, in_spec.sample_rate, out_spec.sample_rate);
+    AudioBuffer layout;
+    if (out_spec.channels != in_spec.channels) layout.resize(std::size_t(out_spec.channels), default_block_frames);
+    AudioBuffer resampled;
+
+    dsp::Chain loud;
+    loud.add(std::make_unique<dsp::Gain>(gain_db));
+    loud.add(std::make_unique<dsp::Limiter>(lim_settings));
+    auto& limiter = static_cast<dsp::Limiter&>(loud[1]);
+    loud.prepare(out_spec, default_block_frames);
+
+    OutputSettings stage_settings = out;
+    stage_settings.sample_rate.reset();
+    stage_settings.channels.reset();
+    const std::int64_t expected =
+        std::int64_t(std::llround(double(fi.frames) * out_spec.sample_rate / in_spec.sample_rate));
+    auto stage = std::make_unique<OutputStage>(write_path, fi, out_spec, stage_settings, true, expected);
+    auto meters = std::make_shared<Meters>(out_spec.channels, out_spec.sample_rate);
+    stage->set_observer([meters](AudioView v) { meters->add(v); });
+
+    auto to_loud = [&](AudioView v) {
+        for (std::size_t at = 0; at < v.frames(); at += default_block_frames) {
+            AudioView part = v.sub(at, std::min(default_block_frames, v.frames() - at));
+            AudioView o = loud.process(part);
+            if (o.frames() > 0) stage->push(o);
+        }
+    };
+    auto after_pre = [&](AudioView v) {
+        if (layout.channels() > 0) {
+            layout.set_frames(v.frames());
+            dsp::convert_channels(v, layout.view());
+            v = layout.view();
+        }
+        if (resampler) {
+            resampler->process(v, resampled);
+            if (resampled.frames() > 0) to_loud(resampled.view());
+        } else {
+            to_loud(v);
+        }
+    };
+
+    reader.rewind();
+    AudioBuffer block(std::size_t(fi.channels), default_block_frames);
+    std::int64_t done = 0;
+    while (reader.read(block) > 0) {
+        AudioView o = pre.process(block.view());
+        if (o.frames() > 0) after_pre(o);
+        done += std::int64_t(block.frames());
+        if (progress) progress(done);
+    }
+    AudioBuffer tail;
+    pre.flush(tail);
+    if (tail.frames() > 0) after_pre(tail.view());
+    if (resampler) {
+        resampler->flush(resampled);
+        if (resampled.frames() > 0) to_loud(resampled.view());
+    }
+    loud.flush(tail);
+    if (tail.frames() > 0) stage->push(tail.view());
+
+    RenderOutcome r;
+    r.measured = meters->result();
+    r.limiter = limiter.stats();
+    r.stage = std::move(stage);
+    return r;
+}
+
+Measurement measure_file(const std::string& path) {
+    io::AudioReader reader(path);
+    Meters m(reader.info().channels, reader.info().sample_rate);
+    AudioBuffer block(std::size_t(reader.info().channels), default_block_frames);
+    while (reader.read(block) > 0) m.add(block.view());
+    return m.result();
+}
+
+DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_chain, const LoudnessSettings& ls,
+                             const Deliverable& d, const GainModel& model, double l0, double tp0, int& passes,
+                             const Progress& progress) {
+    DeliverableReport rep;
+    rep.path = d.path;
+    rep.preset = d.preset;
+    rep.target_lufs = d.target_lufs.value_or(ls.target_lufs);
+    rep.ceiling_dbtp = d.ceiling_dbtp.value_or(ls.ceiling_dbtp);
+    const double target = rep.target_lufs, ceiling = rep.ceiling_dbtp;
+    if (!(target <= 0.0 && target >= -70.0)) throw UsageError("target must be between -70 and 0 LUFS", d.path);
+    if (!(ceiling <= 0.0 && ceiling >= -30.0)) throw UsageError("ceiling must be between -30 and 0 dBTP", d.path);
+    const double accept = std::max(0.5 * ls.tolerance_lu, ls.tolerance_lu - 0.02);
+    const bool lossy = is_lossy(d.path);
+    const std::string write_path = lossy ? verify_path(d.path) : d.path;
+
+    dsp::LimiterSettings lim = ls.limiter;
+    lim.ceiling_dbtp = ceiling;
+    double offset = 0.0; // measured minus modelled loudness
+    double gain = solve_gain(model, l0, target, lim.ceiling_dbtp - lim.margin_db, offset);
+    struct Point {
+        double gain, lufs;
+    };
+    std::vector<Point> points; // at the current limiter ceiling
+    double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
+    Measurement last{};
+    for (int pass = 1; pass <= ls.max_render_passes; ++pass) {
+        ++passes;
+        RenderOutcome r = render_pass(reader, pre_chain, d.output, write_path, gain, lim, progress);
+        Measurement m = r.measured;
+        if (lossy) {
+            RenderResult written = r.stage->finish();
+            rep.spec = written.spec;
+            rep.dithered = written.dithered;
+            try {
+                m = measure_file(write_path);
+            } catch (...) {
+                std::filesystem::remove(write_path);
+                throw;
+            }
+        }
+        last = m;
+        const bool peak_ok = m.true_peak_dbtp <= ceiling;
+        const bool loud_ok = std::abs(m.integrated_lufs - target) <= accept;
+        if (peak_ok && loud_ok) {
+            if (lossy) {
+                std::error_code ec;
+                std::filesystem::rename(write_path, d.path, ec);
+                if (ec) {
+                    std::filesystem::remove(write_path);
+                    throw Error("cannot rename the verified file into place: " + ec.message(), d.path);
+                }
+            } else {
+                RenderResult written = r.stage->finish();
+                rep.spec = written.spec;
+                rep.dithered = written.dithered;
+            }
+            rep.after = m;
+            rep.gain_db = gain;
+            rep.limiter_ceiling_dbtp = lim.ceiling_dbtp;
+            rep.limiter = r.limiter;
+            rep.render_passes = pass;
+            if (r.limiter.max_gain_reduction_db > ls.heavy_limiting_db)
+                rep.warnings.push_back("heavy limiting: the target needed up to " +
+                                       fmt("%.1f", r.limiter.max_gain_reduction_db) +
+                                       " dB of gain reduction (more than " + fmt("%.0f", ls.heavy_limiting_db) +
+                                       " dB); consider a lower target or less dynamic input");
+            return rep;
+        }
+        if (lossy) std::filesystem::remove(write_path);
+        r.stage.reset(); // not committed: the temporary file goes
+        if (!peak_ok) {
+            // Resampling or a lossy codec raised the peak: lower the limiter's ceiling.
+            const double lowered = lim.ceiling_dbtp - (m.true_peak_dbtp - ceiling) - 0.02;
+            if (lowered < -60.0) break;
+            lim.ceiling_dbtp = lowered;
+            points.clear();
+            lo = -std::numeric_limits<double>::infinity();
+            hi = std::numeric_limits<double>::infinity();
+            offset = m.integrated_lufs - (l0 + gain + model.loss_db(gain, lim.ceiling_dbtp - lim.margin_db));
+            gain = solve_gain(model, l0, target, lim.ceiling_dbtp - lim.margin_db, offset);
+            continue;
+        }
+        // Loudness rises with the gain (more slowly the more the limiter works): keep a
+        // bracket, step by the secant (first pass: the model's local slope), bisect when a
+        // step would leave the bracket.
+        points.push_back({gain, m.integrated_lufs});
+        if (m.integrated_lufs < target) lo = std::max(lo, gain);
+        else hi = std::min(hi, gain);
+        double next;
+        if (points.size() >= 2) {
+            const Point& a = points[points.size() - 2];
+            const Point& b = points.back();
+            const double slope = b.gain != a.gain ? (b.lufs - a.lufs) / (b.gain - a.gain) : 1.0;
+            next = b.gain + (target - b.lufs) / std::clamp(slope, 0.02, 1.0);
+        } else {
+            // The other known point: at the largest gain the limiter leaves alone, the
+            // loudness is exactly l0 + gain. The curve is concave, so this secant's slope is
+            // at least the local one and the step errs on the short side.
+            const double free_gain = lim.ceiling_dbtp - lim.margin_db - tp0;
+            double slope = 1.0;
+            if (gain - free_gain > 0.5) slope = (m.integrated_lufs - (l0 + free_gain)) / (gain - free_gain);
+            next = gain + (target - m.integrated_lufs) / std::clamp(slope, 0.05, 1.0);
+        }
+        next = std::clamp(next, gain - 12.0, gain + 12.0);
+        if (next <= lo || next >= hi) next = std::isfinite(hi) && std::isfinite(lo) ? 0.5 * (lo + hi)
+                                              : (next <= lo ? lo + 0.5 * std::abs(gain - lo) + 0.1 : hi - 0.5);
+        gain = next;
+    }
+    throw Error("could not reach " + fmt("%.1f", target) + " LUFS / " + fmt("%.1f", ceiling) + " dBTP in " +
+                    std::to_string(ls.max_render_passes) + " passes (last: " + fmt("%.2f", last.integrated_lufs) +
+                    " LUFS, " + fmt("%.2f", last.true_peak_dbtp) + " dBTP)",
+                d.path);
+}
+
+} // namespace
+
+MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain, const LoudnessSettings& ls,
+                         const std::vector<Deliverable>& deliverables, const Progress& progress) {
+    if (deliverables.empty()) throw UsageError("no output given", input);
+    io::AudioReader reader(input);
+    const io::FileInfo& fi = reader.info();
+    MasterReport rep;
+    rep.input = input;
+    rep.info = fi;
+    if (fi.frames <= 0) throw Error("the input has no audio", input);
+
+    // Pass 1: analysis of the input and of the pre-chain's output, and the model.
+    const dsp::StreamSpec spec{fi.sample_rate, fi.channels};
+    dsp::Chain pre;
+    if (pre_chain) pre_chain(pre, spec);
+    const bool has_chain = pre.size() > 0;
+    Meters before(fi.channels, fi.sample_rate), after_chain(fi.channels, fi.sample_rate);
+    GainModel model(fi.channels, fi.sample_rate, ls.limiter);
+    auto observe = [&](AudioView v) {
+        after_chain.add(v);
+        model.add(v);
+    };
+    pre.prepare(spec, default_block_frames);
+    AudioBuffer block(std::size_t(fi.channels), default_block_frames);
+    std::int64_t done = 0;
+    while (reader.read(block) > 0) {
+        if (has_chain) before.add(block.view());
+        AudioView o = pre.process(block.view());
+        if (o.frames() > 0) observe(o);
+        done += std::int64_t(block.frames());
+        if (progress) progress(done);
+    }
+    AudioBuffer tail;
+    pre.flush(tail);
+    if (tail.frames() > 0) observe(tail.view());
+    model.finish();
+    rep.passes = 1;
+    rep.pre_chain = after_chain.result();
+    rep.before = has_chain ? before.result() : rep.pre_chain;
+    const double l0 = rep.pre_chain.integrated_lufs;
+    if (!std::isfinite(rep.before.integrated_lufs))
+        throw Error("the input is silent (no audio above -70 LUFS): nothing to master", input);
+    if (!std::isfinite(l0)) throw Error("the processing chain turns the input into silence", input);
+
+    for (const Deliverable& d : deliverables) {
+        DeliverableReport dr = master_one(reader, pre_chain, ls, d, model, l0, rep.pre_chain.true_peak_dbtp, rep.passes, progress);
+        for (const auto& w : dr.warnings) rep.warnings.push_back(d.path + ": " + w);
+        rep.deliverables.push_back(std::move(dr));
+    }
+    return rep;
+}
+
+} // namespace tapeop::passes
