@@ -33,13 +33,7 @@ int run_gainstage(const GainstageOptions& o, const GlobalOptions& g) {
                                                            {"max_peak", o.max_peak},
                                                            {"silence", o.silence},
                                                            {"dc", o.no_dc ? std::optional<std::string>("no") : std::nullopt}});
-    passes::GainstageSettings s;
-    passes::parse_stage_target(v.text("target"), s);
-    // A peak target needs no peak limit; for rms and lufs the limit holds unless disabled.
-    if (s.kind == passes::StageKind::peak && !v.given("max_peak")) s.max_peak_dbfs.reset();
-    else s.max_peak_dbfs = v.number("max_peak");
-    s.silence_dbfs = v.number("silence");
-    s.remove_dc = v.flag("dc");
+    passes::GainstageSettings s = passes::gainstage_settings_from(v);
     s.dither = passes::parse_dither(o.dither);
     if (o.bits) s.bits = io::parse_bits(*o.bits);
     if (o.rate) {

@@ -26,6 +26,19 @@ std::string_view stage_kind_name(StageKind k) {
     return "";
 }
 
+GainstageSettings gainstage_settings_from(const steps::ParamValues& v) {
+    GainstageSettings s;
+    parse_stage_target(v.text("target"), s);
+    // A peak target needs no peak limit; for rms and lufs the limit holds unless disabled.
+    if (s.kind == StageKind::peak && !v.given("max_peak"))
+        s.max_peak_dbfs.reset();
+    else
+        s.max_peak_dbfs = v.number("max_peak");
+    s.silence_dbfs = v.number("silence");
+    s.remove_dc = v.flag("dc");
+    return s;
+}
+
 void parse_stage_target(const std::string& text, GainstageSettings& s) {
     const auto colon = text.find(':');
     if (colon == std::string::npos)

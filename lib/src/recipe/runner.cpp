@@ -4,7 +4,10 @@
 #include "tapeop/dsp/gain.hpp"
 #include "tapeop/dsp/limiter.hpp"
 #include "tapeop/error.hpp"
+#include "tapeop/presets.hpp"
 #include "tapeop/units.hpp"
+#include "tapeop/passes/gainstage.hpp"
+#include "tapeop/passes/master.hpp"
 #include "tapeop/passes/mix.hpp"
 #include "tapeop/passes/normalize.hpp"
 #include "tapeop/passes/trim.hpp"
@@ -123,7 +126,15 @@ struct OutputPlan {
     std::string path;
     passes::OutputSettings settings;
     const OutputDecl* decl = nullptr;
+    const DeliveryPreset* preset = nullptr;
 };
+
+// A set step works on all inputs together (one job for the whole set).
+const StepCall* set_step(const Recipe& r) {
+    for (const auto& c : r.chain)
+        if (c.spec->name == "gainstage") return &c;
+    return nullptr;
+}
 
 bool is_whole_file(const std::string& name) {
     return name == "loudness" || name == "normalize" || name == "trim" || name == "convert" ||
@@ -160,9 +171,39 @@ OutputReport measure_output(const std::string& path) {
     return {path, a.integrated_lufs, a.true_peak_dbtp, a.sample_peak_dbfs, a.info.subtype, a.info.sample_rate};
 }
 
+void render_outputs(const std::string& current, const Pending& pending, const std::vector<OutputPlan>& outputs,
+                    JobReport& report) {
+    for (const auto& o : outputs) {
+        io::AudioReader reader(current);
+        dsp::Chain c;
+        pending.fill(c, reader.info());
+        passes::render_file(reader, c, o.path, o.settings);
+        report.outputs.push_back(measure_output(o.path));
+    }
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------------------
+
+std::vector<std::string> resolve_inputs(const Recipe& recipe, const RunOptions& options, const std::string& base) {
+    std::vector<std::string> files;
+    if (!options.inputs.empty()) {
+        for (const auto& in : options.inputs) {
+            if (!fs::exists(in)) throw Error("input not found", in);
+            files.push_back(in);
+        }
+    } else {
+        for (const auto& pattern : recipe.inputs) {
+            auto found = expand_glob(relative_to(base, pattern));
+            if (found.empty()) throw Error("no file matches the recipe's input '" + pattern + "'", recipe.file);
+            files.insert(files.end(), found.begin(), found.end());
+        }
+    }
+    if (files.empty())
+        throw UsageError("no inputs: give files on the command line or an `input` line in the recipe", recipe.file);
+    return files;
+}
 
 Plan make_plan(const Recipe& recipe, const RunOptions& options) {
     Plan plan;
@@ -194,21 +235,18 @@ Plan make_plan(const Recipe& recipe, const RunOptions& options) {
         add_outputs(job, "wav");
         plan.jobs.push_back(std::move(job));
     } else {
-        std::vector<std::string> files;
-        if (!options.inputs.empty()) {
-            for (const auto& in : options.inputs) {
-                if (!fs::exists(in)) throw Error("input not found", in);
-                files.push_back(in);
-            }
-        } else {
-            for (const auto& pattern : recipe.inputs) {
-                auto found = expand_glob(relative_to(base, pattern));
-                if (found.empty()) throw Error("no file matches the recipe's input '" + pattern + "'", recipe.file);
-                files.insert(files.end(), found.begin(), found.end());
-            }
+        std::vector<std::string> files = resolve_inputs(recipe, options, base);
+        if (const StepCall* set = set_step(recipe)) {
+            if (recipe.chain.size() != 1)
+                throw RecipeError(set->origin.file, set->origin.line, set->origin.col,
+                                  "gainstage works on the whole set of stems; it must be the only step");
+            Job job;
+            job.name = fs::path(recipe.file).stem().string();
+            job.inputs = files;
+            for (const auto& f : files) job.outputs.push_back(io::output_path_for(f, out_dir, true));
+            plan.jobs.push_back(std::move(job));
+            return plan;
         }
-        if (files.empty())
-            throw UsageError("no inputs: give files on the command line or an `input` line in the recipe", recipe.file);
         std::set<std::string> seen;
         for (const auto& f : files) {
             if (!seen.insert(fs::weakly_canonical(f).string()).second) continue;
@@ -284,11 +322,38 @@ JobReport run_job(const Recipe& recipe, const Job& job, const steps::Registry& r
             if (i < recipe.outputs.size()) {
                 o.decl = &recipe.outputs[i];
                 const auto& v = o.decl->values;
-                o.settings.bits = bits_of(v.text("bits"));
+                if (v.given("preset")) {
+                    try {
+                        o.preset = &find_preset(v.text("preset"));
+                    } catch (const UsageError& e) {
+                        throw RecipeError(o.decl->origin.file, o.decl->origin.line, o.decl->origin.col, e.message());
+                    }
+                    o.settings.bits = o.preset->bits;
+                    o.settings.sample_rate = o.preset->sample_rate;
+                }
+                if (v.text("bits") != "auto") o.settings.bits = bits_of(v.text("bits"));
                 if (v.number("rate") > 0) o.settings.sample_rate = static_cast<int>(v.number("rate"));
                 if (v.text("dither") != "auto") o.settings.dither = passes::parse_dither(v.text("dither"));
             }
             outputs.push_back(o);
+        }
+
+        if (const StepCall* set = set_step(recipe)) {
+            passes::GainstageSettings gs = passes::gainstage_settings_from(set->values);
+            if (!outputs.empty()) {
+                gs.bits = outputs.front().settings.bits;
+                gs.rate = outputs.front().settings.sample_rate;
+                gs.dither = outputs.front().settings.dither;
+            }
+            const passes::GainstageReport g = passes::gainstage(job.inputs, gs, out_dir, options.jobs);
+            for (const auto& st : g.stems) {
+                if (!st.error.empty()) throw Error(st.error);
+                report.outputs.push_back(measure_output(st.output));
+                for (const auto& n : st.notes) report.notes.push_back(st.path + ": " + n);
+            }
+            report.ok = true;
+            report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            return report;
         }
 
         // The stream the chain starts from.
@@ -389,15 +454,41 @@ JobReport run_job(const Recipe& recipe, const Job& job, const steps::Registry& r
         }
 
         if (loudness) {
-            throw RecipeError(loudness->origin.file, loudness->origin.line, loudness->origin.col,
-                              "loudness in a recipe is not available yet");
-        }
-        for (const auto& o : outputs) {
-            io::AudioReader reader(current);
-            dsp::Chain c;
-            pending.fill(c, reader.info());
-            passes::render_file(reader, c, o.path, o.settings);
-            report.outputs.push_back(measure_output(o.path));
+            passes::LoudnessSettings ls;
+            ls.target_lufs = loudness->values.number("target");
+            ls.ceiling_dbtp = loudness->values.number("ceiling");
+            ls.tolerance_lu = loudness->values.number("tolerance");
+            std::vector<passes::Deliverable> deliverables;
+            for (const auto& o : outputs) {
+                passes::Deliverable d;
+                d.path = o.path;
+                d.output = o.settings;
+                if (o.preset) {
+                    d.preset = std::string(o.preset->name);
+                    d.target_lufs = o.preset->target_lufs;
+                    d.ceiling_dbtp = o.preset->ceiling_dbtp;
+                }
+                if (o.decl && o.decl->values.given("target")) d.target_lufs = o.decl->values.number("target");
+                if (o.decl && o.decl->values.given("ceiling")) d.ceiling_dbtp = o.decl->values.number("ceiling");
+                deliverables.push_back(std::move(d));
+            }
+            const io::FileInfo fi = io::probe(current);
+            const passes::MasterReport m = passes::master_file(current, pending.builder(fi.frames), ls, deliverables);
+            for (const auto& d : m.deliverables) {
+                report.outputs.push_back({d.path, d.after.integrated_lufs, d.after.true_peak_dbtp, d.after.sample_peak_dbfs,
+                                          std::string(io::sample_format_name(d.spec.sample_format)), d.spec.sample_rate});
+                report.notes.push_back(d.path + ": gain " + format_level(d.gain_db) + " dB, limiter max " +
+                                       format_level(d.limiter.max_gain_reduction_db) + " dB, " +
+                                       std::to_string(d.render_passes) + " render pass(es)");
+            }
+            for (const auto& w : m.warnings) report.notes.push_back("warning: " + w);
+        } else {
+            for (const auto& o : outputs)
+                if (o.decl && (o.decl->values.given("target") || o.decl->values.given("ceiling") ||
+                               (o.preset && o.preset->target_lufs)))
+                    throw RecipeError(o.decl->origin.file, o.decl->origin.line, o.decl->origin.col,
+                                      "this output sets a loudness target or ceiling, but the chain has no loudness step");
+            render_outputs(current, pending, outputs, report);
         }
         if (progress) progress(job.name, report.audio_seconds);
         report.ok = true;

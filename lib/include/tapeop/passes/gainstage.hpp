@@ -12,6 +12,7 @@
 // left unchanged (no gain, no DC removal) and flagged.
 #include "tapeop/io/format.hpp"
 #include "tapeop/passes/render.hpp"
+#include "tapeop/steps/registry.hpp"
 
 #include <functional>
 #include <optional>
@@ -35,6 +36,9 @@ struct GainstageSettings {
 
 // "rms:-18", "peak:-6", "lufs:-20" (units allowed: "rms:-18dBFS", "lufs:-20LUFS").
 // Throws UsageError.
+// The registry's `gainstage` parameters (target, max_peak, silence, dc), for the CLI and recipes.
+GainstageSettings gainstage_settings_from(const steps::ParamValues& v);
+
 void parse_stage_target(const std::string& text, GainstageSettings& settings);
 std::string_view stage_kind_name(StageKind k);
 
