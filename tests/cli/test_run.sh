@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Recipes end to end: every stock recipe on generated material meets its targets; reruns and
+# -j are bit-identical; a recipe line equals its subcommand; errors point at file:line:col.
+source "$(dirname "$0")/lib.sh"
+T="$TAPEOP"
+
+"$T" -q generate music -o song.wav --duration 25 --level -20
+"$T" -q generate music -o song2.wav --duration 20 --level -26 --seed 7
+"$T" -q generate dialogue -o talk.wav --duration 40 --offset-db -9
+
+# check_level FILE TARGET_LUFS CEILING_DBTP: integrated within 0.1 LU, true peak <= ceiling.
+check_level() {
+  local j lufs tp
+  j=$("$T" --json analyze "$1")
+  lufs=$(printf '%s' "$j" | json_num integrated_lufs)
+  tp=$(printf '%s' "$j" | json_num true_peak_dbtp)
+  near "$lufs" "$2" 0.1 || fail "$1: $lufs LUFS, wanted $2 +-0.1"
+  awk -v t="$tp" -v c="$3" 'BEGIN { exit !(t <= c) }' || fail "$1: true peak $tp over $3 dBTP"
+  pass
+}
+# check_format FILE SUBTYPE RATE
+check_format() {
+  local j
+  j=$("$T" --json info "$1")
+  printf '%s' "$j" | grep -q "\"subtype\": \"$2\"" || fail "$1 is not $2: $j"
+  [ "$(printf '%s' "$j" | json_num sample_rate)" = "$3" ] || fail "$1 is not at $3 Hz"
+  pass
+}
+
+"$T" -q run master-streaming song.wav -o ms
+check_level ms/song-master.flac -14 -1
+check_format ms/song-master.flac pcm24 48000
+
+"$T" -q run master-cd song.wav -o cd
+check_level cd/song-cd.wav -12 -1
+check_format cd/song-cd.wav pcm16 44100
+
+"$T" -q run master-broadcast song.wav -o bc
+check_level bc/song-r128.wav -23 -1
+
+"$T" -q run podcast talk.wav -o pod
+check_level pod/talk-podcast.wav -16 -1
+"$T" -q run podcast talk.wav -o podmono --set channels=mono
+check_level podmono/talk-podcast.wav -16 -1
+[ "$("$T" --json info podmono/talk-podcast.wav | json_num channels)" = 1 ] || fail "podcast mono is not mono"
+pass
+
+"$T" -q run deliver-all song.wav -o all
+check_level all/song-streaming.flac -14 -1
+check_level all/song-cd.wav -12 -1
+check_format all/song-cd.wav pcm16 44100
+check_level all/song-podcast.mp3 -16 -1
+check_format all/song-podcast.mp3 mp3 44100
+check_level all/song-broadcast.wav -23 -1
+
+# Stems whose crest factor lets -18 dBFS RMS and peaks under -6 dBFS hold together.
+"$T" -q generate sine -o tone.wav --duration 10 --level -30 --rate 44100 --freq 220
+"$T" -q generate square -o buzz.wav --duration 10 --level -3 --freq 110
+"$T" -q generate music -o loud.wav --duration 6 --level -12 --seed 3
+"$T" -q run stem-prep tone.wav buzz.wav loud.wav -o prep
+for f in prep/tone.wav prep/buzz.wav prep/loud.wav; do
+  j=$("$T" --json analyze "$f")
+  rms=$(printf '%s' "$j" | json_num rms_dbfs)
+  peak=$(printf '%s' "$j" | json_num sample_peak_dbfs)
+  awk -v p="$peak" 'BEGIN { exit !(p <= -6.0001 + 0.0002) }' || fail "$f: peak $peak over -6 dBFS"
+  check_format "$f" pcm24 48000
+done
+for f in prep/tone.wav prep/buzz.wav; do
+  near "$("$T" --json analyze "$f" | json_num rms_dbfs)" -18 0.1 || fail "$f not at -18 dBFS RMS"
+  pass
+done
+# All padded to the longest, at the most common rate.
+for f in prep/tone.wav prep/buzz.wav prep/loud.wav; do
+  [ "$("$T" --json info "$f" | json_num frames)" = 480000 ] || fail "$f not padded to 10 s at 48 kHz"
+done
+pass
+
+# Determinism: a rerun and -j1 / -j2 give byte-identical files.
+"$T" -q run master-streaming song.wav song2.wav -o det1 -j 1
+"$T" -q run master-streaming song.wav song2.wav -o det2 -j 2
+"$T" -q run master-streaming song.wav song2.wav -o det1b -j 2
+for f in song-master.flac song2-master.flac; do
+  cmp -s "det1/$f" "det2/$f" || fail "$f differs between -j1 and -j2"
+  cmp -s "det1/$f" "det1b/$f" || fail "$f differs between two runs"
+  pass
+done
+
+# A recipe line and the equivalent subcommand give byte-identical output.
+printf 'gain -3.5 dB\noutput {name}-g.wav\n' > g.recipe
+"$T" -q run g.recipe song.wav -o rg
+"$T" -q gain song.wav -o sub-g.wav --db -3.5
+cmp -s rg/song-g.wav sub-g.wav || fail "recipe gain differs from tapeop gain"
+pass
+printf 'normalize lufs -20 LUFS\noutput {name}-n.wav\n' > n.recipe
+"$T" -q run n.recipe song2.wav -o rn
+"$T" -q normalize song2.wav -o sub-n.wav --lufs -20
+cmp -s rn/song2-n.wav sub-n.wav || fail "recipe normalize differs from tapeop normalize"
+pass
+printf 'loudness target=-14 LUFS ceiling=-1 dBTP\noutput {name}-m.wav\n' > m.recipe
+"$T" -q run m.recipe song.wav -o rm
+"$T" -q master song.wav -o sub-m.wav --target -14 --ceiling -1
+cmp -s rm/song-m.wav sub-m.wav || fail "recipe loudness differs from tapeop master"
+pass
+
+# --dry-run prints the plan and writes nothing.
+expect_exit 0 "$T" run master-streaming song.wav -o dry --dry-run
+printf '%s' "$OUT" | grep -q "loudness target=-14LUFS ceiling=-1dBTP" || fail "dry run does not show the resolved loudness step: $OUT"
+[ ! -e dry ] || fail "dry run created the output folder"
+pass
+expect_exit 0 "$T" run master-streaming song.wav -o dry --dry-run --set target=-16LUFS
+printf '%s' "$OUT" | grep -q "target=-16LUFS" || fail "--set not applied in the plan"
+pass
+
+# Broken recipes: one line with file:line:col, exit 2, nothing written.
+printf 'gain 1 dB\n\ncompress ratio=2 threshold=-18dbx\noutput x.wav\n' > bad.recipe
+expect_exit 2 "$T" run bad.recipe song.wav -o badout
+expect_one_line_error "bad.recipe:3:18: unknown unit 'dbx' in 'threshold=-18dbx' \(expected dBFS or dB\)"
+printf 'compres ratio=2\n' > bad2.recipe
+expect_exit 2 "$T" run bad2.recipe song.wav -o badout
+expect_one_line_error "bad2.recipe:1:1: unknown step 'compres' \(did you mean 'compress'\?\)"
+expect_exit 2 "$T" run master-streaming missing.wav -o badout
+expect_one_line_error "missing.wav"
+expect_exit 2 "$T" run master-streaming song.wav -o badout --set traget=-16
+expect_one_line_error "did you mean 'target'"
+[ ! -e badout ] || [ -z "$(ls -A badout)" ] || fail "a failed run wrote something"
+pass
+
+# A failing job does not stop the others: exit 1, the good file still written.
+"$T" -q generate silence -o quiet.wav --duration 5
+expect_exit 1 "$T" -q run master-streaming quiet.wav song2.wav -o partial
+[ -f partial/song2-master.flac ] || fail "the good job did not run"
+[ ! -e partial/quiet-master.flac ] || fail "the failed job left an output"
+no_temporaries partial
+finish
