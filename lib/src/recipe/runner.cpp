@@ -182,6 +182,82 @@ void render_outputs(const std::string& current, const Pending& pending, const st
     }
 }
 
+// The result of walking a chain: where the stream stands (a file and the processing steps
+// still to apply), and the loudness and dither steps for the outputs.
+struct Walked {
+    std::string current;
+    Pending pending;
+    const StepCall* loudness = nullptr;
+    std::optional<passes::DitherMode> dither;
+    std::uint64_t dither_seed = 0x7a9e0bULL;
+};
+
+// Walks a chain from `current`: processing steps accumulate, whole-file steps act on the
+// segment so far (rendering it to an intermediate when they need it as a file).
+Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, Workspace& ws, JobReport& report) {
+    Walked w;
+    w.current = start;
+    std::string& current = w.current;
+    Pending& pending = w.pending;
+    auto settle = [&] {
+        if (pending.items.empty()) return;
+        current = render_intermediate(current, pending, ws);
+        pending = {};
+    };
+    for (const StepCall& call : chain) {
+        const std::string& name = call.spec->name;
+        if (w.loudness && name != "dither")
+            throw RecipeError(call.origin.file, call.origin.line, call.origin.col,
+                              "loudness must be the last processing step (it verifies what is written); move " + name + " before it");
+        if (!is_whole_file(name)) {
+            pending.add_step(call);
+            continue;
+        }
+        if (name == "loudness") {
+            w.loudness = &call;
+        } else if (name == "dither") {
+            w.dither = passes::parse_dither(call.values.text("type"));
+            w.dither_seed = static_cast<std::uint64_t>(call.values.number("seed"));
+        } else if (name == "analyze") {
+            settle();
+            const analysis::FileAnalysis a = analysis::analyze_file(current);
+            report.notes.push_back("analyze (line " + std::to_string(call.origin.line) + "): " +
+                                   format_level(a.integrated_lufs) + " LUFS, " + format_level(a.true_peak_dbtp) +
+                                   " dBTP, LRA " + format_level(a.loudness_range_lu) + " LU");
+        } else if (name == "normalize") {
+            settle();
+            const passes::NormalizeSettings ns = passes::normalize_settings_from(call.values);
+            const passes::LevelScan scan = passes::scan_levels(current, ns.mode);
+            const double gain_db = passes::gain_to_reach(scan.level(ns.mode), ns.level, current);
+            pending.items.emplace_back("gain", [gain_db](const steps::StepContext&) { return std::make_unique<dsp::Gain>(gain_db); });
+            if (ns.ceiling_dbtp) {
+                dsp::LimiterSettings ls;
+                ls.ceiling_dbtp = *ns.ceiling_dbtp;
+                pending.items.emplace_back("limit", [ls](const steps::StepContext&) { return std::make_unique<dsp::Limiter>(ls); });
+            }
+            report.notes.push_back("normalize " + std::string(passes::mode_name(ns.mode)) + ": " + format_level(gain_db) + " dB");
+        } else if (name == "convert") {
+            passes::OutputSettings cs;
+            if (call.values.number("rate") > 0) cs.sample_rate = static_cast<int>(call.values.number("rate"));
+            const std::string& ch = call.values.text("channels");
+            if (ch != "keep") cs.channels = ch == "mono" ? 1 : 2;
+            current = render_intermediate(current, pending, ws, cs);
+            pending = {};
+        } else if (name == "trim") {
+            settle();
+            passes::OutputSettings ts;
+            ts.bits = io::SampleFormat::float32;
+            ts.dither = passes::DitherMode::none;
+            const std::string trimmed = ws.next();
+            const passes::TrimResult t = passes::trim_file(current, trimmed, passes::trim_settings_from(call.values), ts);
+            report.notes.push_back("trim: kept " + format_timestamp(double(t.kept.start) / t.input.sample_rate) + " to " +
+                                   format_timestamp(double(t.kept.end) / t.input.sample_rate));
+            current = trimmed;
+        }
+    }
+    return w;
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------------------
@@ -363,15 +439,14 @@ JobReport run_job(const Recipe& recipe, const Job& job, const steps::Registry& r
             std::vector<passes::MixStem> stems;
             for (std::size_t i = 0; i < recipe.stems.size(); ++i) {
                 const StemDecl& sd = recipe.stems[i];
-                passes::MixStem s = passes::stem_from_params(job.inputs[i], sd.values);
-                Pending p;
-                for (const auto& c : sd.chain) {
-                    if (!c.spec->make)
-                        throw RecipeError(c.origin.file, c.origin.line, c.origin.col,
-                                          c.spec->name + " works on whole files; a stem's chain takes processing steps only");
-                    p.add_step(c);
-                }
-                if (!p.items.empty()) s.pre_chain = p.builder(-1);
+                // A stem's chain may hold whole-file steps too (normalize for gain staging, trim...):
+                // they run on the stem first; the processing steps after them stream into the mix.
+                const Walked sw = walk_chain(sd.chain, job.inputs[i], ws, report);
+                if (sw.loudness)
+                    throw RecipeError(sw.loudness->origin.file, sw.loudness->origin.line, sw.loudness->origin.col,
+                                      "loudness belongs after mix (it masters what is delivered), not in a stem's chain");
+                passes::MixStem s = passes::stem_from_params(sw.current, sd.values);
+                if (!sw.pending.items.empty()) s.pre_chain = sw.pending.builder(io::probe(sw.current).frames);
                 stems.push_back(std::move(s));
             }
             passes::OutputSettings mix_out;
@@ -386,68 +461,12 @@ JobReport run_job(const Recipe& recipe, const Job& job, const steps::Registry& r
         }
         report.audio_seconds = io::probe(current).duration_s();
 
-        // Walk the chain: processing steps accumulate, whole-file steps act on the segment.
-        Pending pending;
-        // Whole-file steps that measure or cut need the segment so far as a file.
-        auto settle = [&] {
-            if (pending.items.empty()) return;
-            current = render_intermediate(current, pending, ws);
-            pending = {};
-        };
-        std::optional<passes::DitherMode> dither_step;
-        std::uint64_t dither_seed = 0x7a9e0bULL;
-        const StepCall* loudness = nullptr;
-        for (const StepCall& call : *chain) {
-            const std::string& name = call.spec->name;
-            if (loudness && name != "dither")
-                throw RecipeError(call.origin.file, call.origin.line, call.origin.col,
-                                  "loudness must be the last processing step (it verifies what is written); move " + name + " before it");
-            if (!is_whole_file(name)) {
-                pending.add_step(call);
-                continue;
-            }
-            if (name == "loudness") {
-                loudness = &call;
-            } else if (name == "dither") {
-                dither_step = passes::parse_dither(call.values.text("type"));
-                dither_seed = static_cast<std::uint64_t>(call.values.number("seed"));
-            } else if (name == "analyze") {
-                settle();
-                const analysis::FileAnalysis a = analysis::analyze_file(current);
-                report.notes.push_back("analyze (line " + std::to_string(call.origin.line) + "): " +
-                                       format_level(a.integrated_lufs) + " LUFS, " + format_level(a.true_peak_dbtp) +
-                                       " dBTP, LRA " + format_level(a.loudness_range_lu) + " LU");
-            } else if (name == "normalize") {
-                settle();
-                const passes::NormalizeSettings ns = passes::normalize_settings_from(call.values);
-                const passes::LevelScan scan = passes::scan_levels(current, ns.mode);
-                const double gain_db = passes::gain_to_reach(scan.level(ns.mode), ns.level, current);
-                pending.items.emplace_back("gain", [gain_db](const steps::StepContext&) { return std::make_unique<dsp::Gain>(gain_db); });
-                if (ns.ceiling_dbtp) {
-                    dsp::LimiterSettings ls;
-                    ls.ceiling_dbtp = *ns.ceiling_dbtp;
-                    pending.items.emplace_back("limit", [ls](const steps::StepContext&) { return std::make_unique<dsp::Limiter>(ls); });
-                }
-                report.notes.push_back("normalize " + std::string(passes::mode_name(ns.mode)) + ": " + format_level(gain_db) + " dB");
-            } else if (name == "convert") {
-                passes::OutputSettings cs;
-                if (call.values.number("rate") > 0) cs.sample_rate = static_cast<int>(call.values.number("rate"));
-                const std::string& ch = call.values.text("channels");
-                if (ch != "keep") cs.channels = ch == "mono" ? 1 : 2;
-                current = render_intermediate(current, pending, ws, cs);
-                pending = {};
-            } else if (name == "trim") {
-                settle();
-                passes::OutputSettings ts;
-                ts.bits = io::SampleFormat::float32;
-                ts.dither = passes::DitherMode::none;
-                const std::string trimmed = ws.next();
-                const passes::TrimResult t = passes::trim_file(current, trimmed, passes::trim_settings_from(call.values), ts);
-                report.notes.push_back("trim: kept " + format_timestamp(double(t.kept.start) / t.input.sample_rate) + " to " +
-                                       format_timestamp(double(t.kept.end) / t.input.sample_rate));
-                current = trimmed;
-            }
-        }
+        Walked w = walk_chain(*chain, current, ws, report);
+        current = w.current;
+        Pending& pending = w.pending;
+        const StepCall* loudness = w.loudness;
+        const std::optional<passes::DitherMode> dither_step = w.dither;
+        const std::uint64_t dither_seed = w.dither_seed;
         for (auto& o : outputs) {
             if (o.settings.dither == passes::DitherMode::automatic && dither_step) o.settings.dither = *dither_step;
             o.settings.dither_seed = dither_seed;
