@@ -194,8 +194,10 @@ struct Walked {
 
 // Walks a chain from `current`: processing steps accumulate, whole-file steps act on the
 // segment so far (rendering it to an intermediate when they need it as a file).
-Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, Workspace& ws, JobReport& report) {
+Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, Workspace& ws, JobReport& report,
+                  const std::string& label = {}) {
     Walked w;
+    const std::string who = label.empty() ? std::string() : label + ": ";
     w.current = start;
     std::string& current = w.current;
     Pending& pending = w.pending;
@@ -221,7 +223,7 @@ Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, 
         } else if (name == "analyze") {
             settle();
             const analysis::FileAnalysis a = analysis::analyze_file(current);
-            report.notes.push_back("analyze (line " + std::to_string(call.origin.line) + "): " +
+            report.notes.push_back(who + "analyze (line " + std::to_string(call.origin.line) + "): " +
                                    format_level(a.integrated_lufs) + " LUFS, " + format_level(a.true_peak_dbtp) +
                                    " dBTP, LRA " + format_level(a.loudness_range_lu) + " LU");
         } else if (name == "normalize") {
@@ -235,7 +237,7 @@ Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, 
                 ls.ceiling_dbtp = *ns.ceiling_dbtp;
                 pending.items.emplace_back("limit", [ls](const steps::StepContext&) { return std::make_unique<dsp::Limiter>(ls); });
             }
-            report.notes.push_back("normalize " + std::string(passes::mode_name(ns.mode)) + ": " + format_level(gain_db) + " dB");
+            report.notes.push_back(who + "normalize " + std::string(passes::mode_name(ns.mode)) + ": " + format_level(gain_db) + " dB");
         } else if (name == "convert") {
             passes::OutputSettings cs;
             if (call.values.number("rate") > 0) cs.sample_rate = static_cast<int>(call.values.number("rate"));
@@ -250,7 +252,7 @@ Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, 
             ts.dither = passes::DitherMode::none;
             const std::string trimmed = ws.next();
             const passes::TrimResult t = passes::trim_file(current, trimmed, passes::trim_settings_from(call.values), ts);
-            report.notes.push_back("trim: kept " + format_timestamp(double(t.kept.start) / t.input.sample_rate) + " to " +
+            report.notes.push_back(who + "trim: kept " + format_timestamp(double(t.kept.start) / t.input.sample_rate) + " to " +
                                    format_timestamp(double(t.kept.end) / t.input.sample_rate));
             current = trimmed;
         }
@@ -441,7 +443,7 @@ JobReport run_job(const Recipe& recipe, const Job& job, const steps::Registry& r
                 const StemDecl& sd = recipe.stems[i];
                 // A stem's chain may hold whole-file steps too (normalize for gain staging, trim...):
                 // they run on the stem first; the processing steps after them stream into the mix.
-                const Walked sw = walk_chain(sd.chain, job.inputs[i], ws, report);
+                const Walked sw = walk_chain(sd.chain, job.inputs[i], ws, report, fs::path(job.inputs[i]).filename().string());
                 if (sw.loudness)
                     throw RecipeError(sw.loudness->origin.file, sw.loudness->origin.line, sw.loudness->origin.col,
                                       "loudness belongs after mix (it masters what is delivered), not in a stem's chain");
