@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
-# make demo: the example session on built-in generated material.
-# Everything is written to ./demo-out (re-created each time).
+# make demo: the full example session on built-in generated material.
+#   1. generate a small session of stems (drums, bass, keys, voice)
+#   2. QC the stems against the stem-prep spec
+#   3. run the session recipe: gain staging, per-stem chains, mix, bus chain, master to
+#      -14 LUFS / -1 dBTP, deliver a 24-bit FLAC for streaming and a 16-bit 44.1 kHz CD WAV,
+#      and QC the deliverables as written
+#   4. measure the deliverables
+# Everything goes to ./demo-out (re-created each time).
 set -euo pipefail
 : "${TAPEOP:=build/tapeop}"
+here=$(cd "$(dirname "$0")" && pwd)
 out=demo-out
 rm -rf "$out" && mkdir -p "$out"
 say() { printf '\n== %s\n' "$*"; }
 
-say "Generating material: a 30-second music-like stereo mix and a calibration tone"
-"$TAPEOP" generate music -o "$out/mix.wav" --duration 30 --rate 48000 --bits 24
-"$TAPEOP" generate sine -o "$out/tone.wav" --freq 997 --level -20dBFS --duration 5
+say "1. Generating the stems (deterministic test material) into $out/stems"
+TAPEOP="$TAPEOP" bash "$here/full-session/make-stems.sh" "$out/stems"
+"$TAPEOP" info "$out"/stems/*.wav
 
-say "What the files are"
-"$TAPEOP" info "$out/mix.wav" "$out/tone.wav"
+say "2. QC of the stems (spec: stem)"
+"$TAPEOP" check "$out"/stems/*.wav --spec stem || true
 
-say "Loudness and levels (EBU R128 / BS.1770-4)"
-"$TAPEOP" analyze --album "$out/mix.wav" "$out/tone.wav"
+say "3. The session: examples/full-session/session.recipe"
+"$TAPEOP" run "$here/full-session/session.recipe" -o "$out/session" --set "stems=$(cd "$out/stems" && pwd)"
 
-printf '\nDone. Files are in %s/\n' "$out"
+say "4. The deliverables, measured"
+"$TAPEOP" analyze "$out"/session/*.flac "$out"/session/*.wav
+
+printf '\nDone: deliverables in %s/session/, stems in %s/stems/.\n' "$out" "$out"
