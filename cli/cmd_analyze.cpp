@@ -1,11 +1,10 @@
 // tapeop analyze FILE... [--album]: loudness and level measurements (DESIGN.md §3 JSON).
 #include "common.hpp"
-#include "progress.hpp"
+#include "batch.hpp"
 
 #include "tapeop/analysis/analyze.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/io/reader.hpp"
-#include "tapeop/parallel.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -71,42 +70,12 @@ void print_table(const std::vector<std::optional<analysis::FileAnalysis>>& resul
 
 int run_analyze(const AnalyzeOptions& o, const GlobalOptions& g) {
     const std::size_t n = o.files.size();
-    // Probe first: cheap, and gives the progress display its total.
-    double total_s = 0.0;
-    std::vector<int> rates(n, 0);
-    for (std::size_t i = 0; i < n; ++i) {
-        try {
-            const io::FileInfo fi = io::probe(o.files[i]);
-            total_s += fi.duration_s();
-            rates[i] = fi.sample_rate;
-        } catch (const Error&) {
-            // reported by the analysis below
-        }
-    }
-    Progress progress(g, n, total_s);
     std::vector<std::optional<analysis::FileAnalysis>> results(n);
-    std::vector<std::string> errors(n);
-    parallel_for(n, g.jobs, [&](std::size_t i) {
-        try {
-            std::int64_t last = 0;
-            results[i] = analysis::analyze_file(o.files[i], [&](std::int64_t done) {
-                if (rates[i] > 0) progress.advance(o.files[i], double(done - last) / rates[i]);
-                last = done;
-            });
-            progress.job_done(o.files[i], true);
-        } catch (const Error& e) {
-            errors[i] = e.what();
-            progress.job_done(o.files[i], false);
-        }
+    const FileBatch batch = for_each_file(g, o.files, [&](std::size_t i, const passes::Progress& done, Progress&) {
+        results[i] = analysis::analyze_file(o.files[i], done);
     });
-    progress.finish();
-
-    std::size_t failed = 0;
-    for (const auto& e : errors)
-        if (!e.empty()) {
-            std::cerr << "tapeop: " << e << "\n";
-            ++failed;
-        }
+    const std::vector<std::string>& errors = batch.errors;
+    const std::size_t failed = batch.failed();
     std::optional<analysis::AlbumAnalysis> album;
     if (o.album && failed < n) {
         std::vector<const analysis::FileAnalysis*> ok;
@@ -132,8 +101,7 @@ int run_analyze(const AnalyzeOptions& o, const GlobalOptions& g) {
     } else if (!g.quiet && failed < n) {
         print_table(results, album);
     }
-    if (failed == 0) return 0;
-    return failed == n ? 2 : 1;
+    return batch.exit_code();
 }
 
 } // namespace

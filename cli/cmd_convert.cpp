@@ -2,12 +2,11 @@
 // [--dither auto|tpdf|shaped|none]: rate (libsoxr), sample format (dithered when reducing),
 // channel layout and container, through passes::render_file.
 #include "common.hpp"
-#include "progress.hpp"
+#include "batch.hpp"
 
 #include "tapeop/error.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
-#include "tapeop/parallel.hpp"
 #include "tapeop/passes/render.hpp"
 #include "tapeop/units.hpp"
 
@@ -73,41 +72,13 @@ int run_convert(const ConvertOptions& o, const GlobalOptions& g) {
         io::container_for_path(outputs[i]);
         io::refuse_overwriting_inputs(outputs[i], o.inputs, o.in_place);
     }
-    double total_s = 0.0;
-    std::vector<int> rates(n, 0);
-    for (std::size_t i = 0; i < n; ++i) {
-        try {
-            const io::FileInfo fi = io::probe(o.inputs[i]);
-            total_s += fi.duration_s();
-            rates[i] = fi.sample_rate;
-        } catch (const Error&) {
-        }
-    }
-    Progress progress(g, n, total_s);
     std::vector<std::optional<passes::RenderResult>> results(n);
-    std::vector<std::string> errors(n);
-    parallel_for(n, g.jobs, [&](std::size_t i) {
-        try {
-            io::AudioReader reader(o.inputs[i]);
-            dsp::Chain chain;
-            std::int64_t last = 0;
-            results[i] = passes::render_file(reader, chain, outputs[i], settings, {}, [&](std::int64_t done) {
-                if (rates[i] > 0) progress.advance(o.inputs[i], double(done - last) / rates[i]);
-                last = done;
-            });
-            progress.job_done(o.inputs[i], true);
-        } catch (const Error& e) {
-            errors[i] = e.what();
-            progress.job_done(o.inputs[i], false);
-        }
+    const FileBatch batch = for_each_file(g, o.inputs, [&](std::size_t i, const passes::Progress& done, Progress&) {
+        io::AudioReader reader(o.inputs[i]);
+        dsp::Chain chain;
+        results[i] = passes::render_file(reader, chain, outputs[i], settings, {}, done);
     });
-    progress.finish();
-    std::size_t failed = 0;
-    for (const auto& e : errors)
-        if (!e.empty()) {
-            std::cerr << "tapeop: " << e << "\n";
-            ++failed;
-        }
+    const std::vector<std::string>& errors = batch.errors;
     if (g.json) {
         Json out = json_envelope();
         out["files"] = Json::array();
@@ -138,8 +109,7 @@ int run_convert(const ConvertOptions& o, const GlobalOptions& g) {
         if (r && r->clipped_samples > 0 && !g.quiet)
             std::cerr << "tapeop: warning: " << r->clipped_samples << " samples clamped at full scale in " << r->path
                       << "\n";
-    if (failed == 0) return 0;
-    return failed == n ? 2 : 1;
+    return batch.exit_code();
 }
 
 } // namespace

@@ -26,15 +26,9 @@ int run_gain(const GainOptions& o, const GlobalOptions& g) {
     std::vector<std::optional<passes::GainResult>> results(o.inputs.size());
     std::vector<BatchJob> jobs;
     const int code = run_batch(
-        g, o.inputs, o.output, "gain",
-        [&](std::size_t i, BatchJob& j, Progress& p) {
-            std::int64_t last = 0;
-            const int rate = io::probe(j.input).sample_rate;
-            results[i] = passes::render_gain(j.input, j.output, gain_db, out, std::nullopt, std::nullopt,
-                                             [&](std::int64_t done) {
-                                                 p.advance(j.input, double(done - last) / rate);
-                                                 last = done;
-                                             });
+        g, o.inputs, o.output,
+        [&](std::size_t i, BatchJob& j, const passes::Progress& done) {
+            results[i] = passes::render_gain(j.input, j.output, gain_db, out, std::nullopt, std::nullopt, done);
         },
         &jobs);
     if (g.json) {

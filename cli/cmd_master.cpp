@@ -1,12 +1,11 @@
 // tapeop master IN... -o OUT [--preset NAME] [--target LUFS] [--ceiling DBTP] [--deliver PRESET:PATH]...
 // Thin: options -> passes::master_file -> print. The EQ/compressor options are registry steps.
 #include "common.hpp"
-#include "progress.hpp"
+#include "batch.hpp"
 
 #include "tapeop/error.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
-#include "tapeop/parallel.hpp"
 #include "tapeop/passes/master.hpp"
 #include "tapeop/presets.hpp"
 #include "tapeop/steps/registry.hpp"
@@ -216,46 +215,16 @@ int run_master(const MasterOptions& o, const GlobalOptions& g) {
             jobs[i].push_back(d);
         }
 
-    double total_s = 0.0;
-    std::vector<int> rates(n, 0);
-    for (std::size_t i = 0; i < n; ++i) {
-        try {
-            const io::FileInfo fi = io::probe(o.inputs[i]);
-            total_s += fi.duration_s() * double(1 + 2 * plan.targets.size());
-            rates[i] = fi.sample_rate;
-        } catch (const Error&) {
-        }
-    }
-    Progress progress(g, n, total_s);
     const passes::ChainBuilder builder = [&plan](dsp::Chain& chain, const dsp::StreamSpec& spec) {
         steps::StepContext ctx;
         ctx.stream = spec;
         for (const auto& [spec_ptr, values] : plan.chain) chain.add(spec_ptr->make(values, ctx));
     };
     std::vector<std::optional<passes::MasterReport>> reports(n);
-    std::vector<std::string> errors(n);
-    parallel_for(n, g.jobs, [&](std::size_t i) {
-        try {
-            std::int64_t last = 0;
-            reports[i] = passes::master_file(o.inputs[i], builder, plan.loudness, jobs[i], [&](std::int64_t done) {
-                if (done < last) last = 0; // a new pass
-                if (rates[i] > 0) progress.advance(o.inputs[i], double(done - last) / rates[i]);
-                last = done;
-            });
-            progress.job_done(o.inputs[i], true);
-        } catch (const Error& e) {
-            errors[i] = e.what();
-            progress.job_done(o.inputs[i], false);
-        }
+    const FileBatch batch = for_each_file(g, o.inputs, [&](std::size_t i, const passes::Progress& done, Progress&) {
+        reports[i] = passes::master_file(o.inputs[i], builder, plan.loudness, jobs[i], done);
     });
-    progress.finish();
-
-    std::size_t failed = 0;
-    for (const auto& e : errors)
-        if (!e.empty()) {
-            std::cerr << "tapeop: " << e << "\n";
-            ++failed;
-        }
+    const std::vector<std::string>& errors = batch.errors;
     if (!g.quiet)
         for (const auto& r : reports)
             if (r)
@@ -271,8 +240,7 @@ int run_master(const MasterOptions& o, const GlobalOptions& g) {
         for (const auto& r : reports)
             if (r) print_report(*r);
     }
-    if (failed == 0) return 0;
-    return failed == n ? 2 : 1;
+    return batch.exit_code();
 }
 
 } // namespace

@@ -27,8 +27,11 @@ int run_trim(const TrimOptions& o, const GlobalOptions& g) {
     std::vector<std::optional<passes::TrimResult>> results(o.inputs.size());
     std::vector<BatchJob> jobs;
     const int code = run_batch(
-        g, o.inputs, o.output, "trim",
-        [&](std::size_t i, BatchJob& j, Progress&) { results[i] = passes::trim_file(j.input, j.output, s, out); }, &jobs);
+        g, o.inputs, o.output,
+        [&](std::size_t i, BatchJob& j, const passes::Progress& done) {
+            results[i] = passes::trim_file(j.input, j.output, s, out, done);
+        },
+        &jobs);
     if (g.json) {
         Json j = json_envelope();
         j["files"] = Json::array();

@@ -1,5 +1,7 @@
 #include "stems_common.hpp"
 
+#include "batch.hpp"
+
 #include "tapeop/error.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
@@ -42,14 +44,13 @@ passes::OutputSettings output_settings(const OutputOptions& o) {
 }
 
 int run_batch(const GlobalOptions& g, const std::vector<std::string>& inputs, const std::string& output,
-              const std::string& verb, const std::function<void(std::size_t, BatchJob&, Progress&)>& job,
+              const std::function<void(std::size_t, BatchJob&, const passes::Progress&)>& job,
               std::vector<BatchJob>* jobs_out) {
     std::error_code ec;
     const bool out_is_dir = std::filesystem::is_directory(output, ec);
     if (inputs.size() > 1 && !out_is_dir)
         throw UsageError("with several inputs -o must name an existing folder", output);
     std::vector<BatchJob> jobs(inputs.size());
-    double total_s = 0.0;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         jobs[i].input = inputs[i];
         jobs[i].output = io::output_path_for(inputs[i], output, out_is_dir);
@@ -57,32 +58,13 @@ int run_batch(const GlobalOptions& g, const std::vector<std::string>& inputs, co
         for (std::size_t k = 0; k < i; ++k)
             if (jobs[k].output == jobs[i].output)
                 throw UsageError("two inputs would be written to the same file", jobs[i].output);
-        try {
-            total_s += io::probe(inputs[i]).duration_s();
-        } catch (const Error&) {
-            // reported by the job
-        }
     }
-    Progress progress(g, inputs.size(), total_s);
-    parallel_for(jobs.size(), g.jobs, [&](std::size_t i) {
-        try {
-            job(i, jobs[i], progress);
-            progress.job_done(jobs[i].input, true);
-        } catch (const Error& e) {
-            jobs[i].error = e.what();
-            progress.job_done(jobs[i].input, false);
-        }
+    const FileBatch batch = for_each_file(g, inputs, [&](std::size_t i, const passes::Progress& done, Progress&) {
+        job(i, jobs[i], done);
     });
-    progress.finish();
-    std::size_t failed = 0;
-    for (const auto& j : jobs)
-        if (!j.error.empty()) {
-            std::cerr << "tapeop: " << j.error << "\n";
-            ++failed;
-        }
-    (void)verb;
+    for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].error = batch.errors[i];
     if (jobs_out) *jobs_out = std::move(jobs);
-    return failed == 0 ? 0 : failed == inputs.size() ? 2 : 1;
+    return batch.exit_code();
 }
 
 std::string text_gain(double db) {

@@ -28,17 +28,16 @@ struct OutputOptions {
 void add_output_options(CLI::App* sub, OutputOptions& o);
 passes::OutputSettings output_settings(const OutputOptions& o);
 
-// Runs job(i, output_path) for every input on the global -j threads. One input writes to
-// `output` (a file, or a folder when it is one); several need a folder. Each failure is
-// printed as one line; returns the exit code: 0 all done, 1 some failed, 2 none could be done.
-// `job` returns false to count as failed without an exception (its message printed by it).
+// Runs job(i, job, frames_done) for every input (cli/batch.hpp's for_each_file) after
+// choosing each output: one input writes to `output` (a file, or a folder when it is one);
+// several need a folder. Returns the exit code: 0 all done, 1 some failed, 2 none could be done.
 struct BatchJob {
     std::string input;
     std::string output;
     std::string error;
 };
 int run_batch(const GlobalOptions& g, const std::vector<std::string>& inputs, const std::string& output,
-              const std::string& verb, const std::function<void(std::size_t, BatchJob&, Progress&)>& job,
+              const std::function<void(std::size_t, BatchJob&, const passes::Progress&)>& job,
               std::vector<BatchJob>* jobs_out = nullptr);
 
 // "-1.00" style levels and "+3.20" style gains.
