@@ -32,6 +32,7 @@ struct Context {
 // Each subcommand file defines one of these (see main.cpp for the list).
 void register_info(CLI::App& app, Context& ctx);
 void register_analyze(CLI::App& app, Context& ctx);
+void register_generate(CLI::App& app, Context& ctx);
 
 // A level for JSON: null for -inf/NaN, else rounded to 1e-4 (beyond any meter's precision).
 Json json_level(double db);
