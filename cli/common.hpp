@@ -33,6 +33,7 @@ struct Context {
 void register_info(CLI::App& app, Context& ctx);
 void register_analyze(CLI::App& app, Context& ctx);
 void register_generate(CLI::App& app, Context& ctx);
+void register_check(CLI::App& app, Context& ctx);
 
 // A level for JSON: null for -inf/NaN, else rounded to 1e-4 (beyond any meter's precision).
 Json json_level(double db);

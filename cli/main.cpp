@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
     register_info(app, ctx);
     register_analyze(app, ctx);
     register_generate(app, ctx);
+    register_check(app, ctx);
 
     try {
         app.parse(argc, argv);

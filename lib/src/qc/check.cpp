@@ -119,19 +119,21 @@ void run(FileReport& rep, const Spec& spec, const analysis::ProgressFn& progress
     if (on("bit_depth") && fi.sample_format == io::SampleFormat::pcm24) bits.emplace();
 
     AudioBuffer block(static_cast<std::size_t>(C), default_block_frames);
+    BlockScreen screen(static_cast<std::size_t>(C));
     std::int64_t done = 0;
     while (reader.read(block) > 0) {
         const AudioView v = block.view();
         if (loudness) loudness->add(v);
         if (true_peak) true_peak->add(v);
         levels.add(v);
-        if (clips) clips->add(v);
-        if (dropouts) dropouts->add(v);
+        screen.compute(v);
+        if (clips) clips->add(v, screen);
+        if (dropouts) dropouts->add(v, screen);
         if (click) click->add(v);
         if (stereo) stereo->add(v);
         if (hum) hum->add(v);
-        if (head) head->add(v);
-        if (tail) tail->add(v);
+        if (head) head->add(v, screen);
+        if (tail) tail->add(v, screen);
         if (bits) bits->add(v);
         done += static_cast<std::int64_t>(v.frames());
         if (progress) progress(done);

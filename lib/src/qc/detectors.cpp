@@ -1,12 +1,32 @@
 #include "tapeop/qc/detectors.hpp"
 
+#include "kernels.hpp"
+
 #include <algorithm>
+#include <cassert>
 #include <bit>
 #include <cmath>
 #include <limits>
 #include <numbers>
 
 namespace tapeop::qc {
+
+// ---------------------------------------------------------------------------------------------
+void BlockScreen::compute(AudioView block) {
+    for (std::size_t c = 0; c < peak_.size() && c < block.channels(); ++c) {
+        const auto pm = kernels::peak_min_abs(block.channel(c), block.frames());
+        peak_[c] = pm.peak;
+        min_abs_[c] = pm.min_abs;
+    }
+}
+
+namespace {
+template <class D> void add_screened(D& detector, AudioView block) {
+    BlockScreen screen(block.channels());
+    screen.compute(block);
+    detector.add(block, screen);
+}
+} // namespace
 
 // ---------------------------------------------------------------------------------------------
 EventLog::EventLog(std::size_t keep) : keep_(keep) { first_.reserve(keep); }
@@ -40,14 +60,15 @@ void ClipDetector::close(Channel& s, int channel) {
     s.run_len = 0;
 }
 
-void ClipDetector::add(AudioView block) {
+void ClipDetector::add(AudioView block) { add_screened(*this, block); }
+
+void ClipDetector::add(AudioView block, const BlockScreen& screen) {
     const std::size_t n = block.frames();
     for (std::size_t c = 0; c < ch_.size(); ++c) {
         const float* x = block.channel(c);
         Channel& s = ch_[c];
-        float peak = 0.0f; // cheap screen: most blocks are nowhere near full scale
-        for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::fabs(x[i]));
-        if (peak < threshold_ && s.run_len == 0) continue;
+        if (screen.peak(c) < threshold_ && s.run_len == 0) continue; // most blocks: nowhere near
+        // full scale
         for (std::size_t i = 0; i < n; ++i) {
             const float a = std::fabs(x[i]);
             if (a >= threshold_) {
@@ -106,14 +127,14 @@ void DropoutDetector::scan(Channel& s, int channel, const float* x, std::size_t 
     }
 }
 
-void DropoutDetector::add(AudioView block) {
+void DropoutDetector::add(AudioView block) { add_screened(*this, block); }
+
+void DropoutDetector::add(AudioView block, const BlockScreen& screen) {
     const std::size_t n = block.frames();
     for (std::size_t c = 0; c < ch_.size(); ++c) {
         const float* x = block.channel(c);
         Channel& s = ch_[c];
-        std::size_t zeros = 0;
-        for (std::size_t i = 0; i < n; ++i) zeros += x[i] == 0.0f ? 1u : 0u;
-        if (zeros == 0 && s.run_len == 0 && !s.pending) {
+        if (screen.min_abs(c) > 0.0f && s.run_len == 0 && !s.pending) {
             // Only the last loud sample matters for a gap that may start later.
             for (std::size_t i = n; i-- > 0;)
                 if (std::fabs(x[i]) >= loud_) {
@@ -150,14 +171,13 @@ void ClickDetector::add(AudioView block) {
             const std::size_t take = std::min(n - i, sub_ - s.fill);
             float* d = s.d.data() + slot * sub_ + s.fill;
             const float* xi = x + i;
-            std::size_t j = 0;
             float p1 = s.x1, p2 = s.x2;
-            for (; j < take && j < 2; ++j) {
+            for (std::size_t j = 0; j < take && j < 2; ++j) {
                 d[j] = xi[j] - 2.0f * p1 + p2;
                 p2 = p1;
                 p1 = xi[j];
             }
-            for (; j < take; ++j) d[j] = xi[j] - 2.0f * xi[j - 1] + xi[j - 2];
+            kernels::second_difference(xi, take, d, s.energy[slot], s.peak[slot]);
             if (take >= 2) {
                 s.x1 = xi[take - 1];
                 s.x2 = xi[take - 2];
@@ -165,14 +185,6 @@ void ClickDetector::add(AudioView block) {
                 s.x1 = p1;
                 s.x2 = p2;
             }
-            double e = 0.0;
-            float m = s.peak[slot];
-            for (j = 0; j < take; ++j) {
-                e += double(d[j]) * double(d[j]);
-                m = std::max(m, std::fabs(d[j]));
-            }
-            s.energy[slot] += e;
-            s.peak[slot] = m;
             s.fill += take;
             i += take;
             if (s.fill == sub_) complete(s, static_cast<int>(c));
@@ -256,19 +268,7 @@ void StereoDetector::add(AudioView block) {
     std::size_t i = 0;
     while (i < n) {
         const std::size_t take = std::min<std::size_t>(n - i, std::size_t(window_ - fill_));
-        double ll = 0, rr = 0, mm = 0, ss = 0;
-        for (std::size_t j = i; j < i + take; ++j) {
-            const double l = L[j], r = R[j];
-            const double m = l + r, s = l - r; // exact in double
-            ll += l * l;
-            rr += r * r;
-            mm += m * m;
-            ss += s * s;
-        }
-        ll_ += ll;
-        rr_ += rr;
-        mm_ += mm;
-        ss_ += ss;
+        kernels::stereo_sums(L + i, R + i, take, ll_, rr_, mm_, ss_);
         fill_ += std::int64_t(take);
         pos_ += std::int64_t(take);
         i += take;
@@ -327,15 +327,14 @@ constexpr std::array<double, 5> hum_offsets{0.0, -5.0, 5.0, -1.0, 1.0};
 HumDetector::HumDetector(int channels, int sample_rate, float level, double prominence_db, double presence)
     : channels_(channels),
       decim_(static_cast<std::size_t>(std::max(1L, std::lround(sample_rate / 4000.0)))),
-      rate_d_(double(sample_rate) / double(decim_)),
+      rate_d_(double(sample_rate) / double(decim_) / 2.0),
       n_(static_cast<std::size_t>(std::max(1L, std::lround(rate_d_)))), level_(level),
       prominence_(std::pow(10.0, prominence_db / 10.0)), presence_(presence) {
     hann_.resize(n_);
     for (std::size_t k = 0; k < n_; ++k)
         hann_[k] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * double(k) / double(n_)));
-    buf_.assign(static_cast<std::size_t>(channels) * n_, 0.0f);
-    acc_.assign(static_cast<std::size_t>(channels), 0.0);
-    tmp_.assign(n_, 0.0f);
+    buf_.assign(n_, 0.0f);
+    mid_.assign(default_block_frames, 0.0f);
     for (std::size_t f = 0; f < hum_bases.size(); ++f) {
         fam_[f].base_hz = hum_bases[f];
         for (int h = 1; h <= max_harmonic; ++h)
@@ -344,73 +343,73 @@ HumDetector::HumDetector(int channels, int sample_rate, float level, double prom
                 if (std::find(freqs_.begin(), freqs_.end(), hz) == freqs_.end()) freqs_.push_back(hz);
             }
     }
-    for (double f : freqs_) coef_.push_back(2.0 * std::cos(2.0 * std::numbers::pi * f / rate_d_));
-    power_.assign(freqs_.size(), 0.0);
+    assert(freqs_.size() <= max_freqs);
+    for (std::size_t f = 0; f < freqs_.size() && f < max_freqs; ++f)
+        coef_[f] = 2.0 * std::cos(2.0 * std::numbers::pi * freqs_[f] / rate_d_);
 }
 
 void HumDetector::add(AudioView block) {
-    if (rate_d_ < 1000.0) return; // too low a rate to see 360 Hz
+    if (rate_d_ < 800.0) return; // too low a rate to see 6 x 60 Hz
     const std::size_t n = block.frames();
+    if (mid_.size() < n) mid_.resize(n); // only when a caller's blocks outgrow the default
+    // The channels' sum: hum is common to all channels; one stream halves the work.
+    std::copy(block.channel(0), block.channel(0) + n, mid_.begin());
+    for (std::size_t c = 1; c < block.channels(); ++c) kernels::accumulate(mid_.data(), block.channel(c), n);
+    const double scale = 1.0 / (double(decim_) * double(channels_));
     std::size_t i = 0;
     while (i < n) {
         const std::size_t take = std::min(n - i, decim_ - acc_fill_);
-        for (int c = 0; c < channels_; ++c) {
-            const float* x = block.channel(static_cast<std::size_t>(c)) + i;
-            double s = 0.0;
-            for (std::size_t j = 0; j < take; ++j) s += x[j];
-            acc_[static_cast<std::size_t>(c)] += s;
-        }
+        acc_ += kernels::sum(mid_.data() + i, take);
         acc_fill_ += take;
         i += take;
         if (acc_fill_ == decim_) {
-            for (int c = 0; c < channels_; ++c) {
-                buf_[static_cast<std::size_t>(c) * n_ + buf_fill_] =
-                    static_cast<float>(acc_[static_cast<std::size_t>(c)] / double(decim_));
-                acc_[static_cast<std::size_t>(c)] = 0.0;
-            }
+            push(static_cast<float>(acc_ * scale));
+            acc_ = 0.0;
             acc_fill_ = 0;
-            if (++buf_fill_ == n_) {
-                analyse_window();
-                buf_fill_ = 0;
-                window_start_ += std::int64_t(n_ * decim_);
-            }
         }
     }
     pos_ += std::int64_t(n);
 }
 
+// Second stage: [1 2 1]/4 (a zero at the first stage's Nyquist) and keep every other sample.
+void HumDetector::push(float y) {
+    odd_ = !odd_;
+    if (!odd_) {
+        buf_[buf_fill_] = 0.25f * (h2_ + 2.0f * h1_ + y);
+        if (++buf_fill_ == n_) {
+            analyse_window();
+            buf_fill_ = 0;
+            window_start_ += std::int64_t(2 * n_ * decim_);
+        }
+    }
+    h2_ = h1_;
+    h1_ = y;
+}
+
 void HumDetector::analyse_window() {
     double energy = 0.0;
-    for (float v : buf_) energy += double(v) * double(v);
-    if (energy <= 1e-12 * double(buf_.size())) return; // silence (under -120 dBFS): no verdict
+    float peak = 0.0f;
+    kernels::energy_peak(buf_.data(), n_, energy, peak);
+    if (energy <= 1e-12 * double(n_)) return; // silence (under -120 dBFS): no verdict
     ++active_;
-    std::fill(power_.begin(), power_.end(), 0.0);
-    const std::size_t nf = freqs_.size();
-    // Goertzel, all frequencies side by side: independent recurrences the compiler can
-    // vectorize (one per frequency), in double for the 4000-step recursion.
-    std::vector<double>& pw = power_;
-    constexpr std::size_t max_f = 64;
-    std::array<double, max_f> s1{}, s2{};
-    for (int c = 0; c < channels_; ++c) {
-        const float* x = buf_.data() + std::size_t(c) * n_;
-        for (std::size_t k = 0; k < n_; ++k) tmp_[k] = x[k] * hann_[k];
-        std::fill(s1.begin(), s1.end(), 0.0);
-        std::fill(s2.begin(), s2.end(), 0.0);
-        for (std::size_t k = 0; k < n_; ++k) {
-            const double v = tmp_[k];
-            for (std::size_t f = 0; f < nf; ++f) {
-                const double s = v + coef_[f] * s1[f] - s2[f];
-                s2[f] = s1[f];
-                s1[f] = s;
-            }
+    // Goertzel, all frequencies side by side in a fixed-width bank: independent recurrences
+    // the compiler vectorizes, in double for the 2000-step recursion.
+    std::array<double, max_freqs> s1{}, s2{};
+    for (std::size_t k = 0; k < n_; ++k) {
+        const double v = double(buf_[k] * hann_[k]);
+        for (std::size_t f = 0; f < max_freqs; ++f) {
+            const double s = v + coef_[f] * s1[f] - s2[f];
+            s2[f] = s1[f];
+            s1[f] = s;
         }
-        for (std::size_t f = 0; f < nf; ++f) pw[f] += s1[f] * s1[f] + s2[f] * s2[f] - coef_[f] * s1[f] * s2[f];
     }
+    for (std::size_t f = 0; f < max_freqs; ++f)
+        power_[f] = s1[f] * s1[f] + s2[f] * s2[f] - coef_[f] * s1[f] * s2[f];
     auto power_at = [&](double hz) {
-        return pw[static_cast<std::size_t>(std::find(freqs_.begin(), freqs_.end(), hz) - freqs_.begin())];
+        return power_[static_cast<std::size_t>(std::find(freqs_.begin(), freqs_.end(), hz) - freqs_.begin())];
     };
-    // Hann window: a sine of amplitude A gives |X| = A n / 4 per channel.
-    auto amplitude = [&](double p) { return 4.0 * std::sqrt(p / channels_) / double(n_); };
+    // Hann window: a sine of amplitude A gives |X| = A n / 4.
+    auto amplitude = [&](double p) { return 4.0 * std::sqrt(p) / double(n_); };
     for (auto& fam : fam_) {
         const double f0 = fam.base_hz;
         const double p0 = power_at(f0);
@@ -461,8 +460,16 @@ HumDetector::Result HumDetector::result() const {
 }
 
 // ---------------------------------------------------------------------------------------------
-void SilenceEdges::add(AudioView block) {
+void SilenceEdges::add(AudioView block) { add_screened(*this, block); }
+
+void SilenceEdges::add(AudioView block, const BlockScreen& screen) {
     const std::size_t n = block.frames();
+    bool loud = false;
+    for (std::size_t c = 0; c < block.channels(); ++c) loud = loud || screen.peak(c) > level_;
+    if (!loud) {
+        pos_ += std::int64_t(n);
+        return;
+    }
     if (first_ < 0) {
         std::size_t best = n;
         for (std::size_t c = 0; c < block.channels(); ++c) {
@@ -492,14 +499,7 @@ void SilenceEdges::add(AudioView block) {
 
 // ---------------------------------------------------------------------------------------------
 void BitDepthDetector::add(AudioView block) {
-    std::uint32_t acc = bits_;
-    const std::size_t n = block.frames();
-    for (std::size_t c = 0; c < block.channels(); ++c) {
-        const float* x = block.channel(c);
-        for (std::size_t i = 0; i < n; ++i)
-            acc |= static_cast<std::uint32_t>(static_cast<std::int32_t>(x[i] * 8388608.0f));
-    }
-    bits_ = acc;
+    for (std::size_t c = 0; c < block.channels(); ++c) bits_ |= kernels::or_codes24(block.channel(c), block.frames());
 }
 
 int BitDepthDetector::used_bits() const {

@@ -14,6 +14,19 @@
 
 namespace tapeop::qc {
 
+// Peak and smallest magnitude of each channel of a block: computed once per block and
+// shared by the detectors that only look closer when a block could hold what they seek.
+class BlockScreen {
+public:
+    explicit BlockScreen(std::size_t channels) : peak_(channels), min_abs_(channels) {}
+    void compute(AudioView block);
+    float peak(std::size_t c) const { return peak_[c]; }
+    float min_abs(std::size_t c) const { return min_abs_[c]; } // 0: an exact zero in the block
+
+private:
+    std::vector<float> peak_, min_abs_;
+};
+
 // One occurrence of a defect.
 struct Event {
     std::int64_t frame = 0;  // where it starts
@@ -48,6 +61,7 @@ private:
 class ClipDetector {
 public:
     ClipDetector(int channels, float threshold, int min_run, bool float_overs);
+    void add(AudioView block, const BlockScreen& screen);
     void add(AudioView block);
     void finish(); // closes runs still open at the end of the file
     const EventLog& clips() const { return clips_; }
@@ -75,6 +89,7 @@ class DropoutDetector {
 public:
     DropoutDetector(int channels, std::int64_t min_frames, std::int64_t max_frames, float loud,
                     std::int64_t edge_frames);
+    void add(AudioView block, const BlockScreen& screen);
     void add(AudioView block);
     const EventLog& dropouts() const { return log_; }
 
@@ -161,8 +176,8 @@ private:
     void close_window();
 };
 
-// Mains hum: a steady tone at 50 or 60 Hz. Each channel is decimated to ~4 kHz (box average),
-// cut in 1 s Hann windows, and measured with Goertzel filters at the fundamental, its
+// Mains hum: a steady tone at 50 or 60 Hz. The channels' average is decimated to ~2 kHz (box
+// average to ~4 kHz, then a [1 2 1]/4 half-band and 2:1), cut in 1 s Hann windows, and measured with Goertzel filters at the fundamental, its
 // harmonics 2-6, and neighbours. In a window the fundamental is present when it is a local
 // maximum (above +-1 Hz), `prominence_db` above its +-5 Hz neighbours and at least `level`
 // in amplitude. Hum is reported when it is present in `presence` (0..1) of the non-silent
@@ -192,19 +207,23 @@ private:
         std::array<std::int64_t, max_harmonic> harmonic_present{};
         std::int64_t first = -1;
     };
+    static constexpr std::size_t max_freqs = 40; // Goertzel bank, a multiple of 8
+    void push(float y);
     void analyse_window();
     int channels_;
-    std::size_t decim_;
-    double rate_d_;
+    std::size_t decim_;           // first stage (box)
+    double rate_d_;               // after both stages
     std::size_t n_;               // decimated samples per window
     std::vector<float> hann_;
-    std::vector<float> buf_;      // channels x n_
-    std::vector<double> acc_;     // box sums per channel
+    std::vector<float> buf_;      // n_ decimated samples
+    std::vector<float> mid_;      // scratch: the block's channel sum
+    double acc_ = 0.0;            // box sum
     std::size_t acc_fill_ = 0, buf_fill_ = 0;
+    float h1_ = 0.0f, h2_ = 0.0f; // half-band history
+    bool odd_ = false;
     std::vector<double> freqs_;   // Goertzel frequencies
-    std::vector<double> coef_;
-    std::vector<double> power_;   // per frequency, summed over channels
-    std::vector<float> tmp_;
+    std::array<double, max_freqs> coef_{};
+    std::array<double, max_freqs> power_{};
     float level_;
     double prominence_;
     double presence_;
@@ -215,7 +234,8 @@ private:
 // Leading and trailing silence: the first and last frame where any channel exceeds `level`.
 class SilenceEdges {
 public:
-    SilenceEdges(float level) : level_(level) {}
+    explicit SilenceEdges(float level) : level_(level) {}
+    void add(AudioView block, const BlockScreen& screen);
     void add(AudioView block);
     std::int64_t first_loud() const { return first_; } // -1: never
     std::int64_t last_loud() const { return last_; }
