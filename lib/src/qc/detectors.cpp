@@ -424,7 +424,8 @@ void HumDetector::analyse_window() {
         for (int h = 2; h <= max_harmonic; ++h) {
             const double f = h * f0;
             const double p = power_at(f);
-            if (p >= prominence_ * 0.5 * (power_at(f - 5) + power_at(f + 5)) && amplitude(p) >= level_)
+            // Harmonics describe the hum (buzz vs. pure tone); their prominence is enough.
+            if (p >= prominence_ * 0.5 * (power_at(f - 5) + power_at(f + 5)))
                 ++fam.harmonic_present[static_cast<std::size_t>(h - 1)];
         }
     }

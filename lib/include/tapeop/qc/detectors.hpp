@@ -178,7 +178,7 @@ private:
 
 // Mains hum: a steady tone at 50 or 60 Hz. The channels' average is decimated to ~2 kHz (box
 // average to ~4 kHz, then a [1 2 1]/4 half-band and 2:1), cut in 1 s Hann windows, and measured with Goertzel filters at the fundamental, its
-// harmonics 2-6, and neighbours. In a window the fundamental is present when it is a local
+// harmonics 2-6 (listed when prominent), and neighbours. In a window the fundamental is present when it is a local
 // maximum (above +-1 Hz), `prominence_db` above its +-5 Hz neighbours and at least `level`
 // in amplitude. Hum is reported when it is present in `presence` (0..1) of the non-silent
 // windows.
