@@ -42,12 +42,18 @@ double finite_or_nan(double v) { return std::isfinite(v) ? v : nan; }
 std::string where(const EventLog& log, int rate, int channels, std::size_t show = 5) {
     std::string s;
     std::size_t i = 0;
+    std::string previous;
+    std::uint64_t used = 0;
     for (const auto& e : log.earliest()) {
         if (i == show) break;
-        s += (i++ == 0 ? "at " : ", ") + format_timestamp(double(e.frame) / rate);
-        if (channels > 1 && e.channel >= 0) s += " (ch " + std::to_string(e.channel + 1) + ")";
+        ++used;
+        std::string at = format_timestamp(double(e.frame) / rate);
+        if (channels > 1 && e.channel >= 0) at += " (ch " + std::to_string(e.channel + 1) + ")";
+        if (at == previous) continue; // two events within the same millisecond
+        s += (i++ == 0 ? "at " : ", ") + at;
+        previous = at;
     }
-    if (log.count() > i) s += " and " + std::to_string(log.count() - i) + " more";
+    if (log.count() > used) s += " and " + std::to_string(log.count() - used) + " more";
     return s;
 }
 

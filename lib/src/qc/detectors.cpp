@@ -413,7 +413,8 @@ void HumDetector::analyse_window() {
     for (auto& fam : fam_) {
         const double f0 = fam.base_hz;
         const double p0 = power_at(f0);
-        const double floor0 = 0.5 * (power_at(f0 - 5) + power_at(f0 + 5));
+        // The quieter neighbour is the floor: a bass note may sit on the other one.
+        const double floor0 = std::min(power_at(f0 - 5), power_at(f0 + 5));
         const double a0 = amplitude(p0);
         const bool present = p0 >= prominence_ * floor0 && p0 >= power_at(f0 - 1) && p0 >= power_at(f0 + 1) &&
                              a0 >= level_;
@@ -425,7 +426,7 @@ void HumDetector::analyse_window() {
             const double f = h * f0;
             const double p = power_at(f);
             // Harmonics describe the hum (buzz vs. pure tone); their prominence is enough.
-            if (p >= prominence_ * 0.5 * (power_at(f - 5) + power_at(f + 5)))
+            if (p >= prominence_ * std::min(power_at(f - 5), power_at(f + 5)))
                 ++fam.harmonic_present[static_cast<std::size_t>(h - 1)];
         }
     }
@@ -436,7 +437,7 @@ HumDetector::Result HumDetector::result() const {
     if (active_ == 0) return r;
     const Family* best = nullptr;
     for (const auto& f : fam_)
-        if (f.present > 0 && double(f.present) >= presence_ * double(active_) &&
+        if (f.present >= min_windows && double(f.present) >= presence_ * double(active_) &&
             (!best || f.present > best->present))
             best = &f;
     if (!best) {

@@ -72,9 +72,9 @@ std::vector<CheckDef> make_defs() {
          {{"max", {U::dB}, -60, -140, 0, "side (L-R) level relative to mid (L+R) under which it is mono"}},
          Positional::params, {}, {}});
     add({"hum", "mains hum: a steady 50 or 60 Hz tone (with its harmonics)", true, W,
-         {{"level", {U::dBFS, U::dB}, -70, -140, 0, "smallest hum amplitude reported"},
-          {"prominence", {U::dB}, 10, 0, 60, "tone above its spectral neighbours (+-5 Hz)"},
-          {"presence", {U::percent}, 50, 1, 100, "share of the 1 s windows where the tone is found"}},
+         {{"level", {U::dBFS, U::dB}, -60, -140, 0, "smallest hum amplitude reported"},
+          {"prominence", {U::dB}, 10, 0, 60, "tone above the quieter of its neighbours at +-5 Hz"},
+          {"presence", {U::percent}, 25, 1, 100, "share of the 1 s windows where the tone is found"}},
          Positional::params, {}, {}});
     add({"dropout", "digital-zero gaps inside active audio", true, E,
          {{"min", {U::s, U::ms}, 0.001, 0, 10, "shortest gap reported"},

@@ -179,9 +179,9 @@ private:
 // Mains hum: a steady tone at 50 or 60 Hz. The channels' average is decimated to ~2 kHz (box
 // average to ~4 kHz, then a [1 2 1]/4 half-band and 2:1), cut in 1 s Hann windows, and measured with Goertzel filters at the fundamental, its
 // harmonics 2-6 (listed when prominent), and neighbours. In a window the fundamental is present when it is a local
-// maximum (above +-1 Hz), `prominence_db` above its +-5 Hz neighbours and at least `level`
+// maximum (above +-1 Hz), `prominence_db` above the quieter of its +-5 Hz neighbours and at least `level`
 // in amplitude. Hum is reported when it is present in `presence` (0..1) of the non-silent
-// windows.
+// windows, and in at least `min_windows` of them (one stray window of a short file is not hum).
 class HumDetector {
 public:
     HumDetector(int channels, int sample_rate, float level, double prominence_db, double presence);
@@ -198,6 +198,7 @@ public:
     Result result() const;
 
     static constexpr int max_harmonic = 6;
+    static constexpr std::int64_t min_windows = 3;
 
 private:
     struct Family {
