@@ -32,7 +32,15 @@ struct Context {
 // Each subcommand file defines one of these (see main.cpp for the list).
 void register_info(CLI::App& app, Context& ctx);
 void register_analyze(CLI::App& app, Context& ctx);
+void register_steps(CLI::App& app, Context& ctx);
+void register_run(CLI::App& app, Context& ctx);
 void register_generate(CLI::App& app, Context& ctx);
+void register_gain(CLI::App& app, Context& ctx);
+void register_normalize(CLI::App& app, Context& ctx);
+void register_gainstage(CLI::App& app, Context& ctx);
+void register_mix(CLI::App& app, Context& ctx);
+void register_trim(CLI::App& app, Context& ctx);
+void register_split(CLI::App& app, Context& ctx);
 void register_check(CLI::App& app, Context& ctx);
 
 // A level for JSON: null for -inf/NaN, else rounded to 1e-4 (beyond any meter's precision).

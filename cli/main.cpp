@@ -40,7 +40,15 @@ int main(int argc, char** argv) {
 
     register_info(app, ctx);
     register_analyze(app, ctx);
+    register_steps(app, ctx);
+    register_run(app, ctx);
     register_generate(app, ctx);
+    register_gain(app, ctx);
+    register_normalize(app, ctx);
+    register_gainstage(app, ctx);
+    register_mix(app, ctx);
+    register_trim(app, ctx);
+    register_split(app, ctx);
     register_check(app, ctx);
 
     try {

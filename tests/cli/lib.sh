@@ -3,6 +3,7 @@
 set -euo pipefail
 : "${TAPEOP:?TAPEOP must name the tapeop executable}"
 : "${TAPEOP_SOURCE_DIR:?TAPEOP_SOURCE_DIR must name the repository}"
+TAPEOP=$(cd "$(dirname "$TAPEOP")" && pwd)/$(basename "$TAPEOP")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tapeop-cli-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"

@@ -43,8 +43,9 @@ expect_one_line_error "zero-ch.wav"
 
 # NaN and Inf in a float WAV: reported for that file, other files still measured (exit 1).
 cp float.wav nan.wav
-printf '\x00\x00\xc0\x7f' | dd of=nan.wav bs=1 seek=1000 conv=notrunc status=none
-printf '\x00\x00\x80\x7f' | dd of=nan.wav bs=1 seek=2000 conv=notrunc status=none
+size=$(stat -c %s nan.wav)   # the data chunk ends the file: offsets from the end stay on samples
+printf '\x00\x00\xc0\x7f' | dd of=nan.wav bs=1 seek=$((size - 4000)) conv=notrunc status=none
+printf '\x00\x00\x80\x7f' | dd of=nan.wav bs=1 seek=$((size - 8000)) conv=notrunc status=none
 expect_exit 2 "$TAPEOP" analyze nan.wav
 expect_one_line_error "nan.wav: contains 2 non-finite samples"
 expect_exit 1 "$TAPEOP" --json analyze nan.wav good.wav

@@ -22,7 +22,8 @@ struct Segment {
 inline AudioBuffer tone_sequence(const std::vector<Segment>& segments, int rate, int channels = 2,
                                  double freq_hz = 1000.0) {
     std::size_t total = 0;
-    for (const Segment& s : segments) total += static_cast<std::size_t>(std::llround(s.seconds * rate));
+    for (const Segment& s : segments)
+        total += static_cast<std::size_t>(std::llround(s.seconds * rate));
     AudioBuffer buf(static_cast<std::size_t>(channels), total);
     std::size_t n = 0;
     for (const Segment& s : segments) {
@@ -30,15 +31,15 @@ inline AudioBuffer tone_sequence(const std::vector<Segment>& segments, int rate,
         const double amp = s.level_dbfs < -200.0 ? 0.0 : std::pow(10.0, s.level_dbfs / 20.0);
         for (std::size_t i = 0; i < len; ++i, ++n) {
             const double v = amp * std::sin(2.0 * std::numbers::pi * freq_hz * double(n) / rate);
-            for (int c = 0; c < channels; ++c) buf.channel(c)[n] = static_cast<float>(v);
+            for (int c = 0; c < channels; ++c)
+                buf.channel(c)[n] = static_cast<float>(v);
         }
     }
     return buf;
 }
 
 // Feeds `buf` to anything with add(AudioView) in blocks of `block` frames.
-template <class Meter>
-void feed(Meter& meter, AudioBuffer& buf, std::size_t block) {
+template <class Meter> void feed(Meter& meter, AudioBuffer& buf, std::size_t block) {
     AudioView all = buf.view();
     for (std::size_t pos = 0; pos < all.frames(); pos += block)
         meter.add(all.sub(pos, std::min(block, all.frames() - pos)));
@@ -46,7 +47,7 @@ void feed(Meter& meter, AudioBuffer& buf, std::size_t block) {
 
 // Small deterministic generator (xorshift64*), so signals are identical everywhere.
 class Rng {
-public:
+  public:
     explicit Rng(std::uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ULL + 1) {}
     std::uint64_t next() {
         s_ ^= s_ >> 12;
@@ -57,7 +58,7 @@ public:
     double uniform() { return double(next() >> 11) * (1.0 / 9007199254740992.0); } // [0, 1)
     double uniform(double a, double b) { return a + (b - a) * uniform(); }
 
-private:
+  private:
     std::uint64_t s_;
 };
 
@@ -70,8 +71,8 @@ inline AudioBuffer music_like(int rate, double seconds, std::uint64_t seed, int 
     Rng rng(seed);
     struct Layer {
         bool noise;
-        double freq, lp;         // tone frequency or noise low-pass coefficient
-        double sn = 0, cs = 1;   // tone phasor (sin, cos), rotated each sample
+        double freq, lp;       // tone frequency or noise low-pass coefficient
+        double sn = 0, cs = 1; // tone phasor (sin, cos), rotated each sample
         double rot_s = 0, rot_c = 1;
         double gain, target;
         std::size_t next_change;
@@ -128,7 +129,8 @@ inline AudioBuffer music_like(int rate, double seconds, std::uint64_t seed, int 
     }
     const float norm = static_cast<float>(0.89 / peak);
     for (int c = 0; c < channels; ++c)
-        for (std::size_t n = 0; n < frames; ++n) buf.channel(c)[n] *= norm;
+        for (std::size_t n = 0; n < frames; ++n)
+            buf.channel(c)[n] *= norm;
     return buf;
 }
 

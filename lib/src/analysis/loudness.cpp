@@ -19,14 +19,14 @@ constexpr double minus_inf = -std::numeric_limits<double>::infinity();
 
 // BS.1770-4 (2): L = -0.691 + 10 log10(sum_i G_i * z_i).
 constexpr double loudness_offset = -0.691;
-constexpr double absolute_gate_lufs = -70.0;    // BS.1770-4 Annex 1 / EBU Tech 3342
-constexpr double relative_gate_factor = 0.1;    // -10 LU (BS.1770-4 Annex 1)
+constexpr double absolute_gate_lufs = -70.0;      // BS.1770-4 Annex 1 / EBU Tech 3342
+constexpr double relative_gate_factor = 0.1;      // -10 LU (BS.1770-4 Annex 1)
 constexpr double lra_relative_gate_factor = 0.01; // -20 LU (EBU Tech 3342)
 
 constexpr int subblocks_per_second = 100;
-constexpr std::size_t momentary_subblocks = 40; // 400 ms
+constexpr std::size_t momentary_subblocks = 40;   // 400 ms
 constexpr std::size_t short_term_subblocks = 300; // 3 s
-constexpr std::size_t step_subblocks = 10;      // 100 ms: gating block hop and LRA rate
+constexpr std::size_t step_subblocks = 10;        // 100 ms: gating block hop and LRA rate
 
 // Histogram layout, shared by every meter (album functions add the bins up).
 constexpr double hist_min_lufs = absolute_gate_lufs;
@@ -51,9 +51,11 @@ double absolute_gate_energy() {
 
 // Bin of an energy at or above the absolute gate; -1 below it.
 long bin_of(double energy) {
-    if (!(energy >= absolute_gate_energy())) return -1;
+    if (!(energy >= absolute_gate_energy()))
+        return -1;
     const double pos = (energy_to_lufs(energy) - hist_min_lufs) * hist_bins_per_lu;
-    if (!(pos < static_cast<double>(hist_bins))) return static_cast<long>(hist_overflow);
+    if (!(pos < static_cast<double>(hist_bins)))
+        return static_cast<long>(hist_overflow);
     return std::max(0L, static_cast<long>(std::floor(pos)));
 }
 
@@ -63,7 +65,8 @@ struct Histogram {
 
     void add(double e) {
         const long b = bin_of(e);
-        if (b < 0) return;
+        if (b < 0)
+            return;
         ++count[static_cast<std::size_t>(b)];
         energy[static_cast<std::size_t>(b)] += e;
     }
@@ -95,16 +98,19 @@ Gated relative_gate(const Histogram& h, double factor) {
         sum += h.energy[b];
     }
     Gated g;
-    if (n == 0) return g;
+    if (n == 0)
+        return g;
     const double threshold = sum / static_cast<double>(n) * factor;
     const long gate_bin = bin_of(threshold);
     for (std::size_t b = 0; b <= hist_bins; ++b) {
-        if (h.count[b] == 0) continue;
+        if (h.count[b] == 0)
+            continue;
         const long lb = static_cast<long>(b);
         const bool pass =
             lb > gate_bin ||
             (lb == gate_bin && h.energy[b] / static_cast<double>(h.count[b]) >= threshold);
-        if (!pass) continue;
+        if (!pass)
+            continue;
         g.bins.push_back(b);
         g.count += h.count[b];
         g.energy += h.energy[b];
@@ -114,14 +120,16 @@ Gated relative_gate(const Histogram& h, double factor) {
 
 double integrated_from(const Histogram& h) {
     const Gated g = relative_gate(h, relative_gate_factor);
-    if (g.count == 0) return minus_inf;
+    if (g.count == 0)
+        return minus_inf;
     return energy_to_lufs(g.energy / static_cast<double>(g.count));
 }
 
 // EBU Tech 3342: L95 - L10 of the relatively gated short-term values (nearest rank).
 double lra_from(const Histogram& h) {
     const Gated g = relative_gate(h, lra_relative_gate_factor);
-    if (g.count == 0) return 0.0;
+    if (g.count == 0)
+        return 0.0;
     const auto rank = [&](double p) {
         return static_cast<std::uint64_t>(static_cast<double>(g.count - 1) * p + 0.5);
     };
@@ -155,8 +163,7 @@ struct KCoefficients {
 KCoefficients k_coefficients(double rate) {
     KCoefficients k{};
     {
-        const double f0 = 1681.974450955533, gain_db = 3.999843853973347,
-                     q = 0.7071752369554196;
+        const double f0 = 1681.974450955533, gain_db = 3.999843853973347, q = 0.7071752369554196;
         const double kk = std::tan(std::numbers::pi * f0 / rate);
         const double vh = std::pow(10.0, gain_db / 20.0);
         const double vb = std::pow(vh, 0.4996667741545416);
@@ -336,7 +343,8 @@ struct LoudnessMeter::State {
             alignas(16) double acc[2];
             _mm_store_pd(acc, s.acc);
             e += weights[2 * p] * acc[0];
-            if (2 * p + 1 < static_cast<std::size_t>(channels)) e += weights[2 * p + 1] * acc[1];
+            if (2 * p + 1 < static_cast<std::size_t>(channels))
+                e += weights[2 * p + 1] * acc[1];
             s.acc = _mm_setzero_pd();
             s.y1 = flush_tiny(s.y1);
             s.y2 = flush_tiny(s.y2);
@@ -354,11 +362,15 @@ struct LoudnessMeter::State {
         const bool full_s = subblocks_done >= short_term_subblocks;
         momentary_energy = me / (full_m ? static_cast<double>(mf) : momentary_nominal_frames);
         short_term_energy = se / (full_s ? static_cast<double>(sf) : short_term_nominal_frames);
-        if (full_m) momentary_max = std::max(momentary_max, momentary_energy);
-        if (full_s) short_term_max = std::max(short_term_max, short_term_energy);
+        if (full_m)
+            momentary_max = std::max(momentary_max, momentary_energy);
+        if (full_s)
+            short_term_max = std::max(short_term_max, short_term_energy);
         if (subblocks_done % step_subblocks == 0) {
-            if (full_m) blocks.add(momentary_energy);
-            if (full_s) short_term.add(short_term_energy);
+            if (full_m)
+                blocks.add(momentary_energy);
+            if (full_s)
+                short_term.add(short_term_energy);
         }
     }
 
@@ -407,26 +419,42 @@ void LoudnessMeter::add(AudioView block) {
     s_->add(block);
 }
 
-void LoudnessMeter::reset() { s_->reset(); }
+void LoudnessMeter::reset() {
+    s_->reset();
+}
 
-double LoudnessMeter::integrated_lufs() const { return integrated_from(s_->blocks); }
-double LoudnessMeter::loudness_range_lu() const { return lra_from(s_->short_term); }
-double LoudnessMeter::momentary_max_lufs() const { return energy_to_lufs(s_->momentary_max); }
-double LoudnessMeter::short_term_max_lufs() const { return energy_to_lufs(s_->short_term_max); }
-double LoudnessMeter::momentary_lufs() const { return energy_to_lufs(s_->momentary_energy); }
-double LoudnessMeter::short_term_lufs() const { return energy_to_lufs(s_->short_term_energy); }
+double LoudnessMeter::integrated_lufs() const {
+    return integrated_from(s_->blocks);
+}
+double LoudnessMeter::loudness_range_lu() const {
+    return lra_from(s_->short_term);
+}
+double LoudnessMeter::momentary_max_lufs() const {
+    return energy_to_lufs(s_->momentary_max);
+}
+double LoudnessMeter::short_term_max_lufs() const {
+    return energy_to_lufs(s_->short_term_max);
+}
+double LoudnessMeter::momentary_lufs() const {
+    return energy_to_lufs(s_->momentary_energy);
+}
+double LoudnessMeter::short_term_lufs() const {
+    return energy_to_lufs(s_->short_term_energy);
+}
 
 double LoudnessMeter::integrated_lufs(std::span<const LoudnessMeter* const> meters) {
     Histogram sum;
     for (const LoudnessMeter* m : meters)
-        if (m) sum.add(m->s_->blocks);
+        if (m)
+            sum.add(m->s_->blocks);
     return integrated_from(sum);
 }
 
 double LoudnessMeter::loudness_range_lu(std::span<const LoudnessMeter* const> meters) {
     Histogram sum;
     for (const LoudnessMeter* m : meters)
-        if (m) sum.add(m->s_->short_term);
+        if (m)
+            sum.add(m->s_->short_term);
     return lra_from(sum);
 }
 

@@ -18,7 +18,7 @@ namespace {
 // ITU-R BS.1770-4 Annex 2, Table 1 (48-tap, 4-phase interpolating filter), phases 0 and 1.
 // Phases 2 and 3 are phases 1 and 0 reversed (the 48-tap filter is symmetric). All values are
 // multiples of 2^-13, exact in float.
-constexpr double phase0[12] = {0.0017089843750,  0.0109863281250, -0.0196533203125,
+constexpr double phase0[12] = {0.0017089843750,  0.0109863281250,  -0.0196533203125,
                                0.0332031250000,  -0.0594482421875, 0.1373291015625,
                                0.9721679687500,  -0.1022949218750, 0.0476074218750,
                                -0.0266113281250, 0.0148925781250,  -0.0083007812500};
@@ -84,7 +84,9 @@ inline __m128 abs_ps(__m128 v) {
 }
 
 // max(|E + O|, |E - O|) = |E| + |O| (also after rounding: float addition is sign-symmetric).
-inline __m128 pair_max(__m128 e, __m128 o) { return _mm_add_ps(abs_ps(e), abs_ps(o)); }
+inline __m128 pair_max(__m128 e, __m128 o) {
+    return _mm_add_ps(abs_ps(e), abs_ps(o));
+}
 
 inline float horizontal_max(__m128 v) {
     v = _mm_max_ps(v, _mm_shuffle_ps(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
@@ -102,7 +104,8 @@ struct Tail {
 
 __m128 lane_mask(std::size_t keep) {
     alignas(16) std::int32_t m[4];
-    for (std::size_t i = 0; i < 4; ++i) m[i] = i < keep ? -1 : 0;
+    for (std::size_t i = 0; i < 4; ++i)
+        m[i] = i < keep ? -1 : 0;
     return _mm_castsi128_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(m)));
 }
 
@@ -128,9 +131,11 @@ float max_abs_impl(const float* in, std::size_t frames) {
 float sample_max_abs(const float* x, std::size_t n) {
     __m128 m = _mm_setzero_ps();
     std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) m = _mm_max_ps(m, abs_ps(_mm_loadu_ps(x + i)));
+    for (; i + 4 <= n; i += 4)
+        m = _mm_max_ps(m, abs_ps(_mm_loadu_ps(x + i)));
     float r = horizontal_max(m);
-    for (; i < n; ++i) r = std::max(r, std::fabs(x[i]));
+    for (; i < n; ++i)
+        r = std::max(r, std::fabs(x[i]));
     return r;
 }
 
@@ -163,7 +168,8 @@ double Oversampler4x::max_phase_gain() {
         double best = 0.0;
         for (const double* p : {phase0, phase1}) {
             double s = 0.0;
-            for (std::size_t j = 0; j < 12; ++j) s += std::fabs(p[j]);
+            for (std::size_t j = 0; j < 12; ++j)
+                s += std::fabs(p[j]);
             best = std::max(best, s);
         }
         return best;
@@ -182,7 +188,8 @@ void Oversampler4x::process(const float* in, std::size_t frames, float* out) {
         _mm_store_ps(y[2], _mm_sub_ps(o.e12, o.o12));
         _mm_store_ps(y[3], _mm_sub_ps(o.e03, o.o03));
         for (std::size_t i = 0; i < keep; ++i)
-            for (std::size_t p = 0; p < 4; ++p) out[4 * (n + i) + p] = y[p][i];
+            for (std::size_t p = 0; p < 4; ++p)
+                out[4 * (n + i) + p] = y[p][i];
     }
 }
 
@@ -201,7 +208,8 @@ TruePeakMeter::TruePeakMeter(int channels, int /*sample_rate*/) : channels_(chan
 }
 
 void TruePeakMeter::reset() {
-    for (auto& h : history_) std::fill(h.begin(), h.end(), 0.0f);
+    for (auto& h : history_)
+        std::fill(h.begin(), h.end(), 0.0f);
     std::fill(peak_.begin(), peak_.end(), 0.0);
     std::fill(sample_peak_.begin(), sample_peak_.end(), 0.0);
 }
@@ -242,7 +250,8 @@ void TruePeakMeter::add_channel(std::size_t c, const float* x, std::size_t frame
                 for (std::size_t i = b; i < b + len + H; i += 4)
                     w = _mm_max_ps(w, abs_ps(_mm_loadu_ps(s + i)));
                 const double bound = static_cast<double>(horizontal_max(w)) * gain;
-                if (bound <= peak) continue;
+                if (bound <= peak)
+                    continue;
                 peak = std::max(peak, static_cast<double>(max_abs_impl(s + H + b, len)));
             }
         }
@@ -254,9 +263,15 @@ void TruePeakMeter::add_channel(std::size_t c, const float* x, std::size_t frame
 double TruePeakMeter::true_peak(int channel) const {
     return peak_.at(static_cast<std::size_t>(channel));
 }
-double TruePeakMeter::true_peak() const { return *std::max_element(peak_.begin(), peak_.end()); }
-double TruePeakMeter::true_peak_dbtp(int channel) const { return to_db(true_peak(channel)); }
-double TruePeakMeter::true_peak_dbtp() const { return to_db(true_peak()); }
+double TruePeakMeter::true_peak() const {
+    return *std::max_element(peak_.begin(), peak_.end());
+}
+double TruePeakMeter::true_peak_dbtp(int channel) const {
+    return to_db(true_peak(channel));
+}
+double TruePeakMeter::true_peak_dbtp() const {
+    return to_db(true_peak());
+}
 double TruePeakMeter::sample_peak(int channel) const {
     return sample_peak_.at(static_cast<std::size_t>(channel));
 }

@@ -52,14 +52,16 @@ std::vector<Line> lex(const std::string& text, const std::string& file) {
     return lines;
 }
 
-std::vector<Line> lex_file(const std::string& path) {
+std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(std::string("cannot open: ") + std::strerror(errno), path);
     std::ostringstream ss;
     ss << in.rdbuf();
-    const std::string text = ss.str();
+    std::string text = ss.str();
     if (text.find('\0') != std::string::npos) throw Error("not a text file", path);
-    return lex(text, path);
+    return text;
 }
+
+std::vector<Line> lex_file(const std::string& path) { return lex(read_text(path), path); }
 
 } // namespace tapeop::recipe

@@ -52,18 +52,37 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 void set_value(ParamValues& values, const ParamSpec& p, const std::string& value) {
     switch (p.type) {
     case ParamType::number: {
-        const double v = parse_value(value, std::span<const Unit>(p.units), p.key);
+        double v = 0.0;
+        try {
+            v = parse_value(value, std::span<const Unit>(p.units), p.key);
+        } catch (const UsageError& e) {
+            // Name the parameter as written and what it takes:
+            // "unknown unit 'dbx' in 'threshold=-18dbx' (expected dBFS or dB)".
+            std::string m = e.message();
+            const std::string quoted = "'" + value + "'";
+            if (auto at = m.find(quoted); at != std::string::npos)
+                m.replace(at, quoted.size(), "'" + p.key + "=" + value + "'");
+            if (m.rfind("unknown unit", 0) == 0 || m.rfind("not a number", 0) == 0) {
+                std::string expected;
+                for (Unit u : p.units) expected += (expected.empty() ? "" : " or ") + std::string(unit_name(u));
+                m += expected.empty() ? " (expected a plain number)" : " (expected " + expected + ")";
+            }
+            throw UsageError(m);
+        }
         if (v < p.min || v > p.max)
             throw UsageError(p.key + "=" + value + " is out of range (" + with_unit(p.min, p) +
                              " to " + with_unit(p.max, p) + ")");
         values.set_number(p.key, v);
+        values.set_unit(p.key, parse_quantity(value).unit);
         break;
     }
     case ParamType::choice: {
         if (std::find(p.choices.begin(), p.choices.end(), value) == p.choices.end()) {
             std::string list;
             for (const auto& c : p.choices) list += (list.empty() ? "" : ", ") + c;
-            const std::string near = suggest(value, p.choices);
+            // Numbers ("bits=20") are not typos of other numbers: no suggestion for them.
+            const bool numeric = !value.empty() && (std::isdigit(static_cast<unsigned char>(value[0])) || value[0] == '-');
+            const std::string near = numeric ? "" : suggest(value, p.choices);
             throw UsageError("unknown " + p.key + " '" + value + "'" +
                              (near.empty() ? "" : " (did you mean '" + near + "'?)") +
                              "; expected one of: " + list);
@@ -103,6 +122,11 @@ bool ParamValues::flag(const std::string& key) const { return number(key) != 0.0
 bool ParamValues::given(const std::string& key) const {
     auto it = given_.find(key);
     return it != given_.end() && it->second;
+}
+
+Unit ParamValues::unit(const std::string& key) const {
+    auto it = units_.find(key);
+    return it == units_.end() ? Unit::none : it->second;
 }
 
 void ParamValues::set_number(const std::string& key, double v, bool explicit_value) {
@@ -148,6 +172,15 @@ const StepSpec* Registry::find(const std::string& name) const {
     for (const auto& s : steps_)
         if (s.name == name) return &s;
     return nullptr;
+}
+
+void Registry::set_factory(const std::string& name, ProcessorFactory make) {
+    for (auto& s : steps_)
+        if (s.name == name) {
+            s.make = std::move(make);
+            return;
+        }
+    throw Error("internal: no step '" + name + "' to give a factory");
 }
 
 const StepSpec& Registry::get(const std::string& name) const {

@@ -40,7 +40,7 @@ namespace tapeop::analysis {
 std::vector<double> default_channel_weights(int channels);
 
 class LoudnessMeter {
-public:
+  public:
     LoudnessMeter(int channels, int sample_rate);
     LoudnessMeter(int channels, int sample_rate, std::vector<double> channel_weights);
     ~LoudnessMeter();
@@ -66,7 +66,7 @@ public:
     static double integrated_lufs(std::span<const LoudnessMeter* const> meters);
     static double loudness_range_lu(std::span<const LoudnessMeter* const> meters);
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> s_;
 };

@@ -23,7 +23,7 @@ namespace tapeop::analysis {
 
 // The 4x interpolator, usable on its own (the true-peak limiter detects with it).
 class Oversampler4x {
-public:
+  public:
     static constexpr std::size_t taps_per_phase = 12;
     static constexpr std::size_t phases = 4;
     // Past samples an output needs besides the current one.
@@ -42,7 +42,7 @@ public:
 };
 
 class TruePeakMeter {
-public:
+  public:
     // `sample_rate` is accepted for symmetry with LoudnessMeter; 4x is used at every rate.
     TruePeakMeter(int channels, int sample_rate);
     // Any block length; results do not depend on it. Extra channels in the view are ignored.
@@ -60,7 +60,7 @@ public:
     // Testing aid: with the fast path off every sample is interpolated (same results, slower).
     void set_fast_path(bool on) { fast_path_ = on; }
 
-private:
+  private:
     static constexpr std::size_t chunk_frames = 4096;
     void add_channel(std::size_t c, const float* x, std::size_t frames);
 

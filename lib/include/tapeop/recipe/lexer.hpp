@@ -40,7 +40,11 @@ private:
 // control character.
 std::vector<Line> lex(const std::string& text, const std::string& file);
 
-// Reads and lexes a file; throws Error naming it when it cannot be read.
+// Reads a text file whole (recipes and specs are small); throws Error naming it when it cannot
+// be read or is not text.
+std::string read_text(const std::string& path);
+
+// Reads and lexes a file.
 std::vector<Line> lex_file(const std::string& path);
 
 } // namespace tapeop::recipe

@@ -6,6 +6,7 @@
 #include "tapeop/dsp/processor.hpp"
 #include "tapeop/units.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -37,6 +38,11 @@ public:
     const std::string& text(const std::string& key) const; // choice or text
     bool flag(const std::string& key) const;
     bool given(const std::string& key) const; // set explicitly (not a default)
+    // The unit a number was written with (Unit::none for a bare number or a default); the
+    // value itself is stored in the parameter's first unit, except `samples`, which has no
+    // fixed relation to time and is stored as written (check unit() == Unit::samples).
+    Unit unit(const std::string& key) const;
+    void set_unit(const std::string& key, Unit u) { units_[key] = u; }
 
     void set_number(const std::string& key, double v, bool explicit_value = true);
     void set_text(const std::string& key, std::string v, bool explicit_value = true);
@@ -47,11 +53,17 @@ private:
     std::map<std::string, double> numbers_;
     std::map<std::string, std::string> texts_;
     std::map<std::string, bool> given_;
+    std::map<std::string, Unit> units_;
 };
 
 struct StepContext {
     dsp::StreamSpec stream;
+    std::int64_t total_frames = -1; // length of the stream when known (fade-out needs it)
 };
+
+struct StepSpec;
+using ProcessorFactory =
+    std::function<std::unique_ptr<dsp::Processor>(const ParamValues&, const StepContext&)>;
 
 struct StepSpec {
     std::string name;
@@ -62,7 +74,7 @@ struct StepSpec {
     std::vector<std::string> positional;
     // Builds the processor for a per-file chain; empty for steps that are whole-file passes
     // (loudness, normalize, mix, check...) which their pass runs itself.
-    std::function<std::unique_ptr<dsp::Processor>(const ParamValues&, const StepContext&)> make;
+    ProcessorFactory make;
 
     const ParamSpec* param(const std::string& key) const;
 };
@@ -71,6 +83,7 @@ class Registry {
 public:
     void add(StepSpec spec);
     const StepSpec* find(const std::string& name) const;
+    void set_factory(const std::string& name, ProcessorFactory make);
     // Throws UsageError "unknown step 'x' (did you mean 'y'?)".
     const StepSpec& get(const std::string& name) const;
     const std::vector<StepSpec>& all() const { return steps_; }

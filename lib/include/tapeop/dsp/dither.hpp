@@ -1,0 +1,69 @@
+#pragma once
+// Requantisation to a 16- or 24-bit grid with TPDF dither and optional error-feedback noise
+// shaping. Output samples are exactly k / 2^(bits-1) with k in [-2^(bits-1), 2^(bits-1) - 1],
+// so the integer writer's rounding is an identity.
+//
+// TPDF: the sum of two independent uniform values of +-0.5 LSB each (triangular, +-1 LSB
+// peak), variance 2 * LSB^2/12 = LSB^2/6 (RMS LSB/sqrt(6)). With rounding, the total error is
+// signal-independent in its first two moments and has power LSB^2/12 + LSB^2/6 = LSB^2/4,
+// RMS LSB/2 (Lipshitz, Wannamaker, Vanderkooy, "Quantization and Dither: A Theoretical
+// Survey", JAES 40(5) 1992). Noise shaping feeds the total error back through
+// 1 - z^-1 (first order) or (1 - z^-1)^2 (second order), pushing it toward Nyquist; its power
+// grows by 2x resp. 6x (sum of the squared taps), the price of quieter low frequencies.
+//
+// Randomness: xoshiro256** (Blackman & Vigna), one generator per channel seeded from `seed`
+// and the channel index by splitmix64, so output is identical for any block size and run.
+#include "tapeop/dsp/processor.hpp"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace tapeop::dsp {
+
+// xoshiro256** 1.0 (Blackman & Vigna, prng.di.unimi.it), seeded by splitmix64.
+class Xoshiro256 {
+public:
+    Xoshiro256() : Xoshiro256(0) {}
+    explicit Xoshiro256(std::uint64_t seed);
+    std::uint64_t next();
+    // Uniform in [0, 1), 53 random bits.
+    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+private:
+    std::array<std::uint64_t, 4> s_{};
+};
+
+enum class NoiseShaping { none, first_order, second_order };
+
+struct DitherSettings {
+    int bits = 24; // 16 or 24 (also 8..24 accepted)
+    NoiseShaping shaping = NoiseShaping::none;
+    std::uint64_t seed = 0x7a9e0bULL;
+    bool dither = true; // false: plain rounding (for tests and for "--dither none")
+};
+
+class Dither : public Processor {
+public:
+    // Throws UsageError for bits outside 8..24.
+    explicit Dither(const DitherSettings& settings);
+
+    void prepare(const StreamSpec& spec, std::size_t max_block) override;
+    void reset() override;
+    void process(AudioView io) override;
+
+    double lsb() const { return lsb_; }
+    // The TPDF value in LSB (for tests of the generator): triangular on (-1, 1).
+    static double tpdf(Xoshiro256& rng) { return rng.uniform() - rng.uniform(); }
+
+private:
+    struct Channel {
+        Xoshiro256 rng;
+        double e1 = 0.0, e2 = 0.0; // previous total errors, in LSB
+    };
+    DitherSettings settings_;
+    double lsb_ = 0.0, scale_ = 0.0;
+    std::vector<Channel> ch_;
+};
+
+} // namespace tapeop::dsp

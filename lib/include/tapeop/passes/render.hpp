@@ -1,0 +1,89 @@
+#pragma once
+// Rendering: input -> processor chain -> output stage (channel layout, sample rate, dither)
+// -> atomic writer. Streaming, block by block; the chain's latency is compensated, so the
+// output is aligned with the input and as long (times the rate ratio).
+//
+// Dither (automatic): TPDF when the output is 16- or 24-bit integer and the audio was changed
+// (a processing chain, a new rate or layout, or fewer bits than the source). An unprocessed
+// copy into the same format stays bit-identical.
+#include "tapeop/dsp/chain.hpp"
+#include "tapeop/dsp/dither.hpp"
+#include "tapeop/dsp/resampler.hpp"
+#include "tapeop/io/reader.hpp"
+#include "tapeop/io/writer.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace tapeop::passes {
+
+enum class DitherMode { automatic, tpdf, shaped, none };
+// "auto" | "tpdf" | "shaped" | "none"; throws UsageError.
+DitherMode parse_dither(const std::string& text);
+
+struct OutputSettings {
+    std::optional<int> sample_rate;         // resample with libsoxr (very high quality)
+    std::optional<io::SampleFormat> bits;   // sample format; default: the source's
+    std::optional<int> channels;            // 1 (fold down) or 2 (...); default: the stream's
+    DitherMode dither = DitherMode::automatic;
+    std::uint64_t dither_seed = 0x7a9e0bULL;
+};
+
+struct RenderResult {
+    std::string path;
+    io::OutputSpec spec;
+    std::int64_t frames = 0;
+    std::uint64_t clipped_samples = 0;
+    bool dithered = false;
+};
+
+// Sees every block exactly as it is written (after resampling and dither, before the
+// writer's integer rounding, which dither makes exact).
+using Observer = std::function<void(AudioView)>;
+// Frames of input consumed so far.
+using Progress = std::function<void(std::int64_t frames_done)>;
+
+// The output stage, for passes that produce audio themselves (mix, generators).
+class OutputStage {
+public:
+    // `source` decides the default sample format; `stream` is what will be pushed.
+    // `changed`: whether the audio differs from the source's samples (for automatic dither).
+    OutputStage(const std::string& path, const io::FileInfo& source, const dsp::StreamSpec& stream,
+                const OutputSettings& settings, bool changed, std::int64_t expected_input_frames = -1);
+    ~OutputStage();
+    void set_observer(Observer o) { observer_ = std::move(o); }
+    void push(AudioView block);
+    // Flushes the resampler and commits the file. Without it nothing is written.
+    // `pad_to_frames` (output frames): appends digital silence (no dither) up to that length.
+    RenderResult finish(std::int64_t pad_to_frames = -1);
+    // Output frames emitted so far.
+    std::int64_t frames_out() const { return static_cast<std::int64_t>(writer_->frames_written()); }
+    const io::OutputSpec& spec() const { return writer_->spec(); }
+
+private:
+    void emit(AudioView block);
+    dsp::StreamSpec stream_;
+    std::unique_ptr<io::AudioWriter> writer_;
+    std::unique_ptr<dsp::Resampler> resampler_;
+    std::unique_ptr<dsp::Dither> dither_;
+    AudioBuffer layout_buf_;
+    AudioBuffer resampled_;
+    Observer observer_;
+    RenderResult result_;
+};
+
+// Reads `input` (rewound first) through `chain` into `output_path`. The chain is prepared
+// here for the input's rate and channels. Throws Error naming the file on any failure, and
+// then nothing is written.
+RenderResult render_file(io::AudioReader& input, dsp::Chain& chain, const std::string& output_path,
+                         const OutputSettings& settings, const Observer& observe = {},
+                         const Progress& progress = {});
+
+// Runs `input` through `chain` and hands the output blocks to `observe` without writing
+// (measurement passes of multi-pass jobs).
+void run_chain(io::AudioReader& input, dsp::Chain& chain, const Observer& observe,
+               const Progress& progress = {});
+
+} // namespace tapeop::passes

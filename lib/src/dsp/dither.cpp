@@ -1,0 +1,78 @@
+#include "tapeop/dsp/dither.hpp"
+
+#include "tapeop/error.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace tapeop::dsp {
+
+namespace {
+std::uint64_t splitmix64(std::uint64_t& x) {
+    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+} // namespace
+
+Xoshiro256::Xoshiro256(std::uint64_t seed) {
+    for (auto& s : s_) s = splitmix64(seed);
+}
+
+std::uint64_t Xoshiro256::next() {
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+}
+
+Dither::Dither(const DitherSettings& s) : settings_(s) {
+    if (s.bits < 8 || s.bits > 24)
+        throw UsageError("dither bit depth must be between 8 and 24, not " + std::to_string(s.bits));
+    scale_ = std::ldexp(1.0, s.bits - 1);
+    lsb_ = 1.0 / scale_;
+}
+
+void Dither::prepare(const StreamSpec& spec, std::size_t) {
+    ch_.assign(static_cast<std::size_t>(spec.channels), Channel{});
+    reset();
+}
+
+void Dither::reset() {
+    for (std::size_t c = 0; c < ch_.size(); ++c) {
+        // Distinct, reproducible stream per channel.
+        ch_[c] = Channel{Xoshiro256(settings_.seed ^ (0x9e3779b97f4a7c15ULL * (c + 1))), 0.0, 0.0};
+    }
+}
+
+void Dither::process(AudioView io) {
+    const double lo = -scale_, hi = scale_ - 1.0;
+    const NoiseShaping shaping = settings_.shaping;
+    for (std::size_t c = 0; c < io.channels(); ++c) {
+        Channel& st = ch_[c];
+        float* x = io.channel(c);
+        for (std::size_t i = 0; i < io.frames(); ++i) {
+            // Work in LSB units: v is the value to quantise after error feedback.
+            double v = double(x[i]) * scale_;
+            if (shaping == NoiseShaping::first_order) v -= st.e1;            // E(z)(1 - z^-1)
+            else if (shaping == NoiseShaping::second_order) v -= 2.0 * st.e1 - st.e2; // (1 - z^-1)^2
+            const double d = settings_.dither ? tpdf(st.rng) : 0.0;
+            const double q = std::clamp(std::nearbyint(v + d), lo, hi);
+            // Total error fed back; clamped so a full-scale overload cannot make it run away.
+            const double e = std::clamp(q - v, -4.0, 4.0);
+            st.e2 = st.e1;
+            st.e1 = e;
+            x[i] = static_cast<float>(q * lsb_);
+        }
+    }
+}
+
+} // namespace tapeop::dsp

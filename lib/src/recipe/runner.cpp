@@ -1,0 +1,418 @@
+#include "tapeop/recipe/runner.hpp"
+
+#include "tapeop/analysis/analyze.hpp"
+#include "tapeop/analysis/levels.hpp"
+#include "tapeop/analysis/loudness.hpp"
+#include "tapeop/analysis/true_peak.hpp"
+#include "tapeop/dsp/gain.hpp"
+#include "tapeop/dsp/limiter.hpp"
+#include "tapeop/error.hpp"
+#include "tapeop/passes/mix.hpp"
+#include "tapeop/passes/render.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <glob.h>
+#include <map>
+#include <set>
+
+namespace tapeop::recipe {
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------------------
+// Planning
+
+std::vector<std::string> expand_glob(const std::string& pattern) {
+    glob_t g{};
+    std::vector<std::string> out;
+    if (::glob(pattern.c_str(), 0, nullptr, &g) == 0)
+        for (std::size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
+    ::globfree(&g);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::string recipe_dir(const Recipe& r) {
+    const fs::path p = fs::path(r.file).parent_path();
+    return p.empty() ? "." : p.string();
+}
+
+std::string relative_to(const std::string& base, const std::string& path) {
+    if (path.empty() || path[0] == '/') return path;
+    return (fs::path(base) / path).lexically_normal().string();
+}
+
+std::string expand_template(const OutputDecl& o, const Recipe& r, const std::string& name,
+                            const std::string& ext) {
+    std::string out;
+    const std::string& t = o.name_template;
+    for (std::size_t i = 0; i < t.size();) {
+        if (t[i] != '{') {
+            out += t[i++];
+            continue;
+        }
+        const std::size_t close = t.find('}', i);
+        if (close == std::string::npos)
+            throw RecipeError(o.origin.file, o.origin.line, o.origin.col, "unclosed '{' in output name '" + t + "'");
+        const std::string key = t.substr(i + 1, close - i - 1);
+        if (key == "name")
+            out += name;
+        else if (key == "ext")
+            out += ext;
+        else if (auto it = r.params.find(key); it != r.params.end())
+            out += it->second;
+        else
+            throw RecipeError(o.origin.file, o.origin.line, o.origin.col,
+                              "unknown {" + key + "} in output name '" + t +
+                                  "' (known: {name}, {ext} and the recipe's params)");
+        i = close + 1;
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Execution helpers
+
+// Hidden intermediate files of one job, removed when the job ends.
+class Workspace {
+public:
+    Workspace(std::string dir, std::string job) : dir_(std::move(dir)), job_(std::move(job)) {}
+    ~Workspace() {
+        for (const auto& f : files_) {
+            std::error_code ec;
+            fs::remove(f, ec);
+        }
+    }
+    std::string next() {
+        files_.push_back(dir_ + "/." + job_ + ".tapeop-work-" + std::to_string(files_.size() + 1) + ".w64");
+        return files_.back();
+    }
+
+private:
+    std::string dir_, job_;
+    std::vector<std::string> files_;
+};
+
+using ProcessorMaker = std::function<std::unique_ptr<dsp::Processor>(const steps::StepContext&)>;
+
+// The processing steps of the current segment, rebuilt for every pass over it.
+struct Pending {
+    std::vector<std::pair<std::string, ProcessorMaker>> items;
+
+    void add_step(const StepCall& call) {
+        const steps::StepSpec* spec = call.spec;
+        const steps::ParamValues values = call.values;
+        items.emplace_back(spec->name, [spec, values](const steps::StepContext& ctx) { return spec->make(values, ctx); });
+    }
+    passes::ChainBuilder builder(std::int64_t total_frames) const {
+        auto copy = items;
+        return [copy, total_frames](dsp::Chain& chain, const dsp::StreamSpec& spec) {
+            steps::StepContext ctx{spec, total_frames};
+            for (const auto& [name, make] : copy) chain.add(make(ctx));
+        };
+    }
+    void fill(dsp::Chain& chain, const io::FileInfo& fi) const { builder(fi.frames)(chain, {fi.sample_rate, fi.channels}); }
+};
+
+struct OutputPlan {
+    std::string path;
+    passes::OutputSettings settings;
+    const OutputDecl* decl = nullptr;
+};
+
+bool is_whole_file(const std::string& name) {
+    return name == "loudness" || name == "normalize" || name == "trim" || name == "convert" ||
+           name == "analyze" || name == "dither";
+}
+
+std::optional<io::SampleFormat> bits_of(const std::string& b) {
+    if (b == "auto") return std::nullopt;
+    return io::parse_bits(b);
+}
+
+// Measures `input` through the pending chain: the figures a normalize or analyze step needs.
+struct SegmentLevels {
+    double sample_peak_dbfs, true_peak_dbtp, rms_dbfs, integrated_lufs;
+};
+
+SegmentLevels measure(const std::string& input, const Pending& pending) {
+    io::AudioReader reader(input);
+    const io::FileInfo& fi = reader.info();
+    dsp::Chain chain;
+    pending.fill(chain, fi);
+    analysis::LevelMeter levels(fi.channels);
+    analysis::TruePeakMeter tp(fi.channels, fi.sample_rate);
+    analysis::LoudnessMeter lufs(fi.channels, fi.sample_rate);
+    passes::run_chain(reader, chain, [&](AudioView v) {
+        levels.add(v);
+        tp.add(v);
+        lufs.add(v);
+    });
+    return {levels.sample_peak_dbfs(), tp.true_peak_dbtp(), levels.rms_dbfs(), lufs.integrated_lufs()};
+}
+
+std::string render_intermediate(const std::string& input, const Pending& pending, Workspace& ws,
+                                const passes::OutputSettings& extra = {}) {
+    io::AudioReader reader(input);
+    dsp::Chain chain;
+    pending.fill(chain, reader.info());
+    passes::OutputSettings s = extra;
+    s.bits = io::SampleFormat::float32;
+    s.dither = passes::DitherMode::none;
+    const std::string path = ws.next();
+    passes::render_file(reader, chain, path, s);
+    return path;
+}
+
+OutputReport measure_output(const std::string& path) {
+    const analysis::FileAnalysis a = analysis::analyze_file(path);
+    return {path, a.integrated_lufs, a.true_peak_dbtp, a.sample_peak_dbfs, a.info.subtype, a.info.sample_rate};
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------
+
+Plan make_plan(const Recipe& recipe, const RunOptions& options) {
+    Plan plan;
+    const std::string base = recipe_dir(recipe);
+    const std::string out_dir = options.out_dir.empty() ? "." : options.out_dir;
+    std::vector<OutputDecl> outputs = recipe.outputs;
+    if (outputs.empty()) {
+        OutputDecl d;
+        d.name_template = recipe.is_session() ? "{name}.wav" : "{name}.{ext}";
+        d.values = steps::parse_params(*steps::builtin_registry().find("output"), {});
+        d.origin = {recipe.file, 1, 1};
+        outputs.push_back(d);
+    }
+    auto add_outputs = [&](Job& job, const std::string& ext) {
+        for (const auto& o : outputs)
+            job.outputs.push_back(relative_to(out_dir, expand_template(o, recipe, job.name, ext)));
+    };
+    if (recipe.is_session()) {
+        if (!options.inputs.empty())
+            throw UsageError("a session recipe names its stems itself; give no input files (use --set with $params to choose stems)",
+                             recipe.file);
+        Job job;
+        job.name = fs::path(recipe.file).stem().string();
+        for (const auto& s : recipe.stems) {
+            const std::string p = relative_to(base, s.path);
+            if (!fs::exists(p)) throw RecipeError(s.origin.file, s.origin.line, s.origin.col, "stem not found: " + p);
+            job.inputs.push_back(p);
+        }
+        add_outputs(job, "wav");
+        plan.jobs.push_back(std::move(job));
+    } else {
+        std::vector<std::string> files;
+        if (!options.inputs.empty()) {
+            for (const auto& in : options.inputs) {
+                if (!fs::exists(in)) throw Error("input not found", in);
+                files.push_back(in);
+            }
+        } else {
+            for (const auto& pattern : recipe.inputs) {
+                auto found = expand_glob(relative_to(base, pattern));
+                if (found.empty()) throw Error("no file matches the recipe's input '" + pattern + "'", recipe.file);
+                files.insert(files.end(), found.begin(), found.end());
+            }
+        }
+        if (files.empty())
+            throw UsageError("no inputs: give files on the command line or an `input` line in the recipe", recipe.file);
+        std::set<std::string> seen;
+        for (const auto& f : files) {
+            if (!seen.insert(fs::weakly_canonical(f).string()).second) continue;
+            Job job;
+            job.name = fs::path(f).stem().string();
+            job.inputs = {f};
+            std::string ext = fs::path(f).extension().string();
+            if (!ext.empty()) ext.erase(0, 1);
+            add_outputs(job, ext);
+            plan.jobs.push_back(std::move(job));
+        }
+    }
+    std::map<std::string, std::string> owner;
+    for (const auto& job : plan.jobs)
+        for (const auto& out : job.outputs) {
+            const std::string key = fs::weakly_canonical(out).string();
+            if (auto [it, fresh] = owner.emplace(key, job.name); !fresh)
+                throw UsageError("two outputs would be written to the same file (jobs '" + it->second + "' and '" +
+                                     job.name + "'); put {name} in the output name",
+                                 out);
+        }
+    return plan;
+}
+
+std::string describe_plan(const Recipe& recipe, const Plan& plan) {
+    std::string out = "recipe " + recipe.file + "\n";
+    for (const auto& [k, v] : recipe.params) out += "  param " + k + " = " + v + "\n";
+    auto steps_text = [](const std::vector<StepCall>& chain, const std::string& indent) {
+        std::string s;
+        for (const auto& c : chain) s += indent + c.spec->name + " " + c.values.describe(*c.spec) + "\n";
+        return s;
+    };
+    for (const auto& job : plan.jobs) {
+        out += "job " + job.name + "\n";
+        if (recipe.is_session()) {
+            for (std::size_t i = 0; i < recipe.stems.size(); ++i) {
+                const auto& st = recipe.stems[i];
+                out += "  stem " + job.inputs[i] + " " + st.values.describe(*steps::builtin_registry().find("stem")) + "\n";
+                out += steps_text(st.chain, "    ");
+            }
+            out += "  mix " + recipe.mix->values.describe(*recipe.mix->spec) + "\n";
+            out += steps_text(recipe.bus_chain, "  ");
+        } else {
+            out += "  input " + job.inputs.front() + "\n";
+            out += steps_text(recipe.chain, "  ");
+        }
+        for (const auto& c : recipe.checks) out += "  check " + c.spec + (c.on_outputs ? " (outputs)" : " (inputs)") + "\n";
+        for (std::size_t i = 0; i < job.outputs.size(); ++i) {
+            const OutputDecl* d = i < recipe.outputs.size() ? &recipe.outputs[i] : nullptr;
+            out += "  output " + job.outputs[i] +
+                   (d ? " " + d->values.describe(*steps::builtin_registry().find("output")) : std::string()) + "\n";
+        }
+    }
+    return out;
+}
+
+JobReport run_job(const Recipe& recipe, const Job& job, const steps::Registry& registry,
+                  const RunOptions& options, const JobProgress& progress) {
+    (void)registry;
+    JobReport report;
+    report.name = job.name;
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+        for (const auto& out : job.outputs) io::refuse_overwriting_inputs(out, job.inputs, false);
+        const std::string out_dir = options.out_dir.empty() ? "." : options.out_dir;
+        Workspace ws(out_dir, job.name);
+
+        // Outputs, with their settings.
+        std::vector<OutputPlan> outputs;
+        for (std::size_t i = 0; i < job.outputs.size(); ++i) {
+            OutputPlan o;
+            o.path = job.outputs[i];
+            if (i < recipe.outputs.size()) {
+                o.decl = &recipe.outputs[i];
+                const auto& v = o.decl->values;
+                o.settings.bits = bits_of(v.text("bits"));
+                if (v.number("rate") > 0) o.settings.sample_rate = static_cast<int>(v.number("rate"));
+                if (v.text("dither") != "auto") o.settings.dither = passes::parse_dither(v.text("dither"));
+            }
+            outputs.push_back(o);
+        }
+
+        // The stream the chain starts from.
+        std::string current;
+        const std::vector<StepCall>* chain = &recipe.chain;
+        if (recipe.is_session()) {
+            std::vector<passes::MixStem> stems;
+            for (std::size_t i = 0; i < recipe.stems.size(); ++i) {
+                const StemDecl& sd = recipe.stems[i];
+                passes::MixStem s = passes::stem_from_params(job.inputs[i], sd.values);
+                Pending p;
+                for (const auto& c : sd.chain) {
+                    if (!c.spec->make)
+                        throw RecipeError(c.origin.file, c.origin.line, c.origin.col,
+                                          c.spec->name + " works on whole files; a stem's chain takes processing steps only");
+                    p.add_step(c);
+                }
+                if (!p.items.empty()) s.pre_chain = p.builder(-1);
+                stems.push_back(std::move(s));
+            }
+            passes::OutputSettings mix_out;
+            mix_out.bits = io::SampleFormat::float32;
+            mix_out.dither = passes::DitherMode::none;
+            current = ws.next();
+            const passes::MixResult m = passes::mix(stems, passes::mix_settings_from(recipe.mix->values), current, mix_out);
+            report.notes.push_back("mixed " + std::to_string(m.stems_mixed) + " stems at " + std::to_string(m.mix_rate) + " Hz");
+            chain = &recipe.bus_chain;
+        } else {
+            current = job.inputs.front();
+        }
+        report.audio_seconds = io::probe(current).duration_s();
+
+        // Walk the chain: processing steps accumulate, whole-file steps act on the segment.
+        Pending pending;
+        std::optional<passes::DitherMode> dither_step;
+        std::uint64_t dither_seed = 0x7a9e0bULL;
+        const StepCall* loudness = nullptr;
+        for (const StepCall& call : *chain) {
+            const std::string& name = call.spec->name;
+            if (loudness && name != "dither")
+                throw RecipeError(call.origin.file, call.origin.line, call.origin.col,
+                                  "loudness must be the last processing step (it verifies what is written); move " + name + " before it");
+            if (!is_whole_file(name)) {
+                pending.add_step(call);
+                continue;
+            }
+            if (name == "loudness") {
+                loudness = &call;
+            } else if (name == "dither") {
+                dither_step = passes::parse_dither(call.values.text("type"));
+                dither_seed = static_cast<std::uint64_t>(call.values.number("seed"));
+            } else if (name == "analyze") {
+                const SegmentLevels l = measure(current, pending);
+                report.notes.push_back("analyze (line " + std::to_string(call.origin.line) + "): " +
+                                       std::to_string(l.integrated_lufs) + " LUFS, " + std::to_string(l.true_peak_dbtp) + " dBTP");
+            } else if (name == "normalize") {
+                const SegmentLevels l = measure(current, pending);
+                const std::string& mode = call.values.text("mode");
+                const double measured = mode == "peak" ? l.sample_peak_dbfs
+                                        : mode == "true-peak" ? l.true_peak_dbtp
+                                        : mode == "rms" ? l.rms_dbfs
+                                                        : l.integrated_lufs;
+                if (!std::isfinite(measured)) throw Error("cannot normalize silence", current);
+                const double gain_db = call.values.number("level") - measured;
+                pending.items.emplace_back("gain", [gain_db](const steps::StepContext&) { return std::make_unique<dsp::Gain>(gain_db); });
+                if (call.values.given("ceiling")) {
+                    const double ceiling = call.values.number("ceiling");
+                    pending.items.emplace_back("limit", [ceiling](const steps::StepContext&) {
+                        dsp::LimiterSettings s;
+                        s.ceiling_dbtp = ceiling;
+                        return std::make_unique<dsp::Limiter>(s);
+                    });
+                }
+                report.notes.push_back("normalize: " + std::to_string(gain_db) + " dB");
+            } else if (name == "convert") {
+                passes::OutputSettings s;
+                if (call.values.number("rate") > 0) s.sample_rate = static_cast<int>(call.values.number("rate"));
+                const std::string& ch = call.values.text("channels");
+                if (ch != "keep") s.channels = ch == "mono" ? 1 : 2;
+                current = render_intermediate(current, pending, ws, s);
+                pending = {};
+            } else if (name == "trim") {
+                throw RecipeError(call.origin.file, call.origin.line, call.origin.col, "trim in a recipe is not available yet");
+            }
+        }
+        for (auto& o : outputs) {
+            if (o.settings.dither == passes::DitherMode::automatic && dither_step) o.settings.dither = *dither_step;
+            o.settings.dither_seed = dither_seed;
+        }
+
+        if (loudness) {
+            throw RecipeError(loudness->origin.file, loudness->origin.line, loudness->origin.col,
+                              "loudness in a recipe is not available yet");
+        }
+        for (const auto& o : outputs) {
+            io::AudioReader reader(current);
+            dsp::Chain c;
+            pending.fill(c, reader.info());
+            passes::render_file(reader, c, o.path, o.settings);
+            report.outputs.push_back(measure_output(o.path));
+        }
+        if (progress) progress(job.name, report.audio_seconds);
+        report.ok = true;
+    } catch (const Error& e) {
+        report.ok = false;
+        report.error = e.what();
+    } catch (const std::exception& e) {
+        report.ok = false;
+        report.error = job.name + ": " + e.what();
+    }
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return report;
+}
+
+} // namespace tapeop::recipe
