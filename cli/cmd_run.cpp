@@ -3,6 +3,7 @@
 #include "progress.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/reader.hpp"
 #include "tapeop/parallel.hpp"
 #include "tapeop/recipe/runner.hpp"
 #include "tapeop/stock.hpp"

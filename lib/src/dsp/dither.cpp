@@ -56,6 +56,29 @@ void Dither::reset() {
 void Dither::process(AudioView io) {
     const double lo = -scale_, hi = scale_ - 1.0;
     const NoiseShaping shaping = settings_.shaping;
+    if (shaping == NoiseShaping::none && settings_.dither) {
+        // Plain TPDF, the common case: the random values are drawn first (in the same order as
+        // the general loop below, so the output is identical), then the arithmetic runs over
+        // contiguous arrays and vectorizes.
+        constexpr std::size_t chunk = 256;
+        double d[chunk];
+        for (std::size_t c = 0; c < io.channels(); ++c) {
+            Xoshiro256 rng = ch_[c].rng;
+            float* x = io.channel(c);
+            for (std::size_t at = 0; at < io.frames(); at += chunk) {
+                const std::size_t n = std::min(chunk, io.frames() - at);
+                for (std::size_t i = 0; i < n; ++i) d[i] = tpdf(rng);
+                float* y = x + at;
+                for (std::size_t i = 0; i < n; ++i) {
+                    const double w = std::clamp(double(y[i]) * scale_ + d[i], lo - 1.0, hi + 1.0);
+                    const double q = std::clamp((w + 0x1.8p52) - 0x1.8p52, lo, hi);
+                    y[i] = static_cast<float>(q * lsb_);
+                }
+            }
+            ch_[c].rng = rng;
+        }
+        return;
+    }
     for (std::size_t c = 0; c < io.channels(); ++c) {
         Channel& st = ch_[c];
         float* x = io.channel(c);
@@ -65,7 +88,9 @@ void Dither::process(AudioView io) {
             if (shaping == NoiseShaping::first_order) v -= st.e1;            // E(z)(1 - z^-1)
             else if (shaping == NoiseShaping::second_order) v -= 2.0 * st.e1 - st.e2; // (1 - z^-1)^2
             const double d = settings_.dither ? tpdf(st.rng) : 0.0;
-            const double q = std::clamp(std::nearbyint(v + d), lo, hi);
+            // nearbyint (half to even) by the 1.5 * 2^52 trick: exact for |x| < 2^51, no libm call.
+            const double w = std::clamp(v + d, lo - 1.0, hi + 1.0);
+            const double q = std::clamp((w + 0x1.8p52) - 0x1.8p52, lo, hi);
             // Total error fed back; clamped so a full-scale overload cannot make it run away.
             const double e = std::clamp(q - v, -4.0, 4.0);
             st.e2 = st.e1;

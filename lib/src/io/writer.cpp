@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -166,7 +167,11 @@ void AudioWriter::write(AudioView block) {
             const float* src = block.channel(c);
             std::int32_t* dst = scratch_int_.data() + c;
             for (std::size_t i = 0; i < n; ++i) {
-                double v = std::nearbyint(double(src[i]) * scale);
+                // Round half to even exactly as std::nearbyint does, without the libm call:
+                // adding and removing 1.5 * 2^52 leaves the nearest integer for |x| < 2^51
+                // (x is clamped first, so out-of-range values still count as clipped).
+                const double x = std::clamp(double(src[i]) * scale, lo - 1.0, hi + 1.0);
+                double v = (x + 0x1.8p52) - 0x1.8p52;
                 if (v > hi) {
                     v = hi;
                     ++clipped;

@@ -58,14 +58,26 @@ LevelScan scan_levels(const std::string& path, NormalizeMode mode, const Progres
     io::AudioReader reader(path);
     const io::FileInfo& fi = reader.info();
     if (fi.frames == 0) throw Error("contains no audio (0 frames)", path);
-    analysis::LevelMeter levels(fi.channels);
+    // Sample peak always (a lean max-abs loop), RMS sums only when asked for.
+    std::optional<analysis::LevelMeter> levels;
+    if (mode == NormalizeMode::rms) levels.emplace(fi.channels);
+    float peak = 0.0f;
     analysis::TruePeakMeter true_peak(fi.channels, fi.sample_rate);
     std::shared_ptr<analysis::LoudnessMeter> loudness;
     if (mode == NormalizeMode::lufs) loudness = std::make_shared<analysis::LoudnessMeter>(fi.channels, fi.sample_rate);
     AudioBuffer block(static_cast<std::size_t>(fi.channels), default_block_frames);
     std::int64_t done = 0;
     while (reader.read(block) > 0) {
-        levels.add(block.view());
+        if (levels) levels->add(block.view());
+        for (std::size_t c = 0; c < block.channels(); ++c) {
+            const float* x = block.channel(c);
+            float p = peak;
+            for (std::size_t i = 0; i < block.frames(); ++i) {
+                const float a = std::fabs(x[i]);
+                p = a > p ? a : p;
+            }
+            peak = p;
+        }
         true_peak.add(block.view());
         if (loudness) loudness->add(block.view());
         done += static_cast<std::int64_t>(block.frames());
@@ -75,11 +87,11 @@ LevelScan scan_levels(const std::string& path, NormalizeMode mode, const Progres
     LevelScan s;
     s.info = fi;
     s.info.frames = done;
-    s.sample_peak_dbfs = levels.sample_peak_dbfs();
+    s.sample_peak_dbfs = gain_to_db(peak);
     s.true_peak_dbtp = true_peak.true_peak_dbtp();
-    s.rms_dbfs = levels.rms_dbfs();
     s.samples = static_cast<std::uint64_t>(done) * static_cast<std::uint64_t>(fi.channels);
-    s.sum_squares = std::pow(10.0, s.rms_dbfs / 10.0) * double(s.samples);
+    s.rms_dbfs = levels ? levels->rms_dbfs() : std::numeric_limits<double>::quiet_NaN();
+    s.sum_squares = levels ? std::pow(10.0, s.rms_dbfs / 10.0) * double(s.samples) : 0.0;
     s.integrated_lufs = loudness ? loudness->integrated_lufs() : std::numeric_limits<double>::quiet_NaN();
     s.loudness = loudness;
     return s;
@@ -117,24 +129,34 @@ double gain_to_reach(double measured, double target, const std::string& path) {
 
 namespace {
 
-// Counts the samples an integer (or lossy) output cannot hold: those that would round past
-// the largest code. Counted before dither, which would clamp them silently.
-class OverCounter : public dsp::Processor {
+// The gain, and a count of the samples an integer (or lossy) output cannot hold (those that
+// would round past the largest code), in one loop. Counted before dither, which would clamp
+// them silently. A gain of exactly 0 dB leaves the samples untouched.
+class GainCounter : public dsp::Processor {
 public:
-    explicit OverCounter(float level) : level_(level) {}
+    GainCounter(double gain_db, float over_level)
+        : unity_(gain_db == 0.0), gain_(static_cast<float>(db_to_gain(gain_db))), level_(over_level) {}
     void prepare(const dsp::StreamSpec&, std::size_t) override {}
     void reset() override { count_ = 0; }
     void process(AudioView io) override {
+        const float g = unity_ ? 1.0f : gain_;
+        const float level = level_ > 0 ? level_ : std::numeric_limits<float>::infinity();
         for (std::size_t c = 0; c < io.channels(); ++c) {
-            const float* x = io.channel(c);
+            float* x = io.channel(c);
             std::uint64_t n = 0;
-            for (std::size_t i = 0; i < io.frames(); ++i) n += std::fabs(x[i]) >= level_ ? 1u : 0u;
+            for (std::size_t i = 0; i < io.frames(); ++i) {
+                const float y = x[i] * g; // x * 1.0f == x exactly
+                x[i] = y;
+                n += std::fabs(y) >= level ? 1u : 0u;
+            }
             count_ += n;
         }
     }
     std::uint64_t count() const { return count_; }
 
 private:
+    bool unity_;
+    float gain_;
     float level_;
     std::uint64_t count_ = 0;
 };
@@ -154,15 +176,20 @@ GainResult render_gain(const std::string& input, const std::string& output, doub
     io::AudioReader reader(input);
     const io::FileInfo& fi = reader.info();
     dsp::Chain chain;
-    chain.add(std::make_unique<dsp::Gain>(gain_db));
-    if (limiter) chain.add(std::make_unique<dsp::Limiter>(*limiter));
     const io::SampleFormat out_format =
         io::output_sample_format(io::container_for_path(output), fi.sample_format, settings.bits, output);
-    OverCounter* over = nullptr;
-    if (const double level = clip_level(out_format); level > 0) {
-        auto counter = std::make_unique<OverCounter>(static_cast<float>(level));
+    const auto level = static_cast<float>(clip_level(out_format));
+    GainCounter* over = nullptr;
+    if (limiter) {
+        chain.add(std::make_unique<dsp::Gain>(gain_db));
+        chain.add(std::make_unique<dsp::Limiter>(*limiter));
+        auto counter = std::make_unique<GainCounter>(0.0, level);
         over = counter.get();
         chain.add(std::move(counter));
+    } else {
+        auto gc = std::make_unique<GainCounter>(gain_db, level);
+        over = gc.get();
+        chain.add(std::move(gc));
     }
     // The sample peak after, as written (cheap); the true peak is measured only when limited
     // (a pure gain scales it exactly).
@@ -188,7 +215,7 @@ GainResult render_gain(const std::string& input, const std::string& output, doub
     r.gain_db = gain_db;
     r.render = render_file(reader, chain, output, settings, observe, progress);
     r.sample_peak_after_dbfs = gain_to_db(peak);
-    r.clipped_samples = std::max<std::uint64_t>(r.render.clipped_samples, over ? over->count() : 0);
+    r.clipped_samples = std::max<std::uint64_t>(r.render.clipped_samples, over->count());
     if (tp) r.true_peak_after_dbtp = tp->true_peak_dbtp();
     else r.true_peak_after_dbtp = true_peak_before_dbtp.value_or(0.0) + gain_db;
     if (limiter) {

@@ -1,17 +1,19 @@
 #include "tapeop/recipe/runner.hpp"
 
 #include "tapeop/analysis/analyze.hpp"
-#include "tapeop/analysis/levels.hpp"
-#include "tapeop/analysis/loudness.hpp"
-#include "tapeop/analysis/true_peak.hpp"
 #include "tapeop/dsp/gain.hpp"
 #include "tapeop/dsp/limiter.hpp"
 #include "tapeop/error.hpp"
+#include "tapeop/units.hpp"
 #include "tapeop/passes/mix.hpp"
+#include "tapeop/passes/normalize.hpp"
+#include "tapeop/passes/trim.hpp"
 #include "tapeop/passes/render.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <glob.h>
 #include <map>
@@ -133,25 +135,11 @@ std::optional<io::SampleFormat> bits_of(const std::string& b) {
     return io::parse_bits(b);
 }
 
-// Measures `input` through the pending chain: the figures a normalize or analyze step needs.
-struct SegmentLevels {
-    double sample_peak_dbfs, true_peak_dbtp, rms_dbfs, integrated_lufs;
-};
-
-SegmentLevels measure(const std::string& input, const Pending& pending) {
-    io::AudioReader reader(input);
-    const io::FileInfo& fi = reader.info();
-    dsp::Chain chain;
-    pending.fill(chain, fi);
-    analysis::LevelMeter levels(fi.channels);
-    analysis::TruePeakMeter tp(fi.channels, fi.sample_rate);
-    analysis::LoudnessMeter lufs(fi.channels, fi.sample_rate);
-    passes::run_chain(reader, chain, [&](AudioView v) {
-        levels.add(v);
-        tp.add(v);
-        lufs.add(v);
-    });
-    return {levels.sample_peak_dbfs(), tp.true_peak_dbtp(), levels.rms_dbfs(), lufs.integrated_lufs()};
+std::string format_level(double v) {
+    if (!std::isfinite(v)) return "-inf";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    return buf;
 }
 
 std::string render_intermediate(const std::string& input, const Pending& pending, Workspace& ws,
@@ -335,6 +323,12 @@ JobReport run_job(const Recipe& recipe, const Job& job, const steps::Registry& r
 
         // Walk the chain: processing steps accumulate, whole-file steps act on the segment.
         Pending pending;
+        // Whole-file steps that measure or cut need the segment so far as a file.
+        auto settle = [&] {
+            if (pending.items.empty()) return;
+            current = render_intermediate(current, pending, ws);
+            pending = {};
+        };
         std::optional<passes::DitherMode> dither_step;
         std::uint64_t dither_seed = 0x7a9e0bULL;
         const StepCall* loudness = nullptr;
@@ -353,37 +347,40 @@ JobReport run_job(const Recipe& recipe, const Job& job, const steps::Registry& r
                 dither_step = passes::parse_dither(call.values.text("type"));
                 dither_seed = static_cast<std::uint64_t>(call.values.number("seed"));
             } else if (name == "analyze") {
-                const SegmentLevels l = measure(current, pending);
+                settle();
+                const analysis::FileAnalysis a = analysis::analyze_file(current);
                 report.notes.push_back("analyze (line " + std::to_string(call.origin.line) + "): " +
-                                       std::to_string(l.integrated_lufs) + " LUFS, " + std::to_string(l.true_peak_dbtp) + " dBTP");
+                                       format_level(a.integrated_lufs) + " LUFS, " + format_level(a.true_peak_dbtp) +
+                                       " dBTP, LRA " + format_level(a.loudness_range_lu) + " LU");
             } else if (name == "normalize") {
-                const SegmentLevels l = measure(current, pending);
-                const std::string& mode = call.values.text("mode");
-                const double measured = mode == "peak" ? l.sample_peak_dbfs
-                                        : mode == "true-peak" ? l.true_peak_dbtp
-                                        : mode == "rms" ? l.rms_dbfs
-                                                        : l.integrated_lufs;
-                if (!std::isfinite(measured)) throw Error("cannot normalize silence", current);
-                const double gain_db = call.values.number("level") - measured;
+                settle();
+                const passes::NormalizeSettings ns = passes::normalize_settings_from(call.values);
+                const passes::LevelScan scan = passes::scan_levels(current, ns.mode);
+                const double gain_db = passes::gain_to_reach(scan.level(ns.mode), ns.level, current);
                 pending.items.emplace_back("gain", [gain_db](const steps::StepContext&) { return std::make_unique<dsp::Gain>(gain_db); });
-                if (call.values.given("ceiling")) {
-                    const double ceiling = call.values.number("ceiling");
-                    pending.items.emplace_back("limit", [ceiling](const steps::StepContext&) {
-                        dsp::LimiterSettings s;
-                        s.ceiling_dbtp = ceiling;
-                        return std::make_unique<dsp::Limiter>(s);
-                    });
+                if (ns.ceiling_dbtp) {
+                    dsp::LimiterSettings ls;
+                    ls.ceiling_dbtp = *ns.ceiling_dbtp;
+                    pending.items.emplace_back("limit", [ls](const steps::StepContext&) { return std::make_unique<dsp::Limiter>(ls); });
                 }
-                report.notes.push_back("normalize: " + std::to_string(gain_db) + " dB");
+                report.notes.push_back("normalize " + std::string(passes::mode_name(ns.mode)) + ": " + format_level(gain_db) + " dB");
             } else if (name == "convert") {
-                passes::OutputSettings s;
-                if (call.values.number("rate") > 0) s.sample_rate = static_cast<int>(call.values.number("rate"));
+                passes::OutputSettings cs;
+                if (call.values.number("rate") > 0) cs.sample_rate = static_cast<int>(call.values.number("rate"));
                 const std::string& ch = call.values.text("channels");
-                if (ch != "keep") s.channels = ch == "mono" ? 1 : 2;
-                current = render_intermediate(current, pending, ws, s);
+                if (ch != "keep") cs.channels = ch == "mono" ? 1 : 2;
+                current = render_intermediate(current, pending, ws, cs);
                 pending = {};
             } else if (name == "trim") {
-                throw RecipeError(call.origin.file, call.origin.line, call.origin.col, "trim in a recipe is not available yet");
+                settle();
+                passes::OutputSettings ts;
+                ts.bits = io::SampleFormat::float32;
+                ts.dither = passes::DitherMode::none;
+                const std::string trimmed = ws.next();
+                const passes::TrimResult t = passes::trim_file(current, trimmed, passes::trim_settings_from(call.values), ts);
+                report.notes.push_back("trim: kept " + format_timestamp(double(t.kept.start) / t.input.sample_rate) + " to " +
+                                       format_timestamp(double(t.kept.end) / t.input.sample_rate));
+                current = trimmed;
             }
         }
         for (auto& o : outputs) {

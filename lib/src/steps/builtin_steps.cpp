@@ -22,6 +22,12 @@ ParamSpec number(std::string key, std::vector<Unit> units, double def, double mi
     return p;
 }
 
+// A parameter that is unset unless given (its default is only a placeholder).
+ParamSpec optional(ParamSpec p) {
+    p.optional = true;
+    return p;
+}
+
 ParamSpec choice(std::string key, std::vector<std::string> choices, std::string def, std::string help) {
     ParamSpec p;
     p.key = std::move(key);
@@ -117,14 +123,14 @@ Registry builtin_registry() {
     r.add(step("normalize", "Pure gain to a peak, true-peak, RMS or loudness level",
                {choice("mode", {"peak", "true-peak", "rms", "lufs"}, "lufs", "what to measure"),
                 number("level", {U::dBFS, U::dBTP, U::LUFS, U::dB}, -23, -100, 0, "the level to reach", true),
-                number("ceiling", {U::dBTP}, 0, -30, 0, "true-peak limit after the gain (limiter), when given")},
+                optional(number("ceiling", {U::dBTP}, 0, -30, 0, "true-peak limit after the gain (limiter), when given"))},
                {"mode", "level"}));
     r.add(step("trim", "Trim silence at head and tail, or cut by times",
                {number("silence", {U::dBFS}, -60, -140, 0, "threshold below which audio is silence"),
                 number("pad", {U::s, U::ms}, 0.2, 0, 60, "silence kept around the audio"),
-                number("start", {U::s, U::ms}, 0, 0, big, "cut from here (instead of detecting)"),
-                number("end", {U::s, U::ms}, 0, 0, big, "cut up to here"),
-                number("duration", {U::s, U::ms}, 0, 0, big, "length from start"),
+                optional(number("start", {U::s, U::ms}, 0, 0, big, "cut from here (instead of detecting)")),
+                optional(number("end", {U::s, U::ms}, 0, 0, big, "cut up to here")),
+                optional(number("duration", {U::s, U::ms}, 0, 0, big, "length from start")),
                 number("fade_in", {U::s, U::ms}, 0, 0, 3600, "fade-in over the kept part"),
                 number("fade_out", {U::s, U::ms}, 0, 0, 3600, "fade-out over the kept part"),
                 choice("curve", {"linear", "equal-power", "log"}, "linear", "fade shape")},
@@ -176,9 +182,9 @@ Registry builtin_registry() {
                {choice("bits", {"auto", "16", "24", "32", "float"}, "auto", "sample format (auto: as the input)"),
                 number("rate", {U::Hz, U::kHz}, 0, 0, 768000, "sample rate (0: keep)"),
                 choice("dither", {"auto", "tpdf", "shaped", "none"}, "auto", "auto: TPDF when reducing to 16/24-bit"),
-                text("preset", "", "delivery preset: its target, ceiling, rate and bits"),
-                number("target", {U::LUFS}, 0, -70, 0, "loudness target of this deliverable"),
-                number("ceiling", {U::dBTP}, 0, -30, 0, "true-peak ceiling of this deliverable")},
+                optional(text("preset", "", "delivery preset: its target, ceiling, rate and bits")),
+                optional(number("target", {U::LUFS}, 0, -70, 0, "loudness target of this deliverable")),
+                optional(number("ceiling", {U::dBTP}, 0, -30, 0, "true-peak ceiling of this deliverable"))},
                {}));
     r.add(step("check", "QC gate: the job fails when the spec fails",
                {text("spec", "", "spec name (e.g. spotify, stem) or path", true),

@@ -142,9 +142,15 @@ void ParamValues::set_text(const std::string& key, std::string v, bool explicit_
 std::string ParamValues::describe(const StepSpec& spec) const {
     std::string out;
     for (const auto& p : spec.params) {
+        if (p.optional && !given(p.key)) continue; // "not set" is not a value worth showing
         std::string v;
         switch (p.type) {
-        case ParamType::number: v = with_unit(number(p.key), p); break;
+        case ParamType::number: {
+            // Show the unit it was written in when that unit is not the stored one (samples).
+            const Unit u = unit(p.key);
+            v = u == Unit::samples ? format_number(number(p.key)) + " samples" : with_unit(number(p.key), p);
+            break;
+        }
         case ParamType::flag: v = flag(p.key) ? "yes" : "no"; break;
         default: v = text(p.key); break;
         }

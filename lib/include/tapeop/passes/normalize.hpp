@@ -45,7 +45,7 @@ struct LevelScan {
     io::FileInfo info;
     double sample_peak_dbfs = 0.0;
     double true_peak_dbtp = 0.0;
-    double rms_dbfs = 0.0;
+    double rms_dbfs = 0.0;        // NaN when not measured (modes other than rms)
     double integrated_lufs = 0.0; // NaN when not measured (modes other than lufs)
     double sum_squares = 0.0;     // for album RMS
     std::uint64_t samples = 0;
@@ -53,7 +53,7 @@ struct LevelScan {
     double level(NormalizeMode m) const;
 };
 
-// Reads `path` once. Measures sample peak, true peak and RMS; loudness too when `mode` is lufs.
+// Reads `path` once. Measures sample peak and true peak; RMS and loudness only in their modes.
 // Throws Error naming the file (unreadable, empty, non-finite samples).
 LevelScan scan_levels(const std::string& path, NormalizeMode mode, const Progress& progress = {});
 

@@ -29,6 +29,7 @@ struct ParamSpec {
     std::string default_text;         // choice/text default
     std::string help;
     bool required = false;
+    bool optional = false; // has no value unless given (e.g. an optional ceiling); describe() omits it then
 };
 
 // Parsed parameter values of one step, every parameter present (defaults filled in).
