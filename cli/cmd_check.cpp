@@ -28,19 +28,23 @@ std::vector<std::string> spec_dirs() {
     std::vector<std::string> dirs;
     std::error_code ec;
     const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) dirs.push_back((exe.parent_path() / ".." / "share" / "tapeop" / "specs").lexically_normal().string());
+    if (!ec)
+        dirs.push_back(
+            (exe.parent_path() / ".." / "share" / "tapeop" / "specs").lexically_normal().string());
     dirs.push_back(std::string(TAPEOP_SOURCE_DIR) + "/recipes/specs");
     return dirs;
 }
 
 Json number_or_null(double v, double scale = 1e4) {
-    if (!std::isfinite(v)) return nullptr;
+    if (!std::isfinite(v))
+        return nullptr;
     return std::round(v * scale) / scale;
 }
 
 Json report_json(const qc::FileReport& r) {
     Json f = {{"path", r.path}, {"pass", r.pass()}};
-    if (!r.readable()) f["error"] = r.error;
+    if (!r.readable())
+        f["error"] = r.error;
     Json findings = Json::array();
     for (const auto& x : r.findings)
         findings.push_back({{"check", x.check},
@@ -65,19 +69,24 @@ void print_text(const std::vector<qc::FileReport>& reports, const qc::Spec& spec
         r.pass() ? ++passed : ++failed;
         std::string measured;
         const auto& m = r.measured;
-        if (std::isfinite(m.integrated_lufs)) measured += ", " + text_level(m.integrated_lufs) + " LUFS";
-        if (std::isfinite(m.loudness_range_lu)) measured += ", LRA " + text_level(m.loudness_range_lu, 1) + " LU";
-        if (std::isfinite(m.true_peak_dbtp)) measured += ", " + text_level(m.true_peak_dbtp) + " dBTP";
+        if (std::isfinite(m.integrated_lufs))
+            measured += ", " + text_level(m.integrated_lufs) + " LUFS";
+        if (std::isfinite(m.loudness_range_lu))
+            measured += ", LRA " + text_level(m.loudness_range_lu, 1) + " LU";
+        if (std::isfinite(m.true_peak_dbtp))
+            measured += ", " + text_level(m.true_peak_dbtp) + " dBTP";
         measured += ", peak " + text_level(m.sample_peak_dbfs) + " dBFS";
         std::printf("%s  %s  (%s %d Hz, %d ch, %s%s)\n", r.pass() ? "PASS" : "FAIL", r.path.c_str(),
                     r.info.subtype.c_str(), r.info.sample_rate, r.info.channels,
                     format_timestamp(r.info.duration_s()).c_str(), measured.c_str());
         for (const auto& f : r.findings)
-            std::printf("      %-7s  %-14s %s\n", std::string(qc::severity_name(f.severity)).c_str(), f.check.c_str(),
+            std::printf("      %-7s  %-14s %s\n",
+                        std::string(qc::severity_name(f.severity)).c_str(), f.check.c_str(),
                         f.message.c_str());
     }
     std::printf("%zu file(s): %zu passed, %zu failed", reports.size(), passed, failed);
-    if (unreadable) std::printf(", %zu unreadable", unreadable);
+    if (unreadable)
+        std::printf(", %zu unreadable", unreadable);
     std::printf("\n");
 }
 
@@ -100,7 +109,8 @@ int run_check(const CheckOptions& o, const GlobalOptions& g) {
     parallel_for(n, g.jobs, [&](std::size_t i) {
         std::int64_t last = 0;
         reports[i] = qc::check_file(o.files[i], spec, [&](std::int64_t done) {
-            if (rates[i] > 0) progress.advance(o.files[i], double(done - last) / rates[i]);
+            if (rates[i] > 0)
+                progress.advance(o.files[i], double(done - last) / rates[i]);
             last = done;
         });
         progress.job_done(o.files[i], reports[i].readable());
@@ -117,12 +127,14 @@ int run_check(const CheckOptions& o, const GlobalOptions& g) {
             any_failed = true;
         }
     }
-    if (!o.junit.empty()) qc::write_text_atomically(o.junit, qc::junit_xml(reports, spec));
+    if (!o.junit.empty())
+        qc::write_text_atomically(o.junit, qc::junit_xml(reports, spec));
     if (g.json) {
         Json out = json_envelope();
         out["spec"] = spec.name;
         out["files"] = Json::array();
-        for (const auto& r : reports) out["files"].push_back(report_json(r));
+        for (const auto& r : reports)
+            out["files"].push_back(report_json(r));
         print_json(out);
     } else if (!g.quiet) {
         print_text(reports, spec);
@@ -134,18 +146,24 @@ int run_check(const CheckOptions& o, const GlobalOptions& g) {
 
 void register_check(CLI::App& app, Context& ctx) {
     auto opts = std::make_shared<CheckOptions>();
-    auto* sub = app.add_subcommand("check", "QC files against a delivery spec: clipping, DC, polarity, hum, "
-                                            "dropouts, clicks, silence, loudness, true peak, format");
-    sub->add_option("files", opts->files, "Audio files (a set of stems for the stem spec)")->required();
-    sub->add_option("--spec", opts->spec,
-                    "Stock spec (ebu-r128, atsc-a85, spotify, apple-music, apple-podcasts, youtube, "
-                    "amazon-music, cd, stem) or the path of a .spec file")
+    auto* sub = app.add_subcommand("check",
+                                   "QC files against a delivery spec: clipping, DC, polarity, hum, "
+                                   "dropouts, clicks, silence, loudness, true peak, format");
+    sub->add_option("files", opts->files, "Audio files (a set of stems for the stem spec)")
         ->required();
-    sub->add_option("--junit", opts->junit, "Also write JUnit XML (one testcase per file and check) for CI");
-    sub->footer("Findings of severity error fail a file; warnings are reported only. Times are "
-                "minutes:seconds.millis from the start. Exit 0 all pass, 1 any file fails, 2 an input "
-                "cannot be read (the others are still checked). The spec language: docs/specs.md.");
-    sub->callback([opts, &ctx] { ctx.action = [opts, &ctx] { return run_check(*opts, ctx.global); }; });
+    sub->add_option(
+           "--spec", opts->spec,
+           "Stock spec (ebu-r128, atsc-a85, spotify, apple-music, apple-podcasts, youtube, "
+           "amazon-music, cd, stem) or the path of a .spec file")
+        ->required();
+    sub->add_option("--junit", opts->junit,
+                    "Also write JUnit XML (one testcase per file and check) for CI");
+    sub->footer(
+        "Findings of severity error fail a file; warnings are reported only. Times are "
+        "minutes:seconds.millis from the start. Exit 0 all pass, 1 any file fails, 2 an input "
+        "cannot be read (the others are still checked). The spec language: docs/specs.md.");
+    sub->callback(
+        [opts, &ctx] { ctx.action = [opts, &ctx] { return run_check(*opts, ctx.global); }; });
 }
 
 } // namespace tapeop::cli

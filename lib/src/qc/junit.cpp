@@ -6,9 +6,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <filesystem>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace tapeop::qc {
@@ -19,15 +19,27 @@ std::string xml_escape(const std::string& s) {
     out.reserve(s.size());
     for (char ch : s) {
         switch (ch) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&apos;";
+            break;
         default:
             // XML 1.0 allows no control characters but tab, LF, CR.
-            if (static_cast<unsigned char>(ch) < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') out += ' ';
-            else out += ch;
+            if (static_cast<unsigned char>(ch) < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
+                out += ' ';
+            else
+                out += ch;
         }
     }
     return out;
@@ -43,17 +55,21 @@ std::string junit_xml(const std::vector<FileReport>& reports, const Spec& spec) 
         if (!rep.readable()) {
             ++tests;
             ++errors;
-            cases += "    <testcase classname=\"" + cls + "\" name=\"read\">\n      <error message=\"" +
-                     xml_escape(rep.error) + "\" type=\"unreadable\"/>\n    </testcase>\n";
+            cases += "    <testcase classname=\"" + cls +
+                     "\" name=\"read\">\n      <error message=\"" + xml_escape(rep.error) +
+                     "\" type=\"unreadable\"/>\n    </testcase>\n";
             continue;
         }
         for (const auto& check : rep.checks) {
             ++tests;
             std::string fail, out;
             for (const auto& f : rep.findings) {
-                if (f.check != check) continue;
-                if (f.severity == Severity::error) fail += (fail.empty() ? "" : "\n") + f.message;
-                else out += (out.empty() ? "" : "\n") + ("warning: " + f.message);
+                if (f.check != check)
+                    continue;
+                if (f.severity == Severity::error)
+                    fail += (fail.empty() ? "" : "\n") + f.message;
+                else
+                    out += (out.empty() ? "" : "\n") + ("warning: " + f.message);
             }
             cases += "    <testcase classname=\"" + cls + "\" name=\"" + xml_escape(check) + "\"";
             if (fail.empty() && out.empty()) {
@@ -64,18 +80,20 @@ std::string junit_xml(const std::vector<FileReport>& reports, const Spec& spec) 
             if (!fail.empty()) {
                 ++failures;
                 const std::string first = fail.substr(0, fail.find('\n'));
-                cases += "      <failure message=\"" + xml_escape(first) + "\" type=\"" + xml_escape(check) + "\">" +
-                         xml_escape(fail) + "</failure>\n";
+                cases += "      <failure message=\"" + xml_escape(first) + "\" type=\"" +
+                         xml_escape(check) + "\">" + xml_escape(fail) + "</failure>\n";
             }
-            if (!out.empty()) cases += "      <system-out>" + xml_escape(out) + "</system-out>\n";
+            if (!out.empty())
+                cases += "      <system-out>" + xml_escape(out) + "</system-out>\n";
             cases += "    </testcase>\n";
         }
     }
     const std::string name = xml_escape("tapeop check --spec " + spec.name);
-    const std::string counts = " tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +
-                               "\" errors=\"" + std::to_string(errors) + "\"";
-    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"" + name + "\"" + counts +
-           ">\n  <testsuite name=\"" + name + "\"" + counts + " skipped=\"0\">\n" + cases +
+    const std::string counts = " tests=\"" + std::to_string(tests) + "\" failures=\"" +
+                               std::to_string(failures) + "\" errors=\"" + std::to_string(errors) +
+                               "\"";
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"" + name + "\"" +
+           counts + ">\n  <testsuite name=\"" + name + "\"" + counts + " skipped=\"0\">\n" + cases +
            "  </testsuite>\n</testsuites>\n";
 }
 
@@ -85,7 +103,8 @@ void write_text_atomically(const std::string& path, const std::string& text) {
     const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
     std::string temp = (dir / ("." + target.filename().string() + ".tapeop-tmp-XXXXXX")).string();
     const int fd = ::mkstemp(temp.data());
-    if (fd < 0) throw Error(std::string("cannot write: ") + std::strerror(errno), path);
+    if (fd < 0)
+        throw Error(std::string("cannot write: ") + std::strerror(errno), path);
     auto fail = [&](const char* what) {
         const std::string why = std::strerror(errno);
         ::close(fd);
@@ -96,12 +115,14 @@ void write_text_atomically(const std::string& path, const std::string& text) {
     while (done < text.size()) {
         const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             fail("cannot write: ");
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) fail("cannot write: ");
+    if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0)
+        fail("cannot write: ");
     if (::close(fd) != 0) {
         ::unlink(temp.c_str());
         throw Error(std::string("cannot write: ") + std::strerror(errno), path);

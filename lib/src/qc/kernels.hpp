@@ -4,9 +4,9 @@
 // The lane order is fixed, so results are deterministic on any x86-64 machine.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace tapeop::qc::kernels {
 
@@ -29,11 +29,21 @@ inline v4f vabs(v4f v) {
     std::memcpy(&v, &i, sizeof v);
     return v;
 }
-inline v4f vmax(v4f a, v4f b) { return a > b ? a : b; }
-inline v4f vmin(v4f a, v4f b) { return a < b ? a : b; }
-inline float hmax(v4f v) { return std::max(std::max(v[0], v[1]), std::max(v[2], v[3])); }
-inline float hmin(v4f v) { return std::min(std::min(v[0], v[1]), std::min(v[2], v[3])); }
-inline double hsum(v4f v) { return (double(v[0]) + double(v[1])) + (double(v[2]) + double(v[3])); }
+inline v4f vmax(v4f a, v4f b) {
+    return a > b ? a : b;
+}
+inline v4f vmin(v4f a, v4f b) {
+    return a < b ? a : b;
+}
+inline float hmax(v4f v) {
+    return std::max(std::max(v[0], v[1]), std::max(v[2], v[3]));
+}
+inline float hmin(v4f v) {
+    return std::min(std::min(v[0], v[1]), std::min(v[2], v[3]));
+}
+inline double hsum(v4f v) {
+    return (double(v[0]) + double(v[1])) + (double(v[2]) + double(v[3]));
+}
 
 struct PeakMin {
     float peak;    // max |x|
@@ -69,13 +79,15 @@ inline float sum(const float* x, std::size_t n) {
     }
     const v4f s = s0 + s1;
     float r = (s[0] + s[1]) + (s[2] + s[3]);
-    for (; i < n; ++i) r += x[i];
+    for (; i < n; ++i)
+        r += x[i];
     return r;
 }
 
 // d[j] = x[j] - 2 x[j-1] + x[j-2] for j in [2, n); adds sum d^2 to `energy` and raises `peak`
 // to max |d| over [0, n) (d[0], d[1] must already be set).
-inline void second_difference(const float* x, std::size_t n, float* d, double& energy, float& peak) {
+inline void second_difference(const float* x, std::size_t n, float* d, double& energy,
+                              float& peak) {
     v4f e0 = {0, 0, 0, 0}, e1 = e0, m0 = e0, m1 = e0;
     const v4f two = {2, 2, 2, 2};
     std::size_t j = 2;
@@ -127,8 +139,8 @@ inline void energy_peak(const float* x, std::size_t n, double& energy, float& pe
 
 // Sums of L^2, R^2, (L+R)^2, (L-R)^2 over n frames (float lanes, added to doubles). Callers
 // keep n to a few thousand frames so float lanes stay accurate to ~1e-5.
-inline void stereo_sums(const float* L, const float* R, std::size_t n, double& ll, double& rr, double& mm,
-                        double& ss) {
+inline void stereo_sums(const float* L, const float* R, std::size_t n, double& ll, double& rr,
+                        double& mm, double& ss) {
     v4f a = {0, 0, 0, 0}, b = a, c = a, d = a;
     std::size_t i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -158,9 +170,11 @@ inline std::uint32_t or_codes24(const float* x, std::size_t n) {
     const v4f scale = {8388608.0f, 8388608.0f, 8388608.0f, 8388608.0f};
     v4i o = {0, 0, 0, 0};
     std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) o |= __builtin_convertvector(load(x + i) * scale, v4i);
+    for (; i + 4 <= n; i += 4)
+        o |= __builtin_convertvector(load(x + i) * scale, v4i);
     std::uint32_t r = static_cast<std::uint32_t>(o[0] | o[1] | o[2] | o[3]);
-    for (; i < n; ++i) r |= static_cast<std::uint32_t>(static_cast<std::int32_t>(x[i] * 8388608.0f));
+    for (; i < n; ++i)
+        r |= static_cast<std::uint32_t>(static_cast<std::int32_t>(x[i] * 8388608.0f));
     return r;
 }
 
@@ -171,7 +185,8 @@ inline void accumulate(float* m, const float* x, std::size_t n) {
         const v4f v = load(m + i) + load(x + i);
         std::memcpy(m + i, &v, sizeof v);
     }
-    for (; i < n; ++i) m[i] += x[i];
+    for (; i < n; ++i)
+        m[i] += x[i];
 }
 
 } // namespace tapeop::qc::kernels

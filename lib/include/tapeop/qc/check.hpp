@@ -20,7 +20,7 @@ namespace tapeop::qc {
 
 // One problem found. Numbers are NaN when they do not apply (null in JSON).
 struct Finding {
-    std::string check;   // stable short name: "clipping", "hum", ... (see check_defs())
+    std::string check; // stable short name: "clipping", "hum", ... (see check_defs())
     Severity severity = Severity::error;
     std::string message; // one line for a human, with timestamps like 01:23.456
     double value = nan;  // what was measured, in the check's unit
@@ -41,9 +41,9 @@ struct Measurements {
 struct FileReport {
     std::string path;
     io::FileInfo info;
-    std::string error;                // non-empty: the file could not be read ("path: why")
-    std::vector<Finding> findings;    // in check_defs() order
-    std::vector<std::string> checks;  // the checks that ran on this file, same order
+    std::string error;               // non-empty: the file could not be read ("path: why")
+    std::vector<Finding> findings;   // in check_defs() order
+    std::vector<std::string> checks; // the checks that ran on this file, same order
     Measurements measured{};
 
     bool readable() const { return error.empty(); }
@@ -53,7 +53,8 @@ struct FileReport {
 
 // Reads `path` once and applies every enabled check of `spec`. Never throws for a problem
 // with the file: an unreadable file comes back with `error` set (other files go on).
-FileReport check_file(const std::string& path, const Spec& spec, const analysis::ProgressFn& progress = {});
+FileReport check_file(const std::string& path, const Spec& spec,
+                      const analysis::ProgressFn& progress = {});
 
 // The checks across a set of files (stem_mismatch: rates, lengths, sample formats, channel
 // counts differing from the majority of the set). Appends findings to the odd files; does

@@ -17,13 +17,13 @@ namespace tapeop::qc {
 // Peak and smallest magnitude of each channel of a block: computed once per block and
 // shared by the detectors that only look closer when a block could hold what they seek.
 class BlockScreen {
-public:
+  public:
     explicit BlockScreen(std::size_t channels) : peak_(channels), min_abs_(channels) {}
     void compute(AudioView block);
     float peak(std::size_t c) const { return peak_[c]; }
     float min_abs(std::size_t c) const { return min_abs_[c]; } // 0: an exact zero in the block
 
-private:
+  private:
     std::vector<float> peak_, min_abs_;
 };
 
@@ -37,16 +37,16 @@ struct Event {
 
 // Counts events and keeps the earliest few (and the worst), in constant memory.
 class EventLog {
-public:
+  public:
     explicit EventLog(std::size_t keep = 8);
     void add(const Event& e);
     std::uint64_t count() const { return count_; }
     const std::vector<Event>& earliest() const { return first_; } // sorted by frame, then channel
-    const Event& worst() const { return worst_; }                  // largest magnitude (count() > 0)
+    const Event& worst() const { return worst_; }                 // largest magnitude (count() > 0)
     std::int64_t total_length() const { return total_length_; }
     std::int64_t longest() const { return longest_; }
 
-private:
+  private:
     std::size_t keep_;
     std::uint64_t count_ = 0;
     std::vector<Event> first_;
@@ -59,7 +59,7 @@ private:
 // (magnitude: the run's peak, linear), and, for float files, runs of samples over 1.0 of any
 // length ("overs": they clip on any conversion to integer).
 class ClipDetector {
-public:
+  public:
     ClipDetector(int channels, float threshold, int min_run, bool float_overs);
     void add(AudioView block, const BlockScreen& screen);
     void add(AudioView block);
@@ -67,7 +67,7 @@ public:
     const EventLog& clips() const { return clips_; }
     const EventLog& overs() const { return overs_; }
 
-private:
+  private:
     struct Channel {
         std::int64_t run_start = 0;
         std::int64_t run_len = 0;
@@ -86,14 +86,14 @@ private:
 // long, with a sample of at least `loud` within `edge_frames` before and after the gap
 // (a gap inside active audio, not a pause). Magnitude: gap length in frames.
 class DropoutDetector {
-public:
+  public:
     DropoutDetector(int channels, std::int64_t min_frames, std::int64_t max_frames, float loud,
                     std::int64_t edge_frames);
     void add(AudioView block, const BlockScreen& screen);
     void add(AudioView block);
     const EventLog& dropouts() const { return log_; }
 
-private:
+  private:
     struct Channel {
         std::int64_t run_start = 0;
         std::int64_t run_len = 0;
@@ -117,13 +117,13 @@ private:
 // d over many samples and neighbouring sub-blocks, so they fail one of the tests.
 // Magnitude: dB above the local level.
 class ClickDetector {
-public:
+  public:
     ClickDetector(int channels, int sample_rate, double ratio_db, float level);
     void add(AudioView block);
     void finish();
     const EventLog& clicks() const { return log_; }
 
-private:
+  private:
     static constexpr int ring = 5;
     struct Channel {
         float x1 = 0.0f, x2 = 0.0f; // previous two samples
@@ -150,7 +150,7 @@ private:
 // Stereo image of a 2-channel file over 100 ms windows: correlation and mono-sum loss over the
 // windows whose RMS reaches `gate` (loud passages), and side-to-mid level over the whole file.
 class StereoDetector {
-public:
+  public:
     StereoDetector(int sample_rate, float gate, double polarity_min, double mono_min_db);
     void add(AudioView block); // uses channels 0 and 1
     // Correlation of L and R over the gated windows (NaN: no window passed the gate).
@@ -164,43 +164,44 @@ public:
     std::int64_t first_anticorrelated() const { return first_polarity_; } // frame, -1: none
     std::int64_t first_mono_loss() const { return first_mono_; }
 
-private:
+  private:
     std::int64_t window_;
     double gate_power_;
     double polarity_min_, mono_min_;
     std::int64_t pos_ = 0, fill_ = 0;
-    double ll_ = 0, rr_ = 0, mm_ = 0, ss_ = 0;         // current window
-    double gll_ = 0, grr_ = 0, gmm_ = 0, gss_ = 0;     // gated totals
-    double tmm_ = 0, tss_ = 0;                         // all windows
+    double ll_ = 0, rr_ = 0, mm_ = 0, ss_ = 0;     // current window
+    double gll_ = 0, grr_ = 0, gmm_ = 0, gss_ = 0; // gated totals
+    double tmm_ = 0, tss_ = 0;                     // all windows
     std::int64_t first_polarity_ = -1, first_mono_ = -1;
     void close_window();
 };
 
 // Mains hum: a steady tone at 50 or 60 Hz. The channels' average is decimated to ~2 kHz (box
-// average to ~4 kHz, then a [1 2 1]/4 half-band and 2:1), cut in 1 s Hann windows, and measured with Goertzel filters at the fundamental, its
-// harmonics 2-6 (listed when prominent), and neighbours. In a window the fundamental is present when it is a local
-// maximum (above +-1 Hz), `prominence_db` above the quieter of its +-5 Hz neighbours and at least `level`
-// in amplitude. Hum is reported when it is present in `presence` (0..1) of the non-silent
-// windows, and in at least `min_windows` of them (one stray window of a short file is not hum).
+// average to ~4 kHz, then a [1 2 1]/4 half-band and 2:1), cut in 1 s Hann windows, and measured
+// with Goertzel filters at the fundamental, its harmonics 2-6 (listed when prominent), and
+// neighbours. In a window the fundamental is present when it is a local maximum (above +-1 Hz),
+// `prominence_db` above the quieter of its +-5 Hz neighbours and at least `level` in amplitude. Hum
+// is reported when it is present in `presence` (0..1) of the non-silent windows, and in at least
+// `min_windows` of them (one stray window of a short file is not hum).
 class HumDetector {
-public:
+  public:
     HumDetector(int channels, int sample_rate, float level, double prominence_db, double presence);
     void add(AudioView block);
 
     struct Result {
         bool found = false;
-        int frequency_hz = 0;           // 50 or 60
-        double amplitude_dbfs = 0.0;    // mean amplitude of the fundamental where present (peak dBFS)
-        double presence = 0.0;          // share of the non-silent windows (0..1)
-        std::vector<int> harmonics_hz;  // harmonics present in most of those windows
-        std::int64_t first_frame = -1;  // start of the first window where found
+        int frequency_hz = 0;        // 50 or 60
+        double amplitude_dbfs = 0.0; // mean amplitude of the fundamental where present (peak dBFS)
+        double presence = 0.0;       // share of the non-silent windows (0..1)
+        std::vector<int> harmonics_hz; // harmonics present in most of those windows
+        std::int64_t first_frame = -1; // start of the first window where found
     };
     Result result() const;
 
     static constexpr int max_harmonic = 6;
     static constexpr std::int64_t min_windows = 3;
 
-private:
+  private:
     struct Family {
         int base_hz = 0;
         std::int64_t present = 0;
@@ -212,17 +213,17 @@ private:
     void push(float y);
     void analyse_window();
     int channels_;
-    std::size_t decim_;           // first stage (box)
-    double rate_d_;               // after both stages
-    std::size_t n_;               // decimated samples per window
+    std::size_t decim_; // first stage (box)
+    double rate_d_;     // after both stages
+    std::size_t n_;     // decimated samples per window
     std::vector<float> hann_;
-    std::vector<float> buf_;      // n_ decimated samples
-    std::vector<float> mid_;      // scratch: the block's channel sum
-    double acc_ = 0.0;            // box sum
+    std::vector<float> buf_; // n_ decimated samples
+    std::vector<float> mid_; // scratch: the block's channel sum
+    double acc_ = 0.0;       // box sum
     std::size_t acc_fill_ = 0, buf_fill_ = 0;
     float h1_ = 0.0f, h2_ = 0.0f; // half-band history
     bool odd_ = false;
-    std::vector<double> freqs_;   // Goertzel frequencies
+    std::vector<double> freqs_; // Goertzel frequencies
     std::array<double, max_freqs> coef_{};
     std::array<double, max_freqs> power_{};
     float level_;
@@ -234,7 +235,7 @@ private:
 
 // Leading and trailing silence: the first and last frame where any channel exceeds `level`.
 class SilenceEdges {
-public:
+  public:
     explicit SilenceEdges(float level) : level_(level) {}
     void add(AudioView block, const BlockScreen& screen);
     void add(AudioView block);
@@ -242,7 +243,7 @@ public:
     std::int64_t last_loud() const { return last_; }
     std::int64_t frames() const { return pos_; }
 
-private:
+  private:
     float level_;
     std::int64_t first_ = -1, last_ = -1, pos_ = 0;
 };
@@ -251,10 +252,10 @@ private:
 // (a 16-bit recording padded to 24 bits uses 16). Samples must be exact k / 2^23 values (as
 // io::AudioReader delivers 24-bit PCM).
 class BitDepthDetector {
-public:
+  public:
     void add(AudioView block);
     int used_bits() const; // 0 for digital silence
-private:
+  private:
     std::uint32_t bits_ = 0;
 };
 

@@ -66,8 +66,8 @@ struct Rule {
     bool enabled = false;
     Severity severity = Severity::error;
     std::map<std::string, double> values;
-    std::set<std::string> given;          // parameters the spec set explicitly
-    std::vector<double> numbers;          // Positional::numbers
+    std::set<std::string> given;           // parameters the spec set explicitly
+    std::vector<double> numbers;           // Positional::numbers
     std::vector<io::SampleFormat> formats; // Positional::formats
 
     double number(const std::string& key) const; // NaN when unset
@@ -75,8 +75,8 @@ struct Rule {
 };
 
 struct Spec {
-    std::string name; // file stem of the spec ("ebu-r128")
-    std::string path; // where it was read from ("" for a spec built in code)
+    std::string name;        // file stem of the spec ("ebu-r128")
+    std::string path;        // where it was read from ("" for a spec built in code)
     std::vector<Rule> rules; // one per check_defs() entry, same order
 
     const Rule& rule(std::string_view check) const;
