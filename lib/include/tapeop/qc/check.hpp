@@ -1,0 +1,72 @@
+#pragma once
+// QC of files against a delivery spec (DESIGN.md §3 "check"): one streaming pass per file
+// feeds the meters (loudness, true peak, levels) and the defect detectors together, then every
+// enabled check of the spec turns the numbers into findings: what, how bad, where.
+//
+// Usable from the CLI (`tapeop check`) and from a recipe pass alike:
+//   const qc::Spec spec = qc::load_spec("ebu-r128", dirs);
+//   std::vector<qc::FileReport> reports;
+//   for (auto& f : files) reports.push_back(qc::check_file(f, spec));
+//   qc::check_set(reports, spec); // stem-set checks across the files
+#include "tapeop/analysis/analyze.hpp"
+#include "tapeop/io/format.hpp"
+#include "tapeop/qc/spec.hpp"
+
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace tapeop::qc {
+
+// One problem found. Numbers are NaN when they do not apply (null in JSON).
+struct Finding {
+    std::string check; // stable short name: "clipping", "hum", ... (see check_defs())
+    Severity severity = Severity::error;
+    std::string message; // one line for a human, with timestamps like 01:23.456
+    double value = nan;  // what was measured, in the check's unit
+    double limit = nan;  // the spec's limit it was compared with
+    double at_s = nan;   // where (seconds from the start) the first occurrence is
+
+    static constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+};
+
+// What the pass measured (NaN when the spec did not need the meter).
+struct Measurements {
+    double integrated_lufs = Finding::nan;
+    double loudness_range_lu = Finding::nan;
+    double true_peak_dbtp = Finding::nan;
+    double sample_peak_dbfs = Finding::nan;
+};
+
+struct FileReport {
+    std::string path;
+    io::FileInfo info;
+    std::string error;               // non-empty: the file could not be read ("path: why")
+    std::vector<Finding> findings;   // in check_defs() order
+    std::vector<std::string> checks; // the checks that ran on this file, same order
+    Measurements measured{};
+
+    bool readable() const { return error.empty(); }
+    // Readable and no finding of severity error.
+    bool pass() const;
+};
+
+// Reads `path` once and applies every enabled check of `spec`. Never throws for a problem
+// with the file: an unreadable file comes back with `error` set (other files go on).
+FileReport check_file(const std::string& path, const Spec& spec,
+                      const analysis::ProgressFn& progress = {});
+
+// The checks across a set of files (stem_mismatch: rates, lengths, sample formats, channel
+// counts differing from the majority of the set). Appends findings to the odd files; does
+// nothing unless the spec enables stem_mismatch or with fewer than two readable files.
+void check_set(std::vector<FileReport>& reports, const Spec& spec);
+
+// The JUnit XML for `reports` (one testsuite per run, one testcase per file and check;
+// error findings are <failure>s, warnings go to <system-out>, unreadable files are <error>s).
+std::string junit_xml(const std::vector<FileReport>& reports, const Spec& spec);
+
+// Writes `text` to `path` atomically (temporary file in the same folder, flushed, renamed).
+// Throws Error naming the path.
+void write_text_atomically(const std::string& path, const std::string& text);
+
+} // namespace tapeop::qc

@@ -1,0 +1,262 @@
+#pragma once
+// Streaming defect detectors for `check`: each is fed planar blocks of any length (results do
+// not depend on the block length), keeps a few numbers per channel, never allocates after
+// construction, and reports where (frames) and how bad. Thresholds are given by the caller
+// (qc::Spec); the defaults and their reasons are in spec.cpp and docs/specs.md.
+//
+// Conventions: frames count from the start of the file; levels are linear (1.0 = 0 dBFS)
+// unless the name says _db; channels count from 0.
+#include "tapeop/audio_buffer.hpp"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace tapeop::qc {
+
+// Peak and smallest magnitude of each channel of a block: computed once per block and
+// shared by the detectors that only look closer when a block could hold what they seek.
+class BlockScreen {
+  public:
+    explicit BlockScreen(std::size_t channels) : peak_(channels), min_abs_(channels) {}
+    void compute(AudioView block);
+    float peak(std::size_t c) const { return peak_[c]; }
+    float min_abs(std::size_t c) const { return min_abs_[c]; } // 0: an exact zero in the block
+
+  private:
+    std::vector<float> peak_, min_abs_;
+};
+
+// One occurrence of a defect.
+struct Event {
+    std::int64_t frame = 0;  // where it starts
+    int channel = 0;         // -1: all channels / not channel-specific
+    double magnitude = 0.0;  // how bad, in the detector's unit (documented per detector)
+    std::int64_t length = 0; // frames, where that means something
+};
+
+// Counts events and keeps the earliest few (and the worst), in constant memory.
+class EventLog {
+  public:
+    explicit EventLog(std::size_t keep = 8);
+    void add(const Event& e);
+    std::uint64_t count() const { return count_; }
+    const std::vector<Event>& earliest() const { return first_; } // sorted by frame, then channel
+    const Event& worst() const { return worst_; }                 // largest magnitude (count() > 0)
+    std::int64_t total_length() const { return total_length_; }
+    std::int64_t longest() const { return longest_; }
+
+  private:
+    std::size_t keep_;
+    std::uint64_t count_ = 0;
+    std::vector<Event> first_;
+    Event worst_{};
+    std::int64_t total_length_ = 0;
+    std::int64_t longest_ = 0;
+};
+
+// Clipping: runs of at least `min_run` consecutive samples with |x| >= `threshold`
+// (magnitude: the run's peak, linear), and, for float files, runs of samples over 1.0 of any
+// length ("overs": they clip on any conversion to integer).
+class ClipDetector {
+  public:
+    ClipDetector(int channels, float threshold, int min_run, bool float_overs);
+    void add(AudioView block, const BlockScreen& screen);
+    void add(AudioView block);
+    void finish(); // closes runs still open at the end of the file
+    const EventLog& clips() const { return clips_; }
+    const EventLog& overs() const { return overs_; }
+
+  private:
+    struct Channel {
+        std::int64_t run_start = 0;
+        std::int64_t run_len = 0;
+        float run_peak = 0.0f;
+    };
+    void close(Channel& c, int channel);
+    std::vector<Channel> ch_;
+    float threshold_;
+    std::int64_t min_run_;
+    bool float_overs_;
+    std::int64_t pos_ = 0;
+    EventLog clips_, overs_;
+};
+
+// Dropouts: runs of exact digital zeros in a channel, between `min_frames` and `max_frames`
+// long, with a sample of at least `loud` within `edge_frames` before and after the gap
+// (a gap inside active audio, not a pause). Magnitude: gap length in frames.
+class DropoutDetector {
+  public:
+    DropoutDetector(int channels, std::int64_t min_frames, std::int64_t max_frames, float loud,
+                    std::int64_t edge_frames);
+    void add(AudioView block, const BlockScreen& screen);
+    void add(AudioView block);
+    const EventLog& dropouts() const { return log_; }
+
+  private:
+    struct Channel {
+        std::int64_t run_start = 0;
+        std::int64_t run_len = 0;
+        std::int64_t last_loud = -(std::int64_t(1) << 60);
+        bool pending = false; // a gap waiting for loud audio after it
+        std::int64_t cand_start = 0, cand_len = 0, deadline = 0;
+    };
+    void scan(Channel& c, int channel, const float* x, std::size_t n);
+    std::vector<Channel> ch_;
+    std::int64_t min_, max_, edge_;
+    float loud_;
+    std::int64_t pos_ = 0;
+    EventLog log_;
+};
+
+// Clicks: the second difference d[n] = x[n] - 2x[n-1] + x[n-2] (a high-pass that turns a
+// discontinuity into an impulse) in sub-blocks of ~5 ms. A sub-block is a click when its
+// largest |d| is at least `level` and `ratio_db` above the RMS of d in the surrounding
+// sub-blocks (median of the 5 around it, so the click itself does not raise the reference),
+// and is isolated: at most 4 samples of d reach half that peak. Music's own transients raise
+// d over many samples and neighbouring sub-blocks, so they fail one of the tests.
+// Magnitude: dB above the local level.
+class ClickDetector {
+  public:
+    ClickDetector(int channels, int sample_rate, double ratio_db, float level);
+    void add(AudioView block);
+    void finish();
+    const EventLog& clicks() const { return log_; }
+
+  private:
+    static constexpr int ring = 5;
+    struct Channel {
+        float x1 = 0.0f, x2 = 0.0f; // previous two samples
+        bool started = false;
+        std::int64_t index = 0; // sub-blocks completed
+        std::size_t fill = 0;   // samples in the current sub-block
+        std::vector<float> d;   // ring x sub-block second differences
+        std::array<double, ring> energy{};
+        std::array<float, ring> peak{};
+        std::array<std::size_t, ring> count{};
+        std::array<std::int64_t, ring> start{};
+        std::int64_t evaluated = 0; // sub-blocks already judged
+    };
+    void complete(Channel& c, int channel);
+    void evaluate(Channel& c, int channel, std::int64_t k, std::int64_t last);
+    std::vector<Channel> ch_;
+    std::size_t sub_;
+    double ratio_sq_;
+    float level_;
+    std::int64_t pos_ = 0;
+    EventLog log_;
+};
+
+// Stereo image of a 2-channel file over 100 ms windows: correlation and mono-sum loss over the
+// windows whose RMS reaches `gate` (loud passages), and side-to-mid level over the whole file.
+class StereoDetector {
+  public:
+    StereoDetector(int sample_rate, float gate, double polarity_min, double mono_min_db);
+    void add(AudioView block); // uses channels 0 and 1
+    // Correlation of L and R over the gated windows (NaN: no window passed the gate).
+    double correlation() const;
+    // Mono-sum level relative to the stereo level, dB: 10 log10(P((L+R)/2) / ((P(L)+P(R))/2)).
+    // 0 for identical channels, -3 for uncorrelated ones, -inf for L = -R.
+    double mono_loss_db() const;
+    // Side (L-R) level relative to mid (L+R), dB over the whole file; -inf for identical
+    // channels, NaN for silence.
+    double side_to_mid_db() const;
+    std::int64_t first_anticorrelated() const { return first_polarity_; } // frame, -1: none
+    std::int64_t first_mono_loss() const { return first_mono_; }
+
+  private:
+    std::int64_t window_;
+    double gate_power_;
+    double polarity_min_, mono_min_;
+    std::int64_t pos_ = 0, fill_ = 0;
+    double ll_ = 0, rr_ = 0, mm_ = 0, ss_ = 0;     // current window
+    double gll_ = 0, grr_ = 0, gmm_ = 0, gss_ = 0; // gated totals
+    double tmm_ = 0, tss_ = 0;                     // all windows
+    std::int64_t first_polarity_ = -1, first_mono_ = -1;
+    void close_window();
+};
+
+// Mains hum: a steady tone at 50 or 60 Hz. The channels' average is decimated to ~2 kHz (box
+// average to ~4 kHz, then a [1 2 1]/4 half-band and 2:1), cut in 1 s Hann windows, and measured
+// with Goertzel filters at the fundamental, its harmonics 2-6 (listed when prominent), and
+// neighbours. In a window the fundamental is present when it is a local maximum (above +-1 Hz),
+// `prominence_db` above the quieter of its +-5 Hz neighbours and at least `level` in amplitude. Hum
+// is reported when it is present in `presence` (0..1) of the non-silent windows, and in at least
+// `min_windows` of them (one stray window of a short file is not hum).
+class HumDetector {
+  public:
+    HumDetector(int channels, int sample_rate, float level, double prominence_db, double presence);
+    void add(AudioView block);
+
+    struct Result {
+        bool found = false;
+        int frequency_hz = 0;        // 50 or 60
+        double amplitude_dbfs = 0.0; // mean amplitude of the fundamental where present (peak dBFS)
+        double presence = 0.0;       // share of the non-silent windows (0..1)
+        std::vector<int> harmonics_hz; // harmonics present in most of those windows
+        std::int64_t first_frame = -1; // start of the first window where found
+    };
+    Result result() const;
+
+    static constexpr int max_harmonic = 6;
+    static constexpr std::int64_t min_windows = 3;
+
+  private:
+    struct Family {
+        int base_hz = 0;
+        std::int64_t present = 0;
+        double amplitude_sum = 0.0;
+        std::array<std::int64_t, max_harmonic> harmonic_present{};
+        std::int64_t first = -1;
+    };
+    static constexpr std::size_t max_freqs = 40; // Goertzel bank, a multiple of 8
+    void push(float y);
+    void analyse_window();
+    int channels_;
+    std::size_t decim_; // first stage (box)
+    double rate_d_;     // after both stages
+    std::size_t n_;     // decimated samples per window
+    std::vector<float> hann_;
+    std::vector<float> buf_; // n_ decimated samples
+    std::vector<float> mid_; // scratch: the block's channel sum
+    double acc_ = 0.0;       // box sum
+    std::size_t acc_fill_ = 0, buf_fill_ = 0;
+    float h1_ = 0.0f, h2_ = 0.0f; // half-band history
+    bool odd_ = false;
+    std::vector<double> freqs_; // Goertzel frequencies
+    std::array<double, max_freqs> coef_{};
+    std::array<double, max_freqs> power_{};
+    float level_;
+    double prominence_;
+    double presence_;
+    std::int64_t pos_ = 0, window_start_ = 0, active_ = 0;
+    std::array<Family, 2> fam_;
+};
+
+// Leading and trailing silence: the first and last frame where any channel exceeds `level`.
+class SilenceEdges {
+  public:
+    explicit SilenceEdges(float level) : level_(level) {}
+    void add(AudioView block, const BlockScreen& screen);
+    void add(AudioView block);
+    std::int64_t first_loud() const { return first_; } // -1: never
+    std::int64_t last_loud() const { return last_; }
+    std::int64_t frames() const { return pos_; }
+
+  private:
+    float level_;
+    std::int64_t first_ = -1, last_ = -1, pos_ = 0;
+};
+
+// Bits a 24-bit file really uses: 24 minus the trailing zero bits common to every sample
+// (a 16-bit recording padded to 24 bits uses 16). Samples must be exact k / 2^23 values (as
+// io::AudioReader delivers 24-bit PCM).
+class BitDepthDetector {
+  public:
+    void add(AudioView block);
+    int used_bits() const; // 0 for digital silence
+  private:
+    std::uint32_t bits_ = 0;
+};
+
+} // namespace tapeop::qc

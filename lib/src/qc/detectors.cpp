@@ -1,0 +1,564 @@
+#include "tapeop/qc/detectors.hpp"
+
+#include "kernels.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+namespace tapeop::qc {
+
+// ---------------------------------------------------------------------------------------------
+void BlockScreen::compute(AudioView block) {
+    for (std::size_t c = 0; c < peak_.size() && c < block.channels(); ++c) {
+        const auto pm = kernels::peak_min_abs(block.channel(c), block.frames());
+        peak_[c] = pm.peak;
+        min_abs_[c] = pm.min_abs;
+    }
+}
+
+namespace {
+template <class D> void add_screened(D& detector, AudioView block) {
+    BlockScreen screen(block.channels());
+    screen.compute(block);
+    detector.add(block, screen);
+}
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+EventLog::EventLog(std::size_t keep) : keep_(keep) {
+    first_.reserve(keep);
+}
+
+void EventLog::add(const Event& e) {
+    if (count_ == 0 || e.magnitude > worst_.magnitude)
+        worst_ = e;
+    ++count_;
+    total_length_ += e.length;
+    longest_ = std::max(longest_, e.length);
+    auto before = [](const Event& a, const Event& b) {
+        return a.frame != b.frame ? a.frame < b.frame : a.channel < b.channel;
+    };
+    if (keep_ == 0)
+        return;
+    if (first_.size() == keep_) {
+        if (!before(e, first_.back()))
+            return;
+        first_.pop_back();
+    }
+    first_.insert(std::upper_bound(first_.begin(), first_.end(), e, before), e);
+}
+
+// ---------------------------------------------------------------------------------------------
+ClipDetector::ClipDetector(int channels, float threshold, int min_run, bool float_overs)
+    : ch_(static_cast<std::size_t>(channels)), threshold_(threshold), min_run_(min_run),
+      float_overs_(float_overs) {}
+
+void ClipDetector::close(Channel& s, int channel) {
+    if (float_overs_ && s.run_peak > 1.0f)
+        overs_.add({s.run_start, channel, s.run_peak, s.run_len});
+    else if (s.run_len >= min_run_)
+        clips_.add({s.run_start, channel, s.run_peak, s.run_len});
+    s.run_len = 0;
+}
+
+void ClipDetector::add(AudioView block) {
+    add_screened(*this, block);
+}
+
+void ClipDetector::add(AudioView block, const BlockScreen& screen) {
+    const std::size_t n = block.frames();
+    for (std::size_t c = 0; c < ch_.size(); ++c) {
+        const float* x = block.channel(c);
+        Channel& s = ch_[c];
+        if (screen.peak(c) < threshold_ && s.run_len == 0)
+            continue; // most blocks: nowhere near
+        // full scale
+        for (std::size_t i = 0; i < n; ++i) {
+            const float a = std::fabs(x[i]);
+            if (a >= threshold_) {
+                if (s.run_len == 0) {
+                    s.run_start = pos_ + std::int64_t(i);
+                    s.run_peak = 0.0f;
+                }
+                ++s.run_len;
+                s.run_peak = std::max(s.run_peak, a);
+            } else if (s.run_len > 0) {
+                close(s, static_cast<int>(c));
+            }
+        }
+    }
+    pos_ += std::int64_t(n);
+}
+
+void ClipDetector::finish() {
+    for (std::size_t c = 0; c < ch_.size(); ++c)
+        if (ch_[c].run_len > 0)
+            close(ch_[c], static_cast<int>(c));
+}
+
+// ---------------------------------------------------------------------------------------------
+DropoutDetector::DropoutDetector(int channels, std::int64_t min_frames, std::int64_t max_frames,
+                                 float loud, std::int64_t edge_frames)
+    : ch_(static_cast<std::size_t>(channels)), min_(std::max<std::int64_t>(1, min_frames)),
+      max_(max_frames), edge_(edge_frames), loud_(loud) {}
+
+void DropoutDetector::scan(Channel& s, int channel, const float* x, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::int64_t t = pos_ + std::int64_t(i);
+        const float v = x[i];
+        if (v == 0.0f) {
+            if (s.run_len == 0)
+                s.run_start = t;
+            ++s.run_len;
+            continue;
+        }
+        if (s.run_len > 0) {
+            if (s.run_len >= min_ && s.run_len <= max_ && s.run_start - s.last_loud <= edge_) {
+                s.pending = true;
+                s.cand_start = s.run_start;
+                s.cand_len = s.run_len;
+                s.deadline = t + edge_;
+            }
+            s.run_len = 0;
+        }
+        if (std::fabs(v) >= loud_) {
+            s.last_loud = t;
+            if (s.pending) {
+                log_.add({s.cand_start, channel, double(s.cand_len), s.cand_len});
+                s.pending = false;
+            }
+        } else if (s.pending && t >= s.deadline) {
+            s.pending = false;
+        }
+    }
+}
+
+void DropoutDetector::add(AudioView block) {
+    add_screened(*this, block);
+}
+
+void DropoutDetector::add(AudioView block, const BlockScreen& screen) {
+    const std::size_t n = block.frames();
+    for (std::size_t c = 0; c < ch_.size(); ++c) {
+        const float* x = block.channel(c);
+        Channel& s = ch_[c];
+        if (screen.min_abs(c) > 0.0f && s.run_len == 0 && !s.pending) {
+            // Only the last loud sample matters for a gap that may start later.
+            for (std::size_t i = n; i-- > 0;)
+                if (std::fabs(x[i]) >= loud_) {
+                    s.last_loud = pos_ + std::int64_t(i);
+                    break;
+                }
+            continue;
+        }
+        scan(s, static_cast<int>(c), x, n);
+    }
+    pos_ += std::int64_t(n);
+}
+
+// ---------------------------------------------------------------------------------------------
+ClickDetector::ClickDetector(int channels, int sample_rate, double ratio_db, float level)
+    : ch_(static_cast<std::size_t>(channels)),
+      sub_(static_cast<std::size_t>(std::max(32, sample_rate / 200))), // ~5 ms
+      ratio_sq_(std::pow(10.0, ratio_db / 10.0)), level_(level) {
+    for (auto& c : ch_)
+        c.d.assign(ring * sub_, 0.0f);
+}
+
+void ClickDetector::add(AudioView block) {
+    const std::size_t n = block.frames();
+    for (std::size_t c = 0; c < ch_.size(); ++c) {
+        const float* x = block.channel(c);
+        Channel& s = ch_[c];
+        if (n > 0 && !s.started) {
+            s.x1 = s.x2 = x[0]; // no discontinuity at the start of the file
+            s.started = true;
+        }
+        std::size_t i = 0;
+        while (i < n) {
+            const std::size_t slot = static_cast<std::size_t>(s.index % ring);
+            const std::size_t take = std::min(n - i, sub_ - s.fill);
+            float* d = s.d.data() + slot * sub_ + s.fill;
+            const float* xi = x + i;
+            float p1 = s.x1, p2 = s.x2;
+            for (std::size_t j = 0; j < take && j < 2; ++j) {
+                d[j] = xi[j] - 2.0f * p1 + p2;
+                p2 = p1;
+                p1 = xi[j];
+            }
+            kernels::second_difference(xi, take, d, s.energy[slot], s.peak[slot]);
+            if (take >= 2) {
+                s.x1 = xi[take - 1];
+                s.x2 = xi[take - 2];
+            } else {
+                s.x1 = p1;
+                s.x2 = p2;
+            }
+            s.fill += take;
+            i += take;
+            if (s.fill == sub_)
+                complete(s, static_cast<int>(c));
+        }
+    }
+    pos_ += std::int64_t(n);
+}
+
+void ClickDetector::complete(Channel& s, int channel) {
+    const std::size_t slot = static_cast<std::size_t>(s.index % ring);
+    s.count[slot] = s.fill;
+    const std::int64_t j = s.index;
+    // Judge the sub-block two back, now that its two right-hand neighbours exist (before the
+    // ring slot of its far left neighbour is reused).
+    if (j - 2 >= 0)
+        evaluate(s, channel, j - 2, j);
+    ++s.index;
+    s.fill = 0;
+    const std::size_t next = static_cast<std::size_t>(s.index % ring);
+    s.energy[next] = 0.0;
+    s.peak[next] = 0.0f;
+    s.count[next] = 0;
+    s.start[next] = s.start[slot] + std::int64_t(sub_);
+}
+
+void ClickDetector::evaluate(Channel& s, int channel, std::int64_t k, std::int64_t last) {
+    s.evaluated = k + 1;
+    const std::size_t slot = static_cast<std::size_t>(k % ring);
+    const float m = s.peak[slot];
+    if (m < level_ || s.count[slot] == 0)
+        return;
+    std::array<double, ring> ms{};
+    std::size_t len = 0;
+    for (std::int64_t b = std::max<std::int64_t>(0, k - 2); b <= std::min(last, k + 2); ++b) {
+        const std::size_t sl = static_cast<std::size_t>(b % ring);
+        if (s.count[sl] > 0)
+            ms[len++] = s.energy[sl] / double(s.count[sl]);
+    }
+    for (std::size_t a = 1; a < len; ++a) // insertion sort of at most 5 values
+        for (std::size_t b = a; b > 0 && ms[b] < ms[b - 1]; --b)
+            std::swap(ms[b], ms[b - 1]);
+    const double ref = ms[(len - 1) / 2]; // lower median: a click cannot raise it
+    const double peak_sq = double(m) * double(m);
+    if (peak_sq < ratio_sq_ * ref)
+        return;
+    const float* d = s.d.data() + slot * sub_;
+    std::size_t near = 0, at = 0;
+    bool seen = false;
+    for (std::size_t i = 0; i < s.count[slot]; ++i) {
+        const float a = std::fabs(d[i]);
+        if (a >= 0.5f * m)
+            ++near;
+        if (a == m && !seen) {
+            at = i;
+            seen = true;
+        }
+    }
+    if (near > 4)
+        return; // a burst, not an isolated impulse
+    const double ratio_db = ref > 0.0 ? std::min(120.0, 10.0 * std::log10(peak_sq / ref)) : 120.0;
+    // The impulse d peaks one sample after the discontinuity it marks.
+    const std::int64_t frame = std::max<std::int64_t>(0, s.start[slot] + std::int64_t(at) - 1);
+    log_.add({frame, channel, ratio_db, 1});
+}
+
+void ClickDetector::finish() {
+    for (std::size_t c = 0; c < ch_.size(); ++c) {
+        Channel& s = ch_[c];
+        std::int64_t last = s.index - 1;
+        if (s.fill > 0) {
+            s.count[static_cast<std::size_t>(s.index % ring)] = s.fill;
+            last = s.index;
+        }
+        for (std::int64_t k = s.evaluated; k <= last; ++k)
+            evaluate(s, static_cast<int>(c), k, last);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+StereoDetector::StereoDetector(int sample_rate, float gate, double polarity_min, double mono_min_db)
+    : window_(std::max(1, sample_rate / 10)), gate_power_(double(gate) * double(gate)),
+      polarity_min_(polarity_min), mono_min_(mono_min_db) {}
+
+void StereoDetector::add(AudioView block) {
+    if (block.channels() < 2)
+        return;
+    const float* L = block.channel(0);
+    const float* R = block.channel(1);
+    const std::size_t n = block.frames();
+    std::size_t i = 0;
+    while (i < n) {
+        const std::size_t take = std::min<std::size_t>(n - i, std::size_t(window_ - fill_));
+        kernels::stereo_sums(L + i, R + i, take, ll_, rr_, mm_, ss_);
+        fill_ += std::int64_t(take);
+        pos_ += std::int64_t(take);
+        i += take;
+        if (fill_ == window_)
+            close_window();
+    }
+}
+
+void StereoDetector::close_window() {
+    tmm_ += mm_;
+    tss_ += ss_;
+    const double power = (ll_ + rr_) / (2.0 * double(window_));
+    if (power >= gate_power_ && power > 0.0) {
+        gll_ += ll_;
+        grr_ += rr_;
+        gmm_ += mm_;
+        gss_ += ss_;
+        const std::int64_t start = pos_ - window_;
+        if (ll_ > 0 && rr_ > 0 && first_polarity_ < 0 &&
+            (mm_ - ss_) / 4.0 / std::sqrt(ll_ * rr_) < polarity_min_)
+            first_polarity_ = start;
+        if (first_mono_ < 0 &&
+            10.0 * std::log10(std::max(mm_, 1e-300) / (2.0 * (ll_ + rr_))) < mono_min_)
+            first_mono_ = start;
+    }
+    ll_ = rr_ = mm_ = ss_ = 0.0;
+    fill_ = 0;
+}
+
+double StereoDetector::correlation() const {
+    if (!(gll_ > 0.0) || !(grr_ > 0.0))
+        return std::numeric_limits<double>::quiet_NaN();
+    return std::clamp((gmm_ - gss_) / 4.0 / std::sqrt(gll_ * grr_), -1.0, 1.0);
+}
+
+double StereoDetector::mono_loss_db() const {
+    if (!(gll_ + grr_ > 0.0))
+        return std::numeric_limits<double>::quiet_NaN();
+    if (gmm_ <= 0.0)
+        return -std::numeric_limits<double>::infinity();
+    return 10.0 * std::log10(gmm_ / (2.0 * (gll_ + grr_)));
+}
+
+double StereoDetector::side_to_mid_db() const {
+    const double m = tmm_ + mm_, s = tss_ + ss_;
+    if (m <= 0.0 && s <= 0.0)
+        return std::numeric_limits<double>::quiet_NaN();
+    if (s <= 0.0)
+        return -std::numeric_limits<double>::infinity();
+    if (m <= 0.0)
+        return std::numeric_limits<double>::infinity();
+    return 10.0 * std::log10(s / m);
+}
+
+// ---------------------------------------------------------------------------------------------
+namespace {
+constexpr std::array<int, 2> hum_bases{50, 60};
+// Offsets of the Goertzel filters around each harmonic: centre, the +-5 Hz neighbours that
+// measure the noise floor, and (fundamental only) +-1 Hz to demand a local maximum so that a
+// musical note near 50/60 Hz (G1 = 49 Hz, B1 = 61.7 Hz) is not taken for hum.
+constexpr std::array<double, 5> hum_offsets{0.0, -5.0, 5.0, -1.0, 1.0};
+} // namespace
+
+HumDetector::HumDetector(int channels, int sample_rate, float level, double prominence_db,
+                         double presence)
+    : channels_(channels),
+      decim_(static_cast<std::size_t>(std::max(1L, std::lround(sample_rate / 4000.0)))),
+      rate_d_(double(sample_rate) / double(decim_) / 2.0),
+      n_(static_cast<std::size_t>(std::max(1L, std::lround(rate_d_)))), level_(level),
+      prominence_(std::pow(10.0, prominence_db / 10.0)), presence_(presence) {
+    hann_.resize(n_);
+    for (std::size_t k = 0; k < n_; ++k)
+        hann_[k] = static_cast<float>(
+            0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * double(k) / double(n_)));
+    buf_.assign(n_, 0.0f);
+    mid_.assign(default_block_frames, 0.0f);
+    for (std::size_t f = 0; f < hum_bases.size(); ++f) {
+        fam_[f].base_hz = hum_bases[f];
+        for (int h = 1; h <= max_harmonic; ++h)
+            for (std::size_t o = 0; o < (h == 1 ? 5u : 3u); ++o) {
+                const double hz = h * hum_bases[f] + hum_offsets[o];
+                if (std::find(freqs_.begin(), freqs_.end(), hz) == freqs_.end())
+                    freqs_.push_back(hz);
+            }
+    }
+    assert(freqs_.size() <= max_freqs);
+    for (std::size_t f = 0; f < freqs_.size() && f < max_freqs; ++f)
+        coef_[f] = 2.0 * std::cos(2.0 * std::numbers::pi * freqs_[f] / rate_d_);
+}
+
+void HumDetector::add(AudioView block) {
+    if (rate_d_ < 800.0)
+        return; // too low a rate to see 6 x 60 Hz
+    const std::size_t n = block.frames();
+    if (mid_.size() < n)
+        mid_.resize(n); // only when a caller's blocks outgrow the default
+    // The channels' sum: hum is common to all channels; one stream halves the work.
+    std::copy(block.channel(0), block.channel(0) + n, mid_.begin());
+    for (std::size_t c = 1; c < block.channels(); ++c)
+        kernels::accumulate(mid_.data(), block.channel(c), n);
+    const double scale = 1.0 / (double(decim_) * double(channels_));
+    std::size_t i = 0;
+    while (i < n) {
+        const std::size_t take = std::min(n - i, decim_ - acc_fill_);
+        acc_ += kernels::sum(mid_.data() + i, take);
+        acc_fill_ += take;
+        i += take;
+        if (acc_fill_ == decim_) {
+            push(static_cast<float>(acc_ * scale));
+            acc_ = 0.0;
+            acc_fill_ = 0;
+        }
+    }
+    pos_ += std::int64_t(n);
+}
+
+// Second stage: [1 2 1]/4 (a zero at the first stage's Nyquist) and keep every other sample.
+void HumDetector::push(float y) {
+    odd_ = !odd_;
+    if (!odd_) {
+        buf_[buf_fill_] = 0.25f * (h2_ + 2.0f * h1_ + y);
+        if (++buf_fill_ == n_) {
+            analyse_window();
+            buf_fill_ = 0;
+            window_start_ += std::int64_t(2 * n_ * decim_);
+        }
+    }
+    h2_ = h1_;
+    h1_ = y;
+}
+
+void HumDetector::analyse_window() {
+    double energy = 0.0;
+    float peak = 0.0f;
+    kernels::energy_peak(buf_.data(), n_, energy, peak);
+    if (energy <= 1e-12 * double(n_))
+        return; // silence (under -120 dBFS): no verdict
+    ++active_;
+    // Goertzel, all frequencies side by side in a fixed-width bank: independent recurrences
+    // the compiler vectorizes, in double for the 2000-step recursion.
+    std::array<double, max_freqs> s1{}, s2{};
+    for (std::size_t k = 0; k < n_; ++k) {
+        const double v = double(buf_[k] * hann_[k]);
+        for (std::size_t f = 0; f < max_freqs; ++f) {
+            const double s = v + coef_[f] * s1[f] - s2[f];
+            s2[f] = s1[f];
+            s1[f] = s;
+        }
+    }
+    for (std::size_t f = 0; f < max_freqs; ++f)
+        power_[f] = s1[f] * s1[f] + s2[f] * s2[f] - coef_[f] * s1[f] * s2[f];
+    auto power_at = [&](double hz) {
+        return power_[static_cast<std::size_t>(std::find(freqs_.begin(), freqs_.end(), hz) -
+                                               freqs_.begin())];
+    };
+    // Hann window: a sine of amplitude A gives |X| = A n / 4.
+    auto amplitude = [&](double p) { return 4.0 * std::sqrt(p) / double(n_); };
+    for (auto& fam : fam_) {
+        const double f0 = fam.base_hz;
+        const double p0 = power_at(f0);
+        // The quieter neighbour is the floor: a bass note may sit on the other one.
+        const double floor0 = std::min(power_at(f0 - 5), power_at(f0 + 5));
+        const double a0 = amplitude(p0);
+        const bool present = p0 >= prominence_ * floor0 && p0 >= power_at(f0 - 1) &&
+                             p0 >= power_at(f0 + 1) && a0 >= level_;
+        if (!present)
+            continue;
+        ++fam.present;
+        fam.amplitude_sum += a0;
+        if (fam.first < 0)
+            fam.first = window_start_;
+        for (int h = 2; h <= max_harmonic; ++h) {
+            const double f = h * f0;
+            const double p = power_at(f);
+            // Harmonics describe the hum (buzz vs. pure tone); their prominence is enough.
+            if (p >= prominence_ * std::min(power_at(f - 5), power_at(f + 5)))
+                ++fam.harmonic_present[static_cast<std::size_t>(h - 1)];
+        }
+    }
+}
+
+HumDetector::Result HumDetector::result() const {
+    Result r;
+    if (active_ == 0)
+        return r;
+    const Family* best = nullptr;
+    for (const auto& f : fam_)
+        if (f.present >= min_windows && double(f.present) >= presence_ * double(active_) &&
+            (!best || f.present > best->present))
+            best = &f;
+    if (!best) {
+        // Report the stronger family's presence anyway (for messages and tests).
+        for (const auto& f : fam_)
+            if (!best || f.present > best->present)
+                best = &f;
+        r.frequency_hz = best->base_hz;
+        r.presence = double(best->present) / double(active_);
+        if (best->present > 0)
+            r.amplitude_dbfs = 20.0 * std::log10(best->amplitude_sum / double(best->present));
+        else
+            r.amplitude_dbfs = -std::numeric_limits<double>::infinity();
+        return r;
+    }
+    r.found = true;
+    r.frequency_hz = best->base_hz;
+    r.presence = double(best->present) / double(active_);
+    r.amplitude_dbfs = 20.0 * std::log10(best->amplitude_sum / double(best->present));
+    r.first_frame = best->first;
+    for (int h = 2; h <= max_harmonic; ++h)
+        if (2 * best->harmonic_present[static_cast<std::size_t>(h - 1)] > best->present)
+            r.harmonics_hz.push_back(h * best->base_hz);
+    return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+void SilenceEdges::add(AudioView block) {
+    add_screened(*this, block);
+}
+
+void SilenceEdges::add(AudioView block, const BlockScreen& screen) {
+    const std::size_t n = block.frames();
+    bool loud = false;
+    for (std::size_t c = 0; c < block.channels(); ++c)
+        loud = loud || screen.peak(c) > level_;
+    if (!loud) {
+        pos_ += std::int64_t(n);
+        return;
+    }
+    if (first_ < 0) {
+        std::size_t best = n;
+        for (std::size_t c = 0; c < block.channels(); ++c) {
+            const float* x = block.channel(c);
+            for (std::size_t i = 0; i < best; ++i)
+                if (std::fabs(x[i]) > level_) {
+                    best = i;
+                    break;
+                }
+        }
+        if (best < n)
+            first_ = pos_ + std::int64_t(best);
+    }
+    std::size_t last = 0;
+    bool found = false;
+    for (std::size_t c = 0; c < block.channels(); ++c) {
+        const float* x = block.channel(c);
+        for (std::size_t i = n; i-- > (found ? last + 1 : 0);)
+            if (std::fabs(x[i]) > level_) {
+                last = i;
+                found = true;
+                break;
+            }
+    }
+    if (found)
+        last_ = pos_ + std::int64_t(last);
+    pos_ += std::int64_t(n);
+}
+
+// ---------------------------------------------------------------------------------------------
+void BitDepthDetector::add(AudioView block) {
+    for (std::size_t c = 0; c < block.channels(); ++c)
+        bits_ |= kernels::or_codes24(block.channel(c), block.frames());
+}
+
+int BitDepthDetector::used_bits() const {
+    if (bits_ == 0)
+        return 0;
+    return 24 - std::countr_zero(bits_);
+}
+
+} // namespace tapeop::qc

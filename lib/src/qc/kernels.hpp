@@ -1,0 +1,192 @@
+#pragma once
+// Inner loops of the QC detectors, written in 8 independent lanes so that GCC vectorizes them
+// at -O2 without -ffast-math (a plain `sum += x[i]` is a serial chain it may not reorder).
+// The lane order is fixed, so results are deterministic on any x86-64 machine.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace tapeop::qc::kernels {
+
+// Two 4-float vectors (GCC/Clang vector extensions; SSE2 on x86-64) make the 8 lanes; arrays
+// of lanes would be kept in memory by GCC and run at store-forwarding speed.
+typedef float v4f __attribute__((vector_size(16)));
+typedef std::int32_t v4i __attribute__((vector_size(16)));
+
+inline constexpr std::size_t lanes = 8;
+
+inline v4f load(const float* p) {
+    v4f v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+inline v4f vabs(v4f v) {
+    v4i i;
+    std::memcpy(&i, &v, sizeof i);
+    i &= 0x7fffffff;
+    std::memcpy(&v, &i, sizeof v);
+    return v;
+}
+inline v4f vmax(v4f a, v4f b) {
+    return a > b ? a : b;
+}
+inline v4f vmin(v4f a, v4f b) {
+    return a < b ? a : b;
+}
+inline float hmax(v4f v) {
+    return std::max(std::max(v[0], v[1]), std::max(v[2], v[3]));
+}
+inline float hmin(v4f v) {
+    return std::min(std::min(v[0], v[1]), std::min(v[2], v[3]));
+}
+inline double hsum(v4f v) {
+    return (double(v[0]) + double(v[1])) + (double(v[2]) + double(v[3]));
+}
+
+struct PeakMin {
+    float peak;    // max |x|
+    float min_abs; // min |x| (0: the block holds an exact zero)
+};
+
+inline PeakMin peak_min_abs(const float* x, std::size_t n) {
+    v4f hi0 = {0, 0, 0, 0}, hi1 = hi0;
+    v4f lo0 = {INFINITY, INFINITY, INFINITY, INFINITY}, lo1 = lo0;
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes) {
+        const v4f a = vabs(load(x + i)), b = vabs(load(x + i + 4));
+        hi0 = vmax(hi0, a);
+        hi1 = vmax(hi1, b);
+        lo0 = vmin(lo0, a);
+        lo1 = vmin(lo1, b);
+    }
+    PeakMin r{hmax(vmax(hi0, hi1)), hmin(vmin(lo0, lo1))};
+    for (; i < n; ++i) {
+        const float a = std::fabs(x[i]);
+        r.peak = std::max(a, r.peak);
+        r.min_abs = std::min(a, r.min_abs);
+    }
+    return r;
+}
+
+inline float sum(const float* x, std::size_t n) {
+    v4f s0 = {0, 0, 0, 0}, s1 = s0;
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes) {
+        s0 += load(x + i);
+        s1 += load(x + i + 4);
+    }
+    const v4f s = s0 + s1;
+    float r = (s[0] + s[1]) + (s[2] + s[3]);
+    for (; i < n; ++i)
+        r += x[i];
+    return r;
+}
+
+// d[j] = x[j] - 2 x[j-1] + x[j-2] for j in [2, n); adds sum d^2 to `energy` and raises `peak`
+// to max |d| over [0, n) (d[0], d[1] must already be set).
+inline void second_difference(const float* x, std::size_t n, float* d, double& energy,
+                              float& peak) {
+    v4f e0 = {0, 0, 0, 0}, e1 = e0, m0 = e0, m1 = e0;
+    const v4f two = {2, 2, 2, 2};
+    std::size_t j = 2;
+    for (; j + lanes <= n; j += lanes) {
+        const v4f a = load(x + j) - two * load(x + j - 1) + load(x + j - 2);
+        const v4f b = load(x + j + 4) - two * load(x + j + 3) + load(x + j + 2);
+        std::memcpy(d + j, &a, sizeof a);
+        std::memcpy(d + j + 4, &b, sizeof b);
+        e0 += a * a;
+        e1 += b * b;
+        m0 = vmax(m0, vabs(a));
+        m1 = vmax(m1, vabs(b));
+    }
+    double es = hsum(e0) + hsum(e1);
+    float mp = std::max(peak, hmax(vmax(m0, m1)));
+    for (; j < n; ++j) {
+        d[j] = x[j] - 2.0f * x[j - 1] + x[j - 2];
+        es += double(d[j]) * double(d[j]);
+        mp = std::max(mp, std::fabs(d[j]));
+    }
+    for (std::size_t k = 0; k < 2 && k < n; ++k) {
+        es += double(d[k]) * double(d[k]);
+        mp = std::max(mp, std::fabs(d[k]));
+    }
+    energy += es;
+    peak = mp;
+}
+
+// Sum of squares (returned in double) and max |x|.
+inline void energy_peak(const float* x, std::size_t n, double& energy, float& peak) {
+    v4f e0 = {0, 0, 0, 0}, e1 = e0, m0 = e0, m1 = e0;
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes) {
+        const v4f a = load(x + i), b = load(x + i + 4);
+        e0 += a * a;
+        e1 += b * b;
+        m0 = vmax(m0, vabs(a));
+        m1 = vmax(m1, vabs(b));
+    }
+    double es = hsum(e0) + hsum(e1);
+    float mp = std::max(peak, hmax(vmax(m0, m1)));
+    for (; i < n; ++i) {
+        es += double(x[i]) * double(x[i]);
+        mp = std::max(mp, std::fabs(x[i]));
+    }
+    energy += es;
+    peak = mp;
+}
+
+// Sums of L^2, R^2, (L+R)^2, (L-R)^2 over n frames (float lanes, added to doubles). Callers
+// keep n to a few thousand frames so float lanes stay accurate to ~1e-5.
+inline void stereo_sums(const float* L, const float* R, std::size_t n, double& ll, double& rr,
+                        double& mm, double& ss) {
+    v4f a = {0, 0, 0, 0}, b = a, c = a, d = a;
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const v4f l = load(L + i), r = load(R + i);
+        const v4f m = l + r, s = l - r;
+        a += l * l;
+        b += r * r;
+        c += m * m;
+        d += s * s;
+    }
+    ll += hsum(a);
+    rr += hsum(b);
+    mm += hsum(c);
+    ss += hsum(d);
+    for (; i < n; ++i) {
+        const float l = L[i], r = R[i];
+        const float m = l + r, s = l - r;
+        ll += double(l) * l;
+        rr += double(r) * r;
+        mm += double(m) * m;
+        ss += double(s) * s;
+    }
+}
+
+// OR of the 24-bit integer codes k = x * 2^23 (x must be an exact k / 2^23 with |x| <= 1).
+inline std::uint32_t or_codes24(const float* x, std::size_t n) {
+    const v4f scale = {8388608.0f, 8388608.0f, 8388608.0f, 8388608.0f};
+    v4i o = {0, 0, 0, 0};
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        o |= __builtin_convertvector(load(x + i) * scale, v4i);
+    std::uint32_t r = static_cast<std::uint32_t>(o[0] | o[1] | o[2] | o[3]);
+    for (; i < n; ++i)
+        r |= static_cast<std::uint32_t>(static_cast<std::int32_t>(x[i] * 8388608.0f));
+    return r;
+}
+
+// m[i] += x[i]
+inline void accumulate(float* m, const float* x, std::size_t n) {
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const v4f v = load(m + i) + load(x + i);
+        std::memcpy(m + i, &v, sizeof v);
+    }
+    for (; i < n; ++i)
+        m[i] += x[i];
+}
+
+} // namespace tapeop::qc::kernels

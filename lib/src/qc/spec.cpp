@@ -1,0 +1,603 @@
+#include "tapeop/qc/spec.hpp"
+
+#include "tapeop/error.hpp"
+#include "tapeop/recipe/lexer.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+
+namespace tapeop::qc {
+namespace {
+
+constexpr double unset = std::numeric_limits<double>::quiet_NaN();
+namespace fs = std::filesystem;
+
+std::vector<CheckDef> make_defs() {
+    using U = Unit;
+    const Severity E = Severity::error, W = Severity::warning;
+    std::vector<CheckDef> d;
+    auto add = [&](CheckDef c) { d.push_back(std::move(c)); };
+    // Delivery constraints: only checked when a spec states them.
+    add({"sample_rate",
+         "sample rate is one of the listed rates",
+         false,
+         E,
+         {},
+         Positional::numbers,
+         {},
+         {U::Hz, U::kHz}});
+    add({"sample_format",
+         "sample format is one of the listed ones (16, 24, 32, float, double)",
+         false,
+         E,
+         {},
+         Positional::formats,
+         {},
+         {}});
+    add({"channels",
+         "channel count is one of the listed counts",
+         false,
+         E,
+         {},
+         Positional::numbers,
+         {},
+         {}});
+    add({"loudness",
+         "integrated loudness (ITU-R BS.1770-4) within target +- tolerance, or min..max",
+         false,
+         E,
+         {{"target", {U::LUFS}, unset, -70, 0, "target integrated loudness"},
+          {"tolerance", {U::LU, U::dB}, 1.0, 0, 20, "allowed deviation from the target"},
+          {"min", {U::LUFS}, unset, -70, 0, "lowest allowed integrated loudness"},
+          {"max", {U::LUFS}, unset, -70, 0, "highest allowed integrated loudness"}},
+         Positional::params,
+         {"target"},
+         {}});
+    add({"true_peak",
+         "true peak (4x oversampled, BS.1770-4 Annex 2) at or under max",
+         false,
+         E,
+         {{"max", {U::dBTP, U::dBFS, U::dB}, unset, -60, 6, "highest allowed true peak"}},
+         Positional::params,
+         {"max"},
+         {}});
+    add({"sample_peak",
+         "sample peak at or under max",
+         false,
+         E,
+         {{"max", {U::dBFS, U::dB}, unset, -60, 6, "highest allowed sample peak"}},
+         Positional::params,
+         {"max"},
+         {}});
+    add({"loudness_range",
+         "loudness range (EBU Tech 3342) within min..max",
+         false,
+         E,
+         {{"min", {U::LU}, unset, 0, 60, "lowest allowed LRA"},
+          {"max", {U::LU}, unset, 0, 60, "highest allowed LRA"}},
+         Positional::params,
+         {"max"},
+         {}});
+    // Detectors: on by default.
+    add({"nonfinite",
+         "NaN or infinite samples (float files)",
+         true,
+         E,
+         {},
+         Positional::params,
+         {},
+         {}});
+    add({"clipping",
+         "runs of consecutive samples at or near full scale; float samples over 0 dBFS",
+         true,
+         E,
+         {{"level",
+           {U::dBFS, U::dB},
+           -0.01,
+           -6,
+           0,
+           "a sample at or above this counts as at full scale"},
+          {"run", {U::samples}, 3, 1, 10000, "consecutive samples that make a clip"}},
+         Positional::params,
+         {},
+         {}});
+    add({"dc_offset",
+         "DC offset (mean) of any channel above max",
+         true,
+         E,
+         {{"max", {U::dBFS, U::dB}, -60, -140, 0, "highest allowed |mean| of a channel"}},
+         Positional::params,
+         {"max"},
+         {}});
+    add({"silence",
+         "the whole file is silent (RMS under level)",
+         true,
+         E,
+         {{"level", {U::dBFS, U::dB}, -80, -140, 0, "RMS under which the file counts as silent"}},
+         Positional::params,
+         {},
+         {}});
+    add({"dead_channel",
+         "a channel is silent (RMS under level) while others are not",
+         true,
+         E,
+         {{"level", {U::dBFS, U::dB}, -80, -140, 0, "RMS under which a channel counts as dead"}},
+         Positional::params,
+         {},
+         {}});
+    add({"polarity",
+         "stereo channels strongly anti-correlated over loud passages (one inverted)",
+         true,
+         E,
+         {{"min", {}, -0.5, -1, 1, "lowest allowed correlation of L and R"},
+          {"gate", {U::dBFS, U::dB}, -40, -100, 0, "100 ms windows under this RMS are ignored"}},
+         Positional::params,
+         {},
+         {}});
+    add({"mono_compat",
+         "level lost in the mono sum (L+R)/2 over loud passages",
+         true,
+         W,
+         {{"min",
+           {U::dB},
+           -4.5,
+           -60,
+           0,
+           "lowest allowed mono-sum level relative to the stereo level"},
+          {"gate", {U::dBFS, U::dB}, -40, -100, 0, "100 ms windows under this RMS are ignored"}},
+         Positional::params,
+         {},
+         {}});
+    add({"fake_stereo",
+         "stereo file whose channels are identical (side level under max)",
+         true,
+         W,
+         {{"max",
+           {U::dB},
+           -60,
+           -140,
+           0,
+           "side (L-R) level relative to mid (L+R) under which it is mono"}},
+         Positional::params,
+         {},
+         {}});
+    add({"hum",
+         "mains hum: a steady 50 or 60 Hz tone (with its harmonics)",
+         true,
+         W,
+         {{"level", {U::dBFS, U::dB}, -60, -140, 0, "smallest hum amplitude reported"},
+          {"prominence", {U::dB}, 10, 0, 60, "tone above the quieter of its neighbours at +-5 Hz"},
+          {"presence",
+           {U::percent},
+           25,
+           1,
+           100,
+           "share of the 1 s windows where the tone is found"}},
+         Positional::params,
+         {},
+         {}});
+    add({"dropout",
+         "digital-zero gaps inside active audio",
+         true,
+         E,
+         {{"min", {U::s, U::ms}, 0.001, 0, 10, "shortest gap reported"},
+          {"max", {U::s, U::ms}, 0.25, 0, 60, "longest gap reported (longer ones are pauses)"},
+          {"level", {U::dBFS, U::dB}, -40, -100, 0, "audio this loud must surround the gap"},
+          {"edge", {U::s, U::ms}, 0.005, 0, 1, "how close to the gap that audio must be"}},
+         Positional::params,
+         {},
+         {}});
+    add({"click",
+         "isolated impulsive discontinuities",
+         true,
+         W,
+         {{"ratio", {U::dB}, 25, 6, 80, "click above the local high-frequency level"},
+          {"level",
+           {U::dBFS, U::dB},
+           -50,
+           -120,
+           0,
+           "smallest click reported (2nd difference peak)"}},
+         Positional::params,
+         {},
+         {}});
+    add({"silence_head",
+         "silence at the start longer than max",
+         true,
+         W,
+         {{"max", {U::s, U::ms}, 2, 0, 1e6, "longest allowed leading silence"},
+          {"level", {U::dBFS, U::dB}, -60, -140, 0, "samples under this count as silence"}},
+         Positional::params,
+         {"max"},
+         {}});
+    add({"silence_tail",
+         "silence at the end longer than max",
+         true,
+         W,
+         {{"max", {U::s, U::ms}, 5, 0, 1e6, "longest allowed trailing silence"},
+          {"level", {U::dBFS, U::dB}, -60, -140, 0, "samples under this count as silence"}},
+         Positional::params,
+         {"max"},
+         {}});
+    add({"bit_depth",
+         "a 24-bit file whose samples use only `bits` bits (padded 16-bit audio)",
+         true,
+         W,
+         {{"bits", {}, 16, 8, 23, "report when at most this many bits are used"}},
+         Positional::params,
+         {"bits"},
+         {}});
+    add({"stem_mismatch",
+         "within a set of stems: different rates, lengths, formats or channels",
+         false,
+         E,
+         {{"tolerance", {U::s, U::ms}, 0.001, 0, 3600, "allowed length difference"}},
+         Positional::params,
+         {},
+         {}});
+    return d;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+// "LKFS" is LUFS under another name (ATSC A/85 writes LKFS).
+std::string normalize_units(std::string text) {
+    if (text.size() >= 4 && iequals(std::string_view(text).substr(text.size() - 4), "lkfs"))
+        text.replace(text.size() - 4, 4, "LUFS");
+    return text;
+}
+
+bool is_unit_word(const std::string& w) {
+    if (w.empty() || w.find('=') != std::string::npos)
+        return false;
+    if (std::isdigit(static_cast<unsigned char>(w[0])) || w[0] == '-' || w[0] == '+' || w[0] == '.')
+        return false;
+    try {
+        return parse_quantity("0" + normalize_units(w)).unit != Unit::none;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+struct Token {
+    std::string text;
+    int col = 0;
+};
+
+// Words after the check name, with a separate unit word ("-23 LUFS") joined to its value.
+std::vector<Token> tokens_of(const recipe::Line& line) {
+    std::vector<Token> out;
+    for (std::size_t i = 1; i < line.words.size(); ++i) {
+        const auto& w = line.words[i];
+        if (!out.empty() && !w.quoted && is_unit_word(w.text) && out.back().text.back() != '=')
+            out.back().text += w.text;
+        else
+            out.push_back({w.text, w.col});
+    }
+    for (auto& t : out)
+        t.text = normalize_units(t.text);
+    return out;
+}
+
+std::string closest_check(std::string_view name) {
+    // Suggest a check sharing a prefix or a word ("clip" -> "clipping", "dc" -> "dc_offset").
+    for (const auto& d : check_defs())
+        if (d.name.rfind(std::string(name), 0) == 0 || std::string(name).rfind(d.name, 0) == 0)
+            return d.name;
+    for (const auto& d : check_defs())
+        if (d.name.find(std::string(name)) != std::string::npos)
+            return d.name;
+    return {};
+}
+
+std::string all_params(const CheckDef& d) {
+    std::string s;
+    for (const auto& p : d.params)
+        s += (s.empty() ? "" : ", ") + p.key;
+    return s.empty() ? "none" : s;
+}
+
+std::string stem_of(const std::string& path) {
+    return fs::path(path).stem().string();
+}
+
+std::string find_named_spec(const std::string& name, const std::vector<std::string>& dirs) {
+    for (const auto& dir : dirs) {
+        std::error_code ec;
+        const fs::path p = fs::path(dir) / (name + ".spec");
+        if (fs::is_regular_file(p, ec))
+            return p.string();
+    }
+    return {};
+}
+
+bool looks_like_path(const std::string& s) {
+    std::error_code ec;
+    return s.find('/') != std::string::npos ||
+           (s.size() > 5 && s.compare(s.size() - 5, 5, ".spec") == 0) || fs::is_regular_file(s, ec);
+}
+
+class Parser {
+  public:
+    Parser(Spec& spec, std::vector<std::string> dirs) : spec_(spec), dirs_(std::move(dirs)) {}
+
+    void parse(const std::vector<recipe::Line>& lines, const std::string& file, int depth) {
+        if (depth > 16)
+            throw Error("`use` nested more than 16 deep (a spec including itself?)", file);
+        for (const auto& line : lines)
+            statement(line, file, depth);
+    }
+
+  private:
+    void statement(const recipe::Line& line, const std::string& file, int depth) {
+        const auto& head = line.words.front();
+        if (head.text == "use") {
+            use(line, file, depth);
+            return;
+        }
+        const CheckDef* def = find_check(head.text);
+        if (!def) {
+            std::string hint = closest_check(head.text);
+            throw recipe::RecipeError(file, line.number, head.col,
+                                      "unknown check '" + head.text + "'" +
+                                          (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                                          "; see docs/specs.md");
+        }
+        Rule& rule = spec_.rule(def->name);
+        const auto tokens = tokens_of(line);
+        rule.enabled = true;
+        bool list_given = false;
+        std::size_t next_positional = 0;
+        for (const auto& t : tokens) {
+            auto fail = [&](const std::string& msg) {
+                throw recipe::RecipeError(file, line.number, t.col, def->name + ": " + msg);
+            };
+            if (t.text == "off" || t.text == "on") {
+                if (tokens.size() != 1)
+                    fail("'" + t.text + "' stands alone");
+                rule.enabled = t.text == "on";
+                return;
+            }
+            const auto eq = t.text.find('=');
+            if (eq != std::string::npos) {
+                const std::string key = t.text.substr(0, eq), value = t.text.substr(eq + 1);
+                if (value.empty())
+                    fail("no value after '" + key + "='");
+                if (key == "severity") {
+                    if (value == "error")
+                        rule.severity = Severity::error;
+                    else if (value == "warning")
+                        rule.severity = Severity::warning;
+                    else
+                        fail("severity is 'error' or 'warning', not '" + value + "'");
+                    continue;
+                }
+                const ParamDef* p = def->param(key);
+                if (!p)
+                    fail("unknown parameter '" + key + "' (parameters: " + all_params(*def) +
+                         ", severity)");
+                set_param(rule, *p, value, fail);
+                continue;
+            }
+            switch (def->positional) {
+            case Positional::numbers: {
+                if (!list_given)
+                    rule.numbers.clear();
+                list_given = true;
+                double v = 0;
+                try {
+                    v = parse_value(t.text, def->list_units, def->name);
+                } catch (const Error& e) {
+                    fail(e.message());
+                }
+                if (!(v > 0) || v != std::floor(v))
+                    fail("'" + t.text + "' is not a positive whole number");
+                rule.numbers.push_back(v);
+                break;
+            }
+            case Positional::formats: {
+                if (!list_given)
+                    rule.formats.clear();
+                list_given = true;
+                try {
+                    rule.formats.push_back(t.text == "double" || t.text == "float64"
+                                               ? io::SampleFormat::float64
+                                               : io::parse_bits(t.text));
+                } catch (const Error& e) {
+                    fail(e.message() + " (formats: 16, 24, 32, float, double)");
+                }
+                break;
+            }
+            case Positional::params: {
+                if (next_positional >= def->positional_keys.size())
+                    fail("unexpected '" + t.text +
+                         "' (parameters are written name=value: " + all_params(*def) + ")");
+                set_param(rule, *def->param(def->positional_keys[next_positional++]), t.text, fail);
+                break;
+            }
+            }
+        }
+        validate(rule, file, line);
+    }
+
+    template <class Fail>
+    void set_param(Rule& rule, const ParamDef& p, const std::string& value, Fail& fail) {
+        double v = 0;
+        try {
+            v = parse_value(value, p.units, rule.def->name + " " + p.key);
+        } catch (const Error& e) {
+            fail(e.message());
+        }
+        if (v < p.min || v > p.max)
+            fail(p.key + "=" + value + " is out of range [" + fmt(p.min) + ", " + fmt(p.max) + "]");
+        rule.values[p.key] = v;
+        rule.given.insert(p.key);
+    }
+
+    static std::string fmt(double v) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", v);
+        return buf;
+    }
+
+    void validate(const Rule& r, const std::string& file, const recipe::Line& line) {
+        if (!r.enabled)
+            return;
+        auto fail = [&](const std::string& msg) {
+            throw recipe::RecipeError(file, line.number, line.words.front().col,
+                                      r.def->name + ": " + msg);
+        };
+        const std::string& n = r.def->name;
+        if ((n == "sample_rate" || n == "channels") && r.numbers.empty())
+            fail("list the allowed values");
+        if (n == "sample_format" && r.formats.empty())
+            fail("list the allowed formats (16, 24, 32, float)");
+        if (n == "loudness" && !r.has("target") && !r.has("min") && !r.has("max"))
+            fail("give a target (loudness -23 LUFS) or min=/max=");
+        if ((n == "true_peak" || n == "sample_peak") && !r.has("max"))
+            fail("give max= (e.g. max=-1 dBTP)");
+        if (n == "loudness_range" && !r.has("min") && !r.has("max"))
+            fail("give min= and/or max= in LU");
+        if (r.has("min") && r.has("max") && r.number("min") > r.number("max"))
+            fail("min is above max");
+    }
+
+    void use(const recipe::Line& line, const std::string& file, int depth) {
+        if (line.words.size() != 2)
+            throw recipe::RecipeError(file, line.number, line.words.front().col,
+                                      "use: give one spec name or path");
+        const auto& w = line.words[1];
+        std::string target;
+        if (looks_like_path(w.text)) {
+            fs::path p(w.text);
+            if (p.is_relative())
+                p = fs::path(file).parent_path() / p;
+            target = p.string();
+        } else {
+            std::vector<std::string> dirs{fs::path(file).parent_path().string()};
+            dirs.insert(dirs.end(), dirs_.begin(), dirs_.end());
+            target = find_named_spec(w.text, dirs);
+            if (target.empty())
+                throw recipe::RecipeError(file, line.number, w.col,
+                                          "use: unknown spec '" + w.text + "'");
+        }
+        parse(recipe::lex_file(target), target, depth + 1);
+    }
+
+    Spec& spec_;
+    std::vector<std::string> dirs_;
+};
+
+} // namespace
+
+std::string_view severity_name(Severity s) {
+    return s == Severity::error ? "error" : "warning";
+}
+
+const ParamDef* CheckDef::param(const std::string& key) const {
+    for (const auto& p : params)
+        if (p.key == key)
+            return &p;
+    return nullptr;
+}
+
+const std::vector<CheckDef>& check_defs() {
+    static const std::vector<CheckDef> defs = make_defs();
+    return defs;
+}
+
+const CheckDef* find_check(std::string_view name) {
+    for (const auto& d : check_defs())
+        if (d.name == name)
+            return &d;
+    return nullptr;
+}
+
+double Rule::number(const std::string& key) const {
+    const auto it = values.find(key);
+    return it == values.end() ? unset : it->second;
+}
+
+bool Rule::has(const std::string& key) const {
+    return !std::isnan(number(key));
+}
+
+const Rule& Spec::rule(std::string_view check) const {
+    for (const auto& r : rules)
+        if (r.def->name == check)
+            return r;
+    throw Error("internal: no check named '" + std::string(check) + "'");
+}
+
+Rule& Spec::rule(std::string_view check) {
+    return const_cast<Rule&>(static_cast<const Spec&>(*this).rule(check));
+}
+
+Spec default_spec() {
+    Spec s;
+    s.name = "default";
+    for (const auto& d : check_defs()) {
+        Rule r;
+        r.def = &d;
+        r.enabled = d.default_on;
+        r.severity = d.default_severity;
+        for (const auto& p : d.params)
+            r.values[p.key] = p.default_value;
+        s.rules.push_back(std::move(r));
+    }
+    return s;
+}
+
+Spec parse_spec(const std::string& text, const std::string& file,
+                const std::vector<std::string>& search_dirs) {
+    Spec spec = default_spec();
+    spec.name = stem_of(file);
+    spec.path = file;
+    Parser(spec, search_dirs).parse(recipe::lex(text, file), file, 0);
+    return spec;
+}
+
+Spec load_spec(const std::string& name_or_path, const std::vector<std::string>& search_dirs) {
+    std::string path = name_or_path;
+    if (!looks_like_path(name_or_path)) {
+        path = find_named_spec(name_or_path, search_dirs);
+        if (path.empty()) {
+            std::string known;
+            for (const auto& n : stock_spec_names(search_dirs))
+                known += (known.empty() ? "" : ", ") + n;
+            throw UsageError("unknown spec '" + name_or_path +
+                             "' (stock specs: " + (known.empty() ? "none found" : known) +
+                             "; or give a path to a .spec file)");
+        }
+    }
+    Spec spec = default_spec();
+    spec.name = stem_of(path);
+    spec.path = path;
+    // lex_file names the file when it cannot be read.
+    Parser(spec, search_dirs).parse(recipe::lex_file(path), path, 0);
+    return spec;
+}
+
+std::vector<std::string> stock_spec_names(const std::vector<std::string>& search_dirs) {
+    std::vector<std::string> names;
+    for (const auto& dir : search_dirs) {
+        std::error_code ec;
+        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+            if (it->path().extension() == ".spec")
+                names.push_back(it->path().stem().string());
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    return names;
+}
+
+} // namespace tapeop::qc
