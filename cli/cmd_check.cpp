@@ -4,6 +4,7 @@
 #include "progress.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/stock.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/parallel.hpp"
 #include "tapeop/qc/check.hpp"
@@ -24,16 +25,6 @@ struct CheckOptions {
 };
 
 // Stock specs: next to an installed executable first, then in the source tree it was built from.
-std::vector<std::string> spec_dirs() {
-    std::vector<std::string> dirs;
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec)
-        dirs.push_back(
-            (exe.parent_path() / ".." / "share" / "tapeop" / "specs").lexically_normal().string());
-    dirs.push_back(std::string(TAPEOP_SOURCE_DIR) + "/recipes/specs");
-    return dirs;
-}
 
 Json number_or_null(double v, double scale = 1e4) {
     if (!std::isfinite(v))
@@ -91,7 +82,7 @@ void print_text(const std::vector<qc::FileReport>& reports, const qc::Spec& spec
 }
 
 int run_check(const CheckOptions& o, const GlobalOptions& g) {
-    const qc::Spec spec = qc::load_spec(o.spec, spec_dirs());
+    const qc::Spec spec = qc::load_spec(o.spec, stock_dirs("specs"));
     const std::size_t n = o.files.size();
     double total_s = 0.0;
     std::vector<int> rates(n, 0);

@@ -125,6 +125,21 @@ expect_one_line_error "did you mean 'target'"
 [ ! -e badout ] || [ -z "$(ls -A badout)" ] || fail "a failed run wrote something"
 pass
 
+# check gates: a failing input check fails the job before anything is written; the
+# deliverables are checked as written.
+"$T" -q generate sine -o hot.wav --duration 3 --level 0 --bits 16 2>/dev/null || true
+printf 'check stem\ngain -6 dB\noutput {name}-x.wav\n' > gate.recipe
+expect_exit 1 "$T" run gate.recipe hot.wav -o gate
+printf '%s' "$ERR" | grep -q "check stem failed on the inputs: hot.wav" || fail "gate failure not reported: $ERR"
+[ ! -e gate/hot-x.wav ] || fail "a failed input gate still wrote the output"
+pass
+printf 'loudness target=-14 LUFS ceiling=-1 dBTP\noutput {name}-m.wav\ncheck spotify\n' > gate2.recipe
+expect_exit 0 "$T" run gate2.recipe song.wav -o gate2
+printf 'loudness target=-10 LUFS ceiling=-0.5 dBTP\noutput {name}-m.wav\ncheck spotify\n' > gate3.recipe
+expect_exit 1 "$T" run gate3.recipe song.wav -o gate3
+printf '%s' "$ERR" | grep -q "check spotify failed on the outputs" || fail "output gate failure not reported: $ERR"
+pass
+
 # A failing job does not stop the others: exit 1, the good file still written.
 "$T" -q generate silence -o quiet.wav --duration 5
 expect_exit 1 "$T" -q run master-streaming quiet.wav song2.wav -o partial

@@ -5,6 +5,7 @@
 #include "tapeop/dsp/limiter.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/presets.hpp"
+#include "tapeop/qc/check.hpp"
 #include "tapeop/units.hpp"
 #include "tapeop/passes/gainstage.hpp"
 #include "tapeop/passes/master.hpp"
@@ -169,6 +170,42 @@ std::string render_intermediate(const std::string& input, const Pending& pending
 OutputReport measure_output(const std::string& path) {
     const analysis::FileAnalysis a = analysis::analyze_file(path);
     return {path, a.integrated_lufs, a.true_peak_dbtp, a.sample_peak_dbfs, a.info.subtype, a.info.sample_rate};
+}
+
+// Runs the recipe's `check` gates on `files` (its inputs, or its outputs as written). Findings
+// go to the notes; an error finding fails the job with the first one as the reason.
+void run_checks(const Recipe& recipe, bool on_outputs, const std::vector<std::string>& files,
+                const RunOptions& options, JobReport& report) {
+    for (const CheckDecl& c : recipe.checks) {
+        if (c.on_outputs != on_outputs) continue;
+        std::vector<std::string> dirs{recipe_dir(recipe)};
+        dirs.insert(dirs.end(), options.spec_path.begin(), options.spec_path.end());
+        const std::string local = relative_to(recipe_dir(recipe), c.spec);
+        qc::Spec spec;
+        try {
+            spec = qc::load_spec(fs::exists(local) ? local : c.spec, dirs);
+        } catch (const RecipeError&) {
+            throw;
+        } catch (const Error& e) {
+            throw RecipeError(c.origin.file, c.origin.line, c.origin.col, e.message());
+        }
+        std::vector<qc::FileReport> reports;
+        for (const auto& f : files) reports.push_back(qc::check_file(f, spec));
+        if (reports.size() > 1) qc::check_set(reports, spec);
+        std::string first_error;
+        for (const auto& r : reports) {
+            if (!r.readable()) throw Error(r.error);
+            for (const auto& f : r.findings) {
+                const bool error = f.severity == qc::Severity::error;
+                report.notes.push_back(std::string("check ") + spec.name + ": " + fs::path(r.path).filename().string() +
+                                       ": " + (error ? "" : "warning: ") + f.message);
+                if (error && first_error.empty()) first_error = fs::path(r.path).filename().string() + ": " + f.message;
+            }
+        }
+        if (!first_error.empty())
+            throw Error("check " + spec.name + " failed on " + (on_outputs ? "the outputs" : "the inputs") + ": " + first_error,
+                        recipe.file + ":" + std::to_string(c.origin.line));
+    }
 }
 
 void render_outputs(const std::string& current, const Pending& pending, const std::vector<OutputPlan>& outputs,
@@ -416,6 +453,7 @@ JobReport run_job(const Recipe& recipe, const Job& job, const steps::Registry& r
             outputs.push_back(o);
         }
 
+        run_checks(recipe, false, job.inputs, options, report);
         if (const StepCall* set = set_step(recipe)) {
             passes::GainstageSettings gs = passes::gainstage_settings_from(set->values);
             if (!outputs.empty()) {
@@ -429,6 +467,7 @@ JobReport run_job(const Recipe& recipe, const Job& job, const steps::Registry& r
                 report.outputs.push_back(measure_output(st.output));
                 for (const auto& n : st.notes) report.notes.push_back(st.path + ": " + n);
             }
+            run_checks(recipe, true, job.outputs, options, report);
             report.ok = true;
             report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             return report;
@@ -511,6 +550,7 @@ JobReport run_job(const Recipe& recipe, const Job& job, const steps::Registry& r
                                       "this output sets a loudness target or ceiling, but the chain has no loudness step");
             render_outputs(current, pending, outputs, report);
         }
+        run_checks(recipe, true, job.outputs, options, report);
         if (progress) progress(job.name, report.audio_seconds);
         report.ok = true;
     } catch (const Error& e) {
