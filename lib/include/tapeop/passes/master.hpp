@@ -33,8 +33,6 @@
 
 namespace tapeop::passes {
 
-// Adds the pre-chain's processors to an empty chain for a stream (called once per pass).
-using ChainBuilder = std::function<void(dsp::Chain&, const dsp::StreamSpec&)>;
 
 struct LoudnessSettings {
     double target_lufs = -14.0;

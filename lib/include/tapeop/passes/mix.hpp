@@ -32,8 +32,6 @@
 
 namespace tapeop::passes {
 
-// Adds processors to a chain prepared for `spec` (a stem's chain, or the bus chain).
-using ChainBuilder = std::function<void(dsp::Chain&, const dsp::StreamSpec&)>;
 
 struct MixStem {
     std::string path;

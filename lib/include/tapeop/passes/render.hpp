@@ -39,6 +39,10 @@ struct RenderResult {
     bool dithered = false;
 };
 
+// Adds processors to an empty chain for a stream (a pre-chain, a stem's chain, the bus chain);
+// called once per pass, so every pass starts from fresh processors.
+using ChainBuilder = std::function<void(dsp::Chain&, const dsp::StreamSpec&)>;
+
 // Sees every block exactly as it is written (after resampling and dither, before the
 // writer's integer rounding, which dither makes exact).
 using Observer = std::function<void(AudioView)>;
