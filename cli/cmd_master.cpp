@@ -71,9 +71,12 @@ Plan make_plan(const MasterOptions& o) {
     for (const auto& e : o.eq) add_step("eq", e, "--eq");
     if (o.compress) add_step("compress", *o.compress, "--compress");
 
+    // --target, --ceiling and --tolerance are the `loudness` step's parameters (units, ranges).
+    const steps::ParamValues lv = step_params("loudness", {{"target", o.target}, {"ceiling", o.ceiling}, {"tolerance", o.tolerance}});
     auto& ls = plan.loudness;
-    if (o.tolerance) ls.tolerance_lu = value_of(*o.tolerance, {Unit::LU, Unit::dB}, "--tolerance");
-    if (!(ls.tolerance_lu >= 0.01 && ls.tolerance_lu <= 2.0)) throw UsageError("--tolerance must be 0.01 to 2 LU");
+    ls.target_lufs = lv.number("target");
+    ls.ceiling_dbtp = lv.number("ceiling");
+    ls.tolerance_lu = lv.number("tolerance");
     passes::OutputSettings common;
     if (o.rate) {
         const double hz = value_of(*o.rate, {Unit::Hz, Unit::kHz}, "--rate");
@@ -85,13 +88,8 @@ Plan make_plan(const MasterOptions& o) {
     if (o.dither) common.dither = passes::parse_dither(*o.dither);
 
     std::optional<double> target, ceiling;
-    if (o.target) target = value_of(*o.target, {Unit::LUFS}, "--target");
-    if (o.ceiling) ceiling = value_of(*o.ceiling, {Unit::dBTP, Unit::dBFS, Unit::dB}, "--ceiling");
-    if (target && !(*target <= 0 && *target >= -70)) throw UsageError("--target must be between -70 and 0 LUFS");
-    if (ceiling && !(*ceiling <= 0 && *ceiling >= -30)) throw UsageError("--ceiling must be between -30 and 0 dBTP");
-    ls.target_lufs = target.value_or(-14.0);
-    ls.ceiling_dbtp = ceiling.value_or(-1.0);
-
+    if (lv.given("target")) target = ls.target_lufs;
+    if (lv.given("ceiling")) ceiling = ls.ceiling_dbtp;
     if (!o.output.empty()) {
         Plan::Target t;
         t.path = o.output;

@@ -1,6 +1,9 @@
 #include "common.hpp"
 
+#include "tapeop/error.hpp"
 #include "tapeop/version.hpp"
+
+#include <algorithm>
 
 #include <cmath>
 #include <cstdio>
@@ -29,6 +32,22 @@ void print_json(const Json& j) { std::cout << j.dump(1) << "\n"; }
 bool show_progress(const GlobalOptions& g) {
     if (g.quiet || g.json || g.no_progress) return false;
     return g.progress || ::isatty(STDERR_FILENO);
+}
+
+steps::ParamValues step_params(const std::string& step, const StepOptions& options) {
+    static const steps::Registry registry = steps::builtin_registry();
+    const steps::StepSpec& spec = registry.get(step);
+    std::vector<std::string> words;
+    for (const auto& [key, value] : options)
+        if (value) words.push_back(key + "=" + *value);
+    std::size_t at = 0;
+    try {
+        return steps::parse_params(spec, words, &at);
+    } catch (const UsageError& e) {
+        std::string key = at < words.size() ? words[at].substr(0, words[at].find('=')) : "";
+        std::replace(key.begin(), key.end(), '_', '-');
+        throw UsageError(key.empty() ? e.message() : "--" + key + ": " + e.message());
+    }
 }
 
 } // namespace tapeop::cli

@@ -4,9 +4,13 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tapeop/steps/registry.hpp"
+
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace tapeop::cli {
 
@@ -44,6 +48,13 @@ void register_split(CLI::App& app, Context& ctx);
 void register_master(CLI::App& app, Context& ctx);
 void register_convert(CLI::App& app, Context& ctx);
 void register_check(CLI::App& app, Context& ctx);
+
+// Options as typed, by registry key; unset ones take the registry's defaults.
+using StepOptions = std::vector<std::pair<std::string, std::optional<std::string>>>;
+
+// Parses `options` as the registry step `step` would ("key=value" words), so the CLI and a
+// recipe give the same values. Errors name the option as --key.
+steps::ParamValues step_params(const std::string& step, const StepOptions& options);
 
 // A level for JSON: null for -inf/NaN, else rounded to 1e-4 (beyond any meter's precision).
 Json json_level(double db);

@@ -14,22 +14,6 @@
 
 namespace tapeop::cli {
 
-steps::ParamValues step_params(const std::string& step, const StepOptions& options) {
-    static const steps::Registry registry = steps::builtin_registry();
-    const steps::StepSpec& spec = registry.get(step);
-    std::vector<std::string> words;
-    for (const auto& [key, value] : options)
-        if (value) words.push_back(key + "=" + *value);
-    std::size_t at = 0;
-    try {
-        return steps::parse_params(spec, words, &at);
-    } catch (const UsageError& e) {
-        std::string key = at < words.size() ? words[at].substr(0, words[at].find('=')) : "";
-        std::replace(key.begin(), key.end(), '_', '-');
-        throw UsageError(key.empty() ? e.message() : "--" + key + ": " + e.message());
-    }
-}
-
 void add_output_options(CLI::App* sub, OutputOptions& o) {
     sub->add_option("--bits", o.bits, "Output sample format: 16, 24, 32 or float (default: as the input)");
     sub->add_option("--dither", o.dither,

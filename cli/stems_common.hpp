@@ -14,13 +14,6 @@
 
 namespace tapeop::cli {
 
-// Options as typed, by registry key; unset ones take the registry's defaults.
-using StepOptions = std::vector<std::pair<std::string, std::optional<std::string>>>;
-
-// Parses `options` as the registry step `step` would ("key=value" words), so the CLI and a
-// recipe give the same values. Errors name the option as --key.
-steps::ParamValues step_params(const std::string& step, const StepOptions& options);
-
 struct OutputOptions {
     std::optional<std::string> bits;
     std::string dither = "auto";
