@@ -42,18 +42,18 @@ int main(int argc, char** argv) {
 
     register_info(app, ctx);
     register_analyze(app, ctx);
-    register_steps(app, ctx);
-    register_run(app, ctx);
+    register_check(app, ctx);
     register_generate(app, ctx);
     register_gain(app, ctx);
     register_normalize(app, ctx);
-    register_gainstage(app, ctx);
-    register_mix(app, ctx);
+    register_convert(app, ctx);
     register_trim(app, ctx);
     register_split(app, ctx);
+    register_gainstage(app, ctx);
+    register_mix(app, ctx);
     register_master(app, ctx);
-    register_convert(app, ctx);
-    register_check(app, ctx);
+    register_run(app, ctx);
+    register_steps(app, ctx);
 
     try {
         app.parse(argc, argv);
