@@ -44,7 +44,7 @@ json_num() { # json_num KEY < json
 near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 
 no_temporaries() { # no_temporaries DIR: nothing half-written left behind
-  if ls -A "$1" | grep -q 'tapeop-tmp'; then fail "temporary file left in $1"; fi
+  if ls -A "$1" | grep -Eq 'tapeop-(tmp|work)'; then fail "temporary or intermediate file left in $1"; fi
   pass
 }
 

@@ -85,6 +85,18 @@ for f in song-master.flac song2-master.flac; do
   pass
 done
 
+# The full session example: two runs (-j 1, -j 2) give byte-identical deliverables.
+DURATION=8 TAPEOP="$T" bash "$TAPEOP_SOURCE_DIR/examples/full-session/make-stems.sh" stems >/dev/null
+"$T" -q -j 1 run "$TAPEOP_SOURCE_DIR/examples/full-session/session.recipe" -o fs1 --set "stems=$PWD/stems"
+"$T" -q -j 2 run "$TAPEOP_SOURCE_DIR/examples/full-session/session.recipe" -o fs2 --set "stems=$PWD/stems"
+for f in session-master.flac session-cd.wav; do
+  cmp -s "fs1/$f" "fs2/$f" || fail "full session $f differs between runs"
+done
+check_level fs1/session-master.flac -14 -1
+check_level fs1/session-cd.wav -14 -1
+check_format fs1/session-cd.wav pcm16 44100
+no_temporaries fs1
+
 # A recipe line and the equivalent subcommand give byte-identical output.
 printf 'gain -3.5 dB\noutput {name}-g.wav\n' > g.recipe
 "$T" -q run g.recipe song.wav -o rg
