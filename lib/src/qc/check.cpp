@@ -77,7 +77,7 @@ struct Pass {
     int channels = 0;
 
     Finding& add(const Rule& r, std::string message, double value, double limit, double at_s) {
-        rep.findings.push_back({r.def->name, r.severity, std::move(message), value, limit, at_s});
+        rep.findings.push_back({r.def->name, r.severity(), std::move(message), value, limit, at_s});
         return rep.findings.back();
     }
 };
@@ -499,13 +499,13 @@ void check_set(std::vector<FileReport>& reports, const Spec& spec) {
         };
         const auto& fi = rep->info;
         if (fi.sample_rate != rate)
-            add(r.severity,
+            add(r.severity(),
                 "sample rate " + std::to_string(fi.sample_rate) +
                     " Hz differs from the other stems (" + std::to_string(rate) + " Hz)",
                 fi.sample_rate, rate);
         const double len_s = fi.duration_s();
         if (std::fabs(len_s - ref_s) > r.number("tolerance") + 1e-9)
-            add(r.severity,
+            add(r.severity(),
                 "length " + format_timestamp(len_s) + " differs from the other stems (" +
                     format_timestamp(ref_s) + ") by " + fmt("%.3f", std::fabs(len_s - ref_s)) +
                     " s",

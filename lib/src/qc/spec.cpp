@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <limits>
 
@@ -16,11 +15,38 @@ namespace {
 constexpr double unset = std::numeric_limits<double>::quiet_NaN();
 namespace fs = std::filesystem;
 
+// A limit of a check; a NaN default makes it optional (unset unless the spec gives it).
+steps::ParamSpec limit(std::string key, std::vector<Unit> units, double default_value, double min,
+                       double max, std::string help) {
+    steps::ParamSpec p;
+    p.key = std::move(key);
+    p.units = std::move(units);
+    p.optional = std::isnan(default_value);
+    p.default_value = p.optional ? 0.0 : default_value;
+    p.min = min;
+    p.max = max;
+    p.help = std::move(help);
+    return p;
+}
+
+steps::ParamSpec severity_param(Severity default_severity) {
+    steps::ParamSpec p;
+    p.key = "severity";
+    p.type = steps::ParamType::choice;
+    p.choices = {"error", "warning"};
+    p.default_text = severity_name(default_severity);
+    p.help = "error fails the file; warning is only reported";
+    return p;
+}
+
 std::vector<CheckDef> make_defs() {
     using U = Unit;
     const Severity E = Severity::error, W = Severity::warning;
     std::vector<CheckDef> d;
-    auto add = [&](CheckDef c) { d.push_back(std::move(c)); };
+    auto add = [&](CheckDef c) {
+        c.params.push_back(severity_param(c.default_severity));
+        d.push_back(std::move(c));
+    };
     // Delivery constraints: only checked when a spec states them.
     add({"sample_rate",
          "sample rate is one of the listed rates",
@@ -50,10 +76,10 @@ std::vector<CheckDef> make_defs() {
          "integrated loudness (ITU-R BS.1770-4) within target +- tolerance, or min..max",
          false,
          E,
-         {{"target", {U::LUFS}, unset, -70, 0, "target integrated loudness"},
-          {"tolerance", {U::LU, U::dB}, 1.0, 0, 20, "allowed deviation from the target"},
-          {"min", {U::LUFS}, unset, -70, 0, "lowest allowed integrated loudness"},
-          {"max", {U::LUFS}, unset, -70, 0, "highest allowed integrated loudness"}},
+         {limit("target", {U::LUFS}, unset, -70, 0, "target integrated loudness"),
+          limit("tolerance", {U::LU, U::dB}, 1.0, 0, 20, "allowed deviation from the target"),
+          limit("min", {U::LUFS}, unset, -70, 0, "lowest allowed integrated loudness"),
+          limit("max", {U::LUFS}, unset, -70, 0, "highest allowed integrated loudness")},
          Positional::params,
          {"target"},
          {}});
@@ -61,7 +87,7 @@ std::vector<CheckDef> make_defs() {
          "true peak (4x oversampled, BS.1770-4 Annex 2) at or under max",
          false,
          E,
-         {{"max", {U::dBTP, U::dBFS, U::dB}, unset, -60, 6, "highest allowed true peak"}},
+         {limit("max", {U::dBTP, U::dBFS, U::dB}, unset, -60, 6, "highest allowed true peak")},
          Positional::params,
          {"max"},
          {}});
@@ -69,7 +95,7 @@ std::vector<CheckDef> make_defs() {
          "sample peak at or under max",
          false,
          E,
-         {{"max", {U::dBFS, U::dB}, unset, -60, 6, "highest allowed sample peak"}},
+         {limit("max", {U::dBFS, U::dB}, unset, -60, 6, "highest allowed sample peak")},
          Positional::params,
          {"max"},
          {}});
@@ -77,8 +103,8 @@ std::vector<CheckDef> make_defs() {
          "loudness range (EBU Tech 3342) within min..max",
          false,
          E,
-         {{"min", {U::LU}, unset, 0, 60, "lowest allowed LRA"},
-          {"max", {U::LU}, unset, 0, 60, "highest allowed LRA"}},
+         {limit("min", {U::LU}, unset, 0, 60, "lowest allowed LRA"),
+          limit("max", {U::LU}, unset, 0, 60, "highest allowed LRA")},
          Positional::params,
          {"max"},
          {}});
@@ -95,13 +121,9 @@ std::vector<CheckDef> make_defs() {
          "runs of consecutive samples at or near full scale; float samples over 0 dBFS",
          true,
          E,
-         {{"level",
-           {U::dBFS, U::dB},
-           -0.01,
-           -6,
-           0,
-           "a sample at or above this counts as at full scale"},
-          {"run", {U::samples}, 3, 1, 10000, "consecutive samples that make a clip"}},
+         {limit("level", {U::dBFS, U::dB}, -0.01, -6, 0,
+                "a sample at or above this counts as at full scale"),
+          limit("run", {U::samples}, 3, 1, 10000, "consecutive samples that make a clip")},
          Positional::params,
          {},
          {}});
@@ -109,7 +131,7 @@ std::vector<CheckDef> make_defs() {
          "DC offset (mean) of any channel above max",
          true,
          E,
-         {{"max", {U::dBFS, U::dB}, -60, -140, 0, "highest allowed |mean| of a channel"}},
+         {limit("max", {U::dBFS, U::dB}, -60, -140, 0, "highest allowed |mean| of a channel")},
          Positional::params,
          {"max"},
          {}});
@@ -117,7 +139,8 @@ std::vector<CheckDef> make_defs() {
          "the whole file is silent (RMS under level)",
          true,
          E,
-         {{"level", {U::dBFS, U::dB}, -80, -140, 0, "RMS under which the file counts as silent"}},
+         {limit("level", {U::dBFS, U::dB}, -80, -140, 0,
+                "RMS under which the file counts as silent")},
          Positional::params,
          {},
          {}});
@@ -125,7 +148,8 @@ std::vector<CheckDef> make_defs() {
          "a channel is silent (RMS under level) while others are not",
          true,
          E,
-         {{"level", {U::dBFS, U::dB}, -80, -140, 0, "RMS under which a channel counts as dead"}},
+         {limit("level", {U::dBFS, U::dB}, -80, -140, 0,
+                "RMS under which a channel counts as dead")},
          Positional::params,
          {},
          {}});
@@ -133,8 +157,9 @@ std::vector<CheckDef> make_defs() {
          "stereo channels strongly anti-correlated over loud passages (one inverted)",
          true,
          E,
-         {{"min", {}, -0.5, -1, 1, "lowest allowed correlation of L and R"},
-          {"gate", {U::dBFS, U::dB}, -40, -100, 0, "100 ms windows under this RMS are ignored"}},
+         {limit("min", {}, -0.5, -1, 1, "lowest allowed correlation of L and R"),
+          limit("gate", {U::dBFS, U::dB}, -40, -100, 0,
+                "100 ms windows under this RMS are ignored")},
          Positional::params,
          {},
          {}});
@@ -142,13 +167,10 @@ std::vector<CheckDef> make_defs() {
          "level lost in the mono sum (L+R)/2 over loud passages",
          true,
          W,
-         {{"min",
-           {U::dB},
-           -4.5,
-           -60,
-           0,
-           "lowest allowed mono-sum level relative to the stereo level"},
-          {"gate", {U::dBFS, U::dB}, -40, -100, 0, "100 ms windows under this RMS are ignored"}},
+         {limit("min", {U::dB}, -4.5, -60, 0,
+                "lowest allowed mono-sum level relative to the stereo level"),
+          limit("gate", {U::dBFS, U::dB}, -40, -100, 0,
+                "100 ms windows under this RMS are ignored")},
          Positional::params,
          {},
          {}});
@@ -156,12 +178,8 @@ std::vector<CheckDef> make_defs() {
          "stereo file whose channels are identical (side level under max)",
          true,
          W,
-         {{"max",
-           {U::dB},
-           -60,
-           -140,
-           0,
-           "side (L-R) level relative to mid (L+R) under which it is mono"}},
+         {limit("max", {U::dB}, -60, -140, 0,
+                "side (L-R) level relative to mid (L+R) under which it is mono")},
          Positional::params,
          {},
          {}});
@@ -169,14 +187,11 @@ std::vector<CheckDef> make_defs() {
          "mains hum: a steady 50 or 60 Hz tone (with its harmonics)",
          true,
          W,
-         {{"level", {U::dBFS, U::dB}, -60, -140, 0, "smallest hum amplitude reported"},
-          {"prominence", {U::dB}, 10, 0, 60, "tone above the quieter of its neighbours at +-5 Hz"},
-          {"presence",
-           {U::percent},
-           25,
-           1,
-           100,
-           "share of the 1 s windows where the tone is found"}},
+         {limit("level", {U::dBFS, U::dB}, -60, -140, 0, "smallest hum amplitude reported"),
+          limit("prominence", {U::dB}, 10, 0, 60,
+                "tone above the quieter of its neighbours at +-5 Hz"),
+          limit("presence", {U::percent}, 25, 1, 100,
+                "share of the 1 s windows where the tone is found")},
          Positional::params,
          {},
          {}});
@@ -184,10 +199,10 @@ std::vector<CheckDef> make_defs() {
          "digital-zero gaps inside active audio",
          true,
          E,
-         {{"min", {U::s, U::ms}, 0.001, 0, 10, "shortest gap reported"},
-          {"max", {U::s, U::ms}, 0.25, 0, 60, "longest gap reported (longer ones are pauses)"},
-          {"level", {U::dBFS, U::dB}, -40, -100, 0, "audio this loud must surround the gap"},
-          {"edge", {U::s, U::ms}, 0.005, 0, 1, "how close to the gap that audio must be"}},
+         {limit("min", {U::s, U::ms}, 0.001, 0, 10, "shortest gap reported"),
+          limit("max", {U::s, U::ms}, 0.25, 0, 60, "longest gap reported (longer ones are pauses)"),
+          limit("level", {U::dBFS, U::dB}, -40, -100, 0, "audio this loud must surround the gap"),
+          limit("edge", {U::s, U::ms}, 0.005, 0, 1, "how close to the gap that audio must be")},
          Positional::params,
          {},
          {}});
@@ -195,13 +210,9 @@ std::vector<CheckDef> make_defs() {
          "isolated impulsive discontinuities",
          true,
          W,
-         {{"ratio", {U::dB}, 25, 6, 80, "click above the local high-frequency level"},
-          {"level",
-           {U::dBFS, U::dB},
-           -50,
-           -120,
-           0,
-           "smallest click reported (2nd difference peak)"}},
+         {limit("ratio", {U::dB}, 25, 6, 80, "click above the local high-frequency level"),
+          limit("level", {U::dBFS, U::dB}, -50, -120, 0,
+                "smallest click reported (2nd difference peak)")},
          Positional::params,
          {},
          {}});
@@ -209,8 +220,8 @@ std::vector<CheckDef> make_defs() {
          "silence at the start longer than max",
          true,
          W,
-         {{"max", {U::s, U::ms}, 2, 0, 1e6, "longest allowed leading silence"},
-          {"level", {U::dBFS, U::dB}, -60, -140, 0, "samples under this count as silence"}},
+         {limit("max", {U::s, U::ms}, 2, 0, 1e6, "longest allowed leading silence"),
+          limit("level", {U::dBFS, U::dB}, -60, -140, 0, "samples under this count as silence")},
          Positional::params,
          {"max"},
          {}});
@@ -218,8 +229,8 @@ std::vector<CheckDef> make_defs() {
          "silence at the end longer than max",
          true,
          W,
-         {{"max", {U::s, U::ms}, 5, 0, 1e6, "longest allowed trailing silence"},
-          {"level", {U::dBFS, U::dB}, -60, -140, 0, "samples under this count as silence"}},
+         {limit("max", {U::s, U::ms}, 5, 0, 1e6, "longest allowed trailing silence"),
+          limit("level", {U::dBFS, U::dB}, -60, -140, 0, "samples under this count as silence")},
          Positional::params,
          {"max"},
          {}});
@@ -227,7 +238,7 @@ std::vector<CheckDef> make_defs() {
          "a 24-bit file whose samples use only `bits` bits (padded 16-bit audio)",
          true,
          W,
-         {{"bits", {}, 16, 8, 23, "report when at most this many bits are used"}},
+         {limit("bits", {}, 16, 8, 23, "report when at most this many bits are used")},
          Positional::params,
          {"bits"},
          {}});
@@ -235,7 +246,7 @@ std::vector<CheckDef> make_defs() {
          "within a set of stems: different rates, lengths, formats or channels",
          false,
          E,
-         {{"tolerance", {U::s, U::ms}, 0.001, 0, 3600, "allowed length difference"}},
+         {limit("tolerance", {U::s, U::ms}, 0.001, 0, 3600, "allowed length difference")},
          Positional::params,
          {},
          {}});
@@ -256,54 +267,21 @@ std::string normalize_units(std::string text) {
     return text;
 }
 
-bool is_unit_word(const std::string& w) {
-    if (w.empty() || w.find('=') != std::string::npos)
-        return false;
-    if (std::isdigit(static_cast<unsigned char>(w[0])) || w[0] == '-' || w[0] == '+' || w[0] == '.')
-        return false;
-    try {
-        return parse_quantity("0" + normalize_units(w)).unit != Unit::none;
-    } catch (const Error&) {
-        return false;
-    }
-}
-
-struct Token {
-    std::string text;
-    int col = 0;
-};
-
-// Words after the check name, with a separate unit word ("-23 LUFS") joined to its value.
-std::vector<Token> tokens_of(const recipe::Line& line) {
-    std::vector<Token> out;
-    for (std::size_t i = 1; i < line.words.size(); ++i) {
-        const auto& w = line.words[i];
-        if (!out.empty() && !w.quoted && is_unit_word(w.text) && out.back().text.back() != '=')
-            out.back().text += w.text;
-        else
-            out.push_back({w.text, w.col});
-    }
-    for (auto& t : out)
-        t.text = normalize_units(t.text);
-    return out;
-}
-
-std::string closest_check(std::string_view name) {
-    // Suggest a check sharing a prefix or a word ("clip" -> "clipping", "dc" -> "dc_offset").
+// A check the word begins ("clipp" -> "clipping"), else the nearest in spelling ("humm" ->
+// "hum"), else one whose name contains the word ("peak" -> "true_peak").
+std::string closest_check(const std::string& word) {
+    std::vector<std::string> names;
     for (const auto& d : check_defs())
-        if (d.name.rfind(std::string(name), 0) == 0 || std::string(name).rfind(d.name, 0) == 0)
-            return d.name;
-    for (const auto& d : check_defs())
-        if (d.name.find(std::string(name)) != std::string::npos)
-            return d.name;
+        names.push_back(d.name);
+    for (const auto& n : names)
+        if (n.starts_with(word))
+            return n;
+    if (std::string near = steps::suggest(word, names); !near.empty())
+        return near;
+    for (const auto& n : names)
+        if (n.find(word) != std::string::npos)
+            return n;
     return {};
-}
-
-std::string all_params(const CheckDef& d) {
-    std::string s;
-    for (const auto& p : d.params)
-        s += (s.empty() ? "" : ", ") + p.key;
-    return s.empty() ? "none" : s;
 }
 
 std::string stem_of(const std::string& path) {
@@ -352,101 +330,105 @@ class Parser {
                                           (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
                                           "; see docs/specs.md");
         }
+        // The words after the check name, LKFS read as LUFS, and their columns.
+        std::vector<std::string> words;
+        std::vector<int> cols;
+        for (std::size_t i = 1; i < line.words.size(); ++i) {
+            words.push_back(normalize_units(line.words[i].text));
+            cols.push_back(line.words[i].col);
+        }
+        auto fail = [&](int col, const std::string& msg) {
+            throw recipe::RecipeError(file, line.number, col, def->name + ": " + msg);
+        };
         Rule& rule = spec_.rule(def->name);
-        const auto tokens = tokens_of(line);
-        rule.enabled = true;
-        bool list_given = false;
-        std::size_t next_positional = 0;
-        for (const auto& t : tokens) {
-            auto fail = [&](const std::string& msg) {
-                throw recipe::RecipeError(file, line.number, t.col, def->name + ": " + msg);
-            };
-            if (t.text == "off" || t.text == "on") {
-                if (tokens.size() != 1)
-                    fail("'" + t.text + "' stands alone");
-                rule.enabled = t.text == "on";
+        for (std::size_t i = 0; i < words.size(); ++i)
+            if (words[i] == "on" || words[i] == "off") {
+                if (words.size() != 1)
+                    fail(cols[i], "'" + words[i] + "' stands alone");
+                rule.enabled = words[i] == "on";
                 return;
             }
-            const auto eq = t.text.find('=');
-            if (eq != std::string::npos) {
-                const std::string key = t.text.substr(0, eq), value = t.text.substr(eq + 1);
-                if (value.empty())
-                    fail("no value after '" + key + "='");
-                if (key == "severity") {
-                    if (value == "error")
-                        rule.severity = Severity::error;
-                    else if (value == "warning")
-                        rule.severity = Severity::warning;
-                    else
-                        fail("severity is 'error' or 'warning', not '" + value + "'");
+        rule.enabled = true;
+        if (def->positional == Positional::params) {
+            set_params(rule, words, cols, fail);
+        } else {
+            // A list of allowed values ("sample_rate 44.1 kHz 48000"); name=value words are
+            // parameters (severity).
+            std::vector<std::string> param_words;
+            std::vector<int> param_cols;
+            bool list_given = false;
+            for (std::size_t i = 0; i < words.size(); ++i) {
+                const int col = cols[i];
+                if (words[i].find('=') != std::string::npos) {
+                    param_words.push_back(words[i]);
+                    param_cols.push_back(col);
                     continue;
                 }
-                const ParamDef* p = def->param(key);
-                if (!p)
-                    fail("unknown parameter '" + key + "' (parameters: " + all_params(*def) +
-                         ", severity)");
-                set_param(rule, *p, value, fail);
-                continue;
-            }
-            switch (def->positional) {
-            case Positional::numbers: {
-                if (!list_given)
+                std::string value = words[i];
+                if (i + 1 < words.size() && steps::is_unit_word(words[i + 1]))
+                    value += words[++i];
+                if (!list_given) {
                     rule.numbers.clear();
-                list_given = true;
-                double v = 0;
-                try {
-                    v = parse_value(t.text, def->list_units, def->name);
-                } catch (const Error& e) {
-                    fail(e.message());
-                }
-                if (!(v > 0) || v != std::floor(v))
-                    fail("'" + t.text + "' is not a positive whole number");
-                rule.numbers.push_back(v);
-                break;
-            }
-            case Positional::formats: {
-                if (!list_given)
                     rule.formats.clear();
-                list_given = true;
-                try {
-                    rule.formats.push_back(t.text == "double" || t.text == "float64"
-                                               ? io::SampleFormat::float64
-                                               : io::parse_bits(t.text));
-                } catch (const Error& e) {
-                    fail(e.message() + " (formats: 16, 24, 32, float, double)");
                 }
-                break;
+                list_given = true;
+                add_list_value(rule, value, [&](const std::string& msg) { fail(col, msg); });
             }
-            case Positional::params: {
-                if (next_positional >= def->positional_keys.size())
-                    fail("unexpected '" + t.text +
-                         "' (parameters are written name=value: " + all_params(*def) + ")");
-                set_param(rule, *def->param(def->positional_keys[next_positional++]), t.text, fail);
-                break;
-            }
-            }
+            set_params(rule, param_words, param_cols, fail);
         }
         validate(rule, file, line);
     }
 
+    // Parameters go through the step registry's parser; the ones given override what earlier
+    // lines (or an included spec) set.
     template <class Fail>
-    void set_param(Rule& rule, const ParamDef& p, const std::string& value, Fail& fail) {
+    static void set_params(Rule& rule, const std::vector<std::string>& words,
+                           const std::vector<int>& cols, Fail& fail) {
+        std::size_t at = 0;
+        try {
+            rule.values.override_with(steps::parse_params(rule.def->step(), words, &at));
+        } catch (const UsageError& e) {
+            fail(cols.at(std::min(at, cols.size() - 1)), spec_message(*rule.def, e.message()));
+        }
+    }
+
+    // Every spec message already leads with the check's name: drop the registry's "for
+    // <check>", and list the parameters when an unknown one has no near spelling.
+    static std::string spec_message(const CheckDef& def, std::string msg) {
+        const std::string for_check = " for " + def.name;
+        if (const auto at = msg.find(for_check); at != std::string::npos)
+            msg.erase(at, for_check.size());
+        if (msg.starts_with("unknown parameter") && msg.find("did you mean") == std::string::npos) {
+            std::string keys;
+            for (const auto& p : def.params)
+                keys += (keys.empty() ? "" : ", ") + p.key;
+            msg += " (parameters: " + keys + ")";
+        }
+        return msg;
+    }
+
+    template <class Fail>
+    static void add_list_value(Rule& rule, const std::string& value, Fail fail) {
+        const CheckDef& def = *rule.def;
+        if (def.positional == Positional::formats) {
+            try {
+                rule.formats.push_back(value == "double" || value == "float64"
+                                           ? io::SampleFormat::float64
+                                           : io::parse_bits(value));
+            } catch (const Error& e) {
+                fail(e.message() + " (formats: 16, 24, 32, float, double)");
+            }
+            return;
+        }
         double v = 0;
         try {
-            v = parse_value(value, p.units, rule.def->name + " " + p.key);
+            v = parse_value(value, def.list_units, def.name);
         } catch (const Error& e) {
             fail(e.message());
         }
-        if (v < p.min || v > p.max)
-            fail(p.key + "=" + value + " is out of range [" + fmt(p.min) + ", " + fmt(p.max) + "]");
-        rule.values[p.key] = v;
-        rule.given.insert(p.key);
-    }
-
-    static std::string fmt(double v) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%g", v);
-        return buf;
+        if (!(v > 0) || v != std::floor(v))
+            fail("'" + value + "' is not a positive whole number");
+        rule.numbers.push_back(v);
     }
 
     void validate(const Rule& r, const std::string& file, const recipe::Line& line) {
@@ -503,11 +485,20 @@ std::string_view severity_name(Severity s) {
     return s == Severity::error ? "error" : "warning";
 }
 
-const ParamDef* CheckDef::param(const std::string& key) const {
+const steps::ParamSpec* CheckDef::param(const std::string& key) const {
     for (const auto& p : params)
         if (p.key == key)
             return &p;
     return nullptr;
+}
+
+steps::StepSpec CheckDef::step() const {
+    steps::StepSpec s;
+    s.name = name;
+    s.summary = summary;
+    s.params = params;
+    s.positional = positional_keys;
+    return s;
 }
 
 const std::vector<CheckDef>& check_defs() {
@@ -523,12 +514,18 @@ const CheckDef* find_check(std::string_view name) {
 }
 
 double Rule::number(const std::string& key) const {
-    const auto it = values.find(key);
-    return it == values.end() ? unset : it->second;
+    const steps::ParamSpec* p = def->param(key);
+    if (!p || p->type != steps::ParamType::number || (p->optional && !values.given(key)))
+        return unset;
+    return values.number(key);
 }
 
 bool Rule::has(const std::string& key) const {
     return !std::isnan(number(key));
+}
+
+Severity Rule::severity() const {
+    return values.text("severity") == "error" ? Severity::error : Severity::warning;
 }
 
 const Rule& Spec::rule(std::string_view check) const {
@@ -549,9 +546,7 @@ Spec default_spec() {
         Rule r;
         r.def = &d;
         r.enabled = d.default_on;
-        r.severity = d.default_severity;
-        for (const auto& p : d.params)
-            r.values[p.key] = p.default_value;
+        r.values = steps::parse_params(d.step(), {});
         s.rules.push_back(std::move(r));
     }
     return s;

@@ -11,18 +11,6 @@
 namespace tapeop::steps {
 namespace {
 
-// A word that is only a unit ("Hz", "dBFS", "ms"), written apart from its number.
-bool is_unit_word(const std::string& w) {
-    if (w.empty() || std::isdigit(static_cast<unsigned char>(w[0])) || w[0] == '-' || w[0] == '+' ||
-        w[0] == '.' || w.find('=') != std::string::npos)
-        return false;
-    try {
-        return parse_quantity("0" + w).unit != Unit::none;
-    } catch (const UsageError&) {
-        return false;
-    }
-}
-
 std::string format_number(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g", v);
@@ -139,6 +127,15 @@ void ParamValues::set_text(const std::string& key, std::string v, bool explicit_
     given_[key] = explicit_value;
 }
 
+void ParamValues::override_with(const ParamValues& later) {
+    for (const auto& [key, explicit_value] : later.given_) {
+        if (!explicit_value) continue;
+        if (auto n = later.numbers_.find(key); n != later.numbers_.end()) set_number(key, n->second);
+        if (auto t = later.texts_.find(key); t != later.texts_.end()) set_text(key, t->second);
+        units_[key] = later.unit(key);
+    }
+}
+
 std::string ParamValues::describe(const StepSpec& spec) const {
     std::string out;
     for (const auto& p : spec.params) {
@@ -196,6 +193,17 @@ const StepSpec& Registry::get(const std::string& name) const {
     const std::string near = suggest(name, names);
     throw UsageError("unknown step '" + name + "'" +
                      (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+}
+
+bool is_unit_word(const std::string& w) {
+    if (w.empty() || std::isdigit(static_cast<unsigned char>(w[0])) || w[0] == '-' || w[0] == '+' ||
+        w[0] == '.' || w.find('=') != std::string::npos)
+        return false;
+    try {
+        return parse_quantity("0" + w).unit != Unit::none;
+    } catch (const UsageError&) {
+        return false;
+    }
 }
 
 std::string suggest(const std::string& word, const std::vector<std::string>& candidates) {

@@ -12,14 +12,14 @@
 //
 // Every check is described once in check_defs() (name, parameters with units, defaults,
 // ranges, whether it runs by default and at which severity); the parser, the docs
-// (docs/specs.md) and the check pass all read that one table. Detectors (clipping, hum,
+// (docs/specs.md) and the check pass all read that one table. Parameters are declared and
+// parsed as a recipe step's are (steps::ParamSpec, steps::parse_params). Detectors (clipping, hum,
 // clicks...) run by default; delivery constraints (loudness, rate, format...) only when a
 // spec states them.
 #include "tapeop/io/format.hpp"
+#include "tapeop/steps/registry.hpp"
 #include "tapeop/units.hpp"
 
-#include <map>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,15 +28,6 @@ namespace tapeop::qc {
 
 enum class Severity { error, warning };
 std::string_view severity_name(Severity s); // "error" | "warning"
-
-struct ParamDef {
-    std::string key;          // "max", "level", "run", ...
-    std::vector<Unit> units;  // accepted units; stored in the first (ms is stored in s)
-    double default_value = 0; // NaN: unset (the check needs the spec to give it)
-    double min = -1e300;
-    double max = 1e300;
-    std::string help;
-};
 
 // What kind of positional values a check takes: none, parameters in order, or a list of
 // allowed values (sample rates, channel counts, sample formats).
@@ -47,31 +38,34 @@ struct CheckDef {
     std::string summary;
     bool default_on = true;
     Severity default_severity = Severity::error;
-    std::vector<ParamDef> params;
+    // Limits with units, defaults and ranges; the last is `severity`, a choice of error or
+    // warning defaulting to default_severity. An optional parameter is unset unless the spec
+    // gives it (a loudness target, a true-peak max).
+    std::vector<steps::ParamSpec> params;
     Positional positional = Positional::params;
     std::vector<std::string> positional_keys; // for Positional::params
     std::vector<Unit> list_units;             // for Positional::numbers
 
-    const ParamDef* param(const std::string& key) const;
+    const steps::ParamSpec* param(const std::string& key) const;
+    // The check as a step, for steps::parse_params.
+    steps::StepSpec step() const;
 };
 
 // Every check, in report order.
 const std::vector<CheckDef>& check_defs();
 const CheckDef* find_check(std::string_view name);
 
-// One check as a spec configures it. Parameters are all present (defaults filled in);
-// NaN means "not set".
+// One check as a spec configures it. Parameters are all present (defaults filled in).
 struct Rule {
     const CheckDef* def = nullptr;
     bool enabled = false;
-    Severity severity = Severity::error;
-    std::map<std::string, double> values;
-    std::set<std::string> given;           // parameters the spec set explicitly
+    steps::ParamValues values;             // def->params
     std::vector<double> numbers;           // Positional::numbers
     std::vector<io::SampleFormat> formats; // Positional::formats
 
-    double number(const std::string& key) const; // NaN when unset
+    double number(const std::string& key) const; // NaN when unset (optional and not given)
     bool has(const std::string& key) const;      // set and not NaN
+    Severity severity() const;
 };
 
 struct Spec {

@@ -47,6 +47,9 @@ public:
 
     void set_number(const std::string& key, double v, bool explicit_value = true);
     void set_text(const std::string& key, std::string v, bool explicit_value = true);
+    // Takes the values `later` set explicitly and keeps the others (a QC spec line refining
+    // what an earlier line or an included spec set).
+    void override_with(const ParamValues& later);
     // Canonical "key=value unit ..." text, for plans, manifests and hashes.
     std::string describe(const struct StepSpec& spec) const;
 
@@ -92,6 +95,9 @@ public:
 private:
     std::vector<StepSpec> steps_;
 };
+
+// A word that is only a unit ("Hz", "dBFS", "ms"), written apart from its number.
+bool is_unit_word(const std::string& word);
 
 // The closest of `candidates` to `word` within a small edit distance, or "".
 std::string suggest(const std::string& word, const std::vector<std::string>& candidates);
