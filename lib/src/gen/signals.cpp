@@ -1,4 +1,5 @@
 #include "tapeop/gen/signals.hpp"
+#include "tapeop/random.hpp"
 
 #include "tapeop/error.hpp"
 #include "tapeop/io/writer.hpp"
@@ -21,12 +22,6 @@ constexpr double inv_sqrt2 = 0.70710678118654752440;
 // Random numbers: xoshiro256** (Blackman & Vigna, prng.di.unimi.it) seeded through splitmix64.
 // Our own, so the stream is the same with every standard library.
 
-std::uint64_t splitmix64(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 // A stateless hash of (seed, stream, index): for choices that must not depend on render order.
 std::uint64_t hash3(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
@@ -41,22 +36,9 @@ double unit_from_bits(std::uint64_t x) {
 
 class Rng {
   public:
-    Rng(std::uint64_t seed, std::uint64_t stream) {
-        std::uint64_t sm = seed ^ (stream * 0xA0761D6478BD642Full);
-        for (auto& w : s_)
-            w = splitmix64(sm);
-    }
-    std::uint64_t next() {
-        const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-        const std::uint64_t t = s_[1] << 17;
-        s_[2] ^= s_[0];
-        s_[3] ^= s_[1];
-        s_[1] ^= s_[2];
-        s_[0] ^= s_[3];
-        s_[2] ^= t;
-        s_[3] = rotl(s_[3], 45);
-        return result;
-    }
+    // Stream `stream` of `seed`: independent generators for each use, from one seed.
+    Rng(std::uint64_t seed, std::uint64_t stream) : x_(seed ^ (stream * 0xA0761D6478BD642Full)) {}
+    std::uint64_t next() { return x_.next(); }
     double uniform() { return unit_from_bits(next()); } // [0, 1)
     // Standard normal, Box-Muller (both outputs used, in order).
     double gaussian() {
@@ -73,8 +55,7 @@ class Rng {
     }
 
   private:
-    static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-    std::array<std::uint64_t, 4> s_{};
+    Xoshiro256 x_;
     bool has_spare_ = false;
     double spare_ = 0.0;
 };

@@ -14,6 +14,7 @@
 // Randomness: xoshiro256** (Blackman & Vigna), one generator per channel seeded from `seed`
 // and the channel index by splitmix64, so output is identical for any block size and run.
 #include "tapeop/dsp/processor.hpp"
+#include "tapeop/random.hpp"
 
 #include <array>
 #include <cstdint>
@@ -21,18 +22,7 @@
 
 namespace tapeop::dsp {
 
-// xoshiro256** 1.0 (Blackman & Vigna, prng.di.unimi.it), seeded by splitmix64.
-class Xoshiro256 {
-public:
-    Xoshiro256() : Xoshiro256(0) {}
-    explicit Xoshiro256(std::uint64_t seed);
-    std::uint64_t next();
-    // Uniform in [0, 1), 53 random bits.
-    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
-private:
-    std::array<std::uint64_t, 4> s_{};
-};
+using tapeop::Xoshiro256; // tapeop/random.hpp
 
 enum class NoiseShaping { none, first_order, second_order };
 
