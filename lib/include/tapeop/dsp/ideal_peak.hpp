@@ -47,9 +47,12 @@ public:
     // (8x points q = -1 .. 9 need 4x points -kc .. 4 + kc, 2x points -7 .. 9, x -35 .. 36.)
     static constexpr std::size_t past = 35, future = 36;
 
-    IdealPeak8x();
+    // cutoff 1: the ideal (brickwall at Nyquist). Lower (e.g. 0.955): the same reconstruction
+    // of the signal low-passed there (stage A then computes its even outputs too), as a DAC's
+    // reconstruction filter or a resampler (libsoxr VHQ: passband to 0.913) would see it.
+    explicit IdealPeak8x(double cutoff = 1.0);
 
-    // Half-band coefficients of each stage (c_1 .. c_K, see above).
+    // Midpoint coefficients of each stage (c_1 .. c_K, see above).
     const std::vector<double>& stage_a() const { return a_; }
     const std::vector<double>& stage_b() const { return b_; }
     const std::vector<double>& stage_c() const { return c_; }
@@ -58,18 +61,24 @@ public:
 
     // Peak |reconstruction| over [m, m+1] (8x, refined), m at `x`: reads x[-past .. future].
     double interval_peak(const double* x) const;
+    // interval_peak() for m = 0 .. count - 1 (x[0] is the first m), streaming: bit-identical
+    // values at a fifth of the cost. `scratch` is resized as needed.
+    void interval_peaks(const double* x, std::size_t count, double* out, std::vector<double>& scratch) const;
     // The same for consecutive m, streaming, in float, for `count` intervals: x[0] is the
     // first m; reads x[-past .. count - 1 + future]. out[j] >= the exact value of interval j
     // minus float_error_bound(max |x| over what was read). `scratch` is resized as needed.
-    void interval_peaks_float(const float* x, std::size_t count, float* out, std::vector<float>& scratch) const;
+    // Values whose refinement cannot exceed `refine_above` are not refined: out[j] is then
+    // 1.125 x the largest 8x value, itself an upper bound.
+    void interval_peaks_float(const float* x, std::size_t count, float* out, std::vector<float>& scratch,
+                              float refine_above = 0.0f) const;
     // Bound of |interval_peaks_float() - interval_peak()| for inputs bounded by `max_abs`.
     double float_error_bound(double max_abs) const;
 
 private:
     // The 8x points q = -1 .. 9 of the interval at x (y[q + 1]).
     void points(const double* x, double* y) const;
-    std::vector<double> a_, b_, c_;
-    std::vector<float> af_, bf_, cf_;
+    std::vector<double> a_, b_, c_, e_; // e_: stage A's even outputs (empty: the samples)
+    std::vector<float> af_, bf_, cf_, ef_;
     double max_gain_ = 1.0;
 };
 
