@@ -133,7 +133,8 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
     max_sum_abs_ *= 1.0 + 1e-12;
     max_gain_ = std::max({max_sum_abs_, ideal_.max_gain(), dac_.max_gain()});
     fwin_.assign(channels_ * (hist_len_ - 1 + chunk_frames + 8), 0.0f);
-    screen_.assign(chunk_frames, 0.0);
+    screen4_.assign(chunk_frames, 0.0);
+    screen8_.assign(chunk_frames, 0.0);
     fscratch_.assign(chunk_frames + 4, 0.0f);
     ideal_out_.assign(chunk_frames, 0.0f);
     dwin_.assign(channels_ * (hist_len_ - 1 + chunk_frames), 0.0);
@@ -170,13 +171,13 @@ void Limiter::process(AudioView io) {
     const std::size_t past = hist_len_ - 1, stride = past + chunk_frames;
     for (std::size_t i0 = 0; i0 < n; i0 += chunk_frames) {
         const std::size_t m = std::min(chunk_frames, n - i0);
-        // After a chunk that needed the exact values, the next one probably does too: its float
-        // screen is skipped (only the chunk bound is tried). Either way the output is the same.
+        // After a chunk that needed the exact near-ideal values, the next one probably does
+        // too: their float screen is skipped. Either way the output is the same.
         screen_chunk(io, i0, m, !busy_);
-        // Where the screen cannot rule it out, the near-ideal peaks of the whole chunk are
+        // Where the screen cannot rule them out, the near-ideal peaks of the whole chunk are
         // evaluated streaming (the same values as step() computes on demand).
         bool any = false;
-        for (std::size_t j = 0; j < m; ++j) any = any || screen_[j] > target_;
+        for (std::size_t j = 0; j < m; ++j) any = any || screen8_[j] > target_;
         busy_ = false;
         std::fill(exact_.begin(), exact_.end(), 0.0);
         for (std::size_t c = 0; c < channels_; ++c) {
@@ -190,11 +191,11 @@ void Limiter::process(AudioView io) {
             for (std::size_t j = 0; j < m && any; ++j) busy_ = busy_ || exact_[j] > target_;
             std::copy(w + m, w + m + past, w);
         }
-        for (std::size_t j = 0; j < m; ++j) step(io, i0 + j, screen_[j] <= target_, exact_[j]);
+        for (std::size_t j = 0; j < m; ++j) step(io, i0 + j, screen4_[j] <= target_, exact_[j]);
     }
 }
 
-void Limiter::step(AudioView io, std::size_t i, bool interp_known_low, double ideal_peak) {
+void Limiter::step(AudioView io, std::size_t i, bool low_4x, double ideal_peak) {
     // 1. Push the new frame; x[m] with m = n - detect_delay_ is the frame the peak
     // estimate is for, and interp the peak over [m, m + 1].
     const std::size_t H = hist_len_, D = detect_delay_;
@@ -206,17 +207,16 @@ void Limiter::step(AudioView io, std::size_t i, bool interp_known_low, double id
         h[hist_pos_] = x;
         h[hist_pos_ + H] = x;
         const double* w = h + hist_pos_ + H; // w[-k] = x[n - k], k < H
-        if (!interp_known_low) {
+        if (!low_4x) {
             interp = std::max(interp, bs1770_peak(w - (D - 6)));
             if (factor_ > 0)
                 interp = std::max(interp, hann_peak(hann_.data(), factor_ - 1, hann_len_, w - (D - hann_delay_)));
-            if (ideal_peak < 0.0)
-                interp = std::max({interp, ideal_.interval_peak(w - D), dac_.interval_peak(w - D)});
         }
+        if (ideal_peak < 0.0) interp = std::max({interp, ideal_.interval_peak(w - D), dac_.interval_peak(w - D)});
         sample = std::max(sample, std::abs(w[-std::ptrdiff_t(D)]));
         delay_[c * delay_len_ + delay_pos_] = static_cast<float>(x);
     }
-    if (!interp_known_low && ideal_peak >= 0.0) interp = std::max(interp, ideal_peak);
+    interp = std::max(interp, ideal_peak);
     // A skipped interpolation is <= target_; 0.0 stands for it (only compared with target_).
     const double peak = std::max({sample, interp, prev_interp_peak_});
     prev_interp_peak_ = interp;
@@ -310,13 +310,16 @@ void Limiter::screen_chunk(AudioView io, std::size_t i0, std::size_t m, bool scr
     }
     // Float rounding of taps, products and sums: < 15 * 2^-24 * S * max|x| for the 4x
     // interpolators; 2e-6 covers it with room (and the double evaluation's own rounding). The
-    // near-ideal one states its own bound.
-    const double slack = std::max({2e-6 * max_sum_abs_ * max_abs, ideal_.float_error_bound(max_abs),
-                                   dac_.float_error_bound(max_abs)});
-    const bool quiet = max_abs * max_gain_ + slack <= target_;
-    std::fill(screen_.begin(), screen_.begin() + std::ptrdiff_t(m), quiet ? 0.0 : 2.0 * target_ + 1.0);
-    if (!quiet && screen) {
-        std::vector<float>& best = fscratch_;
+    // near-ideal ones state their own bound. The 4x and the 8x groups are screened apart.
+    const double slack4 = 2e-6 * max_sum_abs_ * max_abs;
+    const double slack8 = std::max(ideal_.float_error_bound(max_abs), dac_.float_error_bound(max_abs));
+    const double unknown = 2.0 * target_ + 1.0;
+    const bool quiet4 = max_abs * max_sum_abs_ + slack4 <= target_;
+    const bool quiet8 = max_abs * max_gain_ + slack8 <= target_;
+    std::fill(screen4_.begin(), screen4_.begin() + std::ptrdiff_t(m), quiet4 ? 0.0 : unknown);
+    std::fill(screen8_.begin(), screen8_.begin() + std::ptrdiff_t(m), quiet8 ? 0.0 : unknown);
+    std::vector<float>& best = fscratch_;
+    if (!quiet4) {
         std::fill(best.begin(), best.end(), 0.0f);
         for (std::size_t c = 0; c < channels_; ++c) {
             const float* w = fwin_.data() + c * stride;
@@ -324,13 +327,20 @@ void Limiter::screen_chunk(AudioView io, std::size_t i0, std::size_t m, bool scr
             if (factor_ > 0)
                 screen_phases(w, past, detect_delay_ - hann_delay_, m, hann_f_.data(), factor_ - 1, hann_len_,
                               best.data());
+        }
+        for (std::size_t j = 0; j < m; ++j) screen4_[j] = double(best[j]) + slack4;
+    }
+    if (!quiet8 && screen) {
+        std::fill(best.begin(), best.end(), 0.0f);
+        for (std::size_t c = 0; c < channels_; ++c) {
+            const float* w = fwin_.data() + c * stride;
             for (const IdealPeak8x* ip : {&ideal_, &dac_}) {
                 ip->interval_peaks_float(w + past - detect_delay_, m, ideal_out_.data(), ideal_scratch_,
-                                         float(0.999 * (target_ - slack)));
+                                         float(0.999 * (target_ - slack8)));
                 for (std::size_t j = 0; j < m; ++j) best[j] = std::max(best[j], ideal_out_[j]);
             }
         }
-        for (std::size_t j = 0; j < m; ++j) screen_[j] = double(best[j]) + slack;
+        for (std::size_t j = 0; j < m; ++j) screen8_[j] = double(best[j]) + slack8;
     }
     for (std::size_t c = 0; c < channels_; ++c) {
         float* w = fwin_.data() + c * stride;

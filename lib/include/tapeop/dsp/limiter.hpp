@@ -88,12 +88,13 @@ private:
     // The reconstruction low-passed at this share of Nyquist (libsoxr VHQ's transition band,
     // 0.913 .. 1.0, has its centre there; DACs' reconstruction filters sit near it too).
     static constexpr double dac_cutoff = 0.955;
-    // Per-frame detection + envelope + output; `interp_known_low`: the interpolated values of
-    // this frame are known to be <= target_ and are not computed. `ideal_peak`: the
-    // near-ideal estimates of the frame (max over channels), or < 0 to compute them here.
-    void step(AudioView io, std::size_t i, bool interp_known_low, double ideal_peak);
+    // Per-frame detection + envelope + output; `low_4x`: the 4x interpolated values of this
+    // frame are known to be <= target_ and are not computed. `ideal_peak`: the near-ideal
+    // estimates of the frame (max over channels; 0 when known to be <= target_), or < 0 to
+    // compute them here.
+    void step(AudioView io, std::size_t i, bool low_4x, double ideal_peak);
     // Upper bounds (>= the exact double values) of the frames' interpolated peaks, for the
-    // frames [i0, i0 + m) of `io`; fills screen_[0..m). Updates fhist_.
+    // frames [i0, i0 + m) of `io`: screen4_ for the 4x interpolators, screen8_ for the 8x.
     // `screen` false: only the chunk bound (the frames are otherwise marked as unknown).
     void screen_chunk(AudioView io, std::size_t i0, std::size_t m, bool screen);
 
@@ -107,7 +108,7 @@ private:
     std::vector<double> exact_, exact_out_, exact_scratch_;
     std::vector<float> bs_f_, hann_f_; // coefficients as float, for the screen
     std::vector<float> fwin_;          // per channel: hist_len_ - 1 past samples + a chunk + pad
-    std::vector<double> screen_;
+    std::vector<double> screen4_, screen8_;
     std::vector<float> fscratch_;
     std::size_t unity_run_ = 0; // consecutive frames with needed == 1 and release gain == 1
     bool idle_ = true;
