@@ -34,12 +34,12 @@ constexpr std::array<std::array<double, 12>, 4> kPhase{{
      0.0109863281250, 0.0017089843750},
 }};
 
-// Largest |value| of the four BS.1770 phases; w[0] is the newest sample, w[11] the oldest.
+// Largest |value| of the four BS.1770 phases; w[0] is the newest sample, w[-11] the oldest.
 double bs1770_peak(const double* w) {
     double peak = 0.0;
     for (const auto& ph : kPhase) {
         double acc = 0.0;
-        for (std::size_t k = 0; k < 12; ++k) acc += ph[k] * w[k];
+        for (std::size_t k = 0; k < 12; ++k) acc += ph[k] * w[-std::ptrdiff_t(k)];
         peak = std::max(peak, std::abs(acc));
     }
     return peak;
@@ -48,13 +48,13 @@ double bs1770_peak(const double* w) {
 // 1 - 2^-40: a release gain this close to 1 is 1 (BoxMean's resolution).
 constexpr double unity_snap = 1.0 - 1.0 / 1099511627776.0;
 
-// Largest |value| of the Hann-sinc phases (`count` phases of `len` taps).
+// Largest |value| of the Hann-sinc phases (`count` phases of `len` taps); w[0] the newest.
 double hann_peak(const double* coeffs, std::size_t count, std::size_t len, const double* w) {
     double peak = 0.0;
     for (std::size_t p = 0; p < count; ++p) {
         const double* h = coeffs + p * len;
         double acc = 0.0;
-        for (std::size_t k = 0; k < len; ++k) acc += h[k] * w[k];
+        for (std::size_t k = 0; k < len; ++k) acc += h[k] * w[-std::ptrdiff_t(k)];
         peak = std::max(peak, std::abs(acc));
     }
     return peak;
@@ -97,14 +97,17 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
             const std::size_t f = std::size_t(j) % factor_, idx = std::size_t(j) / factor_;
             if (f > 0) hann_[(f - 1) * hann_len_ + idx] = c;
         }
-        detect_delay_ = std::size_t((hann_taps - 1) / 2) / factor_; // 6 or 12
+        hann_delay_ = std::size_t((hann_taps - 1) / 2) / factor_; // 6 or 12
     } else {
         hann_len_ = 0;
         hann_.clear();
-        detect_delay_ = 6;
+        hann_delay_ = 0;
     }
-    // The BS.1770 phases are evaluated on w + (detect_delay_ - 6) so both cover (m, m+1).
-    hist_len_ = std::max(hann_len_, detect_delay_ - 6 + 12);
+    // Every estimate covers [m, m+1], m = n - detect_delay_: the near-ideal one needs the most
+    // future; the BS.1770 phases run on the window ending at m + 6, the Hann ones at m + hann_delay_.
+    detect_delay_ = IdealPeak8x::future;
+    hist_len_ = std::max({detect_delay_ + IdealPeak8x::past + 1, detect_delay_ - 6 + 12,
+                          detect_delay_ - hann_delay_ + hann_len_});
     history_.assign(channels_ * 2 * hist_len_, 0.0);
     delay_len_ = latency_frames() + 1;
     delay_.assign(channels_ * delay_len_, 0.0f);
@@ -128,9 +131,15 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
         max_sum_abs_ = std::max(max_sum_abs_, sum);
     }
     max_sum_abs_ *= 1.0 + 1e-12;
+    max_gain_ = std::max({max_sum_abs_, ideal_.max_gain(), dac_.max_gain()});
     fwin_.assign(channels_ * (hist_len_ - 1 + chunk_frames + 8), 0.0f);
-    screen_.assign(chunk_frames, 0.0);
+    screen4_.assign(chunk_frames, 0.0);
+    screen8_.assign(chunk_frames, 0.0);
     fscratch_.assign(chunk_frames + 4, 0.0f);
+    ideal_out_.assign(chunk_frames, 0.0f);
+    dwin_.assign(channels_ * (hist_len_ - 1 + chunk_frames), 0.0);
+    exact_.assign(chunk_frames, 0.0);
+    exact_out_.assign(chunk_frames, 0.0);
     reset();
 }
 
@@ -146,44 +155,68 @@ void Limiter::reset() {
     max_gr_db_ = sum_gr_db_ = 0.0;
     active_ = frames_ = 0;
     std::fill(fwin_.begin(), fwin_.end(), 0.0f);
+    std::fill(dwin_.begin(), dwin_.end(), 0.0);
     unity_run_ = 0;
     idle_ = true;
+    busy_ = false;
 }
 
 void Limiter::process(AudioView io) {
     assert(io.channels() == channels_);
     const std::size_t n = io.frames();
     if (!fast_path_) {
-        for (std::size_t i = 0; i < n; ++i) step(io, i, false);
+        for (std::size_t i = 0; i < n; ++i) step(io, i, false, -1.0);
         return;
     }
+    const std::size_t past = hist_len_ - 1, stride = past + chunk_frames;
     for (std::size_t i0 = 0; i0 < n; i0 += chunk_frames) {
         const std::size_t m = std::min(chunk_frames, n - i0);
-        screen_chunk(io, i0, m);
-        for (std::size_t j = 0; j < m; ++j) step(io, i0 + j, screen_[j] <= target_);
+        // After a chunk that needed the exact near-ideal values, the next one probably does
+        // too: their float screen is skipped. Either way the output is the same.
+        screen_chunk(io, i0, m, !busy_);
+        // Where the screen cannot rule them out, the near-ideal peaks of the whole chunk are
+        // evaluated streaming (the same values as step() computes on demand).
+        bool any = false;
+        for (std::size_t j = 0; j < m; ++j) any = any || screen8_[j] > target_;
+        busy_ = false;
+        std::fill(exact_.begin(), exact_.end(), 0.0);
+        for (std::size_t c = 0; c < channels_; ++c) {
+            double* w = dwin_.data() + c * stride;
+            std::copy(io.channel(c) + i0, io.channel(c) + i0 + m, w + past);
+            if (any)
+                for (const IdealPeak8x* ip : {&ideal_, &dac_}) {
+                    ip->interval_peaks(w + past - detect_delay_, m, exact_out_.data(), exact_scratch_);
+                    for (std::size_t j = 0; j < m; ++j) exact_[j] = std::max(exact_[j], exact_out_[j]);
+                }
+            for (std::size_t j = 0; j < m && any; ++j) busy_ = busy_ || exact_[j] > target_;
+            std::copy(w + m, w + m + past, w);
+        }
+        for (std::size_t j = 0; j < m; ++j) step(io, i0 + j, screen4_[j] <= target_, exact_[j]);
     }
 }
 
-void Limiter::step(AudioView io, std::size_t i, bool interp_known_low) {
+void Limiter::step(AudioView io, std::size_t i, bool low_4x, double ideal_peak) {
     // 1. Push the new frame; x[m] with m = n - detect_delay_ is the frame the peak
-    // estimate is for, and interp the peak over (m, m + 1).
+    // estimate is for, and interp the peak over [m, m + 1].
     const std::size_t H = hist_len_, D = detect_delay_;
-    hist_pos_ = hist_pos_ == 0 ? H - 1 : hist_pos_ - 1;
+    hist_pos_ = hist_pos_ + 1 == H ? 0 : hist_pos_ + 1;
     double interp = 0.0, sample = 0.0;
     for (std::size_t c = 0; c < channels_; ++c) {
         double* h = history_.data() + c * 2 * H;
         const double x = io.channel(c)[i];
         h[hist_pos_] = x;
         h[hist_pos_ + H] = x;
-        const double* w = h + hist_pos_; // w[k] = x[n - k]
-        if (!interp_known_low) {
-            interp = std::max(interp, bs1770_peak(w + (D - 6)));
+        const double* w = h + hist_pos_ + H; // w[-k] = x[n - k], k < H
+        if (!low_4x) {
+            interp = std::max(interp, bs1770_peak(w - (D - 6)));
             if (factor_ > 0)
-                interp = std::max(interp, hann_peak(hann_.data(), factor_ - 1, hann_len_, w));
+                interp = std::max(interp, hann_peak(hann_.data(), factor_ - 1, hann_len_, w - (D - hann_delay_)));
         }
-        sample = std::max(sample, std::abs(w[D]));
+        if (ideal_peak < 0.0) interp = std::max({interp, ideal_.interval_peak(w - D), dac_.interval_peak(w - D)});
+        sample = std::max(sample, std::abs(w[-std::ptrdiff_t(D)]));
         delay_[c * delay_len_ + delay_pos_] = static_cast<float>(x);
     }
+    interp = std::max(interp, ideal_peak);
     // A skipped interpolation is <= target_; 0.0 stands for it (only compared with target_).
     const double peak = std::max({sample, interp, prev_interp_peak_});
     prev_interp_peak_ = interp;
@@ -263,7 +296,7 @@ void screen_phases(const float* x, std::size_t base, std::size_t off, std::size_
 
 } // namespace
 
-void Limiter::screen_chunk(AudioView io, std::size_t i0, std::size_t m) {
+void Limiter::screen_chunk(AudioView io, std::size_t i0, std::size_t m, bool screen) {
     const std::size_t past = hist_len_ - 1, stride = past + chunk_frames + 8;
     double max_abs = 0.0;
     for (std::size_t c = 0; c < channels_; ++c) {
@@ -275,20 +308,39 @@ void Limiter::screen_chunk(AudioView io, std::size_t i0, std::size_t m) {
         for (std::size_t k = 0; k < past + m; ++k) mx = std::max(mx, std::abs(w[k]));
         max_abs = std::max(max_abs, double(mx));
     }
-    // Float rounding of taps, products and sums: < 15 * 2^-24 * S * max|x|; 2e-6 covers it
-    // with room (and the double evaluation's own rounding).
-    const double slack = 2e-6 * max_sum_abs_ * max_abs;
-    const bool quiet = max_abs * max_sum_abs_ + slack <= target_;
-    std::fill(screen_.begin(), screen_.begin() + std::ptrdiff_t(m), quiet ? 0.0 : -1.0);
-    if (!quiet) {
-        std::vector<float>& best = fscratch_;
+    // Float rounding of taps, products and sums: < 15 * 2^-24 * S * max|x| for the 4x
+    // interpolators; 2e-6 covers it with room (and the double evaluation's own rounding). The
+    // near-ideal ones state their own bound. The 4x and the 8x groups are screened apart.
+    const double slack4 = 2e-6 * max_sum_abs_ * max_abs;
+    const double slack8 = std::max(ideal_.float_error_bound(max_abs), dac_.float_error_bound(max_abs));
+    const double unknown = 2.0 * target_ + 1.0;
+    const bool quiet4 = max_abs * max_sum_abs_ + slack4 <= target_;
+    const bool quiet8 = max_abs * max_gain_ + slack8 <= target_;
+    std::fill(screen4_.begin(), screen4_.begin() + std::ptrdiff_t(m), quiet4 ? 0.0 : unknown);
+    std::fill(screen8_.begin(), screen8_.begin() + std::ptrdiff_t(m), quiet8 ? 0.0 : unknown);
+    std::vector<float>& best = fscratch_;
+    if (!quiet4) {
         std::fill(best.begin(), best.end(), 0.0f);
         for (std::size_t c = 0; c < channels_; ++c) {
             const float* w = fwin_.data() + c * stride;
             screen_phases(w, past, detect_delay_ - 6, m, bs_f_.data(), 4, 12, best.data());
-            if (factor_ > 0) screen_phases(w, past, 0, m, hann_f_.data(), factor_ - 1, hann_len_, best.data());
+            if (factor_ > 0)
+                screen_phases(w, past, detect_delay_ - hann_delay_, m, hann_f_.data(), factor_ - 1, hann_len_,
+                              best.data());
         }
-        for (std::size_t j = 0; j < m; ++j) screen_[j] = double(best[j]) + slack;
+        for (std::size_t j = 0; j < m; ++j) screen4_[j] = double(best[j]) + slack4;
+    }
+    if (!quiet8 && screen) {
+        std::fill(best.begin(), best.end(), 0.0f);
+        for (std::size_t c = 0; c < channels_; ++c) {
+            const float* w = fwin_.data() + c * stride;
+            for (const IdealPeak8x* ip : {&ideal_, &dac_}) {
+                ip->interval_peaks_float(w + past - detect_delay_, m, ideal_out_.data(), ideal_scratch_,
+                                         float(0.999 * (target_ - slack8)));
+                for (std::size_t j = 0; j < m; ++j) best[j] = std::max(best[j], ideal_out_[j]);
+            }
+        }
+        for (std::size_t j = 0; j < m; ++j) screen8_[j] = double(best[j]) + slack8;
     }
     for (std::size_t c = 0; c < channels_; ++c) {
         float* w = fwin_.data() + c * stride;

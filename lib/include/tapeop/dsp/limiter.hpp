@@ -2,42 +2,47 @@
 // Look-ahead, true-peak aware brickwall limiter (after Signalsmith-Audio/basics limiter.h).
 //
 // Per frame (all channels linked, so the stereo image never moves):
-//  1. peak estimate p[m] = max over channels of |x[m]| and of the interpolated values in
-//     (m-1, m) and (m, m+1) by two interpolators: the BS.1770-4 Annex 2 4x interpolator
-//     (48 taps, 12 per phase) and the one libebur128 1.2 measures with (49-tap Hann-windowed
-//     sinc, 4x below 96 kHz, 2x below 192 kHz, none above; ebur128.c interp_create), so that
-//     both meters read the output at or under the ceiling;
+//  1. peak estimate p[m] = max over channels of |x[m]| and of four reconstructions of
+//     [m, m+1]: the BS.1770-4 Annex 2 4x interpolator (48 taps); the one libebur128 1.2
+//     measures with (49-tap Hann-windowed sinc, 4x below 96 kHz, 2x below 192 kHz; ebur128.c
+//     interp_create); the near-ideal band-limited reconstruction (IdealPeak8x: 8x, Kaiser
+//     half-band stages, parabolic refinement; within 0.001 dB of a 64x reference on music);
+//     and the same low-passed at 0.955 of Nyquist (`dac_cutoff`), as a resampler or a DAC
+//     filter that stops at Nyquist sees it (removing the top of the band can raise peaks);
 //  2. needed gain d[m] = min(1, c / p[m]) with c = ceiling - margin;
 //  3. moving minimum of d over L + 1 frames (peak hold), L = look-ahead in frames;
 //  4. exponential release toward 1 (never above the hold's value);
 //  5. box filter (moving mean) over L + 1 frames;
-//  6. the audio, delayed by L + 6 frames, is multiplied by that gain.
+//  6. the audio, delayed by L + D frames, is multiplied by that gain.
 // Steps 3-5 guarantee gain[m] <= d[m] for every frame (each of the L + 1 values averaged is
-// a minimum over a window containing m), so every sample and every 4x-interpolated value is
-// under c as long as the gain is locally constant; the smooth gain (it moves at most
-// 1/(L+1) of its depth per frame) makes the remaining error tiny, and `margin_db` covers it
-// as well as the differences between true-peak meters (a 4x BS.1770 meter reads up to ~0.1
-// dB under the ideal true peak, so a better meter may read up to ~0.1 dB more). Measured on
-// the torture signals of tests/unit/test_limiter.cpp (fs/4 sine at 45 deg, squares, clipped
-// noise, bursts and clicks, +12 dB overs, 20 kHz sine; 44.1 to 192 kHz): the output reads at
-// most ceiling - margin + 0.003 dB by libebur128 and by the BS.1770 interpolator, so the
-// default margin of 0.1 dB leaves ~0.1 dB for meters closer to the ideal true peak.
+// a minimum over a window containing m), so every sample and every estimate is under c as
+// long as the gain is locally constant; the smooth gain (it moves at most 1/(L+1) of its
+// depth per frame) makes the remaining error tiny. `margin_db` covers that and the meters
+// that differ from all four. Measured on the torture signals of tests/unit/test_limiter.cpp
+// (fs/4 sine at 45 deg, squares, clipped noise, bursts and clicks, +12 dB overs, 20 kHz sine;
+// 44.1 to 192 kHz) with the default margin of 0.1 dB: libebur128, BS.1770 4x and the ideal
+// read at most ceiling - 0.087 dB; libsoxr VHQ 16x up to ceiling - 0.05 dB, except on noise
+// flat to Nyquist (clipped white noise, noise bursts), which its low-pass (0.913 .. 1.0 of
+// Nyquist) raises by up to 0.33 dB over the ideal.
 //
-// latency_frames() = L + D: the look-ahead plus the interpolators' future context D (6 frames
-// below 96 kHz, 12 from 96 kHz to 192 kHz).
+// latency_frames() = L + D: the look-ahead plus the detection's future context D = 36 frames
+// (IdealPeak8x::future) at every rate.
 // A signal whose peaks stay under c passes bit-exact (gain exactly 1.0), apart from the delay.
 //
 // Fast path (exact: output bit-identical to interpolating every frame; tested). Frames are
 // taken in chunks of up to 64. A frame's interpolated values are skipped when they provably
-// cannot exceed c: first by the chunk bound S * max|x| (S: the largest sum |h| over the phases
-// of both interpolators; |interpolated| <= S * max |window|), then per frame by a float SSE2
-// evaluation of both interpolators whose rounding error is bounded (< 2e-6 * S * max|x|).
-// Only frames that fail both are interpolated in double as above. A skipped value can only
-// matter through the comparison with c (the gain needs the exact value only above c), so the
-// result is unchanged. After L + 1 frames of unity gain the envelope is idle (hold, release
-// and smoothing all exactly 1) and is not stepped until a frame needs gain reduction again;
-// it then restarts from reset(1.0), which is the same state.
+// cannot exceed c: first by the chunk bound S * max|x| (S: the largest sum |h| over the
+// phases of all interpolators, x 1.125 for the refinement; |estimate| <= S * max |window|),
+// then per frame by a float SSE2 evaluation of all of them whose rounding error is bounded.
+// Only frames that fail both are evaluated in double as above: the near-ideal ones streaming
+// over the chunk (IdealPeak8x::interval_peaks, the same values as on demand), and the next
+// chunk then skips its float screen (it would most likely fail too). A skipped value can only
+// matter through the comparison with c (the gain needs the exact value only above c), so
+// the result is unchanged. After L + 1 frames of unity gain the envelope is idle (hold,
+// release and smoothing all exactly 1) and is not stepped until a frame needs gain reduction
+// again; it then restarts from reset(1.0), which is the same state.
 #include "tapeop/dsp/envelope.hpp"
+#include "tapeop/dsp/ideal_peak.hpp"
 #include "tapeop/dsp/processor.hpp"
 
 #include <array>
@@ -80,21 +85,34 @@ public:
 
 private:
     static constexpr std::size_t chunk_frames = 64;
-    // Per-frame detection + envelope + output; `interp_known_low`: the interpolated values of
-    // this frame are known to be <= target_ and are not computed.
-    void step(AudioView io, std::size_t i, bool interp_known_low);
+    // The reconstruction low-passed at this share of Nyquist (libsoxr VHQ's transition band,
+    // 0.913 .. 1.0, has its centre there; DACs' reconstruction filters sit near it too).
+    static constexpr double dac_cutoff = 0.955;
+    // Per-frame detection + envelope + output; `low_4x`: the 4x interpolated values of this
+    // frame are known to be <= target_ and are not computed. `ideal_peak`: the near-ideal
+    // estimates of the frame (max over channels; 0 when known to be <= target_), or < 0 to
+    // compute them here.
+    void step(AudioView io, std::size_t i, bool low_4x, double ideal_peak);
     // Upper bounds (>= the exact double values) of the frames' interpolated peaks, for the
-    // frames [i0, i0 + m) of `io`; fills screen_[0..m). Updates fhist_.
-    void screen_chunk(AudioView io, std::size_t i0, std::size_t m);
+    // frames [i0, i0 + m) of `io`: screen4_ for the 4x interpolators, screen8_ for the 8x.
+    // `screen` false: only the chunk bound (the frames are otherwise marked as unknown).
+    void screen_chunk(AudioView io, std::size_t i0, std::size_t m, bool screen);
 
     bool fast_path_ = true;
-    double max_sum_abs_ = 0.0; // S above
+    double max_sum_abs_ = 0.0; // S of the 4x interpolators
+    double max_gain_ = 0.0;    // S above: the larger of that and IdealPeak8x::max_gain()
+    IdealPeak8x ideal_;
+    IdealPeak8x dac_{dac_cutoff};
+    std::vector<float> ideal_out_, ideal_scratch_;
+    std::vector<double> dwin_; // per channel, as fwin_ in double: the exact streaming input
+    std::vector<double> exact_, exact_out_, exact_scratch_;
     std::vector<float> bs_f_, hann_f_; // coefficients as float, for the screen
     std::vector<float> fwin_;          // per channel: hist_len_ - 1 past samples + a chunk + pad
-    std::vector<double> screen_;
+    std::vector<double> screen4_, screen8_;
     std::vector<float> fscratch_;
     std::size_t unity_run_ = 0; // consecutive frames with needed == 1 and release gain == 1
     bool idle_ = true;
+    bool busy_ = false; // the last chunk had frames over target_
     LimiterSettings settings_;
     double target_ = 1.0; // linear ceiling - margin
     double release_coeff_ = 0.0;
@@ -105,11 +123,12 @@ private:
     // dense, `hann_len_` taps each, applied to the window w[k] = x[n - k].
     std::size_t factor_ = 0;
     std::size_t hann_len_ = 0;
-    std::vector<double> hann_; // (factor - 1) x hann_len_
-    std::size_t detect_delay_ = 6;
+    std::vector<double> hann_;    // (factor - 1) x hann_len_
+    std::size_t hann_delay_ = 0;  // its centre: 6 or 12 frames back
+    std::size_t detect_delay_ = IdealPeak8x::future;
     // Per channel: the last `hist_len_` input samples, stored twice (ring of 2 * hist_len_)
-    // so a contiguous window always exists.
-    std::size_t hist_len_ = 12;
+    // so a contiguous window (oldest to newest) always exists.
+    std::size_t hist_len_ = 72;
     std::vector<double> history_;
     std::size_t hist_pos_ = 0;
     // Per channel: audio delay line of latency_frames() + 1 frames.

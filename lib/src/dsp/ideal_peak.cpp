@@ -1,0 +1,325 @@
+#include "tapeop/dsp/ideal_peak.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <cmath>
+#include <numbers>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace tapeop::dsp {
+
+namespace {
+
+// Zeroth-order modified Bessel function of the first kind (power series), for the Kaiser window.
+double bessel_i0(double x) {
+    double sum = 1.0, term = 1.0;
+    for (int k = 1; k < 200; ++k) {
+        const double r = x / (2.0 * k);
+        term *= r * r;
+        sum += term;
+        if (term < 1e-17 * sum) break;
+    }
+    return sum;
+}
+
+// Kaiser-windowed sinc with cutoff `cutoff` x the input's Nyquist frequency, at distance t
+// (input samples) from its centre; the window spans +-k input samples.
+// Kaiser, "Nonrecursive digital filter design using the I0-sinh window function", 1974.
+double windowed_sinc(double t, double cutoff, std::size_t k, double beta) {
+    const double r = t / double(k);
+    const double w = bessel_i0(beta * std::sqrt(std::max(0.0, 1.0 - r * r))) / bessel_i0(beta);
+    const double a = std::numbers::pi * cutoff * t;
+    return (t == 0.0 ? cutoff : std::sin(a) / (std::numbers::pi * t)) * w;
+}
+
+// 2x interpolator taps for the midpoints, c_1 .. c_K at distances i - 1/2, normalised to sum
+// 1/2 (exact DC gain). With cutoff 1 the even outputs are the samples: a half-band filter.
+std::vector<double> midpoint_taps(std::size_t k, double beta, double cutoff = 1.0) {
+    std::vector<double> c(k);
+    double sum = 0.0;
+    for (std::size_t i = 1; i <= k; ++i) sum += c[i - 1] = windowed_sinc(double(i) - 0.5, cutoff, k, beta);
+    for (double& v : c) v *= 0.5 / sum;
+    return c;
+}
+
+// Taps for the even outputs of a lowpass 2x interpolator, e_0 .. e_{K-1} at distances i,
+// normalised to e_0 + 2 sum e_i = 1.
+std::vector<double> centre_taps(std::size_t k, double beta, double cutoff) {
+    std::vector<double> c(k);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < k; ++i) sum += (i ? 2.0 : 1.0) * (c[i] = windowed_sinc(double(i), cutoff, k, beta));
+    for (double& v : c) v /= sum;
+    return c;
+}
+
+// Midpoint of s between s[0] and s[1]: sum_i c_i (s[1 - i] + s[i]).
+template <typename T> inline T mid(const T* s, const T* c, std::size_t k) {
+    T acc = 0;
+    for (std::size_t i = 1; i <= k; ++i) acc += c[i - 1] * (s[1 - std::ptrdiff_t(i)] + s[i]);
+    return acc;
+}
+
+// Even output at s[0]: c_0 s[0] + sum_{i >= 1} c_i (s[-i] + s[i]).
+template <typename T> inline T centre(const T* s, const T* c, std::size_t k) {
+    T acc = c[0] * s[0];
+    for (std::size_t i = 1; i < k; ++i) acc += c[i] * (s[-std::ptrdiff_t(i)] + s[i]);
+    return acc;
+}
+
+// out[t] = centre(s + t), t in [0, n). 4 at a time.
+void centres_float(const float* s, std::size_t n, const float* c, std::size_t k, float* out) {
+#if defined(__SSE2__)
+    std::size_t t = 0;
+    for (; t + 4 <= n; t += 4) {
+        __m128 acc = _mm_mul_ps(_mm_set1_ps(c[0]), _mm_loadu_ps(s + t));
+        for (std::size_t i = 1; i < k; ++i) {
+            const __m128 pair = _mm_add_ps(_mm_loadu_ps(s + std::ptrdiff_t(t) - std::ptrdiff_t(i)), _mm_loadu_ps(s + t + i));
+            acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(c[i]), pair));
+        }
+        _mm_storeu_ps(out + t, acc);
+    }
+    for (; t < n; ++t) out[t] = centre(s + t, c, k);
+#else
+    for (std::size_t t = 0; t < n; ++t) out[t] = centre(s + t, c, k);
+#endif
+}
+
+// The double versions compute each output with exactly the operations, in the order, of
+// mid() and centre() (two outputs per SSE2 register, lane by lane), so the streaming and the
+// on-demand evaluations give bit-identical results.
+void centres_double(const double* s, std::size_t n, const double* c, std::size_t k, double* out) {
+    std::size_t t = 0;
+#if defined(__SSE2__)
+    for (; t + 2 <= n; t += 2) {
+        __m128d acc = _mm_mul_pd(_mm_set1_pd(c[0]), _mm_loadu_pd(s + t));
+        for (std::size_t i = 1; i < k; ++i) {
+            const __m128d pair = _mm_add_pd(_mm_loadu_pd(s + std::ptrdiff_t(t) - std::ptrdiff_t(i)), _mm_loadu_pd(s + t + i));
+            acc = _mm_add_pd(acc, _mm_mul_pd(_mm_set1_pd(c[i]), pair));
+        }
+        _mm_storeu_pd(out + t, acc);
+    }
+#endif
+    for (; t < n; ++t) out[t] = centre(s + t, c, k);
+}
+
+void mids_double(const double* s, std::size_t n, const double* c, std::size_t k, double* out) {
+    std::size_t t = 0;
+#if defined(__SSE2__)
+    for (; t + 2 <= n; t += 2) {
+        __m128d acc = _mm_setzero_pd();
+        for (std::size_t i = 1; i <= k; ++i) {
+            const __m128d pair = _mm_add_pd(_mm_loadu_pd(s + std::ptrdiff_t(t + 1) - std::ptrdiff_t(i)), _mm_loadu_pd(s + t + i));
+            acc = _mm_add_pd(acc, _mm_mul_pd(_mm_set1_pd(c[i - 1]), pair));
+        }
+        _mm_storeu_pd(out + t, acc);
+    }
+#endif
+    for (; t < n; ++t) out[t] = mid(s + t, c, k);
+}
+
+void interleave_double(const double* s, const double* m, std::size_t n, double* out) {
+    for (std::size_t t = 0; t < n; ++t) {
+        out[2 * t] = s[t];
+        out[2 * t + 1] = m[t];
+    }
+}
+
+// out[t] = midpoint after s[t], for t in [0, n); s readable [1 - k, n - 1 + k]. 4 at a time.
+void mids_float(const float* s, std::size_t n, const float* c, std::size_t k, float* out) {
+#if defined(__SSE2__)
+    std::size_t t = 0;
+    for (; t + 4 <= n; t += 4) {
+        __m128 acc = _mm_setzero_ps();
+        for (std::size_t i = 1; i <= k; ++i) {
+            const __m128 pair = _mm_add_ps(_mm_loadu_ps(s + std::ptrdiff_t(t + 1) - std::ptrdiff_t(i)), _mm_loadu_ps(s + t + i));
+            acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(c[i - 1]), pair));
+        }
+        _mm_storeu_ps(out + t, acc);
+    }
+    for (; t < n; ++t) out[t] = mid(s + t, c, k);
+#else
+    for (std::size_t t = 0; t < n; ++t) out[t] = mid(s + t, c, k);
+#endif
+}
+
+// Interleaves: out[2t] = s[t], out[2t + 1] = m[t], t in [0, n).
+void interleave(const float* s, const float* m, std::size_t n, float* out) {
+    std::size_t t = 0;
+#if defined(__SSE2__)
+    for (; t + 4 <= n; t += 4) {
+        const __m128 a = _mm_loadu_ps(s + t), b = _mm_loadu_ps(m + t);
+        _mm_storeu_ps(out + 2 * t, _mm_unpacklo_ps(a, b));
+        _mm_storeu_ps(out + 2 * t + 4, _mm_unpackhi_ps(a, b));
+    }
+#endif
+    for (; t < n; ++t) {
+        out[2 * t] = s[t];
+        out[2 * t + 1] = m[t];
+    }
+}
+
+// out[j] = max |y[8j .. 8j + 7]|, j in [0, n).
+void block_max8(const float* y, std::size_t n, float* out) {
+#if defined(__SSE2__)
+    const __m128 mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+    for (std::size_t j = 0; j < n; ++j) {
+        __m128 m = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(y + 8 * j), mask), _mm_and_ps(_mm_loadu_ps(y + 8 * j + 4), mask));
+        m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
+        m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
+        out[j] = _mm_cvtss_f32(m);
+    }
+#else
+    for (std::size_t j = 0; j < n; ++j) {
+        float m = 0.0f;
+        for (std::size_t q = 0; q < 8; ++q) m = std::max(m, std::abs(y[8 * j + q]));
+        out[j] = m;
+    }
+#endif
+}
+
+// Maximum over x in [-1, 1] of the parabola through (-1, a), (0, b), (1, c).
+template <typename T> inline T parabola_max(T a, T b, T c) {
+    const T den = a - 2 * b + c; // twice the x^2 coefficient
+    const T ends = std::max(a, c);
+    if (den < 0) {
+        const T diff = a - c;
+        if (std::abs(diff) <= -2 * den) return std::max(ends, b - diff * diff / (8 * den));
+    }
+    return std::max(ends, b);
+}
+
+} // namespace
+
+template <typename T> T refined_peak(const T* y, std::size_t n) {
+    T best = 0;
+    for (std::size_t i = 0; i < n; ++i) best = std::max(best, std::abs(y[i]));
+    for (std::size_t i = 1; i + 1 < n; ++i)
+        best = std::max(best, parabola_max(std::abs(y[i - 1]), std::abs(y[i]), std::abs(y[i + 1])));
+    return best;
+}
+template float refined_peak<float>(const float*, std::size_t);
+template double refined_peak<double>(const double*, std::size_t);
+
+IdealPeak8x::IdealPeak8x(double cutoff)
+    : a_(midpoint_taps(ka, 5.0, cutoff)), b_(midpoint_taps(kb, 6.0)), c_(midpoint_taps(kc, 5.0)) {
+    assert(cutoff > 0.5 && cutoff <= 1.0);
+    if (cutoff < 1.0) e_ = centre_taps(ka, 5.0, cutoff); // distances 0 .. 31: within x[-31 .. 32]
+    ef_.assign(e_.begin(), e_.end());
+    af_.assign(a_.begin(), a_.end());
+    bf_.assign(b_.begin(), b_.end());
+    cf_.assign(c_.begin(), c_.end());
+    // The cascade is linear: each 8x point is sum_k h_q[k] x[k] over the window; its bound is
+    // sum_k |h_q[k]|, read from the responses to unit impulses; the refinement adds <= 1/8.
+    constexpr std::size_t n = past + future + 1;
+    std::vector<double> x(n, 0.0);
+    std::array<double, 11> gain{}, y{};
+    for (std::size_t k = 0; k < n; ++k) {
+        x[k] = 1.0;
+        points(x.data() + past, y.data());
+        for (std::size_t q = 0; q < 11; ++q) gain[q] += std::abs(y[q]);
+        x[k] = 0.0;
+    }
+    max_gain_ = 1.125 * *std::max_element(gain.begin(), gain.end()) * (1.0 + 1e-9);
+}
+
+double IdealPeak8x::interval_peak(const double* x) const {
+    double y[11];
+    points(x, y);
+    return refined_peak(y, 11);
+}
+
+void IdealPeak8x::points(const double* x, double* y) const {
+    // 2x points t = -7 .. 9 (index t + 7), 4x points j = -4 .. 8, 8x points q = -1 .. 9.
+    double u[17], v[13];
+    for (int t = -7; t <= 9; ++t)
+        u[t + 7] = (t & 1) ? mid(x + (t - 1) / 2, a_.data(), ka)
+                           : e_.empty() ? x[t / 2] : centre(x + t / 2, e_.data(), ka);
+    for (int j = -4; j <= 8; ++j)
+        v[j + 4] = (j & 1) ? mid(u + 7 + (j - 1) / 2, b_.data(), kb) : u[7 + j / 2];
+    for (int q = -1; q <= 9; ++q)
+        y[q + 1] = (q & 1) ? mid(v + 4 + (q - 1) / 2, c_.data(), kc) : v[4 + q / 2];
+}
+
+void IdealPeak8x::interval_peaks_float(const float* x, std::size_t count, float* out, std::vector<float>& scratch,
+                                       float refine_above) const {
+    if (count == 0) return;
+    // Same points as interval_peak(), for m = 0 .. count - 1 at once. Needed: 8x q = -1 ..
+    // 8 count + 1; C midpoints k = -1 .. 4 count (read 4x j = -4 .. 4 count + 4); B midpoints
+    // r = -2 .. 2 count + 1 (read 2x t = -7 .. 2 count + 7); A midpoints s = -4 .. count + 3
+    // (read x[-35 .. count + 35]).
+    const std::size_t na = count + 8, nu = 2 * na, nb = 2 * count + 4, nv = 2 * nb + 1, nc = 4 * count + 2,
+                      ny = 2 * nc;
+    scratch.resize(na + nu + nb + nv + nc + ny + 8);
+    float* am = scratch.data(); // s = -4 + index
+    float* u = am + na;         // t = -8 + index
+    float* bm = u + nu;         // r = -2 + index
+    float* v = bm + nb;         // j = -4 + index
+    float* cm = v + nv;         // k = -1 + index
+    float* y = cm + nc;         // q = -2 + index
+    mids_float(x - 4, na, af_.data(), ka, am);
+    if (e_.empty()) {
+        interleave(x - 4, am, na, u);
+    } else {
+        float* em = y; // free until the last stage
+        centres_float(x - 4, na, ef_.data(), ka, em);
+        interleave(em, am, na, u);
+    }
+    mids_float(u + 6, nb, bf_.data(), kb, bm);
+    interleave(u + 6, bm, nb, v);
+    v[nv - 1] = u[6 + nb]; // 4x j = 4 count + 4 (2x t = 2 count + 2)
+    mids_float(v + 3, nc, cf_.data(), kc, cm);
+    interleave(v + 3, cm, nc, y);
+    // Interval j reads y[8j + 1 .. 8j + 11], within the blocks of 8 starting at 8j + 1 and
+    // 8j + 9; the last block reaches y[8 count + 8], past what was computed: zeros there.
+    float* bmax = am; // free now (na >= count + 1)
+    std::fill(y + ny, y + ny + 8, 0.0f);
+    block_max8(y + 1, count + 1, bmax);
+    for (std::size_t j = 0; j < count; ++j) {
+        const float mx = std::max(bmax[j], bmax[j + 1]);
+        // The refinement adds at most 1/8 of the largest value.
+        out[j] = 1.125f * mx <= refine_above ? 1.125f * mx : refined_peak(y + 1 + 8 * j, 11);
+    }
+}
+
+void IdealPeak8x::interval_peaks(const double* x, std::size_t count, double* out,
+                                 std::vector<double>& scratch) const {
+    if (count == 0) return;
+    // The layout of interval_peaks_float(); the values are those of interval_peak().
+    const std::size_t na = count + 8, nu = 2 * na, nb = 2 * count + 4, nv = 2 * nb + 1, nc = 4 * count + 2,
+                      ny = 2 * nc;
+    scratch.resize(na + nu + nb + nv + nc + ny);
+    double* am = scratch.data();
+    double* u = am + na;
+    double* bm = u + nu;
+    double* v = bm + nb;
+    double* cm = v + nv;
+    double* y = cm + nc;
+    mids_double(x - 4, na, a_.data(), ka, am);
+    if (e_.empty()) {
+        interleave_double(x - 4, am, na, u);
+    } else {
+        centres_double(x - 4, na, e_.data(), ka, y);
+        interleave_double(y, am, na, u);
+    }
+    mids_double(u + 6, nb, b_.data(), kb, bm);
+    interleave_double(u + 6, bm, nb, v);
+    v[nv - 1] = u[6 + nb];
+    mids_double(v + 3, nc, c_.data(), kc, cm);
+    interleave_double(v + 3, cm, nc, y);
+    for (std::size_t j = 0; j < count; ++j) out[j] = refined_peak(y + 1 + 8 * j, 11);
+}
+
+double IdealPeak8x::float_error_bound(double max_abs) const {
+    // Float rounding (unit 2^-24) of taps, pair sums, products and accumulation: at most
+    // (2K + 3) units of each stage's output bound per stage, amplified by the later stages'
+    // gains, then at most 4x by the refinement (4-Lipschitz) plus its own rounding. A factor
+    // of 4 on top covers the double evaluation's rounding and the sloppiness of this count.
+    const double units = double(2 * ka + 2 * kb + 2 * kc + 9) * 4.0 + 16.0;
+    return 4.0 * units * 0x1p-24 * max_gain_ * max_abs;
+}
+
+} // namespace tapeop::dsp
