@@ -1,5 +1,7 @@
 #include "tapeop/dsp/limiter.hpp"
 
+#include "tapeop/analysis/true_peak.hpp"
+
 #include "tapeop/error.hpp"
 #include "tapeop/units.hpp"
 
@@ -15,24 +17,16 @@ namespace tapeop::dsp {
 
 namespace {
 
-// ITU-R BS.1770-4 Annex 2, 48-tap 4x interpolator, as four phases of 12 taps.
-// Private copy: analysis::Oversampler4x (branch `meter`) holds the same table; unify on merge.
-// Phase p at input frame n: sum_k kPhase[p][k] * x[n - k], i.e. the value at time
-// n - 6 + (2p + 1) / 8 (the prototype's centre is 5.875 frames back).
-constexpr std::array<std::array<double, 12>, 4> kPhase{{
-    {0.0017089843750, 0.0109863281250, -0.0196533203125, 0.0332031250000, -0.0594482421875,
-     0.1373291015625, 0.9721679687500, -0.1022949218750, 0.0476074218750, -0.0266113281250,
-     0.0148925781250, -0.0083007812500},
-    {-0.0291748046875, 0.0292968750000, -0.0517578125000, 0.0891113281250, -0.1665039062500,
-     0.4650878906250, 0.7797851562500, -0.2003173828125, 0.1015625000000, -0.0582275390625,
-     0.0330810546875, -0.0189208984375},
-    {-0.0189208984375, 0.0330810546875, -0.0582275390625, 0.1015625000000, -0.2003173828125,
-     0.7797851562500, 0.4650878906250, -0.1665039062500, 0.0891113281250, -0.0517578125000,
-     0.0292968750000, -0.0291748046875},
-    {-0.0083007812500, 0.0148925781250, -0.0266113281250, 0.0476074218750, -0.1022949218750,
-     0.9721679687500, 0.1373291015625, -0.0594482421875, 0.0332031250000, -0.0196533203125,
-     0.0109863281250, 0.0017089843750},
-}};
+// ITU-R BS.1770-4 Annex 2, 48-tap 4x interpolator (analysis::Oversampler4x's table), as
+// four phases of 12 taps: phase p at input frame n is sum_k kPhase[p][k] * x[n - k], the value
+// at time n - 6 + (2p + 1) / 8 (the prototype's centre is 5.875 frames back).
+const std::array<std::array<double, 12>, 4> kPhase = [] {
+    const auto& h = analysis::Oversampler4x::coefficients();
+    std::array<std::array<double, 12>, 4> phases{};
+    for (std::size_t p = 0; p < 4; ++p)
+        for (std::size_t k = 0; k < 12; ++k) phases[p][k] = h[p + 4 * k];
+    return phases;
+}();
 
 // Largest |value| of the four BS.1770 phases; w[0] is the newest sample, w[-11] the oldest.
 double bs1770_peak(const double* w) {
