@@ -43,6 +43,7 @@ void register_trim(CLI::App& app, Context& ctx);
 void register_split(CLI::App& app, Context& ctx);
 void register_master(CLI::App& app, Context& ctx);
 void register_convert(CLI::App& app, Context& ctx);
+void register_manifest(CLI::App& app, Context& ctx);
 
 // A level for JSON: null for -inf/NaN, else rounded to 1e-4 (beyond any meter's precision).
 Json json_level(double db);

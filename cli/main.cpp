@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
     register_split(app, ctx);
     register_master(app, ctx);
     register_convert(app, ctx);
+    register_manifest(app, ctx);
 
     try {
         app.parse(argc, argv);
