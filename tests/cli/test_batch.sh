@@ -97,12 +97,15 @@ pass
 "$T" -q run $R in/*.wav -o single
 
 # --- Shards: 4 slices through GNU parallel (-j2) equal the single run; merged, each job once.
-shard_cmd=("$T" -q run $R in/*.wav -o sharded)
+# (examples/render-farm/parallel.sh: the script a user would run.)
 if parallel --version 2>/dev/null | grep -q 'GNU parallel'; then
-  parallel --will-cite --halt now,fail=1 -j2 "${shard_cmd[@]}" --shard {}/4 ::: 1 2 3 4
+  SHARDS=4 JOBS=2 TAPEOP="$T" bash "$TAPEOP_SOURCE_DIR/examples/render-farm/parallel.sh" $R sharded in/*.wav \
+    >parallel.log 2>&1 || fail "parallel.sh failed: $(cat parallel.log)"
+  grep -q '^shard 3/4' parallel.log || fail "parallel.sh output not tagged by shard"
+  [ "$(jq '.jobs | length' sharded/tapeop-manifest.merged.json)" = 8 ] || fail "parallel.sh did not merge 8 jobs"
 else
   echo "note: GNU parallel not installed; the shards run through xargs -P2" >&2
-  printf '%s\n' 1 2 3 4 | xargs -P2 -I{} "${shard_cmd[@]}" --shard {}/4
+  printf '%s\n' 1 2 3 4 | xargs -P2 -I{} "$T" -q run $R in/*.wav -o sharded --shard {}/4
 fi
 for i in 1 2 3 4 5 6 7 8; do
   cmp -s "sharded/s$i-master.flac" "single/s$i-master.flac" || fail "shard output s$i differs from the single run"
