@@ -139,13 +139,17 @@ public:
         return rec;
     }
 
+    // Rewrites the manifest after a job, unless that would cost more than about 5% of the
+    // run: a batch of thousands of quick (up-to-date) jobs writes it every few seconds instead.
+    // A job finished since the last write and lost to a kill is only rendered once more.
     void record(std::size_t i, const JobRecord& rec, BatchResult& result) {
         std::lock_guard lock(mutex_);
         slots_[i] = rec;
-        save(result);
+        if (std::chrono::steady_clock::now() >= next_save_) save(result);
     }
 
     void save(BatchResult& result) {
+        const auto t0 = std::chrono::steady_clock::now();
         manifest_.jobs.clear();
         for (const auto& s : slots_)
             if (s) manifest_.jobs.push_back(*s);
@@ -155,6 +159,8 @@ public:
         } catch (const Error& e) {
             result.manifest_error = e.what();
         }
+        const auto t1 = std::chrono::steady_clock::now();
+        next_save_ = t1 + 20 * (t1 - t0);
     }
 
 private:
@@ -232,6 +238,7 @@ private:
     std::map<std::string, std::vector<JobRecord>> previous_; // by outputs, most recent first
     std::vector<std::optional<JobRecord>> slots_;
     Manifest manifest_;
+    std::chrono::steady_clock::time_point next_save_{};
     std::mutex mutex_;
 };
 

@@ -1,6 +1,6 @@
 #pragma once
 // A batch run of a recipe: the jobs of one shard, in parallel, each one skipped when its
-// manifest entry shows it up to date, the manifest rewritten (atomically) after every job so
+// manifest entry shows it up to date, the manifest rewritten (atomically) as jobs finish so
 // that an interrupted run resumes where it stopped.
 //
 // Before the jobs start, the temporaries of killed tapeop processes are removed from the
