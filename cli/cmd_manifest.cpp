@@ -26,7 +26,8 @@ int run_merge(const MergeOptions& o, const GlobalOptions& g) {
     }
     batch::write_manifest(o.output, m);
     std::size_t failed = 0;
-    for (const auto& j : m.jobs) failed += j.status == batch::JobStatus::failed ? 1 : 0;
+    for (const auto& j : m.jobs)
+        failed += j.status == batch::JobStatus::failed ? 1 : 0;
     if (g.json) {
         Json out = json_envelope();
         out["manifest"] = o.output;
@@ -35,8 +36,8 @@ int run_merge(const MergeOptions& o, const GlobalOptions& g) {
         out["failed"] = failed;
         print_json(out);
     } else if (!g.quiet) {
-        std::printf("%zu jobs (%zu failed) from %zu manifests -> %s\n", m.jobs.size(), failed, m.merged_from.size(),
-                    o.output.c_str());
+        std::printf("%zu jobs (%zu failed) from %zu manifests -> %s\n", m.jobs.size(), failed,
+                    m.merged_from.size(), o.output.c_str());
     }
     return 0;
 }
@@ -47,11 +48,17 @@ void register_manifest(CLI::App& app, Context& ctx) {
     auto* sub = app.add_subcommand("manifest", "Work with batch manifests (tapeop-manifest*.json)");
     sub->require_subcommand(1);
     auto o = std::make_shared<MergeOptions>();
-    auto* merge = sub->add_subcommand("merge", "Combine the manifests of shards or output folders, each job once");
-    merge->add_option("sources", o->sources, "Folders (all their tapeop-manifest*.json) or manifest files")->required();
-    merge->add_option("-o,--output", o->output, "Write the merged manifest here (default: print it on stdout)");
-    merge->footer("Output paths in the merged manifest are relative to its folder (to the current folder on "
-                  "stdout). A job found twice keeps its most recent successful entry.");
+    auto* merge = sub->add_subcommand(
+        "merge", "Combine the manifests of shards or output folders, each job once");
+    merge
+        ->add_option("sources", o->sources,
+                     "Folders (all their tapeop-manifest*.json) or manifest files")
+        ->required();
+    merge->add_option("-o,--output", o->output,
+                      "Write the merged manifest here (default: print it on stdout)");
+    merge->footer(
+        "Output paths in the merged manifest are relative to its folder (to the current folder on "
+        "stdout). A job found twice keeps its most recent successful entry.");
     merge->callback([o, &ctx] { ctx.action = [o, &ctx] { return run_merge(*o, ctx.global); }; });
 }
 

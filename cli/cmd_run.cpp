@@ -28,10 +28,13 @@ struct RunCmdOptions {
 };
 
 std::string locate_recipe(const std::string& name) {
-    if (std::filesystem::exists(name)) return name;
+    if (std::filesystem::exists(name))
+        return name;
     const std::string found = recipe::find_in_path(name, stock_dirs(""), ".recipe");
     if (found.empty())
-        throw UsageError("no such recipe file, and no stock recipe of that name (see the recipes/ folder)", name);
+        throw UsageError(
+            "no such recipe file, and no stock recipe of that name (see the recipes/ folder)",
+            name);
     return found;
 }
 
@@ -69,12 +72,16 @@ Json outcome_json(const batch::JobOutcome& o) {
         }
         outs.push_back(j);
     }
-    Json j = {{"name", r.name}, {"ok", r.status != batch::JobStatus::failed}, {"status", batch::status_name(r.status)}};
-    if (!r.reason.empty() && r.status != batch::JobStatus::up_to_date) j["reason"] = r.reason;
+    Json j = {{"name", r.name},
+              {"ok", r.status != batch::JobStatus::failed},
+              {"status", batch::status_name(r.status)}};
+    if (!r.reason.empty() && r.status != batch::JobStatus::up_to_date)
+        j["reason"] = r.reason;
     j["outputs"] = outs;
     j["notes"] = r.notes;
     j["seconds"] = r.seconds;
-    if (r.status == batch::JobStatus::failed) j["error"] = r.error;
+    if (r.status == batch::JobStatus::failed)
+        j["error"] = r.error;
     return j;
 }
 
@@ -85,15 +92,18 @@ void print_text(const batch::BatchResult& res) {
             std::printf("up to date %s\n", r.name.c_str());
             continue;
         }
-        std::printf("%s %s (%.1f s; %s)\n", r.status == batch::JobStatus::ok ? "ok  " : "FAIL", r.name.c_str(),
-                    r.seconds, r.reason.c_str());
-        for (const auto& n : r.notes) std::printf("       %s\n", n.c_str());
+        std::printf("%s %s (%.1f s; %s)\n", r.status == batch::JobStatus::ok ? "ok  " : "FAIL",
+                    r.name.c_str(), r.seconds, r.reason.c_str());
+        for (const auto& n : r.notes)
+            std::printf("       %s\n", n.c_str());
         for (std::size_t k = 0; k < r.outputs.size() && k < o.job.outputs.size(); ++k) {
             const auto& x = r.outputs[k];
-            if (!x.levels) continue;
+            if (!x.levels)
+                continue;
             std::printf("       -> %s  %s LUFS  %s dBTP  (%s, %d Hz)\n", o.job.outputs[k].c_str(),
-                        text_level(x.levels->integrated_lufs).c_str(), text_level(x.levels->true_peak_dbtp).c_str(),
-                        x.levels->subtype.c_str(), x.levels->sample_rate);
+                        text_level(x.levels->integrated_lufs).c_str(),
+                        text_level(x.levels->true_peak_dbtp).c_str(), x.levels->subtype.c_str(),
+                        x.levels->sample_rate);
         }
     }
 }
@@ -102,7 +112,8 @@ int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
     recipe::ParseOptions po;
     for (const auto& s : o.sets) {
         const auto eq = s.find('=');
-        if (eq == std::string::npos || eq == 0) throw UsageError("--set takes NAME=VALUE, not '" + s + "'");
+        if (eq == std::string::npos || eq == 0)
+            throw UsageError("--set takes NAME=VALUE, not '" + s + "'");
         po.overrides[s.substr(0, eq)] = s.substr(eq + 1);
     }
     po.search_path = stock_dirs("");
@@ -115,21 +126,25 @@ int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
     bo.run.jobs = g.jobs;
     bo.run.spec_path = stock_dirs("specs");
     bo.force = o.force;
-    if (!o.shard.empty()) bo.shard = batch::parse_shard(o.shard, batch::process_environment());
+    if (!o.shard.empty())
+        bo.shard = batch::parse_shard(o.shard, batch::process_environment());
     const recipe::Plan plan = recipe::make_plan(rec, bo.run);
     const std::vector<recipe::Job> jobs = batch::shard_jobs(plan.jobs, bo.shard);
-    const std::string shard_note = bo.shard.whole() ? std::string()
-                                                    : "shard " + bo.shard.label() + ": " + std::to_string(jobs.size()) +
-                                                          " of " + std::to_string(plan.jobs.size()) + " jobs";
+    const std::string shard_note =
+        bo.shard.whole() ? std::string()
+                         : "shard " + bo.shard.label() + ": " + std::to_string(jobs.size()) +
+                               " of " + std::to_string(plan.jobs.size()) + " jobs";
     if (o.dry_run) {
-        if (!shard_note.empty()) std::printf("# %s\n", shard_note.c_str());
+        if (!shard_note.empty())
+            std::printf("# %s\n", shard_note.c_str());
         std::fputs(recipe::describe_plan(rec, recipe::Plan{jobs}).c_str(), stdout);
         return 0;
     }
 
     std::vector<double> seconds(jobs.size());
     double total_s = 0.0;
-    for (std::size_t i = 0; i < jobs.size(); ++i) total_s += seconds[i] = audio_seconds(jobs[i]);
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+        total_s += seconds[i] = audio_seconds(jobs[i]);
     Progress progress(g, jobs.size(), total_s, true);
     batch::BatchEvents events;
     events.started = [&](const recipe::Job& job) { progress.started(job.name); };
@@ -138,7 +153,8 @@ int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
         if (out.record.status == batch::JobStatus::up_to_date)
             progress.job_skipped(out.job.name, audio_seconds(out.job));
         else
-            progress.job_done(out.job.name, out.record.status == batch::JobStatus::ok, render_detail(out.record));
+            progress.job_done(out.job.name, out.record.status == batch::JobStatus::ok,
+                              render_detail(out.record));
     };
     const batch::BatchResult res = batch::run_batch(rec, jobs, registry, bo, events);
     progress.finish();
@@ -146,8 +162,10 @@ int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
     const std::size_t failed = res.count(batch::JobStatus::failed);
     const std::size_t fresh = res.count(batch::JobStatus::up_to_date);
     for (const auto& out : res.jobs)
-        if (out.record.status == batch::JobStatus::failed) std::cerr << "tapeop: " << out.record.error << "\n";
-    if (!res.manifest_error.empty()) std::cerr << "tapeop: " << res.manifest_error << "\n";
+        if (out.record.status == batch::JobStatus::failed)
+            std::cerr << "tapeop: " << out.record.error << "\n";
+    if (!res.manifest_error.empty())
+        std::cerr << "tapeop: " << res.manifest_error << "\n";
     if (g.json) {
         Json out = json_envelope();
         out["recipe"] = rec.file;
@@ -155,14 +173,18 @@ int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
         out["manifest"] = res.manifest_path;
         out["removed_leftovers"] = res.removed;
         out["jobs"] = Json::array();
-        for (const auto& j : res.jobs) out["jobs"].push_back(outcome_json(j));
+        for (const auto& j : res.jobs)
+            out["jobs"].push_back(outcome_json(j));
         print_json(out);
     } else if (!g.quiet) {
-        if (!shard_note.empty()) std::printf("%s\n", shard_note.c_str());
-        for (const auto& r : res.removed) std::printf("removed a leftover of a killed run: %s\n", r.c_str());
+        if (!shard_note.empty())
+            std::printf("%s\n", shard_note.c_str());
+        for (const auto& r : res.removed)
+            std::printf("removed a leftover of a killed run: %s\n", r.c_str());
         print_text(res);
-        std::printf("%zu of %zu jobs succeeded (%zu rendered, %zu up to date); manifest %s\n", jobs.size() - failed,
-                    jobs.size(), jobs.size() - failed - fresh, fresh, res.manifest_path.c_str());
+        std::printf("%zu of %zu jobs succeeded (%zu rendered, %zu up to date); manifest %s\n",
+                    jobs.size() - failed, jobs.size(), jobs.size() - failed - fresh, fresh,
+                    res.manifest_path.c_str());
     }
     return failed == 0 && res.manifest_error.empty() ? 0 : 1;
 }
@@ -171,21 +193,33 @@ int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
 
 void register_run(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<RunCmdOptions>();
-    auto* sub = app.add_subcommand("run", "Run a recipe over files (one job per file) or a mix session");
-    sub->add_option("recipe", o->recipe, "Recipe file, or the name of a stock recipe (master-streaming, podcast, ...)")->required();
-    sub->add_option("inputs", o->inputs, "Input files (per-file recipes; default: the recipe's input lines)");
-    sub->add_option("-o,--output", o->out_dir, "Output folder (created when missing; default: the current folder)");
+    auto* sub =
+        app.add_subcommand("run", "Run a recipe over files (one job per file) or a mix session");
+    sub->add_option("recipe", o->recipe,
+                    "Recipe file, or the name of a stock recipe (master-streaming, podcast, ...)")
+        ->required();
+    sub->add_option("inputs", o->inputs,
+                    "Input files (per-file recipes; default: the recipe's input lines)");
+    sub->add_option("-o,--output", o->out_dir,
+                    "Output folder (created when missing; default: the current folder)");
     sub->add_option("--set", o->sets, "Override a recipe param: --set target=-16LUFS (repeatable)");
-    sub->add_flag("--dry-run", o->dry_run, "Print the resolved plan (jobs, steps with final values, outputs); write nothing");
+    sub->add_flag(
+        "--dry-run", o->dry_run,
+        "Print the resolved plan (jobs, steps with final values, outputs); write nothing");
     sub->add_option("--shard", o->shard,
-                    "Run only slice K of N (K from 1 to N) of the sorted jobs, for render farms; 'auto' reads a Slurm "
+                    "Run only slice K of N (K from 1 to N) of the sorted jobs, for render farms; "
+                    "'auto' reads a Slurm "
                     "array or Kubernetes indexed job (with TAPEOP_SHARDS) from the environment");
     sub->add_flag("--force", o->force, "Render every job, even those whose outputs are up to date");
-    sub->footer("Each run writes tapeop-manifest.json (tapeop-manifest.shard-K-of-N.json) in the output folder: "
-                "inputs and outputs with content hashes, the recipe, levels before and after, timings. A job whose "
-                "manifest entry matches its inputs, recipe and the outputs on disk is skipped as up to date. "
-                "The recipe language is described in docs/recipes.md; `tapeop steps` lists every step. "
-                "Exit 0 all jobs succeeded, 1 some failed (the others still ran), 2 nothing could start.");
+    sub->footer(
+        "Each run writes tapeop-manifest.json (tapeop-manifest.shard-K-of-N.json) in the output "
+        "folder: "
+        "inputs and outputs with content hashes, the recipe, levels before and after, timings. A "
+        "job whose "
+        "manifest entry matches its inputs, recipe and the outputs on disk is skipped as up to "
+        "date. "
+        "The recipe language is described in docs/recipes.md; `tapeop steps` lists every step. "
+        "Exit 0 all jobs succeeded, 1 some failed (the others still ran), 2 nothing could start.");
     sub->callback([o, &ctx] { ctx.action = [o, &ctx] { return run_recipe(*o, ctx.global); }; });
 }
 

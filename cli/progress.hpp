@@ -14,7 +14,7 @@
 namespace tapeop::cli {
 
 class Progress {
-public:
+  public:
     // `total_audio_s`: seconds of audio the whole run will process (for x-realtime and ETA).
     // `lines_without_terminal`: one line per finished job even without --progress.
     Progress(const GlobalOptions& g, std::size_t total_jobs, double total_audio_s,
@@ -31,7 +31,7 @@ public:
     // Clears the updating line (call before printing results).
     void finish();
 
-private:
+  private:
     void line(const char* status, const std::string& name, const std::string& detail);
     void draw(bool force);
     bool terminal_ = false;

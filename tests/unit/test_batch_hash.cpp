@@ -26,7 +26,8 @@ TEST_SUITE("batch_hash") {
             c = static_cast<char>(x >> 24);
         }
         const std::string path = dir.file("blob.bin");
-        std::ofstream(path, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+        std::ofstream(path, std::ios::binary)
+            .write(data.data(), static_cast<std::streamsize>(data.size()));
         const batch::FileHash h = batch::hash_file(path);
         CHECK(h.size_bytes == data.size());
         CHECK(h.xxh3 == batch::hash_bytes(data));
@@ -37,6 +38,7 @@ TEST_SUITE("batch_hash") {
 
     TEST_CASE("hashing a missing file throws an error naming it") {
         TempDir dir;
-        CHECK_THROWS_WITH_AS(batch::hash_file(dir.file("nope.wav")), doctest::Contains("nope.wav"), Error);
+        CHECK_THROWS_WITH_AS(batch::hash_file(dir.file("nope.wav")), doctest::Contains("nope.wav"),
+                             Error);
     }
 }

@@ -17,9 +17,12 @@ using tapeop::test::TempDir;
 
 namespace {
 
-void write_text(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+void write_text(const std::string& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary) << text;
+}
 
-batch::JobRecord job(const std::string& name, const std::string& output, const std::string& finished_at,
+batch::JobRecord job(const std::string& name, const std::string& output,
+                     const std::string& finished_at,
                      batch::JobStatus status = batch::JobStatus::ok) {
     batch::JobRecord r;
     r.name = name;
@@ -82,16 +85,19 @@ TEST_SUITE("batch_manifest") {
         CHECK_THROWS_AS(batch::read_manifest(dir.file("broken.json")), Error);
     }
 
-    TEST_CASE("merge lists each job once, the most recent success winning, paths relative to the result") {
+    TEST_CASE("merge lists each job once, the most recent success winning, paths relative to the "
+              "result") {
         TempDir dir;
         std::filesystem::create_directories(dir.file("out"));
-        batch::write_manifest(dir.file("out/tapeop-manifest.shard-1-of-2.json"),
-                              manifest_of({job("a", "a.flac", "2024-01-01T00:00:01Z"),
-                                           job("c", "c.flac", "2024-01-01T00:00:09Z", batch::JobStatus::failed)}));
+        batch::write_manifest(
+            dir.file("out/tapeop-manifest.shard-1-of-2.json"),
+            manifest_of({job("a", "a.flac", "2024-01-01T00:00:01Z"),
+                         job("c", "c.flac", "2024-01-01T00:00:09Z", batch::JobStatus::failed)}));
         batch::write_manifest(dir.file("out/tapeop-manifest.shard-2-of-2.json"),
                               manifest_of({job("b", "b.flac", "2024-01-01T00:00:02Z"),
                                            job("c", "c.flac", "2024-01-01T00:00:03Z")}));
-        batch::write_manifest(dir.file("out/tapeop-manifest.json"), manifest_of({job("a", "a.flac", "2024-01-01T00:00:05Z")}));
+        batch::write_manifest(dir.file("out/tapeop-manifest.json"),
+                              manifest_of({job("a", "a.flac", "2024-01-01T00:00:05Z")}));
         CHECK(batch::manifests_in(dir.file("out")).size() == 3);
         const batch::Manifest m = batch::merge_manifests({dir.file("out")}, dir.path());
         REQUIRE(m.jobs.size() == 3);
@@ -101,10 +107,12 @@ TEST_SUITE("batch_manifest") {
         CHECK(m.jobs[0].outputs[0].path == "out/a.flac");
         CHECK(m.jobs[2].name == "c");
         CHECK(m.jobs[2].status == batch::JobStatus::ok); // success beats a later failure
-        CHECK_THROWS_AS(batch::merge_manifests({dir.path()}, dir.path()), Error); // no manifest there
+        CHECK_THROWS_AS(batch::merge_manifests({dir.path()}, dir.path()),
+                        Error); // no manifest there
     }
 
-    TEST_CASE("a job is up to date only when version, recipe, inputs and the outputs on disk all match") {
+    TEST_CASE(
+        "a job is up to date only when version, recipe, inputs and the outputs on disk all match") {
         TempDir dir;
         write_text(dir.file("a.flac"), "rendered");
         batch::JobRecord prev = job("a", "a.flac", "2024-01-01T00:00:00Z");
@@ -112,7 +120,9 @@ TEST_SUITE("batch_manifest") {
         prev.outputs[0].size_bytes = h.size_bytes;
         prev.outputs[0].xxh3 = h.xxh3;
         const batch::JobRecord current = job("a", "a.flac", "");
-        auto fresh = [&](const batch::JobRecord& c) { return batch::check_freshness({&prev}, c, dir.path()); };
+        auto fresh = [&](const batch::JobRecord& c) {
+            return batch::check_freshness({&prev}, c, dir.path());
+        };
 
         CHECK(fresh(current).up_to_date == &prev);
         CHECK(batch::check_freshness({}, current, dir.path()).reason == "no manifest entry");

@@ -13,14 +13,16 @@ namespace {
 batch::Environment env_of(std::map<std::string, std::string> vars) {
     return [vars](const std::string& name) -> std::optional<std::string> {
         const auto it = vars.find(name);
-        if (it == vars.end()) return std::nullopt;
+        if (it == vars.end())
+            return std::nullopt;
         return it->second;
     };
 }
 
 std::vector<recipe::Job> jobs_named(const std::vector<std::string>& names) {
     std::vector<recipe::Job> jobs;
-    for (const auto& n : names) jobs.push_back({n, {n + ".wav"}, {"out/" + n + "-master.flac"}});
+    for (const auto& n : names)
+        jobs.push_back({n, {n + ".wav"}, {"out/" + n + "-master.flac"}});
     return jobs;
 }
 
@@ -38,8 +40,9 @@ TEST_SUITE("batch_shard") {
     }
 
     TEST_CASE("auto reads a Slurm array index relative to its minimum, with the task count") {
-        CHECK(batch::parse_shard("auto", env_of({{"SLURM_ARRAY_TASK_ID", "0"}, {"SLURM_ARRAY_TASK_COUNT", "3"}})).label() ==
-              "1/3");
+        CHECK(batch::parse_shard(
+                  "auto", env_of({{"SLURM_ARRAY_TASK_ID", "0"}, {"SLURM_ARRAY_TASK_COUNT", "3"}}))
+                  .label() == "1/3");
         CHECK(batch::parse_shard("auto", env_of({{"SLURM_ARRAY_TASK_ID", "7"},
                                                  {"SLURM_ARRAY_TASK_MIN", "4"},
                                                  {"SLURM_ARRAY_TASK_MAX", "7"}}))
@@ -50,16 +53,21 @@ TEST_SUITE("batch_shard") {
                                                  {"SLURM_ARRAY_TASK_MAX", "12"},
                                                  {"SLURM_ARRAY_TASK_STEP", "4"}}))
                   .label() == "3/4");
-        CHECK_THROWS_AS(batch::parse_shard("auto", env_of({{"SLURM_ARRAY_TASK_ID", "3"}})), UsageError);
-        CHECK_THROWS_AS(batch::parse_shard("auto", env_of({{"SLURM_ARRAY_TASK_ID", "3"}, {"SLURM_ARRAY_TASK_COUNT", "3"}})),
+        CHECK_THROWS_AS(batch::parse_shard("auto", env_of({{"SLURM_ARRAY_TASK_ID", "3"}})),
+                        UsageError);
+        CHECK_THROWS_AS(batch::parse_shard("auto", env_of({{"SLURM_ARRAY_TASK_ID", "3"},
+                                                           {"SLURM_ARRAY_TASK_COUNT", "3"}})),
                         UsageError);
     }
 
     TEST_CASE("auto reads a Kubernetes completion index with TAPEOP_SHARDS, and needs both") {
-        CHECK(batch::parse_shard("auto", env_of({{"JOB_COMPLETION_INDEX", "0"}, {"TAPEOP_SHARDS", "8"}})).label() == "1/8");
+        CHECK(batch::parse_shard("auto",
+                                 env_of({{"JOB_COMPLETION_INDEX", "0"}, {"TAPEOP_SHARDS", "8"}}))
+                  .label() == "1/8");
         CHECK_THROWS_WITH_AS(batch::parse_shard("auto", env_of({{"JOB_COMPLETION_INDEX", "0"}})),
                              doctest::Contains("TAPEOP_SHARDS"), UsageError);
-        CHECK_THROWS_AS(batch::parse_shard("auto", env_of({{"JOB_COMPLETION_INDEX", "8"}, {"TAPEOP_SHARDS", "8"}})),
+        CHECK_THROWS_AS(batch::parse_shard("auto", env_of({{"JOB_COMPLETION_INDEX", "8"},
+                                                           {"TAPEOP_SHARDS", "8"}})),
                         UsageError);
         CHECK_THROWS_AS(batch::parse_shard("auto", env_of({})), UsageError);
     }
@@ -74,8 +82,10 @@ TEST_SUITE("batch_shard") {
                 const auto slice = batch::shard_jobs(jobs, {k, n});
                 const auto again = batch::shard_jobs(reversed, {k, n});
                 REQUIRE(slice.size() == again.size());
-                for (std::size_t i = 0; i < slice.size(); ++i) CHECK(slice[i].name == again[i].name);
-                for (const auto& j : slice) seen.insert(j.name);
+                for (std::size_t i = 0; i < slice.size(); ++i)
+                    CHECK(slice[i].name == again[i].name);
+                for (const auto& j : slice)
+                    seen.insert(j.name);
             }
             CHECK(seen.size() == jobs.size());
             CHECK(std::set<std::string>(seen.begin(), seen.end()).size() == jobs.size());

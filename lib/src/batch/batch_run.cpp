@@ -22,29 +22,41 @@ namespace fs = std::filesystem;
 
 std::string outputs_key(const std::vector<FileRecord>& outputs) {
     std::string key;
-    for (const auto& o : outputs) key += o.path + '\n';
+    for (const auto& o : outputs)
+        key += o.path + '\n';
     return key;
 }
 
-std::string file_name(const std::string& path) { return fs::path(path).filename().string(); }
+std::string file_name(const std::string& path) {
+    return fs::path(path).filename().string();
+}
 
 // Why `prev` no longer describes the job ("" when it does).
 std::string mismatch(const JobRecord& prev, const JobRecord& current, const std::string& out_dir) {
-    if (prev.status == JobStatus::failed) return "it failed last time";
-    if (prev.version != current.version) return "tapeop version changed (" + prev.version + " -> " + current.version + ")";
-    if (prev.recipe_hash != current.recipe_hash) return "recipe or parameters changed";
-    if (prev.inputs.size() != current.inputs.size()) return "inputs changed";
+    if (prev.status == JobStatus::failed)
+        return "it failed last time";
+    if (prev.version != current.version)
+        return "tapeop version changed (" + prev.version + " -> " + current.version + ")";
+    if (prev.recipe_hash != current.recipe_hash)
+        return "recipe or parameters changed";
+    if (prev.inputs.size() != current.inputs.size())
+        return "inputs changed";
     for (std::size_t i = 0; i < prev.inputs.size(); ++i)
-        if (prev.inputs[i].xxh3 != current.inputs[i].xxh3) return "input changed: " + file_name(current.inputs[i].path);
-    if (outputs_key(prev.outputs) != outputs_key(current.outputs)) return "outputs changed";
+        if (prev.inputs[i].xxh3 != current.inputs[i].xxh3)
+            return "input changed: " + file_name(current.inputs[i].path);
+    if (outputs_key(prev.outputs) != outputs_key(current.outputs))
+        return "outputs changed";
     for (const auto& o : prev.outputs) {
         const fs::path p = fs::path(out_dir) / o.path;
         std::error_code ec;
         const auto size = fs::file_size(p, ec);
-        if (ec) return "output missing: " + o.path;
-        if (size != o.size_bytes) return "output changed on disk: " + o.path;
+        if (ec)
+            return "output missing: " + o.path;
+        if (size != o.size_bytes)
+            return "output changed on disk: " + o.path;
         try {
-            if (hash_file(p.string()).xxh3 != o.xxh3) return "output changed on disk: " + o.path;
+            if (hash_file(p.string()).xxh3 != o.xxh3)
+                return "output changed on disk: " + o.path;
         } catch (const Error&) {
             return "output unreadable: " + o.path;
         }
@@ -77,12 +89,13 @@ Levels output_levels(const recipe::OutputReport& o) {
 
 // Everything a batch run shares between its worker threads.
 class BatchState {
-public:
-    BatchState(const recipe::Recipe& recipe, const std::vector<recipe::Job>& jobs, const steps::Registry& registry,
-               const BatchOptions& options, const BatchEvents& events)
+  public:
+    BatchState(const recipe::Recipe& recipe, const std::vector<recipe::Job>& jobs,
+               const steps::Registry& registry, const BatchOptions& options,
+               const BatchEvents& events)
         : recipe_(recipe), jobs_(jobs), registry_(registry), options_(options), events_(events),
-          out_dir_(options.run.out_dir.empty() ? "." : options.run.out_dir), texts_hash_(recipe_texts_hash(recipe)),
-          slots_(jobs.size()) {}
+          out_dir_(options.run.out_dir.empty() ? "." : options.run.out_dir),
+          texts_hash_(recipe_texts_hash(recipe)), slots_(jobs.size()) {}
 
     void start(BatchResult& result) {
         result.manifest_path = (fs::path(out_dir_) / manifest_file_name(options_.shard)).string();
@@ -99,7 +112,8 @@ public:
         // there must not forget that the job was up to date.
         for (std::size_t i = 0; i < jobs_.size(); ++i) {
             auto it = previous_.find(expected_outputs_key(jobs_[i]));
-            if (it != previous_.end()) slots_[i] = it->second.front();
+            if (it != previous_.end())
+                slots_[i] = it->second.front();
         }
     }
 
@@ -110,7 +124,8 @@ public:
         try {
             for (const auto& in : job.inputs) {
                 const FileHash h = hash_file(in);
-                rec.inputs.push_back({fs::absolute(in).lexically_normal().string(), h.size_bytes, h.xxh3, std::nullopt});
+                rec.inputs.push_back({fs::absolute(in).lexically_normal().string(), h.size_bytes,
+                                      h.xxh3, std::nullopt});
             }
         } catch (const Error& e) {
             rec.status = JobStatus::failed;
@@ -123,7 +138,8 @@ public:
         } else {
             std::vector<const JobRecord*> prev;
             if (auto it = previous_.find(outputs_key(rec.outputs)); it != previous_.end())
-                for (const auto& r : it->second) prev.push_back(&r);
+                for (const auto& r : it->second)
+                    prev.push_back(&r);
             const Freshness f = check_freshness(prev, rec, out_dir_);
             if (f.up_to_date) {
                 JobRecord kept = *f.up_to_date;
@@ -145,14 +161,16 @@ public:
     void record(std::size_t i, const JobRecord& rec, BatchResult& result) {
         std::lock_guard lock(mutex_);
         slots_[i] = rec;
-        if (std::chrono::steady_clock::now() >= next_save_) save(result);
+        if (std::chrono::steady_clock::now() >= next_save_)
+            save(result);
     }
 
     void save(BatchResult& result) {
         const auto t0 = std::chrono::steady_clock::now();
         manifest_.jobs.clear();
         for (const auto& s : slots_)
-            if (s) manifest_.jobs.push_back(*s);
+            if (s)
+                manifest_.jobs.push_back(*s);
         manifest_.finished_at = utc_now();
         try {
             write_manifest(result.manifest_path, manifest_);
@@ -163,20 +181,22 @@ public:
         next_save_ = t1 + 20 * (t1 - t0);
     }
 
-private:
+  private:
     JobRecord identity(const recipe::Job& job) const {
         JobRecord rec;
         rec.name = job.name;
         rec.version = tapeop::version;
         rec.plan = job_plan_text(recipe_, job, out_dir_);
         rec.recipe_hash = job_recipe_hash(rec.plan, texts_hash_);
-        for (const auto& o : job.outputs) rec.outputs.push_back({path_in(out_dir_, o), 0, {}, std::nullopt});
+        for (const auto& o : job.outputs)
+            rec.outputs.push_back({path_in(out_dir_, o), 0, {}, std::nullopt});
         return rec;
     }
 
     std::string expected_outputs_key(const recipe::Job& job) const {
         std::string key;
-        for (const auto& o : job.outputs) key += path_in(out_dir_, o) + '\n';
+        for (const auto& o : job.outputs)
+            key += path_in(out_dir_, o) + '\n';
         return key;
     }
 
@@ -188,16 +208,19 @@ private:
             } catch (const Error&) {
                 continue; // unreadable or foreign: its jobs simply run again
             }
-            for (auto& r : m.jobs) previous_[outputs_key(r.outputs)].push_back(std::move(r));
+            for (auto& r : m.jobs)
+                previous_[outputs_key(r.outputs)].push_back(std::move(r));
         }
         for (auto& [key, list] : previous_)
-            std::stable_sort(list.begin(), list.end(),
-                             [](const JobRecord& a, const JobRecord& b) { return a.finished_at > b.finished_at; });
+            std::stable_sort(list.begin(), list.end(), [](const JobRecord& a, const JobRecord& b) {
+                return a.finished_at > b.finished_at;
+            });
     }
 
     void render(const recipe::Job& job, JobRecord& rec) {
         remove_job_leftovers(out_dir_, job.name, job.outputs);
-        if (events_.started) events_.started(job);
+        if (events_.started)
+            events_.started(job);
         for (auto& in : rec.inputs) {
             try {
                 in.levels = input_levels(in.path);
@@ -205,7 +228,8 @@ private:
                 // the job fails on it below, with the runner's message
             }
         }
-        const recipe::JobReport report = recipe::run_job(recipe_, job, registry_, options_.run, events_.progress);
+        const recipe::JobReport report =
+            recipe::run_job(recipe_, job, registry_, options_.run, events_.progress);
         rec.status = report.ok ? JobStatus::ok : JobStatus::failed;
         rec.error = report.error;
         rec.notes = report.notes;
@@ -220,7 +244,8 @@ private:
                 rec.outputs[k].size_bytes = h.size_bytes;
                 rec.outputs[k].xxh3 = h.xxh3;
                 for (const auto& o : report.outputs)
-                    if (o.path == job.outputs[k]) rec.outputs[k].levels = output_levels(o);
+                    if (o.path == job.outputs[k])
+                        rec.outputs[k].levels = output_levels(o);
             }
         } catch (const Error& e) {
             rec.status = JobStatus::failed;
@@ -245,8 +270,8 @@ private:
 } // namespace
 
 std::size_t BatchResult::count(JobStatus s) const {
-    return static_cast<std::size_t>(
-        std::count_if(jobs.begin(), jobs.end(), [s](const JobOutcome& o) { return o.record.status == s; }));
+    return static_cast<std::size_t>(std::count_if(
+        jobs.begin(), jobs.end(), [s](const JobOutcome& o) { return o.record.status == s; }));
 }
 
 Freshness check_freshness(const std::vector<const JobRecord*>& previous, const JobRecord& current,
@@ -263,17 +288,20 @@ Freshness check_freshness(const std::vector<const JobRecord*>& previous, const J
             f.reason.clear();
             return f;
         }
-        if (f.reason.empty()) f.reason = why; // the most recent entry's reason is the one to tell
+        if (f.reason.empty())
+            f.reason = why; // the most recent entry's reason is the one to tell
     }
     return f;
 }
 
 BatchResult run_batch(const recipe::Recipe& recipe, const std::vector<recipe::Job>& jobs,
-                      const steps::Registry& registry, const BatchOptions& options, const BatchEvents& events) {
+                      const steps::Registry& registry, const BatchOptions& options,
+                      const BatchEvents& events) {
     const std::string out_dir = options.run.out_dir.empty() ? "." : options.run.out_dir;
     std::error_code ec;
     fs::create_directories(out_dir, ec);
-    if (ec) throw Error("cannot create the output folder: " + ec.message(), out_dir);
+    if (ec)
+        throw Error("cannot create the output folder: " + ec.message(), out_dir);
 
     BatchResult result;
     std::set<std::string> dirs{out_dir};
@@ -295,7 +323,8 @@ BatchResult run_batch(const recipe::Recipe& recipe, const std::vector<recipe::Jo
         out.job = jobs[i];
         out.record = state.process(i);
         state.record(i, out.record, result);
-        if (events.finished) events.finished(out);
+        if (events.finished)
+            events.finished(out);
     });
     state.save(result);
     return result;

@@ -25,38 +25,45 @@ struct StateFree {
 };
 
 class Fd {
-public:
+  public:
     explicit Fd(int fd) : fd_(fd) {}
     ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
+        if (fd_ >= 0)
+            ::close(fd_);
     }
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
     int get() const { return fd_; }
 
-private:
+  private:
     int fd_;
 };
 
 } // namespace
 
-std::string hash_bytes(std::string_view data) { return hex64(XXH3_64bits(data.data(), data.size())); }
+std::string hash_bytes(std::string_view data) {
+    return hex64(XXH3_64bits(data.data(), data.size()));
+}
 
 FileHash hash_file(const std::string& path) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) throw Error(std::string("cannot read: ") + std::strerror(errno), path);
+    if (fd.get() < 0)
+        throw Error(std::string("cannot read: ") + std::strerror(errno), path);
     ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     std::unique_ptr<XXH3_state_t, StateFree> state(XXH3_createState());
-    if (!state || XXH3_64bits_reset(state.get()) != XXH_OK) throw Error("cannot start hashing", path);
+    if (!state || XXH3_64bits_reset(state.get()) != XXH_OK)
+        throw Error("cannot start hashing", path);
     std::vector<char> block(1 << 20);
     FileHash out;
     for (;;) {
         const ssize_t n = ::read(fd.get(), block.data(), block.size());
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             throw Error(std::string("cannot read: ") + std::strerror(errno), path);
         }
-        if (n == 0) break;
+        if (n == 0)
+            break;
         XXH3_64bits_update(state.get(), block.data(), static_cast<std::size_t>(n));
         out.size_bytes += static_cast<std::uint64_t>(n);
     }

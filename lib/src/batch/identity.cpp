@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 
 std::string file_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return "unreadable: " + path;
+    if (!in)
+        return "unreadable: " + path;
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
@@ -26,19 +27,24 @@ std::string path_in(const std::string& dir, const std::string& path) {
     return fs::absolute(path).lexically_normal().lexically_relative(base).string();
 }
 
-std::string job_plan_text(const recipe::Recipe& recipe, const recipe::Job& job, const std::string& out_dir) {
+std::string job_plan_text(const recipe::Recipe& recipe, const recipe::Job& job,
+                          const std::string& out_dir) {
     recipe::Job j = job;
-    for (std::size_t i = 0; i < j.inputs.size(); ++i) j.inputs[i] = "input-" + std::to_string(i + 1);
-    for (auto& o : j.outputs) o = path_in(out_dir, o);
+    for (std::size_t i = 0; i < j.inputs.size(); ++i)
+        j.inputs[i] = "input-" + std::to_string(i + 1);
+    for (auto& o : j.outputs)
+        o = path_in(out_dir, o);
     std::string text = recipe::describe_plan(recipe, recipe::Plan{{j}});
     // The first line names the recipe file: its location is not part of what it does (its text is).
-    if (text.rfind("recipe ", 0) == 0) text.erase(0, text.find('\n') + 1);
+    if (text.rfind("recipe ", 0) == 0)
+        text.erase(0, text.find('\n') + 1);
     return text;
 }
 
 std::string recipe_texts_hash(const recipe::Recipe& recipe) {
     std::string all = file_text(recipe.file);
-    for (const auto& inc : recipe.included) all += "\n--- use\n" + file_text(inc);
+    for (const auto& inc : recipe.included)
+        all += "\n--- use\n" + file_text(inc);
     return hash_bytes(all);
 }
 

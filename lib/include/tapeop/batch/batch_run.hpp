@@ -40,7 +40,7 @@ struct BatchEvents {
 struct BatchResult {
     std::vector<JobOutcome> jobs; // in the order given
     std::string manifest_path;
-    std::string manifest_error; // the manifest could not be written (the jobs still ran)
+    std::string manifest_error;       // the manifest could not be written (the jobs still ran)
     std::vector<std::string> removed; // leftovers of killed runs, removed before starting
     std::size_t count(JobStatus s) const;
 };

@@ -11,7 +11,8 @@
 
 namespace tapeop::batch {
 
-std::string job_plan_text(const recipe::Recipe& recipe, const recipe::Job& job, const std::string& out_dir);
+std::string job_plan_text(const recipe::Recipe& recipe, const recipe::Job& job,
+                          const std::string& out_dir);
 
 // XXH3 of the texts of the recipe file and of each recipe it `use`s (a file that cannot be
 // read counts by its path).

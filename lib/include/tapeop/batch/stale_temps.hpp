@@ -32,7 +32,8 @@ std::vector<std::string> remove_stale_temporaries(const std::string& dir);
 // Removes the hidden work files a job of the recipe runner leaves when it is killed
 // (".JOB.tapeop-work-N.w64" in the output folder, ".STEM.tapeop-tmp-verify.EXT" beside a lossy
 // output). They carry no owner, but belong to the job: call it just before the job runs.
-std::vector<std::string> remove_job_leftovers(const std::string& out_dir, const std::string& job_name,
+std::vector<std::string> remove_job_leftovers(const std::string& out_dir,
+                                              const std::string& job_name,
                                               const std::vector<std::string>& outputs);
 
 } // namespace tapeop::batch
