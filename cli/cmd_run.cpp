@@ -141,10 +141,9 @@ int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
         return 0;
     }
 
-    std::vector<double> seconds(jobs.size());
     double total_s = 0.0;
-    for (std::size_t i = 0; i < jobs.size(); ++i)
-        total_s += seconds[i] = audio_seconds(jobs[i]);
+    for (const auto& job : jobs)
+        total_s += audio_seconds(job);
     Progress progress(g, jobs.size(), total_s, true);
     batch::BatchEvents events;
     events.started = [&](const recipe::Job& job) { progress.started(job.name); };
