@@ -1,10 +1,12 @@
-// tapeop run RECIPE [INPUT...] -o DIR: run a recipe (docs/recipes.md) over files or a session.
+// tapeop run RECIPE [INPUT...] -o DIR: run a recipe (docs/recipes.md) over files or a session,
+// as a batch: parallel jobs, a manifest in the output folder, up-to-date jobs skipped, and
+// --shard K/N for render farms (lib/include/tapeop/batch/).
 #include "common.hpp"
 #include "progress.hpp"
 
+#include "tapeop/batch/batch_run.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/io/reader.hpp"
-#include "tapeop/parallel.hpp"
 #include "tapeop/recipe/runner.hpp"
 #include "tapeop/stock.hpp"
 
@@ -21,109 +23,202 @@ struct RunCmdOptions {
     std::string out_dir = ".";
     std::vector<std::string> sets;
     bool dry_run = false;
+    std::string shard;
+    bool force = false;
 };
 
 std::string locate_recipe(const std::string& name) {
-    if (std::filesystem::exists(name)) return name;
+    if (std::filesystem::exists(name))
+        return name;
     const std::string found = recipe::find_in_path(name, stock_dirs(""), ".recipe");
     if (found.empty())
-        throw UsageError("no such recipe file, and no stock recipe of that name (see the recipes/ folder)", name);
+        throw UsageError(
+            "no such recipe file, and no stock recipe of that name (see the recipes/ folder)",
+            name);
     return found;
+}
+
+double audio_seconds(const recipe::Job& job) {
+    double s = 0.0;
+    for (const auto& in : job.inputs) {
+        try {
+            s += io::probe(in).duration_s();
+        } catch (const Error&) {
+            // the job reports it
+        }
+    }
+    return s;
+}
+
+std::string render_detail(const batch::JobRecord& r) {
+    char buf[96];
+    const double speed = r.seconds > 0 ? r.audio_seconds / r.seconds : 0.0;
+    std::snprintf(buf, sizeof buf, "(%.1f s, %.0fx realtime)", r.seconds, speed);
+    return buf;
+}
+
+Json outcome_json(const batch::JobOutcome& o) {
+    const batch::JobRecord& r = o.record;
+    Json outs = Json::array();
+    for (std::size_t k = 0; k < r.outputs.size(); ++k) {
+        const auto& x = r.outputs[k];
+        Json j = {{"path", k < o.job.outputs.size() ? o.job.outputs[k] : x.path}, {"xxh3", x.xxh3}};
+        if (x.levels) {
+            j["subtype"] = x.levels->subtype;
+            j["sample_rate"] = x.levels->sample_rate;
+            j["integrated_lufs"] = json_level(x.levels->integrated_lufs);
+            j["true_peak_dbtp"] = json_level(x.levels->true_peak_dbtp);
+            j["sample_peak_dbfs"] = json_level(x.levels->sample_peak_dbfs);
+        }
+        outs.push_back(j);
+    }
+    Json j = {{"name", r.name},
+              {"ok", r.status != batch::JobStatus::failed},
+              {"status", batch::status_name(r.status)}};
+    if (!r.reason.empty() && r.status != batch::JobStatus::up_to_date)
+        j["reason"] = r.reason;
+    j["outputs"] = outs;
+    j["notes"] = r.notes;
+    j["seconds"] = r.seconds;
+    if (r.status == batch::JobStatus::failed)
+        j["error"] = r.error;
+    return j;
+}
+
+void print_text(const batch::BatchResult& res) {
+    for (const auto& o : res.jobs) {
+        const batch::JobRecord& r = o.record;
+        if (r.status == batch::JobStatus::up_to_date) {
+            std::printf("up to date %s\n", r.name.c_str());
+            continue;
+        }
+        std::printf("%s %s (%.1f s; %s)\n", r.status == batch::JobStatus::ok ? "ok  " : "FAIL",
+                    r.name.c_str(), r.seconds, r.reason.c_str());
+        for (const auto& n : r.notes)
+            std::printf("       %s\n", n.c_str());
+        for (std::size_t k = 0; k < r.outputs.size() && k < o.job.outputs.size(); ++k) {
+            const auto& x = r.outputs[k];
+            if (!x.levels)
+                continue;
+            std::printf("       -> %s  %s LUFS  %s dBTP  (%s, %d Hz)\n", o.job.outputs[k].c_str(),
+                        text_level(x.levels->integrated_lufs).c_str(),
+                        text_level(x.levels->true_peak_dbtp).c_str(), x.levels->subtype.c_str(),
+                        x.levels->sample_rate);
+        }
+    }
 }
 
 int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
     recipe::ParseOptions po;
     for (const auto& s : o.sets) {
         const auto eq = s.find('=');
-        if (eq == std::string::npos || eq == 0) throw UsageError("--set takes NAME=VALUE, not '" + s + "'");
+        if (eq == std::string::npos || eq == 0)
+            throw UsageError("--set takes NAME=VALUE, not '" + s + "'");
         po.overrides[s.substr(0, eq)] = s.substr(eq + 1);
     }
     po.search_path = stock_dirs("");
     const steps::Registry registry = steps::builtin_registry();
     const recipe::Recipe rec = recipe::parse_file(locate_recipe(o.recipe), registry, po);
 
-    recipe::RunOptions ro;
-    ro.inputs = o.inputs;
-    ro.out_dir = o.out_dir;
-    ro.jobs = g.jobs;
-    ro.spec_path = stock_dirs("specs");
-    const recipe::Plan plan = recipe::make_plan(rec, ro);
+    batch::BatchOptions bo;
+    bo.run.inputs = o.inputs;
+    bo.run.out_dir = o.out_dir;
+    bo.run.jobs = g.jobs;
+    bo.run.spec_path = stock_dirs("specs");
+    bo.force = o.force;
+    if (!o.shard.empty())
+        bo.shard = batch::parse_shard(o.shard, batch::process_environment());
+    const recipe::Plan plan = recipe::make_plan(rec, bo.run);
+    const std::vector<recipe::Job> jobs = batch::shard_jobs(plan.jobs, bo.shard);
+    const std::string shard_note =
+        bo.shard.whole() ? std::string()
+                         : "shard " + bo.shard.label() + ": " + std::to_string(jobs.size()) +
+                               " of " + std::to_string(plan.jobs.size()) + " jobs";
     if (o.dry_run) {
-        std::fputs(recipe::describe_plan(rec, plan).c_str(), stdout);
+        if (!shard_note.empty())
+            std::printf("# %s\n", shard_note.c_str());
+        std::fputs(recipe::describe_plan(rec, recipe::Plan{jobs}).c_str(), stdout);
         return 0;
     }
-    std::error_code ec;
-    std::filesystem::create_directories(o.out_dir, ec);
-    if (ec) throw Error("cannot create the output folder: " + ec.message(), o.out_dir);
 
     double total_s = 0.0;
-    for (const auto& job : plan.jobs)
-        for (const auto& in : job.inputs) {
-            try {
-                total_s += io::probe(in).duration_s();
-            } catch (const Error&) {
-            }
-        }
-    Progress progress(g, plan.jobs.size(), total_s);
-    std::vector<recipe::JobReport> reports(plan.jobs.size());
-    parallel_for(plan.jobs.size(), g.jobs, [&](std::size_t i) {
-        reports[i] = recipe::run_job(rec, plan.jobs[i], registry, ro, [&](const std::string& name, double s) {
-            progress.advance(name, s);
-        });
-        progress.job_done(plan.jobs[i].name, reports[i].ok);
-    });
+    for (const auto& job : jobs)
+        total_s += audio_seconds(job);
+    Progress progress(g, jobs.size(), total_s, true);
+    batch::BatchEvents events;
+    events.started = [&](const recipe::Job& job) { progress.started(job.name); };
+    events.progress = [&](const std::string& name, double s) { progress.advance(name, s); };
+    events.finished = [&](const batch::JobOutcome& out) {
+        if (out.record.status == batch::JobStatus::up_to_date)
+            progress.job_skipped(out.job.name, audio_seconds(out.job));
+        else
+            progress.job_done(out.job.name, out.record.status == batch::JobStatus::ok,
+                              render_detail(out.record));
+    };
+    const batch::BatchResult res = batch::run_batch(rec, jobs, registry, bo, events);
     progress.finish();
 
-    std::size_t failed = 0;
-    for (const auto& r : reports)
-        if (!r.ok) {
-            ++failed;
-            std::cerr << "tapeop: " << r.error << "\n";
-        }
+    const std::size_t failed = res.count(batch::JobStatus::failed);
+    const std::size_t fresh = res.count(batch::JobStatus::up_to_date);
+    for (const auto& out : res.jobs)
+        if (out.record.status == batch::JobStatus::failed)
+            std::cerr << "tapeop: " << out.record.error << "\n";
+    if (!res.manifest_error.empty())
+        std::cerr << "tapeop: " << res.manifest_error << "\n";
     if (g.json) {
         Json out = json_envelope();
         out["recipe"] = rec.file;
+        out["shard"] = bo.shard.whole() ? Json(nullptr) : Json(bo.shard.label());
+        out["manifest"] = res.manifest_path;
+        out["removed_leftovers"] = res.removed;
         out["jobs"] = Json::array();
-        for (const auto& r : reports) {
-            Json outs = Json::array();
-            for (const auto& x : r.outputs)
-                outs.push_back({{"path", x.path},
-                                {"subtype", x.subtype},
-                                {"sample_rate", x.sample_rate},
-                                {"integrated_lufs", json_level(x.integrated_lufs)},
-                                {"true_peak_dbtp", json_level(x.true_peak_dbtp)},
-                                {"sample_peak_dbfs", json_level(x.sample_peak_dbfs)}});
-            Json j = {{"name", r.name}, {"ok", r.ok}, {"outputs", outs}, {"notes", r.notes}, {"seconds", r.seconds}};
-            if (!r.ok) j["error"] = r.error;
-            out["jobs"].push_back(j);
-        }
+        for (const auto& j : res.jobs)
+            out["jobs"].push_back(outcome_json(j));
         print_json(out);
     } else if (!g.quiet) {
-        for (const auto& r : reports) {
-            std::printf("%s %s (%.1f s)\n", r.ok ? "ok  " : "FAIL", r.name.c_str(), r.seconds);
-            for (const auto& n : r.notes) std::printf("       %s\n", n.c_str());
-            for (const auto& x : r.outputs)
-                std::printf("       -> %s  %s LUFS  %s dBTP  (%s, %d Hz)\n", x.path.c_str(),
-                            text_level(x.integrated_lufs).c_str(), text_level(x.true_peak_dbtp).c_str(),
-                            x.subtype.c_str(), x.sample_rate);
-        }
-        std::printf("%zu of %zu jobs succeeded\n", reports.size() - failed, reports.size());
+        if (!shard_note.empty())
+            std::printf("%s\n", shard_note.c_str());
+        for (const auto& r : res.removed)
+            std::printf("removed a leftover of a killed run: %s\n", r.c_str());
+        print_text(res);
+        std::printf("%zu of %zu jobs succeeded (%zu rendered, %zu up to date); manifest %s\n",
+                    jobs.size() - failed, jobs.size(), jobs.size() - failed - fresh, fresh,
+                    res.manifest_path.c_str());
     }
-    return failed == 0 ? 0 : 1;
+    return failed == 0 && res.manifest_error.empty() ? 0 : 1;
 }
 
 } // namespace
 
 void register_run(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<RunCmdOptions>();
-    auto* sub = app.add_subcommand("run", "Run a recipe over files (one job per file) or a mix session");
-    sub->add_option("recipe", o->recipe, "Recipe file, or the name of a stock recipe (master-streaming, podcast, ...)")->required();
-    sub->add_option("inputs", o->inputs, "Input files (per-file recipes; default: the recipe's input lines)");
-    sub->add_option("-o,--output", o->out_dir, "Output folder (created when missing; default: the current folder)");
+    auto* sub =
+        app.add_subcommand("run", "Run a recipe over files (one job per file) or a mix session");
+    sub->add_option("recipe", o->recipe,
+                    "Recipe file, or the name of a stock recipe (master-streaming, podcast, ...)")
+        ->required();
+    sub->add_option("inputs", o->inputs,
+                    "Input files (per-file recipes; default: the recipe's input lines)");
+    sub->add_option("-o,--output", o->out_dir,
+                    "Output folder (created when missing; default: the current folder)");
     sub->add_option("--set", o->sets, "Override a recipe param: --set target=-16LUFS (repeatable)");
-    sub->add_flag("--dry-run", o->dry_run, "Print the resolved plan (jobs, steps with final values, outputs); write nothing");
-    sub->footer("The recipe language is described in docs/recipes.md; `tapeop steps` lists every step. "
-                "Exit 0 all jobs succeeded, 1 some failed (the others still ran), 2 nothing could start.");
+    sub->add_flag(
+        "--dry-run", o->dry_run,
+        "Print the resolved plan (jobs, steps with final values, outputs); write nothing");
+    sub->add_option("--shard", o->shard,
+                    "Run only slice K of N (K from 1 to N) of the sorted jobs, for render farms; "
+                    "'auto' reads a Slurm "
+                    "array or Kubernetes indexed job (with TAPEOP_SHARDS) from the environment");
+    sub->add_flag("--force", o->force, "Render every job, even those whose outputs are up to date");
+    sub->footer(
+        "Each run writes tapeop-manifest.json (tapeop-manifest.shard-K-of-N.json) in the output "
+        "folder: "
+        "inputs and outputs with content hashes, the recipe, levels before and after, timings. A "
+        "job whose "
+        "manifest entry matches its inputs, recipe and the outputs on disk is skipped as up to "
+        "date. "
+        "The recipe language is described in docs/recipes.md; `tapeop steps` lists every step. "
+        "Exit 0 all jobs succeeded, 1 some failed (the others still ran), 2 nothing could start.");
     sub->callback([o, &ctx] { ctx.action = [o, &ctx] { return run_recipe(*o, ctx.global); }; });
 }
 

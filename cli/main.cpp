@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
     register_mix(app, ctx);
     register_master(app, ctx);
     register_run(app, ctx);
+    register_manifest(app, ctx);
     register_steps(app, ctx);
 
     try {

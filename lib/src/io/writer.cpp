@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <algorithm>
 #include <cmath>
@@ -72,7 +73,25 @@ std::string base_name(const std::string& path) {
 
 std::atomic<bool> durable_writes{false};
 
+// Host names as they may appear in a file name: no '/', '@' or control characters.
+std::string file_safe_host() {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "unknown";
+    std::string out;
+    for (const char* c = host; *c && out.size() < 64; ++c) {
+        const bool ok = std::isalnum(static_cast<unsigned char>(*c)) || *c == '.' || *c == '-' || *c == '_';
+        out += ok ? *c : '_';
+    }
+    return out;
+}
+
 } // namespace
+
+std::string temporary_template_for(const std::string& path) {
+    static const std::string host = file_safe_host();
+    return parent_dir(path) + "/." + base_name(path) + ".tapeop-tmp-" + std::to_string(::getpid()) + "@" + host +
+           "-XXXXXX";
+}
 
 void set_durable_writes(bool durable) { durable_writes.store(durable); }
 
@@ -95,7 +114,7 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec) : path
     struct stat st {};
     if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw Error("output folder does not exist: " + dir, path);
-    std::string templ = dir + "/." + base_name(path) + ".tapeop-tmp-XXXXXX";
+    std::string templ = temporary_template_for(path);
     std::vector<char> buf(templ.begin(), templ.end());
     buf.push_back('\0');
     fd_ = ::mkstemp(buf.data());

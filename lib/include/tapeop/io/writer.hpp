@@ -93,6 +93,12 @@ std::string output_path_for(const std::string& input, const std::string& out, bo
 // waiting for the disk. Process-wide (the CLI's --sync); set it before writing starts.
 void set_durable_writes(bool durable);
 
+// The mkstemp template for a temporary beside `path`: ".NAME.tapeop-tmp-PID@HOST-XXXXXX" in
+// the same folder. The process id and host name let a later run remove the leftovers of a
+// killed process without touching files another live process is still writing
+// (batch/stale_temps.hpp reads them back).
+std::string temporary_template_for(const std::string& path);
+
 // Removes every temporary file still open by writers in this process. Async-signal-safe:
 // the CLI calls it from its SIGINT/SIGTERM handler.
 void remove_pending_temporaries() noexcept;
