@@ -2,10 +2,27 @@
 
 #include "tapeop/units.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <emmintrin.h>
 #include <limits>
 
 namespace tapeop::analysis {
+
+float peak_abs(const float* x, std::size_t n) {
+    const __m128 sign = _mm_set1_ps(-0.0f);
+    __m128 m0 = _mm_setzero_ps(), m1 = _mm_setzero_ps();
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        m0 = _mm_max_ps(m0, _mm_andnot_ps(sign, _mm_loadu_ps(x + i)));
+        m1 = _mm_max_ps(m1, _mm_andnot_ps(sign, _mm_loadu_ps(x + i + 4)));
+    }
+    alignas(16) float lanes[4];
+    _mm_store_ps(lanes, _mm_max_ps(m0, m1));
+    float p = std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3]));
+    for (; i < n; ++i) p = std::max(p, std::fabs(x[i]));
+    return p;
+}
 
 LevelMeter::LevelMeter(int channels, double clip_threshold)
     : ch_(static_cast<std::size_t>(channels)), clip_threshold_(clip_threshold) {}

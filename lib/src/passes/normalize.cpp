@@ -69,15 +69,8 @@ LevelScan scan_levels(const std::string& path, NormalizeMode mode, const Progres
     std::int64_t done = 0;
     while (reader.read(block) > 0) {
         if (levels) levels->add(block.view());
-        for (std::size_t c = 0; c < block.channels(); ++c) {
-            const float* x = block.channel(c);
-            float p = peak;
-            for (std::size_t i = 0; i < block.frames(); ++i) {
-                const float a = std::fabs(x[i]);
-                p = a > p ? a : p;
-            }
-            peak = p;
-        }
+        for (std::size_t c = 0; c < block.channels(); ++c)
+            peak = std::max(peak, analysis::peak_abs(block.channel(c), block.frames()));
         true_peak.add(block.view());
         if (loudness) loudness->add(block.view());
         done += static_cast<std::int64_t>(block.frames());
