@@ -70,6 +70,39 @@ TEST_CASE("TPDF generator: triangular on (-1, 1) LSB, variance 1/6") {
     CHECK(hi < 1.0);
 }
 
+TEST_CASE("four-lane TPDF: the SSE2 draws equal the reference lanes; triangular, variance 1/6, lanes uncorrelated") {
+    Xoshiro128Plus4 fast(77), ref(77);
+    const std::size_t n = 1 << 20;
+    std::vector<double> d(n);
+    for (std::size_t at = 0; at < n; at += 256) Dither::tpdf4(fast, d.data() + at, 256);
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < n; i += 4) {
+        std::uint32_t a[4], b[4];
+        ref.next(a);
+        ref.next(b);
+        for (std::size_t k = 0; k < 4; ++k)
+            wrong += d[i + k] != double(std::int32_t(a[k] >> 8) - std::int32_t(b[k] >> 8)) * 0x1.0p-24;
+    }
+    CHECK(wrong == 0);
+    double sum = 0.0, sum2 = 0.0, lo = 0.0, hi = 0.0, lag1 = 0.0, inner = 0.0;
+    std::size_t within = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        sum += d[i];
+        sum2 += d[i] * d[i];
+        lo = std::min(lo, d[i]);
+        hi = std::max(hi, d[i]);
+        if (i > 0) lag1 += d[i] * d[i - 1];
+        within += std::abs(d[i]) < 0.5 ? 1 : 0;
+    }
+    inner = double(within) / double(n);
+    CHECK(std::abs(sum / double(n)) < 0.003);
+    CHECK(std::sqrt(sum2 / double(n)) == doctest::Approx(1.0 / std::sqrt(6.0)).epsilon(0.005));
+    CHECK(std::abs(lag1 / sum2) < 0.005); // neighbouring samples (different lanes) uncorrelated
+    CHECK(inner == doctest::Approx(0.75).epsilon(0.005)); // triangular: P(|d| < 1/2) = 3/4
+    CHECK(lo > -1.0);
+    CHECK(hi < 1.0);
+}
+
 TEST_CASE("dithered silence has the theoretical noise level LSB/2") {
     // Total error = rounding of (0 + TPDF): P(|d| > 1/2) = 2 * (1/2)(1/2)^2 = 1/4, so the
     // output is +-1 LSB a quarter of the time: RMS = sqrt(1/4) = LSB/2, which is also the

@@ -2,11 +2,15 @@
 #include "test_util.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/passes/render.hpp"
+#include "tapeop/random.hpp"
 
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
 #include <sndfile.h>
+#include <cmath>
+#include <limits>
 #include <vector>
 
 using namespace tapeop;
@@ -53,6 +57,29 @@ void copy_through(const std::string& in, const std::string& out, std::size_t blo
     AudioBuffer buf(static_cast<std::size_t>(r.info().channels), block);
     while (r.read(buf)) w.write(buf.view());
     w.commit();
+}
+
+
+// Reads the whole file in blocks of `block` frames; the read-ahead on or off.
+AudioBuffer read_all(const std::string& path, std::size_t block, bool ahead) {
+    io::set_read_ahead(ahead);
+    AudioBuffer all = test::read_file(path, block);
+    io::set_read_ahead(true);
+    return all;
+}
+
+bool same_audio(const AudioBuffer& a, const AudioBuffer& b) {
+    if (a.channels() != b.channels() || a.frames() != b.frames()) return false;
+    for (std::size_t c = 0; c < a.channels(); ++c)
+        if (!std::equal(a.channel(c), a.channel(c) + a.frames(), b.channel(c))) return false;
+    return true;
+}
+
+// The integer code the writer must produce for x at `bits` (round half to even, clamped).
+std::int32_t expected_code(float x, int bits) {
+    const double scale = std::ldexp(1.0, bits - 1);
+    const double v = std::clamp(std::nearbyint(double(x) * scale), -scale, scale - 1.0);
+    return static_cast<std::int32_t>(v);
 }
 
 } // namespace
@@ -212,6 +239,197 @@ TEST_CASE("rewind reads the same samples again") {
     r.rewind();
     r.read(b);
     CHECK(std::equal(a.channel(1), a.channel(1) + 3000, b.channel(1)));
+}
+
+TEST_CASE("the read-ahead returns exactly the sequential reads, at any block size") {
+    TempDir dir;
+    // 24-bit stereo (the SSE2 split), 16-bit mono, 3-channel float: each several read-ahead blocks long.
+    write_raw(dir.file("s24.wav"), SF_FORMAT_WAV | SF_FORMAT_PCM_24, random_codes(2 * 50001, 24, 3), 2);
+    write_raw(dir.file("m16.wav"), SF_FORMAT_WAV | SF_FORMAT_PCM_16, random_codes(40000, 16, 4), 1);
+    AudioBuffer f3(3, 30000);
+    Xoshiro256 rng(5);
+    for (std::size_t c = 0; c < 3; ++c)
+        for (std::size_t i = 0; i < 30000; ++i) f3.channel(c)[i] = float(rng.uniform() * 2.0 - 1.0);
+    test::write_file(dir.file("f3.wav"), f3, 48000, io::SampleFormat::float32);
+    for (const char* name : {"s24.wav", "m16.wav", "f3.wav"}) {
+        const AudioBuffer ref = read_all(dir.file(name), 8192, false);
+        for (std::size_t block : {1u, 1000u, 8192u, 20000u}) {
+            CAPTURE(name);
+            CAPTURE(block);
+            CHECK(same_audio(read_all(dir.file(name), block, true), ref));
+        }
+    }
+    // The exact conversion: codes / 2^23.
+    const AudioBuffer s = read_all(dir.file("s24.wav"), 4096, true);
+    const auto codes = random_codes(2 * 50001, 24, 3);
+    for (std::size_t i = 0; i < 50001; i += 997) {
+        CHECK(s.channel(0)[i] == float(codes[2 * i]) / 2147483648.0f);
+        CHECK(s.channel(1)[i] == float(codes[2 * i + 1]) / 2147483648.0f);
+    }
+}
+
+TEST_CASE("rewind in the middle of a read-ahead starts again from the first frame") {
+    TempDir dir;
+    write_raw(dir.file("r.wav"), SF_FORMAT_WAV | SF_FORMAT_PCM_24, random_codes(2 * 60000, 24, 11), 2);
+    const AudioBuffer ref = read_all(dir.file("r.wav"), 5000, false);
+    io::AudioReader r(dir.file("r.wav"));
+    AudioBuffer blk(2, 5000);
+    for (int k = 0; k < 3; ++k) r.read(blk);
+    CHECK(r.position() == 15000);
+    r.rewind();
+    CHECK(r.position() == 0);
+    std::size_t pos = 0;
+    bool same = true;
+    while (std::size_t n = r.read(blk)) {
+        same = same && std::equal(blk.channel(1), blk.channel(1) + n, ref.channel(1) + pos);
+        pos += n;
+    }
+    CHECK(same);
+    CHECK(pos == 60000);
+    // A moved reader goes on where it was.
+    io::AudioReader a(dir.file("r.wav"));
+    a.read(blk);
+    io::AudioReader b(std::move(a));
+    b.read(blk);
+    CHECK(std::equal(blk.channel(0), blk.channel(0) + 5000, ref.channel(0) + 5000));
+}
+
+TEST_CASE("a non-finite sample deep in a long file stops the read-ahead at its block, with its time") {
+    TempDir dir;
+    AudioBuffer b(2, 200000);
+    b.channel(0)[150000] = std::numeric_limits<float>::quiet_NaN();
+    b.channel(1)[170000] = -std::numeric_limits<float>::infinity();
+    test::write_file(dir.file("nan.wav"), b, 48000, io::SampleFormat::float32);
+    io::AudioReader r(dir.file("nan.wav"));
+    AudioBuffer blk(2, 10000);
+    std::int64_t before = -1;
+    try {
+        while (r.read(blk)) before = r.position();
+        FAIL("expected an error");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).find("00:03.125 in channel 1") != std::string::npos);
+    }
+    // Everything before the bad sample's read-ahead block was delivered.
+    CHECK(before >= 140000);
+    CHECK(before <= 150000);
+    io::AudioReader counted(dir.file("nan.wav"));
+    counted.allow_nonfinite(true);
+    while (counted.read(blk)) {
+    }
+    CHECK(counted.nonfinite_samples() == 2);
+    CHECK(counted.first_nonfinite_frame() == 150000);
+}
+
+TEST_CASE("integer output rounds half to even and clamps, sample for sample, at 8, 16 and 24 bits") {
+    TempDir dir;
+    for (int bits : {8, 16, 24}) {
+        for (int channels : {1, 2, 3}) {
+            CAPTURE(bits);
+            CAPTURE(channels);
+            const std::size_t n = 1003;
+            AudioBuffer b(std::size_t(channels), n);
+            Xoshiro256 rng(std::uint64_t(bits * 10 + channels));
+            const double scale = std::ldexp(1.0, bits - 1);
+            for (int c = 0; c < channels; ++c)
+                for (std::size_t i = 0; i < n; ++i) {
+                    float& x = b.channel(std::size_t(c))[i];
+                    switch (i % 5) {
+                    case 0: x = float(rng.uniform() * 2.4 - 1.2); break;                          // some over
+                    case 1: x = float((std::floor(rng.uniform() * 2 * scale - scale) + 0.5) / scale); break; // ties
+                    case 2: x = float(std::floor(rng.uniform() * 2 * scale - scale) / scale); break;  // exact codes
+                    case 3: x = (i & 8) ? 1e30f : -1e30f; break;
+                    default: x = float((rng.uniform() - 0.5) * 1e-6); break;
+                    }
+                }
+            const io::SampleFormat fmt = bits == 8 ? io::SampleFormat::pcm8 : bits == 16 ? io::SampleFormat::pcm16 : io::SampleFormat::pcm24;
+            const std::string path = dir.file("w" + std::to_string(bits) + "-" + std::to_string(channels) + ".wav");
+            io::OutputSpec spec{48000, channels, fmt, std::int64_t(n)};
+            io::AudioWriter w(path, spec);
+            w.write(b.view());
+            std::uint64_t clipped = 0;
+            for (int c = 0; c < channels; ++c)
+                for (std::size_t i = 0; i < n; ++i) {
+                    const double v = std::nearbyint(double(b.channel(std::size_t(c))[i]) * scale);
+                    clipped += (v > scale - 1.0 || v < -scale) ? 1 : 0;
+                }
+            CHECK(w.clipped_samples() == clipped);
+            w.commit();
+            SF_INFO si{};
+            SNDFILE* f = sf_open(path.c_str(), SFM_READ, &si);
+            REQUIRE(f != nullptr);
+            std::vector<std::int32_t> got(n * std::size_t(channels));
+            sf_readf_int(f, got.data(), sf_count_t(n));
+            sf_close(f);
+            std::size_t wrong = 0;
+            for (int c = 0; c < channels; ++c)
+                for (std::size_t i = 0; i < n; ++i)
+                    wrong += (got[i * std::size_t(channels) + std::size_t(c)] >> (32 - bits)) !=
+                             expected_code(b.channel(std::size_t(c))[i], bits);
+            CHECK(wrong == 0);
+        }
+    }
+}
+
+TEST_CASE("an output stage in the background writes the same file as in the caller's thread") {
+    TempDir dir;
+    AudioBuffer src(2, 100000);
+    Xoshiro256 rng(21);
+    for (std::size_t c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < 100000; ++i) src.channel(c)[i] = float(0.5 * std::sin(0.01 * double(i) * double(c + 1)) + 1e-3 * rng.uniform());
+    io::FileInfo info;
+    info.sample_rate = 48000;
+    info.channels = 2;
+    info.frames = 100000;
+    info.sample_format = io::SampleFormat::float32;
+    passes::OutputSettings out;
+    out.bits = io::SampleFormat::pcm16; // dithered
+    out.sample_rate = 44100;            // resampled on the worker
+    auto render = [&](const std::string& name, bool background) {
+        passes::OutputStage stage(dir.file(name), info, {48000, 2}, out, true);
+        double energy = 0.0;
+        stage.set_observer([&](AudioView v) {
+            for (std::size_t i = 0; i < v.frames(); ++i) energy += double(v.channel(0)[i]) * v.channel(0)[i];
+        });
+        if (background) stage.run_in_background();
+        for (std::size_t at = 0; at < 100000; at += 3000)
+            stage.push(src.view().sub(at, std::min<std::size_t>(3000, 100000 - at)));
+        stage.drain();
+        const double seen = energy;
+        const auto r = stage.finish();
+        CHECK(r.frames == 91875);
+        return seen;
+    };
+    const double e1 = render("fg.wav", false);
+    const double e2 = render("bg.wav", true);
+    CHECK(e1 == e2);
+    CHECK(slurp(dir.file("fg.wav")) == slurp(dir.file("bg.wav")));
+}
+
+TEST_CASE("an error on the output stage's worker reaches the caller and leaves no file") {
+    TempDir dir;
+    io::FileInfo info;
+    info.sample_rate = 48000;
+    info.channels = 1;
+    info.frames = 100000;
+    info.sample_format = io::SampleFormat::pcm24;
+    AudioBuffer block(1, 4096);
+    {
+        passes::OutputStage stage(dir.file("e.wav"), info, {48000, 1}, {}, true);
+        int calls = 0;
+        stage.set_observer([&](AudioView) {
+            if (++calls == 5) throw Error("observer failed", "e.wav");
+        });
+        stage.run_in_background();
+        bool thrown = false;
+        try {
+            for (int k = 0; k < 100; ++k) stage.push(block.view());
+            stage.finish();
+        } catch (const Error& e) {
+            thrown = std::string(e.what()).find("observer failed") != std::string::npos;
+        }
+        CHECK(thrown);
+    }
+    CHECK(std::filesystem::is_empty(dir.path()));
 }
 
 }

@@ -25,25 +25,57 @@ void Dither::prepare(const StreamSpec& spec, std::size_t) {
 void Dither::reset() {
     for (std::size_t c = 0; c < ch_.size(); ++c) {
         // Distinct, reproducible stream per channel.
-        ch_[c] = Channel{Xoshiro256(settings_.seed ^ (0x9e3779b97f4a7c15ULL * (c + 1))), 0.0, 0.0};
+        const std::uint64_t seed = settings_.seed ^ (0x9e3779b97f4a7c15ULL * (c + 1));
+        ch_[c] = Channel{Xoshiro256(seed), Xoshiro128Plus4(seed), 0.0, 0.0};
     }
+}
+
+void Dither::tpdf4(Xoshiro128Plus4& rng, double* d, std::size_t n) {
+    auto& st = rng.state();
+    __m128i s0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(st[0].data()));
+    __m128i s1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(st[1].data()));
+    __m128i s2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(st[2].data()));
+    __m128i s3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(st[3].data()));
+    // One step of xoshiro128+ in all four lanes (Xoshiro128Plus4::next).
+    auto step = [&] {
+        const __m128i result = _mm_add_epi32(s0, s3);
+        const __m128i t = _mm_slli_epi32(s1, 9);
+        s2 = _mm_xor_si128(s2, s0);
+        s3 = _mm_xor_si128(s3, s1);
+        s1 = _mm_xor_si128(s1, s2);
+        s0 = _mm_xor_si128(s0, s3);
+        s2 = _mm_xor_si128(s2, t);
+        s3 = _mm_or_si128(_mm_slli_epi32(s3, 11), _mm_srli_epi32(s3, 21));
+        return result;
+    };
+    const __m128d unit = _mm_set1_pd(0x1.0p-24);
+    for (std::size_t i = 0; i < n; i += 4) {
+        const __m128i a = _mm_srli_epi32(step(), 8);
+        const __m128i b = _mm_srli_epi32(step(), 8);
+        const __m128i diff = _mm_sub_epi32(a, b); // exact: both in [0, 2^24)
+        _mm_storeu_pd(d + i, _mm_mul_pd(_mm_cvtepi32_pd(diff), unit));
+        _mm_storeu_pd(d + i + 2, _mm_mul_pd(_mm_cvtepi32_pd(_mm_shuffle_epi32(diff, _MM_SHUFFLE(1, 0, 3, 2))), unit));
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(st[0].data()), s0);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(st[1].data()), s1);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(st[2].data()), s2);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(st[3].data()), s3);
 }
 
 void Dither::process(AudioView io) {
     const double lo = -scale_, hi = scale_ - 1.0;
     const NoiseShaping shaping = settings_.shaping;
-    if (shaping == NoiseShaping::none && settings_.dither) {
-        // Plain TPDF, the common case: the random values are drawn first (in the same order as
-        // the general loop below, so the output is identical), then the arithmetic runs over
-        // contiguous arrays and vectorizes.
+    if (shaping == NoiseShaping::none) {
+        // Plain TPDF (or plain rounding), the common case: the random values are drawn first,
+        // four at a time, then the arithmetic runs over contiguous arrays and vectorizes.
         constexpr std::size_t chunk = 256;
-        double d[chunk];
+        double d[chunk] = {};
         for (std::size_t c = 0; c < io.channels(); ++c) {
-            Xoshiro256 rng = ch_[c].rng;
+            Xoshiro128Plus4& rng = ch_[c].rng4;
             float* x = io.channel(c);
             for (std::size_t at = 0; at < io.frames(); at += chunk) {
                 const std::size_t n = std::min(chunk, io.frames() - at);
-                for (std::size_t i = 0; i < n; ++i) d[i] = tpdf(rng);
+                if (settings_.dither) tpdf4(rng, d, (n + 3) & ~std::size_t(3));
                 float* y = x + at;
                 // Two lanes of double in SSE2 (GCC leaves this loop scalar at -O2); the same
                 // operations in the same order as the scalar tail, so the results are identical.
@@ -65,7 +97,6 @@ void Dither::process(AudioView io) {
                     y[i] = static_cast<float>(q * lsb_);
                 }
             }
-            ch_[c].rng = rng;
         }
         return;
     }

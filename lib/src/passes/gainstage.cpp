@@ -202,6 +202,7 @@ void render_stem(const StemScan& scan, StemOutcome& o, const GainstageSettings& 
     chain.prepare(spec, default_block_frames);
     OutputStage stage(o.output, scan.info, spec, out, chain.size() > 0);
     stage.set_observer(observe);
+    stage.run_in_background();
     AudioBuffer block(static_cast<std::size_t>(scan.info.channels), default_block_frames);
     while (reader.read(block) > 0) {
         AudioView v = chain.process(block.view());

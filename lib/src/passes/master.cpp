@@ -203,6 +203,7 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
     auto stage = std::make_unique<OutputStage>(write_path, fi, out_spec, stage_settings, true, expected);
     auto meters = std::make_shared<Meters>(out_spec.channels, out_spec.sample_rate);
     stage->set_observer([meters](AudioView v) { meters->add(v); });
+    stage->run_in_background(); // dither, the meters and writing on a second core
 
     auto to_loud = [&](AudioView v) {
         for (std::size_t at = 0; at < v.frames(); at += default_block_frames) {
@@ -243,6 +244,7 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
     }
     loud.flush(tail);
     if (tail.frames() > 0) stage->push(tail.view());
+    stage->drain();
 
     RenderOutcome r;
     r.measured = meters->result();

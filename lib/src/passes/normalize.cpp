@@ -10,6 +10,10 @@
 #include <cmath>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tapeop::passes {
 
 std::string_view mode_name(NormalizeMode m) {
@@ -137,7 +141,22 @@ public:
         for (std::size_t c = 0; c < io.channels(); ++c) {
             float* x = io.channel(c);
             std::uint64_t n = 0;
-            for (std::size_t i = 0; i < io.frames(); ++i) {
+            std::size_t i = 0;
+#if defined(__SSE2__)
+            // The same products and comparisons, four at a time (GCC leaves the loop scalar).
+            const __m128 vg = _mm_set1_ps(g), vlevel = _mm_set1_ps(level);
+            const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+            __m128i counts = _mm_setzero_si128(); // minus the count, per lane
+            for (; i + 4 <= io.frames(); i += 4) {
+                const __m128 y = _mm_mul_ps(_mm_loadu_ps(x + i), vg);
+                _mm_storeu_ps(x + i, y);
+                counts = _mm_add_epi32(counts, _mm_castps_si128(_mm_cmpge_ps(_mm_and_ps(y, abs_mask), vlevel)));
+            }
+            alignas(16) std::int32_t lanes[4];
+            _mm_store_si128(reinterpret_cast<__m128i*>(lanes), counts);
+            for (std::int32_t k : lanes) n += static_cast<std::uint64_t>(-static_cast<std::int64_t>(k));
+#endif
+            for (; i < io.frames(); ++i) {
                 const float y = x[i] * g; // x * 1.0f == x exactly
                 x[i] = y;
                 n += std::fabs(y) >= level ? 1u : 0u;
@@ -193,15 +212,7 @@ GainResult render_gain(const std::string& input, const std::string& output, doub
     if (out_channels != fi.channels || (settings.sample_rate && *settings.sample_rate != fi.sample_rate))
         tp.reset(); // measured on a different stream: predicted from the input instead
     auto observe = [&](AudioView v) {
-        for (std::size_t c = 0; c < v.channels(); ++c) {
-            const float* x = v.channel(c);
-            float p = peak;
-            for (std::size_t i = 0; i < v.frames(); ++i) {
-                const float a = std::fabs(x[i]);
-                p = a > p ? a : p;
-            }
-            peak = p;
-        }
+        for (std::size_t c = 0; c < v.channels(); ++c) peak = std::max(peak, analysis::peak_abs(v.channel(c), v.frames()));
         if (tp) tp->add(v);
     };
     GainResult r;

@@ -1,7 +1,13 @@
 #include "tapeop/passes/render.hpp"
 
+#include "tapeop/block_queue.hpp"
 #include "tapeop/dsp/channels.hpp"
 #include "tapeop/error.hpp"
+
+#include <exception>
+#include <pthread.h>
+#include <system_error>
+#include <thread>
 
 namespace tapeop::passes {
 
@@ -48,9 +54,79 @@ OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
     result_.spec = spec;
 }
 
-OutputStage::~OutputStage() = default;
+struct OutputStage::Background {
+    BlockQueue<AudioBuffer> queue{6};
+    std::thread worker;
+    std::exception_ptr error; // written by the worker before it cancels the queue
+};
+
+OutputStage::~OutputStage() { stop_background(); }
+
+void OutputStage::run_in_background() { want_background_ = true; }
+
+void OutputStage::stop_background() noexcept {
+    if (!background_) return;
+    background_->queue.cancel();
+    if (background_->worker.joinable()) background_->worker.join();
+}
 
 void OutputStage::push(AudioView block) {
+    if (want_background_ && !background_) {
+        auto bg = std::make_unique<Background>();
+        for (AudioBuffer& b : bg->queue.slots()) b.resize(static_cast<std::size_t>(stream_.channels), default_block_frames);
+        Background* raw = bg.get();
+        try {
+            bg->worker = std::thread([this, raw] {
+                pthread_setname_np(pthread_self(), "tapeop-write"); // for top -H and profilers
+                for (;;) {
+                    AudioBuffer* b = raw->queue.front();
+                    if (!b) return;
+                    try {
+                        consume(b->view());
+                    } catch (...) {
+                        raw->error = std::current_exception();
+                        raw->queue.cancel();
+                        return;
+                    }
+                    raw->queue.pop();
+                }
+            });
+            background_ = std::move(bg);
+        } catch (const std::system_error&) {
+            want_background_ = false; // no thread to be had: work in this one
+        }
+    }
+    if (!background_) {
+        consume(block);
+        return;
+    }
+    for (std::size_t at = 0; at < block.frames(); at += default_block_frames) {
+        const std::size_t n = std::min(default_block_frames, block.frames() - at);
+        AudioBuffer* b = background_->queue.acquire();
+        if (!b) { // the worker failed
+            stop_background();
+            std::exception_ptr e = background_->error;
+            background_.reset();
+            want_background_ = false;
+            std::rethrow_exception(e);
+        }
+        b->set_frames(n);
+        for (std::size_t c = 0; c < block.channels(); ++c) std::copy_n(block.channel(c) + at, n, b->channel(c));
+        background_->queue.publish();
+    }
+}
+
+void OutputStage::drain() {
+    want_background_ = false;
+    if (!background_) return;
+    background_->queue.close();
+    if (background_->worker.joinable()) background_->worker.join();
+    std::exception_ptr e = background_->error;
+    background_.reset();
+    if (e) std::rethrow_exception(e);
+}
+
+void OutputStage::consume(AudioView block) {
     // Blocks larger than the internal buffers are split.
     for (std::size_t at = 0; at < block.frames(); at += default_block_frames) {
         AudioView part = block.sub(at, std::min(default_block_frames, block.frames() - at));
@@ -79,6 +155,7 @@ void OutputStage::emit(AudioView block) {
 }
 
 RenderResult OutputStage::finish(std::int64_t pad_to_frames) {
+    drain();
     if (resampler_) {
         resampler_->flush(resampled_);
         if (resampled_.frames() > 0) emit(resampled_.view());
@@ -125,6 +202,7 @@ RenderResult render_file(io::AudioReader& input, dsp::Chain& chain, const std::s
     const io::FileInfo& fi = input.info();
     OutputStage stage(output_path, fi, {fi.sample_rate, fi.channels}, settings, chain.size() > 0);
     if (observe) stage.set_observer(observe);
+    stage.run_in_background();
     stream_chain(input, chain, [&](AudioView v) { stage.push(v); }, progress);
     return stage.finish();
 }

@@ -11,8 +11,10 @@
 // 1 - z^-1 (first order) or (1 - z^-1)^2 (second order), pushing it toward Nyquist; its power
 // grows by 2x resp. 6x (sum of the squared taps), the price of quieter low frequencies.
 //
-// Randomness: xoshiro256** (Blackman & Vigna), one generator per channel seeded from `seed`
-// and the channel index by splitmix64, so output is identical for any block size and run.
+// Randomness, per channel, seeded from `seed` and the channel index by splitmix64, so output
+// is identical for any block size and run: plain TPDF draws from four xoshiro128+ lanes at
+// once (tpdf4: 24 random bits per uniform, vectorized); noise-shaped TPDF from xoshiro256**
+// (tpdf: 32 bits per uniform).
 #include "tapeop/dsp/processor.hpp"
 #include "tapeop/random.hpp"
 
@@ -51,10 +53,15 @@ public:
         const std::int64_t diff = std::int64_t(r >> 32) - std::int64_t(r & 0xffffffffu);
         return double(diff) * 0x1.0p-32;
     }
+    // Four TPDF values in LSB from two steps of the four lanes: the difference of the top 24
+    // bits of the two outputs of each lane, times 2^-24 (triangular on (-1, 1)). Fills
+    // d[0 .. n), n a multiple of 4.
+    static void tpdf4(Xoshiro128Plus4& rng, double* d, std::size_t n);
 
 private:
     struct Channel {
         Xoshiro256 rng;
+        Xoshiro128Plus4 rng4;
         double e1 = 0.0, e2 = 0.0; // previous total errors, in LSB
     };
     DitherSettings settings_;

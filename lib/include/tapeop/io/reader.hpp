@@ -3,7 +3,13 @@
 //
 // Integer PCM (8/16/24-bit, also inside FLAC) is converted with exact power-of-two scaling,
 // so reading and writing back the same format is bit-identical (libsndfile's own float
-// conversion is not). Memory is one interleaved scratch block, whatever the file length.
+// conversion is not).
+//
+// Read-ahead: from the first read() on, a worker thread decodes the next blocks (six of up
+// to 8192 frames) while the caller processes the current one, so decoding and processing use
+// two cores. The caller sees exactly what a plain sequential read returns: the same blocks,
+// and each error (a non-finite sample, a read error) at the same point of the stream. Memory
+// is those blocks and one interleaved scratch block, whatever the file length.
 #include "tapeop/audio_buffer.hpp"
 #include "tapeop/io/format.hpp"
 
@@ -38,26 +44,25 @@ public:
     // Back to the first frame, for the next pass of a multi-pass job.
     void rewind();
 
-    void allow_nonfinite(bool allow) { allow_nonfinite_ = allow; }
-    std::uint64_t nonfinite_samples() const { return nonfinite_; }
+    // Set before the first read().
+    void allow_nonfinite(bool allow);
+    // Non-finite samples met so far (counted per block of the read-ahead: once read() has
+    // returned frames of a block, all of that block's are counted).
+    std::uint64_t nonfinite_samples() const;
     // Frame of the first non-finite sample seen (-1: none).
-    std::int64_t first_nonfinite_frame() const { return first_nonfinite_; }
-    std::int64_t position() const { return position_; }
+    std::int64_t first_nonfinite_frame() const;
+    // Frames returned by read() since the start (or the last rewind()).
+    std::int64_t position() const;
 
 private:
-    struct Closer {
-        void operator()(SNDFILE* f) const;
-    };
-    std::unique_ptr<SNDFILE, Closer> file_;
+    struct State;
+    std::unique_ptr<State> state_;
     FileInfo info_;
-    bool integer_path_ = false;
-    bool allow_nonfinite_ = false;
-    std::uint64_t nonfinite_ = 0;
-    std::int64_t first_nonfinite_ = -1;
-    std::int64_t position_ = 0;
-    std::vector<std::int32_t> scratch_int_;
-    std::vector<float> scratch_float_;
 };
+
+// Whether readers decode ahead on a worker thread (on by default). Process-wide; for tests
+// and measurements. Readers already reading keep their mode until rewind().
+void set_read_ahead(bool on);
 
 // Opens and returns the info only.
 FileInfo probe(const std::string& path);

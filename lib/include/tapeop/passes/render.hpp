@@ -58,16 +58,29 @@ public:
                 const OutputSettings& settings, bool changed, std::int64_t expected_input_frames = -1);
     ~OutputStage();
     void set_observer(Observer o) { observer_ = std::move(o); }
+    // From the next push() on, the stage's own work (layout, resampling, dither, the observer,
+    // encoding and writing) runs on a worker thread while the caller prepares the next block;
+    // push() only copies the block (at most six wait, so memory stays fixed). The output is
+    // the same as in the caller's thread. The observer then runs on the worker: what it
+    // touches must be read only after drain() or finish(). An error of the worker is thrown
+    // by the next push(), drain() or finish().
+    void run_in_background();
     void push(AudioView block);
-    // Flushes the resampler and commits the file. Without it nothing is written.
+    // Waits until every pushed block has been through the stage (and the observer);
+    // afterwards the stage works in the caller's thread again.
+    void drain();
+    // Drains, flushes the resampler and commits the file. Without it nothing is written.
     // `pad_to_frames` (output frames): appends digital silence (no dither) up to that length.
     RenderResult finish(std::int64_t pad_to_frames = -1);
-    // Output frames emitted so far.
+    // Output frames emitted so far (in the background: as of the last drain()).
     std::int64_t frames_out() const { return static_cast<std::int64_t>(writer_->frames_written()); }
     const io::OutputSpec& spec() const { return writer_->spec(); }
 
 private:
+    struct Background;
+    void consume(AudioView block);
     void emit(AudioView block);
+    void stop_background() noexcept;
     dsp::StreamSpec stream_;
     std::unique_ptr<io::AudioWriter> writer_;
     std::unique_ptr<dsp::Resampler> resampler_;
@@ -76,6 +89,8 @@ private:
     AudioBuffer resampled_;
     Observer observer_;
     RenderResult result_;
+    std::unique_ptr<Background> background_;
+    bool want_background_ = false;
 };
 
 // Reads `input` (rewound first) through `chain` into `output_path`. The chain is prepared
