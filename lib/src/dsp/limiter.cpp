@@ -146,7 +146,8 @@ void Limiter::reset() {
     release_gain_ = 1.0;
     hold_.reset(1.0);
     smooth_.reset(1.0);
-    max_gr_db_ = sum_gr_db_ = 0.0;
+    min_gain_ = gain_product_ = 1.0;
+    gain_exponent_ = 0;
     active_ = frames_ = 0;
     std::fill(fwin_.begin(), fwin_.end(), 0.0f);
     std::fill(dwin_.begin(), dwin_.end(), 0.0);
@@ -246,10 +247,16 @@ void Limiter::step(AudioView io, std::size_t i, bool low_4x, double ideal_peak) 
     delay_pos_ = out_pos;
     ++frames_;
     if (gain < active_gain) {
-        const double gr = -20.0 * std::log10(gain);
+        // The sum of the reductions in dB is -20 log10 of the product of the gains: kept as
+        // mantissa and binary exponent (one multiplication per frame instead of a log10).
         ++active_;
-        sum_gr_db_ += gr;
-        max_gr_db_ = std::max(max_gr_db_, gr);
+        min_gain_ = std::min(min_gain_, gain);
+        gain_product_ *= gain;
+        if (gain_product_ < 0x1p-512) {
+            int e = 0;
+            gain_product_ = std::frexp(gain_product_, &e);
+            gain_exponent_ += e;
+        }
     }
 }
 
@@ -345,8 +352,9 @@ void Limiter::screen_chunk(AudioView io, std::size_t i0, std::size_t m, bool scr
 LimiterStats Limiter::stats() const {
     LimiterStats s;
     s.frames = frames_;
-    s.max_gain_reduction_db = max_gr_db_;
-    s.average_gain_reduction_db = active_ ? sum_gr_db_ / double(active_) : 0.0;
+    s.max_gain_reduction_db = active_ ? -20.0 * std::log10(min_gain_) : 0.0;
+    const double sum_db = -20.0 * (std::log10(gain_product_) + double(gain_exponent_) * std::log10(2.0));
+    s.average_gain_reduction_db = active_ ? sum_db / double(active_) : 0.0;
     s.active_share = frames_ ? double(active_) / double(frames_) : 0.0;
     return s;
 }

@@ -1,7 +1,9 @@
 #include "tapeop/passes/master.hpp"
 
+#include "tapeop/analysis/levels.hpp"
 #include "tapeop/analysis/loudness.hpp"
 #include "tapeop/analysis/true_peak.hpp"
+#include "tapeop/background.hpp"
 #include "tapeop/dsp/channels.hpp"
 #include "tapeop/dsp/envelope.hpp"
 #include "tapeop/dsp/gain.hpp"
@@ -17,6 +19,10 @@
 #include <limits>
 #include <memory>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tapeop::passes {
 namespace {
 
@@ -24,6 +30,26 @@ std::string fmt(const char* f, double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, f, v);
     return buf;
+}
+
+// Sum of x^2 in double over n samples (two partial sums, SSE2).
+double sum_squares(const float* x, std::size_t n) {
+    std::size_t i = 0;
+    double total = 0.0;
+#if defined(__SSE2__)
+    __m128d a = _mm_setzero_pd(), b = _mm_setzero_pd();
+    for (; i + 4 <= n; i += 4) {
+        const __m128 v = _mm_loadu_ps(x + i);
+        const __m128d lo = _mm_cvtps_pd(v), hi = _mm_cvtps_pd(_mm_movehl_ps(v, v));
+        a = _mm_add_pd(a, _mm_mul_pd(lo, lo));
+        b = _mm_add_pd(b, _mm_mul_pd(hi, hi));
+    }
+    alignas(16) double lanes[2];
+    _mm_store_pd(lanes, _mm_add_pd(a, b));
+    total = lanes[0] + lanes[1];
+#endif
+    for (; i < n; ++i) total += double(x[i]) * double(x[i]);
+    return total;
 }
 
 // Loudness + true peak of a stream.
@@ -69,15 +95,19 @@ public:
     }
 
     void add(AudioView v) {
-        for (std::size_t i = 0; i < v.frames(); ++i) {
-            const std::size_t hist = analysis::Oversampler4x::history;
-            const std::size_t stride = hist + group + 8;
+        const std::size_t hist = analysis::Oversampler4x::history;
+        const std::size_t stride = hist + group + 8;
+        for (std::size_t i = 0; i < v.frames();) {
+            const std::size_t take = std::min(group - fill_, v.frames() - i);
             for (std::size_t c = 0; c < channels_; ++c) {
-                const float x = v.channel(c)[i];
-                buf_[c * stride + hist + fill_] = x;
-                energy_ += double(x) * double(x);
+                const float* src = v.channel(c) + i;
+                float* dst = buf_.data() + c * stride + hist + fill_;
+                std::copy_n(src, take, dst);
+                energy_ += sum_squares(src, take);
             }
-            if (++fill_ == group) flush_group();
+            fill_ += take;
+            i += take;
+            if (fill_ == group) flush_group();
         }
     }
 
@@ -107,7 +137,7 @@ private:
         for (std::size_t c = 0; c < channels_; ++c) {
             float* b = buf_.data() + c * stride;
             p = std::max(p, double(analysis::Oversampler4x::max_abs(b + hist, fill_)));
-            for (std::size_t k = 0; k < fill_; ++k) p = std::max(p, double(std::abs(b[hist + k])));
+            p = std::max(p, double(analysis::peak_abs(b + hist, fill_)));
             // Keep the last `hist` samples as the next group's history.
             std::copy(b + fill_, b + fill_ + hist, b);
         }
@@ -397,15 +427,21 @@ MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain
     const bool has_chain = pre.size() > 0;
     Meters before(fi.channels, fi.sample_rate), after_chain(fi.channels, fi.sample_rate);
     GainModel model(fi.channels, fi.sample_rate, ls.limiter);
+    // The meters run on workers while this thread runs the chain and the model.
+    const auto channels = static_cast<std::size_t>(fi.channels);
+    BackgroundSink metering(channels, [&](AudioView v) { after_chain.add(v); }, "tapeop-meter");
+    std::unique_ptr<BackgroundSink> metering_before;
+    if (has_chain)
+        metering_before = std::make_unique<BackgroundSink>(channels, [&](AudioView v) { before.add(v); }, "tapeop-meter");
     auto observe = [&](AudioView v) {
-        after_chain.add(v);
+        metering.push(v);
         model.add(v);
     };
     pre.prepare(spec, default_block_frames);
     AudioBuffer block(std::size_t(fi.channels), default_block_frames);
     std::int64_t done = 0;
     while (reader.read(block) > 0) {
-        if (has_chain) before.add(block.view());
+        if (metering_before) metering_before->push(block.view());
         AudioView o = pre.process(block.view());
         if (o.frames() > 0) observe(o);
         done += std::int64_t(block.frames());
@@ -415,6 +451,8 @@ MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain
     pre.flush(tail);
     if (tail.frames() > 0) observe(tail.view());
     model.finish();
+    metering.drain();
+    if (metering_before) metering_before->drain();
     rep.passes = 1;
     rep.pre_chain = after_chain.result();
     rep.before = has_chain ? before.result() : rep.pre_chain;

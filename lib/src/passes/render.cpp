@@ -1,13 +1,7 @@
 #include "tapeop/passes/render.hpp"
 
-#include "tapeop/block_queue.hpp"
 #include "tapeop/dsp/channels.hpp"
 #include "tapeop/error.hpp"
-
-#include <exception>
-#include <pthread.h>
-#include <system_error>
-#include <thread>
 
 namespace tapeop::passes {
 
@@ -54,76 +48,27 @@ OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
     result_.spec = spec;
 }
 
-struct OutputStage::Background {
-    BlockQueue<AudioBuffer> queue{6};
-    std::thread worker;
-    std::exception_ptr error; // written by the worker before it cancels the queue
-};
-
-OutputStage::~OutputStage() { stop_background(); }
+OutputStage::~OutputStage() = default;
 
 void OutputStage::run_in_background() { want_background_ = true; }
 
-void OutputStage::stop_background() noexcept {
-    if (!background_) return;
-    background_->queue.cancel();
-    if (background_->worker.joinable()) background_->worker.join();
-}
-
 void OutputStage::push(AudioView block) {
-    if (want_background_ && !background_) {
-        auto bg = std::make_unique<Background>();
-        for (AudioBuffer& b : bg->queue.slots()) b.resize(static_cast<std::size_t>(stream_.channels), default_block_frames);
-        Background* raw = bg.get();
-        try {
-            bg->worker = std::thread([this, raw] {
-                pthread_setname_np(pthread_self(), "tapeop-write"); // for top -H and profilers
-                for (;;) {
-                    AudioBuffer* b = raw->queue.front();
-                    if (!b) return;
-                    try {
-                        consume(b->view());
-                    } catch (...) {
-                        raw->error = std::current_exception();
-                        raw->queue.cancel();
-                        return;
-                    }
-                    raw->queue.pop();
-                }
-            });
-            background_ = std::move(bg);
-        } catch (const std::system_error&) {
-            want_background_ = false; // no thread to be had: work in this one
-        }
-    }
-    if (!background_) {
-        consume(block);
+    if (want_background_ && !background_)
+        background_ = std::make_unique<BackgroundSink>(
+            static_cast<std::size_t>(stream_.channels), [this](AudioView v) { consume(v); }, "tapeop-write");
+    if (background_) {
+        background_->push(block);
         return;
     }
-    for (std::size_t at = 0; at < block.frames(); at += default_block_frames) {
-        const std::size_t n = std::min(default_block_frames, block.frames() - at);
-        AudioBuffer* b = background_->queue.acquire();
-        if (!b) { // the worker failed
-            stop_background();
-            std::exception_ptr e = background_->error;
-            background_.reset();
-            want_background_ = false;
-            std::rethrow_exception(e);
-        }
-        b->set_frames(n);
-        for (std::size_t c = 0; c < block.channels(); ++c) std::copy_n(block.channel(c) + at, n, b->channel(c));
-        background_->queue.publish();
-    }
+    consume(block);
 }
 
 void OutputStage::drain() {
     want_background_ = false;
     if (!background_) return;
-    background_->queue.close();
-    if (background_->worker.joinable()) background_->worker.join();
-    std::exception_ptr e = background_->error;
-    background_.reset();
-    if (e) std::rethrow_exception(e);
+    // Dropped first, so the stage works in this thread again even when the worker failed.
+    std::unique_ptr<BackgroundSink> bg = std::move(background_);
+    bg->drain();
 }
 
 void OutputStage::consume(AudioView block) {

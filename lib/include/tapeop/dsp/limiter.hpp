@@ -140,7 +140,10 @@ private:
     MovingMin hold_;
     BoxMean smooth_;
 
-    double max_gr_db_ = 0.0, sum_gr_db_ = 0.0;
+    // Over the active frames: the smallest gain, and the product of the gains as
+    // gain_product_ * 2^gain_exponent_.
+    double min_gain_ = 1.0, gain_product_ = 1.0;
+    std::int64_t gain_exponent_ = 0;
     std::uint64_t active_ = 0, frames_ = 0;
 };
 

@@ -6,6 +6,7 @@
 // Dither (automatic): TPDF when the output is 16- or 24-bit integer and the audio was changed
 // (a processing chain, a new rate or layout, or fewer bits than the source). An unprocessed
 // copy into the same format stays bit-identical.
+#include "tapeop/background.hpp"
 #include "tapeop/dsp/chain.hpp"
 #include "tapeop/dsp/dither.hpp"
 #include "tapeop/dsp/resampler.hpp"
@@ -77,10 +78,8 @@ public:
     const io::OutputSpec& spec() const { return writer_->spec(); }
 
 private:
-    struct Background;
     void consume(AudioView block);
     void emit(AudioView block);
-    void stop_background() noexcept;
     dsp::StreamSpec stream_;
     std::unique_ptr<io::AudioWriter> writer_;
     std::unique_ptr<dsp::Resampler> resampler_;
@@ -89,7 +88,7 @@ private:
     AudioBuffer resampled_;
     Observer observer_;
     RenderResult result_;
-    std::unique_ptr<Background> background_;
+    std::unique_ptr<BackgroundSink> background_; // destroyed first: its worker uses the members above
     bool want_background_ = false;
 };
 

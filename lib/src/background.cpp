@@ -1,0 +1,86 @@
+#include "tapeop/background.hpp"
+
+#include "tapeop/block_queue.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <pthread.h>
+#include <string>
+#include <system_error>
+#include <thread>
+
+namespace tapeop {
+
+struct BackgroundSink::Worker {
+    BlockQueue<AudioBuffer> queue{6};
+    std::thread thread;
+    std::exception_ptr error; // written by the worker before it cancels the queue
+
+    void stop() noexcept {
+        queue.cancel();
+        if (thread.joinable()) thread.join();
+    }
+};
+
+BackgroundSink::BackgroundSink(std::size_t channels, Consumer consume, const char* name)
+    : consume_(std::move(consume)), channels_(channels) {
+    auto w = std::make_unique<Worker>();
+    for (AudioBuffer& b : w->queue.slots()) b.resize(channels, default_block_frames);
+    Worker* raw = w.get();
+    const std::string thread_name = std::string(name).substr(0, 15);
+    try {
+        w->thread = std::thread([this, raw, thread_name] {
+            pthread_setname_np(pthread_self(), thread_name.c_str());
+            for (;;) {
+                AudioBuffer* b = raw->queue.front();
+                if (!b) return;
+                try {
+                    consume_(b->view());
+                } catch (...) {
+                    raw->error = std::current_exception();
+                    raw->queue.cancel();
+                    return;
+                }
+                raw->queue.pop();
+            }
+        });
+        worker_ = std::move(w);
+    } catch (const std::system_error&) {
+        // No thread to be had: push() consumes in the caller's thread.
+    }
+}
+
+BackgroundSink::~BackgroundSink() {
+    if (worker_) worker_->stop();
+}
+
+void BackgroundSink::push(AudioView block) {
+    if (!worker_) {
+        consume_(block);
+        return;
+    }
+    for (std::size_t at = 0; at < block.frames(); at += default_block_frames) {
+        const std::size_t n = std::min(default_block_frames, block.frames() - at);
+        AudioBuffer* b = worker_->queue.acquire();
+        if (!b) { // the worker failed
+            worker_->stop();
+            const std::exception_ptr e = worker_->error;
+            worker_.reset();
+            std::rethrow_exception(e);
+        }
+        b->set_frames(n);
+        for (std::size_t c = 0; c < channels_; ++c) std::copy_n(block.channel(c) + at, n, b->channel(c));
+        worker_->queue.publish();
+    }
+}
+
+void BackgroundSink::drain() {
+    if (!worker_) return;
+    worker_->queue.close();
+    if (worker_->thread.joinable()) worker_->thread.join();
+    const std::exception_ptr e = worker_->error;
+    worker_.reset();
+    if (e) std::rethrow_exception(e);
+}
+
+} // namespace tapeop
