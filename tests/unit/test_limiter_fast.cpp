@@ -93,6 +93,28 @@ TEST_CASE("limiter fast path: bursts after silence and near-ceiling material, se
         CHECK(identical(limit(in, 48000, true, 512, ceiling), limit(in, 48000, false, 512, ceiling)));
 }
 
+TEST_CASE("limiter fast path: 1 to 5 channels of different material, any block size") {
+    const AudioBuffer st = signal(gen::SignalKind::music, -6, 48000, 4.0, 3);
+    const AudioBuffer noise = signal(gen::SignalKind::white, -4, 48000, 4.0, 4);
+    for (std::size_t channels = 1; channels <= 5; ++channels) {
+        CAPTURE(channels);
+        // Channels of different material, so each skips different work.
+        AudioBuffer in(channels, st.frames());
+        for (std::size_t c = 0; c < channels; ++c) {
+            const AudioBuffer& src = c % 3 == 2 ? noise : st;
+            const float scale = c == 3 ? 0.25f : 1.0f; // a quiet channel: its chunks are skipped
+            for (std::size_t i = 0; i < in.frames(); ++i) in.channel(c)[i] = scale * src.channel(c % 2)[i];
+        }
+        dsp::LimiterStats s_ref, s_fast;
+        const AudioBuffer ref = limit(in, 48000, false, 4096, -1.0, &s_ref);
+        for (std::size_t block : {std::size_t(300), std::size_t(4097), std::size_t(20000)}) {
+            CAPTURE(block);
+            CHECK(identical(limit(in, 48000, true, block, -1.0, &s_fast), ref));
+            CHECK(s_fast.average_gain_reduction_db == s_ref.average_gain_reduction_db);
+        }
+    }
+}
+
 TEST_CASE("limiter fast path speed (informational)") {
     const AudioBuffer in = signal(gen::SignalKind::music, -14, 48000, 60.0);
     for (bool fast : {false, true}) {

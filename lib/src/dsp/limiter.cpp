@@ -102,7 +102,6 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
     detect_delay_ = IdealPeak8x::future;
     hist_len_ = std::max({detect_delay_ + IdealPeak8x::past + 1, detect_delay_ - 6 + 12,
                           detect_delay_ - hann_delay_ + hann_len_});
-    history_.assign(channels_ * 2 * hist_len_, 0.0);
     delay_len_ = latency_frames() + 1;
     delay_.assign(channels_ * delay_len_, 0.0f);
     hold_.resize(lookahead_ + 1);
@@ -126,21 +125,32 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
     }
     max_sum_abs_ *= 1.0 + 1e-12;
     max_gain_ = std::max({max_sum_abs_, ideal_.max_gain(), dac_.max_gain()});
-    fwin_.assign(channels_ * (hist_len_ - 1 + chunk_frames + 8), 0.0f);
-    screen4_.assign(chunk_frames, 0.0);
-    screen8_.assign(chunk_frames, 0.0);
-    fscratch_.assign(chunk_frames + 4, 0.0f);
-    ideal_out_.assign(chunk_frames, 0.0f);
-    dwin_.assign(channels_ * (hist_len_ - 1 + chunk_frames), 0.0);
-    exact_.assign(chunk_frames, 0.0);
-    exact_out_.assign(chunk_frames, 0.0);
+    detect_.assign(channels_, Detect{});
+    for (Detect& d : detect_) {
+        d.history.assign(2 * hist_len_, 0.0);
+        d.fwin.assign(hist_len_ - 1 + chunk_frames + 8, 0.0f);
+        d.dwin.assign(hist_len_ - 1 + chunk_frames, 0.0);
+        d.screen4.assign(chunk_frames, 0.0);
+        d.screen8.assign(chunk_frames, 0.0);
+        d.fbest.assign(chunk_frames + 4, 0.0f);
+        d.ideal_out.assign(chunk_frames, 0.0f);
+        d.exact.assign(chunk_frames, 0.0);
+        d.exact_out.assign(chunk_frames, 0.0);
+        d.interp.assign(block_frames, 0.0);
+        d.sample.assign(block_frames, 0.0);
+    }
     reset();
 }
 
 void Limiter::reset() {
-    std::fill(history_.begin(), history_.end(), 0.0);
+    for (Detect& d : detect_) {
+        std::fill(d.history.begin(), d.history.end(), 0.0);
+        std::fill(d.fwin.begin(), d.fwin.end(), 0.0f);
+        std::fill(d.dwin.begin(), d.dwin.end(), 0.0);
+        d.pos = 0;
+        d.busy = false;
+    }
     std::fill(delay_.begin(), delay_.end(), 0.0f);
-    hist_pos_ = 0;
     delay_pos_ = 0;
     prev_interp_peak_ = 0.0;
     release_gain_ = 1.0;
@@ -149,113 +159,123 @@ void Limiter::reset() {
     min_gain_ = gain_product_ = 1.0;
     gain_exponent_ = 0;
     active_ = frames_ = 0;
-    std::fill(fwin_.begin(), fwin_.end(), 0.0f);
-    std::fill(dwin_.begin(), dwin_.end(), 0.0);
     unity_run_ = 0;
     idle_ = true;
-    busy_ = false;
 }
 
 void Limiter::process(AudioView io) {
     assert(io.channels() == channels_);
-    const std::size_t n = io.frames();
-    if (!fast_path_) {
-        for (std::size_t i = 0; i < n; ++i) step(io, i, false, -1.0);
-        return;
-    }
-    const std::size_t past = hist_len_ - 1, stride = past + chunk_frames;
-    for (std::size_t i0 = 0; i0 < n; i0 += chunk_frames) {
-        const std::size_t m = std::min(chunk_frames, n - i0);
-        // After a chunk that needed the exact near-ideal values, the next one probably does
-        // too: their float screen is skipped. Either way the output is the same.
-        screen_chunk(io, i0, m, !busy_);
-        // Where the screen cannot rule them out, the near-ideal peaks of the whole chunk are
-        // evaluated streaming (the same values as step() computes on demand).
-        bool any = false;
-        for (std::size_t j = 0; j < m; ++j) any = any || screen8_[j] > target_;
-        busy_ = false;
-        std::fill(exact_.begin(), exact_.end(), 0.0);
-        for (std::size_t c = 0; c < channels_; ++c) {
-            double* w = dwin_.data() + c * stride;
-            std::copy(io.channel(c) + i0, io.channel(c) + i0 + m, w + past);
-            if (any)
-                for (const IdealPeak8x* ip : {&ideal_, &dac_}) {
-                    ip->interval_peaks(w + past - detect_delay_, m, exact_out_.data(), exact_scratch_);
-                    for (std::size_t j = 0; j < m; ++j) exact_[j] = std::max(exact_[j], exact_out_[j]);
-                }
-            for (std::size_t j = 0; j < m && any; ++j) busy_ = busy_ || exact_[j] > target_;
-            std::copy(w + m, w + m + past, w);
-        }
-        for (std::size_t j = 0; j < m; ++j) step(io, i0 + j, screen4_[j] <= target_, exact_[j]);
+    for (std::size_t first = 0; first < io.frames(); first += block_frames) {
+        const std::size_t count = std::min(block_frames, io.frames() - first);
+        for (std::size_t c = 0; c < channels_; ++c) detect(c, io.channel(c) + first, count);
+        envelope(io, first, count);
     }
 }
 
-void Limiter::step(AudioView io, std::size_t i, bool low_4x, double ideal_peak) {
-    // 1. Push the new frame; x[m] with m = n - detect_delay_ is the frame the peak
-    // estimate is for, and interp the peak over [m, m + 1].
-    const std::size_t H = hist_len_, D = detect_delay_;
-    hist_pos_ = hist_pos_ + 1 == H ? 0 : hist_pos_ + 1;
-    double interp = 0.0, sample = 0.0;
-    for (std::size_t c = 0; c < channels_; ++c) {
-        double* h = history_.data() + c * 2 * H;
-        const double x = io.channel(c)[i];
-        h[hist_pos_] = x;
-        h[hist_pos_ + H] = x;
-        const double* w = h + hist_pos_ + H; // w[-k] = x[n - k], k < H
-        if (!low_4x) {
-            interp = std::max(interp, bs1770_peak(w - (D - 6)));
-            if (factor_ > 0)
-                interp = std::max(interp, hann_peak(hann_.data(), factor_ - 1, hann_len_, w - (D - hann_delay_)));
+void Limiter::detect(std::size_t c, const float* x, std::size_t n) {
+    // For each frame n (x[i]) the estimates are for m = n - D: the sample x[m] and the
+    // interpolated peak of [m, m + 1], each channel on its own; skipped estimates are 0.
+    Detect& d = detect_[c];
+    const std::size_t H = hist_len_, D = detect_delay_, past = H - 1;
+    for (std::size_t i0 = 0; i0 < n; i0 += chunk_frames) {
+        const std::size_t m = std::min(chunk_frames, n - i0);
+        if (fast_path_) {
+            // After a chunk that needed the exact near-ideal values, the next one probably
+            // does too: its float screen is skipped. Either way the output is the same.
+            screen_chunk(d, x + i0, m, !d.busy);
+            // Where the screen cannot rule them out, the near-ideal peaks of the whole chunk
+            // are evaluated streaming (the same values as the on-demand evaluation).
+            bool any = false;
+            for (std::size_t j = 0; j < m; ++j) any = any || d.screen8[j] > target_;
+            d.busy = false;
+            std::fill(d.exact.begin(), d.exact.end(), 0.0);
+            double* w = d.dwin.data();
+            std::copy(x + i0, x + i0 + m, w + past);
+            if (any) {
+                for (const IdealPeak8x* ip : {&ideal_, &dac_}) {
+                    ip->interval_peaks(w + past - D, m, d.exact_out.data(), d.exact_scratch);
+                    for (std::size_t j = 0; j < m; ++j) d.exact[j] = std::max(d.exact[j], d.exact_out[j]);
+                }
+                for (std::size_t j = 0; j < m; ++j) d.busy = d.busy || d.exact[j] > target_;
+            }
+            std::copy(w + m, w + m + past, w);
         }
-        if (ideal_peak < 0.0) interp = std::max({interp, ideal_.interval_peak(w - D), dac_.interval_peak(w - D)});
-        sample = std::max(sample, std::abs(w[-std::ptrdiff_t(D)]));
-        delay_[c * delay_len_ + delay_pos_] = static_cast<float>(x);
-    }
-    interp = std::max(interp, ideal_peak);
-    // A skipped interpolation is <= target_; 0.0 stands for it (only compared with target_).
-    const double peak = std::max({sample, interp, prev_interp_peak_});
-    prev_interp_peak_ = interp;
-    // 2.-5. Needed gain, hold, release, smoothing.
-    const double needed = peak > target_ ? target_ / peak : 1.0;
-    double gain = 1.0;
-    if (!(fast_path_ && idle_ && needed == 1.0)) {
-        if (fast_path_ && idle_) {
-            // Leaving the idle state: every value in the hold and smoothing windows is 1.
-            hold_.reset(1.0);
-            smooth_.reset(1.0);
-            idle_ = false;
-            unity_run_ = 0;
-        }
-        const double held = hold_.push(needed);
-        double rel = release_gain_ + (1.0 - release_gain_) * (1.0 - release_coeff_);
-        if (rel > unity_snap) rel = 1.0;
-        release_gain_ = std::min(held, rel);
-        gain = smooth_.push(release_gain_);
-        if (needed == 1.0 && release_gain_ == 1.0) {
-            if (++unity_run_ >= lookahead_ + 1) idle_ = true;
-        } else {
-            unity_run_ = 0;
+        for (std::size_t j = 0; j < m; ++j) {
+            d.pos = d.pos + 1 == H ? 0 : d.pos + 1;
+            const double v = x[i0 + j];
+            d.history[d.pos] = v;
+            d.history[d.pos + H] = v;
+            const double* w = d.history.data() + d.pos + H; // w[-k] = x[n - k], k < H
+            double interp = 0.0;
+            if (!fast_path_ || d.screen4[j] > target_) {
+                interp = bs1770_peak(w - (D - 6));
+                if (factor_ > 0)
+                    interp = std::max(interp, hann_peak(hann_.data(), factor_ - 1, hann_len_, w - (D - hann_delay_)));
+            }
+            if (fast_path_) interp = std::max(interp, d.exact[j]);
+            else interp = std::max({interp, ideal_.interval_peak(w - D), dac_.interval_peak(w - D)});
+            d.interp[i0 + j] = interp;
+            d.sample[i0 + j] = std::abs(w[-std::ptrdiff_t(D)]);
         }
     }
-    // 6. Apply to the frame that entered latency_frames() ago.
-    std::size_t out_pos = delay_pos_ + 1;
-    if (out_pos == delay_len_) out_pos = 0;
-    for (std::size_t c = 0; c < channels_; ++c) {
-        const float x = delay_[c * delay_len_ + out_pos];
-        io.channel(c)[i] = gain == 1.0 ? x : static_cast<float>(x * gain);
-    }
-    delay_pos_ = out_pos;
-    ++frames_;
-    if (gain < active_gain) {
-        // The sum of the reductions in dB is -20 log10 of the product of the gains: kept as
-        // mantissa and binary exponent (one multiplication per frame instead of a log10).
-        ++active_;
-        min_gain_ = std::min(min_gain_, gain);
-        gain_product_ *= gain;
-        if (gain_product_ < 0x1p-512) {
-            int e = 0;
-            gain_product_ = std::frexp(gain_product_, &e);
-            gain_exponent_ += e;
+}
+
+void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
+    for (std::size_t k = 0; k < count; ++k) {
+        const std::size_t i = first + k;
+        // 1. The frame's peak: over the channels, the sample and the interpolated peaks of
+        // the intervals on both sides of it. A skipped interpolation is <= target_; 0.0
+        // stands for it (only compared with target_).
+        double interp = 0.0, sample = 0.0;
+        for (std::size_t c = 0; c < channels_; ++c) {
+            interp = std::max(interp, detect_[c].interp[k]);
+            sample = std::max(sample, detect_[c].sample[k]);
+            delay_[c * delay_len_ + delay_pos_] = io.channel(c)[i];
+        }
+        const double peak = std::max({sample, interp, prev_interp_peak_});
+        prev_interp_peak_ = interp;
+        // 2.-5. Needed gain, hold, release, smoothing.
+        const double needed = peak > target_ ? target_ / peak : 1.0;
+        double gain = 1.0;
+        if (!(fast_path_ && idle_ && needed == 1.0)) {
+            if (fast_path_ && idle_) {
+                // Leaving the idle state: every value in the hold and smoothing windows is 1.
+                hold_.reset(1.0);
+                smooth_.reset(1.0);
+                idle_ = false;
+                unity_run_ = 0;
+            }
+            const double held = hold_.push(needed);
+            double rel = release_gain_ + (1.0 - release_gain_) * (1.0 - release_coeff_);
+            if (rel > unity_snap) rel = 1.0;
+            release_gain_ = std::min(held, rel);
+            gain = smooth_.push(release_gain_);
+            if (needed == 1.0 && release_gain_ == 1.0) {
+                if (++unity_run_ >= lookahead_ + 1) idle_ = true;
+            } else {
+                unity_run_ = 0;
+            }
+        }
+        // 6. Apply to the frame that entered latency_frames() ago.
+        std::size_t out_pos = delay_pos_ + 1;
+        if (out_pos == delay_len_) out_pos = 0;
+        for (std::size_t c = 0; c < channels_; ++c) {
+            const float x = delay_[c * delay_len_ + out_pos];
+            io.channel(c)[i] = gain == 1.0 ? x : static_cast<float>(x * gain);
+        }
+        delay_pos_ = out_pos;
+        ++frames_;
+        if (gain < active_gain) {
+            // The sum of the reductions in dB is -20 log10 of the product of the gains: kept
+            // as mantissa and binary exponent (one multiplication per frame, not a log10).
+            ++active_;
+            min_gain_ = std::min(min_gain_, gain);
+            gain_product_ *= gain;
+            if (gain_product_ < 0x1p-512) {
+                int e = 0;
+                gain_product_ = std::frexp(gain_product_, &e);
+                gain_exponent_ += e;
+            }
         }
     }
 }
@@ -297,18 +317,14 @@ void screen_phases(const float* x, std::size_t base, std::size_t off, std::size_
 
 } // namespace
 
-void Limiter::screen_chunk(AudioView io, std::size_t i0, std::size_t m, bool screen) {
-    const std::size_t past = hist_len_ - 1, stride = past + chunk_frames + 8;
-    double max_abs = 0.0;
-    for (std::size_t c = 0; c < channels_; ++c) {
-        float* w = fwin_.data() + c * stride;
-        const float* x = io.channel(c) + i0;
-        std::copy(x, x + m, w + past);
-        std::fill(w + past + m, w + stride, 0.0f);
-        float mx = 0.0f;
-        for (std::size_t k = 0; k < past + m; ++k) mx = std::max(mx, std::abs(w[k]));
-        max_abs = std::max(max_abs, double(mx));
-    }
+void Limiter::screen_chunk(Detect& d, const float* x, std::size_t m, bool screen) {
+    const std::size_t past = hist_len_ - 1;
+    float* w = d.fwin.data();
+    std::copy(x, x + m, w + past);
+    std::fill(w + past + m, w + d.fwin.size(), 0.0f);
+    float mx = 0.0f;
+    for (std::size_t k = 0; k < past + m; ++k) mx = std::max(mx, std::abs(w[k]));
+    const double max_abs = mx;
     // Float rounding of taps, products and sums: < 15 * 2^-24 * S * max|x| for the 4x
     // interpolators; 2e-6 covers it with room (and the double evaluation's own rounding). The
     // near-ideal ones state their own bound. The 4x and the 8x groups are screened apart.
@@ -317,36 +333,26 @@ void Limiter::screen_chunk(AudioView io, std::size_t i0, std::size_t m, bool scr
     const double unknown = 2.0 * target_ + 1.0;
     const bool quiet4 = max_abs * max_sum_abs_ + slack4 <= target_;
     const bool quiet8 = max_abs * max_gain_ + slack8 <= target_;
-    std::fill(screen4_.begin(), screen4_.begin() + std::ptrdiff_t(m), quiet4 ? 0.0 : unknown);
-    std::fill(screen8_.begin(), screen8_.begin() + std::ptrdiff_t(m), quiet8 ? 0.0 : unknown);
-    std::vector<float>& best = fscratch_;
+    std::fill(d.screen4.begin(), d.screen4.begin() + std::ptrdiff_t(m), quiet4 ? 0.0 : unknown);
+    std::fill(d.screen8.begin(), d.screen8.begin() + std::ptrdiff_t(m), quiet8 ? 0.0 : unknown);
+    std::vector<float>& best = d.fbest;
     if (!quiet4) {
         std::fill(best.begin(), best.end(), 0.0f);
-        for (std::size_t c = 0; c < channels_; ++c) {
-            const float* w = fwin_.data() + c * stride;
-            screen_phases(w, past, detect_delay_ - 6, m, bs_f_.data(), 4, 12, best.data());
-            if (factor_ > 0)
-                screen_phases(w, past, detect_delay_ - hann_delay_, m, hann_f_.data(), factor_ - 1, hann_len_,
-                              best.data());
-        }
-        for (std::size_t j = 0; j < m; ++j) screen4_[j] = double(best[j]) + slack4;
+        screen_phases(w, past, detect_delay_ - 6, m, bs_f_.data(), 4, 12, best.data());
+        if (factor_ > 0)
+            screen_phases(w, past, detect_delay_ - hann_delay_, m, hann_f_.data(), factor_ - 1, hann_len_, best.data());
+        for (std::size_t j = 0; j < m; ++j) d.screen4[j] = double(best[j]) + slack4;
     }
     if (!quiet8 && screen) {
         std::fill(best.begin(), best.end(), 0.0f);
-        for (std::size_t c = 0; c < channels_; ++c) {
-            const float* w = fwin_.data() + c * stride;
-            for (const IdealPeak8x* ip : {&ideal_, &dac_}) {
-                ip->interval_peaks_float(w + past - detect_delay_, m, ideal_out_.data(), ideal_scratch_,
-                                         float(0.999 * (target_ - slack8)));
-                for (std::size_t j = 0; j < m; ++j) best[j] = std::max(best[j], ideal_out_[j]);
-            }
+        for (const IdealPeak8x* ip : {&ideal_, &dac_}) {
+            ip->interval_peaks_float(w + past - detect_delay_, m, d.ideal_out.data(), d.ideal_scratch,
+                                     float(0.999 * (target_ - slack8)));
+            for (std::size_t j = 0; j < m; ++j) best[j] = std::max(best[j], d.ideal_out[j]);
         }
-        for (std::size_t j = 0; j < m; ++j) screen8_[j] = double(best[j]) + slack8;
+        for (std::size_t j = 0; j < m; ++j) d.screen8[j] = double(best[j]) + slack8;
     }
-    for (std::size_t c = 0; c < channels_; ++c) {
-        float* w = fwin_.data() + c * stride;
-        std::copy(w + m, w + m + past, w);
-    }
+    std::copy(w + m, w + m + past, w);
 }
 
 LimiterStats Limiter::stats() const {
