@@ -28,7 +28,7 @@ struct MasterOptions {
 };
 
 struct Plan {
-    steps::Registry registry = steps::builtin_registry();
+    const steps::Registry& registry = steps::builtin_registry();
     std::vector<std::pair<const steps::StepSpec*, steps::ParamValues>> chain;
     passes::LoudnessSettings loudness;
     // Per input: deliverables (paths resolved at run time from these templates).

@@ -25,7 +25,7 @@ struct MixOptions {
 // "vox.wav:gain=-2dB:pan=L20:polarity=invert" -> path and the stem step's words. A path that
 // exists as written is taken whole (it may contain colons).
 passes::MixStem parse_stem(const std::string& arg) {
-    static const steps::Registry registry = steps::builtin_registry();
+    const steps::Registry& registry = steps::builtin_registry();
     std::error_code ec;
     if (std::filesystem::exists(arg, ec)) return passes::stem_from_params(arg, steps::parse_params(registry.get("stem"), {}));
     std::vector<std::string> parts;

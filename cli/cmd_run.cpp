@@ -117,7 +117,7 @@ int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
         po.overrides[s.substr(0, eq)] = s.substr(eq + 1);
     }
     po.search_path = stock_dirs("");
-    const steps::Registry registry = steps::builtin_registry();
+    const steps::Registry& registry = steps::builtin_registry();
     const recipe::Recipe rec = recipe::parse_file(locate_recipe(o.recipe), registry, po);
 
     batch::BatchOptions bo;
@@ -155,7 +155,7 @@ int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
             progress.job_done(out.job.name, out.record.status == batch::JobStatus::ok,
                               render_detail(out.record));
     };
-    const batch::BatchResult res = batch::run_batch(rec, jobs, registry, bo, events);
+    const batch::BatchResult res = batch::run_batch(rec, jobs, bo, events);
     progress.finish();
 
     const std::size_t failed = res.count(batch::JobStatus::failed);

@@ -13,7 +13,7 @@ struct StepsOptions {
 };
 
 int run_steps(const StepsOptions& o, const GlobalOptions& g) {
-    const steps::Registry registry = steps::builtin_registry();
+    const steps::Registry& registry = steps::builtin_registry();
     std::vector<const steps::StepSpec*> chosen;
     for (const auto& n : o.names) chosen.push_back(&registry.get(n));
     if (o.names.empty())

@@ -35,7 +35,7 @@ bool show_progress(const GlobalOptions& g) {
 }
 
 steps::ParamValues step_params(const std::string& step, const StepOptions& options) {
-    static const steps::Registry registry = steps::builtin_registry();
+    const steps::Registry& registry = steps::builtin_registry();
     const steps::StepSpec& spec = registry.get(step);
     std::vector<std::string> words;
     for (const auto& [key, value] : options)

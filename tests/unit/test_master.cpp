@@ -174,7 +174,7 @@ TEST_CASE("master: music with hi-hats reads under the ceiling by libebur128, 16x
 TEST_CASE("master with EQ and compression in the pre-chain reaches the target; rerun is bit-identical") {
     TempDir t;
     const std::string in = music(t, 20.0, -18.0);
-    const auto reg = steps::builtin_registry();
+    const auto& reg = steps::builtin_registry();
     const passes::ChainBuilder chain = [&](dsp::Chain& c, const dsp::StreamSpec& spec) {
         steps::StepContext ctx;
         ctx.stream = spec;

@@ -13,6 +13,7 @@
 
 using namespace tapeop;
 using namespace tapeop::passes;
+using tapeop::test::float_out;
 
 namespace {
 
@@ -37,12 +38,6 @@ MixStem stem(const std::string& path) {
     MixStem s;
     s.path = path;
     return s;
-}
-
-OutputSettings float_out() {
-    OutputSettings o;
-    o.bits = io::SampleFormat::float32;
-    return o;
 }
 
 } // namespace
@@ -212,7 +207,7 @@ TEST_CASE("a clipping integer mix is trimmed to the headroom in a second pass; -
 }
 
 TEST_CASE("mute and solo; stem settings from the registry") {
-    const steps::Registry reg = steps::builtin_registry();
+    const steps::Registry& reg = steps::builtin_registry();
     const steps::ParamValues v =
         steps::parse_params(reg.get("stem"), {"gain=-2dB", "pan=L20", "polarity=invert", "offset=480samples", "solo"});
     const MixStem s = stem_from_params("x.wav", v);

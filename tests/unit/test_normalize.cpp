@@ -11,6 +11,7 @@
 
 using namespace tapeop;
 using namespace tapeop::passes;
+using tapeop::test::float_out;
 
 namespace {
 
@@ -22,12 +23,6 @@ std::string music(test::TempDir& d, const std::string& name, double lufs, std::u
     const std::string p = d.file(name);
     gen::generate_to_file(s, p, io::SampleFormat::float32);
     return p;
-}
-
-OutputSettings float_out() {
-    OutputSettings o;
-    o.bits = io::SampleFormat::float32;
-    return o;
 }
 
 } // namespace

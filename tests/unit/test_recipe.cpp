@@ -13,7 +13,7 @@ using namespace tapeop::recipe;
 namespace {
 
 const steps::Registry& registry() {
-    static const steps::Registry r = steps::builtin_registry();
+    const steps::Registry& r = steps::builtin_registry();
     return r;
 }
 

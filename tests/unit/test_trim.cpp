@@ -105,7 +105,7 @@ TEST_CASE("split finds takes at gaps of 2 s or more, to within 10 ms") {
 }
 
 TEST_CASE("registry parameters map 1:1") {
-    const steps::Registry reg = steps::builtin_registry();
+    const steps::Registry& reg = steps::builtin_registry();
     const TrimSettings t = trim_settings_from(steps::parse_params(reg.get("trim"), {"silence=-50dBFS", "pad=100ms", "fade_in=10ms", "curve=log"}));
     CHECK(t.silence_dbfs == -50);
     CHECK(t.pad_s == doctest::Approx(0.1));

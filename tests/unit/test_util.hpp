@@ -4,6 +4,7 @@
 #include "tapeop/audio_buffer.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
+#include "tapeop/passes/render.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -55,6 +56,13 @@ inline AudioBuffer read_file(const std::string& path, std::size_t block = 4096) 
     }
     all.set_frames(pos);
     return all;
+}
+
+// Output settings for float files: no quantization, no dither (exact comparisons).
+inline passes::OutputSettings float_out() {
+    passes::OutputSettings o;
+    o.bits = io::SampleFormat::float32;
+    return o;
 }
 
 } // namespace tapeop::test

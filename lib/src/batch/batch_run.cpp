@@ -90,10 +90,9 @@ Levels output_levels(const recipe::OutputReport& o) {
 // Everything a batch run shares between its worker threads.
 class BatchState {
   public:
-    BatchState(const recipe::Recipe& recipe, const std::vector<recipe::Job>& jobs,
-               const steps::Registry& registry, const BatchOptions& options,
+    BatchState(const recipe::Recipe& recipe, const std::vector<recipe::Job>& jobs, const BatchOptions& options,
                const BatchEvents& events)
-        : recipe_(recipe), jobs_(jobs), registry_(registry), options_(options), events_(events),
+        : recipe_(recipe), jobs_(jobs), options_(options), events_(events),
           out_dir_(options.run.out_dir.empty() ? "." : options.run.out_dir),
           texts_hash_(recipe_texts_hash(recipe)), slots_(jobs.size()) {}
 
@@ -229,7 +228,7 @@ class BatchState {
             }
         }
         const recipe::JobReport report =
-            recipe::run_job(recipe_, job, registry_, options_.run, events_.progress);
+            recipe::run_job(recipe_, job, options_.run, events_.progress);
         rec.status = report.ok ? JobStatus::ok : JobStatus::failed;
         rec.error = report.error;
         rec.notes = report.notes;
@@ -255,7 +254,6 @@ class BatchState {
 
     const recipe::Recipe& recipe_;
     const std::vector<recipe::Job>& jobs_;
-    const steps::Registry& registry_;
     const BatchOptions& options_;
     const BatchEvents& events_;
     const std::string out_dir_;
@@ -295,8 +293,7 @@ Freshness check_freshness(const std::vector<const JobRecord*>& previous, const J
 }
 
 BatchResult run_batch(const recipe::Recipe& recipe, const std::vector<recipe::Job>& jobs,
-                      const steps::Registry& registry, const BatchOptions& options,
-                      const BatchEvents& events) {
+                      const BatchOptions& options, const BatchEvents& events) {
     const std::string out_dir = options.run.out_dir.empty() ? "." : options.run.out_dir;
     std::error_code ec;
     fs::create_directories(out_dir, ec);
@@ -315,7 +312,7 @@ BatchResult run_batch(const recipe::Recipe& recipe, const std::vector<recipe::Jo
         result.removed.insert(result.removed.end(), removed.begin(), removed.end());
     }
 
-    BatchState state(recipe, jobs, registry, options, events);
+    BatchState state(recipe, jobs, options, events);
     state.start(result);
     result.jobs.resize(jobs.size());
     parallel_for(jobs.size(), options.run.jobs, [&](std::size_t i) {

@@ -418,9 +418,7 @@ std::string describe_plan(const Recipe& recipe, const Plan& plan) {
     return out;
 }
 
-JobReport run_job(const Recipe& recipe, const Job& job, const steps::Registry& registry,
-                  const RunOptions& options, const JobProgress& progress) {
-    (void)registry;
+JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& options, const JobProgress& progress) {
     JobReport report;
     report.name = job.name;
     const auto t0 = std::chrono::steady_clock::now();

@@ -73,7 +73,9 @@ StepSpec step(std::string name, std::string summary, std::vector<ParamSpec> para
 
 void add_processor_factories(Registry& registry); // step_factories.cpp
 
-Registry builtin_registry() {
+namespace {
+
+Registry make_builtin_registry() {
     Registry r;
     // --- processing steps (per-file or per-stem chains, and the bus after mix) ---
     r.add(step("gain", "Change the level by a fixed amount",
@@ -193,6 +195,13 @@ Registry builtin_registry() {
     r.add(step("analyze", "Measure loudness and levels into the job's report", {}, {}));
     add_processor_factories(r);
     return r;
+}
+
+} // namespace
+
+const Registry& builtin_registry() {
+    static const Registry registry = make_builtin_registry();
+    return registry;
 }
 
 } // namespace tapeop::steps

@@ -58,7 +58,6 @@ Freshness check_freshness(const std::vector<const JobRecord*>& previous, const J
 // Runs `jobs` (a shard's, from shard_jobs). Throws Error only when the output folder cannot be
 // created; a job's failure is in its record.
 BatchResult run_batch(const recipe::Recipe& recipe, const std::vector<recipe::Job>& jobs,
-                      const steps::Registry& registry, const BatchOptions& options,
-                      const BatchEvents& events = {});
+                      const BatchOptions& options, const BatchEvents& events = {});
 
 } // namespace tapeop::batch

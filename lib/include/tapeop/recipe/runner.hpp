@@ -70,7 +70,7 @@ struct JobReport {
 using JobProgress = std::function<void(const std::string& job, double audio_seconds_done)>;
 
 // Runs one job. Never throws for a failure of the job itself: the report says what failed.
-JobReport run_job(const Recipe& recipe, const Job& job, const steps::Registry& registry,
-                  const RunOptions& options, const JobProgress& progress = {});
+JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& options,
+                  const JobProgress& progress = {});
 
 } // namespace tapeop::recipe

@@ -114,7 +114,7 @@ ParamValues parse_params(const StepSpec& spec, const std::vector<std::string>& w
 // (words separated by spaces or commas).
 ParamValues parse_option(const StepSpec& spec, const std::string& text);
 
-// The registry of every built-in step.
-Registry builtin_registry();
+// The registry of every built-in step (built once, on first use).
+const Registry& builtin_registry();
 
 } // namespace tapeop::steps
