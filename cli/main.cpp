@@ -3,6 +3,8 @@
 #include "common.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/background.hpp"
+#include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/version.hpp"
 
@@ -39,6 +41,9 @@ int main(int argc, char** argv) {
     app.add_flag("--no-progress", g.no_progress, "Never show progress");
     bool sync = false;
     app.add_flag("--sync", sync, "Force every output to disk (fsync) before it is renamed into place");
+    bool no_pipeline = false;
+    app.add_flag("--no-pipeline", no_pipeline,
+                 "Each job on one thread: no read-ahead decoding, no background writing (same output)");
 
     register_info(app, ctx);
     register_analyze(app, ctx);
@@ -69,6 +74,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     tapeop::io::set_durable_writes(sync);
+    if (no_pipeline) {
+        tapeop::io::set_read_ahead(false);
+        tapeop::set_background_threads(false);
+    }
     try {
         return ctx.action ? ctx.action() : 2;
     } catch (const tapeop::Error& e) {

@@ -3,6 +3,7 @@
 #include "tapeop/block_queue.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <pthread.h>
 #include <string>
@@ -10,6 +11,12 @@
 #include <thread>
 
 namespace tapeop {
+
+namespace {
+std::atomic<bool> background_enabled{true};
+} // namespace
+
+void set_background_threads(bool on) { background_enabled.store(on); }
 
 struct BackgroundSink::Worker {
     BlockQueue<AudioBuffer> queue{6};
@@ -24,6 +31,7 @@ struct BackgroundSink::Worker {
 
 BackgroundSink::BackgroundSink(std::size_t channels, Consumer consume, const char* name)
     : consume_(std::move(consume)), channels_(channels) {
+    if (!background_enabled.load()) return;
     auto w = std::make_unique<Worker>();
     for (AudioBuffer& b : w->queue.slots()) b.resize(channels, default_block_frames);
     Worker* raw = w.get();

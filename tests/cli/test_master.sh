@@ -78,6 +78,9 @@ no_temporaries .
 "$TAPEOP" -q master in.wav -o r1.flac --preset spotify
 "$TAPEOP" -q master in.wav -o r2.flac --preset spotify
 cmp -s r1.flac r2.flac || fail "rerun differs"; pass
+# The same without the worker threads (read-ahead, background output stage, meters).
+"$TAPEOP" -q --no-pipeline master in.wav -o r3.flac --preset spotify
+cmp -s r1.flac r3.flac || fail "--no-pipeline differs"; pass
 "$TAPEOP" -q generate music -o b.wav --duration 20 --seed 2 --level -30
 mkdir -p j1 j2
 "$TAPEOP" -q -j 1 master in.wav b.wav -o j1 --target -16 --ext flac

@@ -17,6 +17,9 @@ for f in out/a.wav out/b.wav; do
   expect_exit 0 "$TAPEOP" --json analyze "$f"
   near "$(printf '%s' "$OUT" | json_num sample_peak_dbfs)" -1 0.001 || fail "$f peak"; pass
 done
+# The worker threads change nothing: the same bytes with --no-pipeline.
+expect_exit 0 "$TAPEOP" -q --no-pipeline normalize a.wav -o np.wav --peak -1
+cmp -s out/a.wav np.wav || fail "--no-pipeline output differs"; pass
 expect_exit 0 "$TAPEOP" -q normalize a.wav -o t.wav --lufs -16
 expect_exit 0 "$TAPEOP" --json analyze t.wav
 near "$(printf '%s' "$OUT" | json_num integrated_lufs)" -16 0.05 || fail "lufs target"; pass

@@ -35,4 +35,8 @@ private:
     std::size_t channels_;
 };
 
+// Whether BackgroundSink starts worker threads (on by default); off, push() consumes in the
+// caller's thread. Process-wide (the CLI's --no-pipeline); set it before work starts.
+void set_background_threads(bool on);
+
 } // namespace tapeop
