@@ -14,7 +14,7 @@ DEPS_BUILD = cmake g++ make pkg-config libsndfile1-dev libebur128-dev libsoxr-de
 DEPS_TEST  = ffmpeg sox parallel time
 DEPS       = $(DEPS_BUILD) $(DEPS_TEST)
 
-.PHONY: all deps build test demo bench clean sanitize format
+.PHONY: all deps build test demo bench clean sanitize tsan format
 
 all: build
 
@@ -51,8 +51,13 @@ bench: build
 sanitize:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DTAPEOP_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 
+# The thread sanitizer over the whole suite (the read-ahead, the background output stage and
+# the batch workers).
+tsan:
+	$(MAKE) test BUILD=build-tsan CMAKE_FLAGS="-DTAPEOP_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-tsan

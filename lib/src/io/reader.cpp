@@ -158,8 +158,8 @@ struct AudioReader::State {
 
     ~State() { stop(); }
 
-    // Decodes up to out.capacity() frames at file position `pos` into `out`; counts
-    // non-finite samples into `slot` (or throws, naming the time and channel).
+    // Decodes up to out.capacity() frames at file position `pos` into `out`; counts the
+    // non-finite samples into `bad` and `first_bad` (or throws, naming the time and channel).
     std::size_t decode(AudioBuffer& out, std::int64_t pos, std::uint64_t& bad, std::int64_t& first_bad);
     void run_worker();
     void stop();

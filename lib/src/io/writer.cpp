@@ -25,32 +25,33 @@ namespace tapeop::io {
 namespace {
 
 // Temporary files in flight, for cleanup on SIGINT/SIGTERM. Fixed storage so that the
-// signal handler touches no allocator; one slot per open writer.
+// signal handler touches no allocator; one slot per open writer. A slot is claimed (free ->
+// writing) before its path is written and published (writing -> ready) after, so the handler
+// and other writer threads only ever read complete paths, and only the owner frees it.
 constexpr std::size_t max_pending = 256;
 constexpr std::size_t max_path = 4096;
+enum SlotState : int { slot_free = 0, slot_writing = 1, slot_ready = 2 };
 struct PendingSlot {
-    std::atomic<bool> used{false};
+    std::atomic<int> state{slot_free};
     char path[max_path];
 };
 std::array<PendingSlot, max_pending> pending;
 
+// Returns the slot index, or -1 (no room: the file is then not cleaned up on a signal).
 int register_pending(const std::string& p) {
     if (p.size() + 1 > max_path) return -1;
     for (std::size_t i = 0; i < max_pending; ++i) {
-        bool expected = false;
-        if (pending[i].used.load()) continue;
+        int expected = slot_free;
+        if (!pending[i].state.compare_exchange_strong(expected, slot_writing)) continue;
         std::memcpy(pending[i].path, p.c_str(), p.size() + 1);
-        if (pending[i].used.compare_exchange_strong(expected, true)) return static_cast<int>(i);
+        pending[i].state.store(slot_ready);
+        return static_cast<int>(i);
     }
     return -1;
 }
 
-void unregister_pending(const std::string& p) {
-    for (auto& slot : pending)
-        if (slot.used.load() && p == slot.path) {
-            slot.used.store(false);
-            return;
-        }
+void unregister_pending(int slot) {
+    if (slot >= 0) pending[static_cast<std::size_t>(slot)].state.store(slot_free);
 }
 
 mode_t current_umask() {
@@ -101,7 +102,7 @@ void set_durable_writes(bool durable) { durable_writes.store(durable); }
 
 void remove_pending_temporaries() noexcept {
     for (auto& slot : pending)
-        if (slot.used.load()) ::unlink(slot.path);
+        if (slot.state.load() == slot_ready) ::unlink(slot.path);
 }
 
 void AudioWriter::Closer::operator()(SNDFILE* f) const {
@@ -124,7 +125,7 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec) : path
     fd_ = ::mkstemp(buf.data());
     if (fd_ < 0) throw Error(std::string("cannot write in ") + dir + ": " + std::strerror(errno), path);
     temp_path_ = buf.data();
-    register_pending(temp_path_);
+    pending_slot_ = register_pending(temp_path_);
     ::fchmod(fd_, 0666 & ~current_umask());
 
     SF_INFO sfi{};
@@ -168,7 +169,8 @@ void AudioWriter::abandon() noexcept {
     }
     if (!temp_path_.empty()) {
         ::unlink(temp_path_.c_str());
-        unregister_pending(temp_path_);
+        unregister_pending(pending_slot_);
+        pending_slot_ = -1;
         temp_path_.clear();
     }
 }
@@ -280,7 +282,8 @@ void AudioWriter::commit() {
         abandon();
         throw Error("cannot move the finished file into place: " + why, path_);
     }
-    unregister_pending(temp_path_);
+    unregister_pending(pending_slot_);
+    pending_slot_ = -1;
     temp_path_.clear();
 }
 

@@ -59,6 +59,7 @@ private:
     std::string temp_path_;
     OutputSpec spec_;
     int fd_ = -1;
+    int pending_slot_ = -1; // in the table of temporaries removed on a signal
     std::unique_ptr<SNDFILE, Closer> file_;
     bool integer_ = false;
     int bits_ = 0;
