@@ -31,12 +31,45 @@ void LevelMeter::add(AudioView block) {
     const std::size_t n = block.frames();
     for (std::size_t c = 0; c < ch_.size() && c < block.channels(); ++c) {
         const float* x = block.channel(c);
-        // Per-block float peak and double sums: vectorizable, and exact enough for 1e9 frames.
+        // Per-block float peak and double sums (exact enough for 1e9 frames).
         float peak = 0.0f;
         double sum = 0.0, sum_sq = 0.0;
         std::uint64_t clipped = 0;
         const float thr = static_cast<float>(clip_threshold_);
-        for (std::size_t i = 0; i < n; ++i) {
+        std::size_t i = 0;
+#if defined(__SSE2__)
+        // Four samples at a time, the sums in four double lanes (GCC keeps such reductions
+        // scalar at -O2). Blocks are short enough for 32-bit lane counts.
+        if (n <= (std::size_t(1) << 30)) {
+            const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff)), vthr = _mm_set1_ps(thr);
+            __m128 vpeak = _mm_setzero_ps();
+            __m128d s_lo = _mm_setzero_pd(), s_hi = _mm_setzero_pd(), q_lo = _mm_setzero_pd(), q_hi = _mm_setzero_pd();
+            __m128i counts = _mm_setzero_si128(); // minus the clipped samples, per lane
+            for (; i + 4 <= n; i += 4) {
+                const __m128 v = _mm_loadu_ps(x + i);
+                const __m128 a = _mm_and_ps(v, abs_mask);
+                vpeak = _mm_max_ps(vpeak, a);
+                counts = _mm_add_epi32(counts, _mm_castps_si128(_mm_cmpge_ps(a, vthr)));
+                const __m128d lo = _mm_cvtps_pd(v), hi = _mm_cvtps_pd(_mm_movehl_ps(v, v));
+                s_lo = _mm_add_pd(s_lo, lo);
+                s_hi = _mm_add_pd(s_hi, hi);
+                q_lo = _mm_add_pd(q_lo, _mm_mul_pd(lo, lo));
+                q_hi = _mm_add_pd(q_hi, _mm_mul_pd(hi, hi));
+            }
+            alignas(16) float p4[4];
+            alignas(16) double d2[2];
+            alignas(16) std::int32_t c4[4];
+            _mm_store_ps(p4, vpeak);
+            for (float p : p4) peak = p > peak ? p : peak;
+            _mm_store_pd(d2, _mm_add_pd(s_lo, s_hi));
+            sum = d2[0] + d2[1];
+            _mm_store_pd(d2, _mm_add_pd(q_lo, q_hi));
+            sum_sq = d2[0] + d2[1];
+            _mm_store_si128(reinterpret_cast<__m128i*>(c4), counts);
+            for (std::int32_t k : c4) clipped += static_cast<std::uint64_t>(-static_cast<std::int64_t>(k));
+        }
+#endif
+        for (; i < n; ++i) {
             const float a = std::fabs(x[i]);
             peak = a > peak ? a : peak;
             sum += x[i];

@@ -6,6 +6,7 @@
 #include "tapeop/error.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/qc/detectors.hpp"
+#include "tapeop/background.hpp"
 #include "tapeop/units.hpp"
 
 #include <algorithm>
@@ -141,13 +142,20 @@ void run(FileReport& rep, const Spec& spec, const analysis::ProgressFn& progress
 
     AudioBuffer block(static_cast<std::size_t>(C), default_block_frames);
     BlockScreen screen(static_cast<std::size_t>(C));
+    // The loudness and true-peak meters run on a worker, beside the detectors in this thread.
+    std::optional<BackgroundSink> metering;
+    if (loudness || true_peak)
+        metering.emplace(static_cast<std::size_t>(C), [&](AudioView v) {
+            if (loudness)
+                loudness->add(v);
+            if (true_peak)
+                true_peak->add(v);
+        }, "tapeop-meter");
     std::int64_t done = 0;
     while (reader.read(block) > 0) {
         const AudioView v = block.view();
-        if (loudness)
-            loudness->add(v);
-        if (true_peak)
-            true_peak->add(v);
+        if (metering)
+            metering->push(v);
         levels.add(v);
         screen.compute(v);
         if (clips)
@@ -170,6 +178,8 @@ void run(FileReport& rep, const Spec& spec, const analysis::ProgressFn& progress
         if (progress)
             progress(done);
     }
+    if (metering)
+        metering->drain();
     if (done == 0)
         throw Error("contains no audio (0 frames could be read)", rep.path);
     rep.info.frames = done; // what was really read (lossy formats may announce an estimate)

@@ -551,6 +551,9 @@ void SilenceEdges::add(AudioView block, const BlockScreen& screen) {
 
 // ---------------------------------------------------------------------------------------------
 void BitDepthDetector::add(AudioView block) {
+    // Only the lowest bit in use matters: once the 24-bit LSB has been seen, nothing can change.
+    if (bits_ & 1u)
+        return;
     for (std::size_t c = 0; c < block.channels(); ++c)
         bits_ |= kernels::or_codes24(block.channel(c), block.frames());
 }
