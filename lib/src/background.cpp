@@ -70,16 +70,41 @@ void BackgroundSink::push(AudioView block) {
     for (std::size_t at = 0; at < block.frames(); at += default_block_frames) {
         const std::size_t n = std::min(default_block_frames, block.frames() - at);
         AudioBuffer* b = worker_->queue.acquire();
-        if (!b) { // the worker failed
-            worker_->stop();
-            const std::exception_ptr e = worker_->error;
-            worker_.reset();
-            std::rethrow_exception(e);
-        }
+        if (!b) rethrow_failure(); // the worker failed
         b->set_frames(n);
         for (std::size_t c = 0; c < channels_; ++c) std::copy_n(block.channel(c) + at, n, b->channel(c));
         worker_->queue.publish();
     }
+}
+
+void BackgroundSink::rethrow_failure() {
+    worker_->stop();
+    const std::exception_ptr e = worker_->error;
+    worker_.reset();
+    std::rethrow_exception(e);
+}
+
+AudioBuffer& BackgroundSink::next_block() {
+    if (!worker_) {
+        if (inline_block_.channels() != channels_) inline_block_.resize(channels_, default_block_frames);
+        next_ = &inline_block_;
+    } else {
+        next_ = worker_->queue.acquire();
+        if (!next_) rethrow_failure(); // the worker failed
+    }
+    return *next_;
+}
+
+void BackgroundSink::submit() {
+    if (!next_) return;
+    if (worker_ && next_ != &inline_block_) {
+        next_ = nullptr;
+        worker_->queue.publish();
+        return;
+    }
+    AudioBuffer* b = next_;
+    next_ = nullptr;
+    consume_(b->view());
 }
 
 void BackgroundSink::drain() {

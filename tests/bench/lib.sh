@@ -5,10 +5,14 @@ set -euo pipefail
 BENCH_REPS=${BENCH_REPS:-3}
 BENCH_DIR=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/tapeop-bench-XXXXXX")}
 
-# median_time CMD...: runs CMD $BENCH_REPS times (output discarded), prints the median seconds.
+# median_time CMD...: runs CMD once untimed (its input then comes from the page cache, as for
+# every rep), then $BENCH_REPS times (output discarded), each after a `sync` so no tool pays
+# for the write-back of files written before it; prints the median seconds.
 median_time() {
   local times=() t0 t1
+  "$@" >/dev/null 2>&1 || { echo "benchmark command failed: $*" >&2; return 1; }
   for _ in $(seq "$BENCH_REPS"); do
+    sync
     t0=$(date +%s.%N)
     "$@" >/dev/null 2>&1 || { echo "benchmark command failed: $*" >&2; return 1; }
     t1=$(date +%s.%N)

@@ -24,15 +24,23 @@ public:
     BackgroundSink& operator=(const BackgroundSink&) = delete;
 
     void push(AudioView block);
+    // The same without the copy: fill the returned buffer (capacity default_block_frames,
+    // set its frames), use it read-only if you like, then hand it over with submit(). It is
+    // not touched by the worker until submit(), and not by the caller after.
+    AudioBuffer& next_block();
+    void submit();
     // Waits until every pushed block has been consumed; rethrows the worker's error. Later
     // push() calls consume in the caller's thread.
     void drain();
 
 private:
     struct Worker;
+    [[noreturn]] void rethrow_failure();
     std::unique_ptr<Worker> worker_;
     Consumer consume_;
     std::size_t channels_;
+    AudioBuffer inline_block_; // next_block() without a worker
+    AudioBuffer* next_ = nullptr;
 };
 
 // Whether BackgroundSink starts worker threads (on by default); off, push() consumes in the

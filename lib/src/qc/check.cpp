@@ -152,10 +152,12 @@ void run(FileReport& rep, const Spec& spec, const analysis::ProgressFn& progress
                 true_peak->add(v);
         }, "tapeop-meter");
     std::int64_t done = 0;
-    while (reader.read(block) > 0) {
-        const AudioView v = block.view();
-        if (metering)
-            metering->push(v);
+    for (;;) {
+        // Read straight into the meters' next block; the detectors read it first.
+        AudioBuffer& blk = metering ? metering->next_block() : block;
+        if (reader.read(blk) == 0)
+            break;
+        const AudioView v = blk.view();
         levels.add(v);
         screen.compute(v);
         if (clips)
@@ -174,6 +176,8 @@ void run(FileReport& rep, const Spec& spec, const analysis::ProgressFn& progress
             tail->add(v, screen);
         if (bits)
             bits->add(v);
+        if (metering)
+            metering->submit();
         done += static_cast<std::int64_t>(v.frames());
         if (progress)
             progress(done);

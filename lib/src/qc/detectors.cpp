@@ -367,7 +367,6 @@ HumDetector::HumDetector(int channels, int sample_rate, float level, double prom
         hann_[k] = static_cast<float>(
             0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * double(k) / double(n_)));
     buf_.assign(n_, 0.0f);
-    mid_.assign(default_block_frames, 0.0f);
     for (std::size_t f = 0; f < hum_bases.size(); ++f) {
         fam_[f].base_hz = hum_bases[f];
         for (int h = 1; h <= max_harmonic; ++h)
@@ -386,17 +385,14 @@ void HumDetector::add(AudioView block) {
     if (rate_d_ < 800.0)
         return; // too low a rate to see 6 x 60 Hz
     const std::size_t n = block.frames();
-    if (mid_.size() < n)
-        mid_.resize(n); // only when a caller's blocks outgrow the default
-    // The channels' sum: hum is common to all channels; one stream halves the work.
-    std::copy(block.channel(0), block.channel(0) + n, mid_.begin());
-    for (std::size_t c = 1; c < block.channels(); ++c)
-        kernels::accumulate(mid_.data(), block.channel(c), n);
+    // The channels' sum, decimated by averaging: hum is common to all channels; one stream
+    // halves the work. Each channel's stretch is summed on its own (no summed copy).
     const double scale = 1.0 / (double(decim_) * double(channels_));
     std::size_t i = 0;
     while (i < n) {
         const std::size_t take = std::min(n - i, decim_ - acc_fill_);
-        acc_ += kernels::sum(mid_.data() + i, take);
+        for (std::size_t c = 0; c < block.channels(); ++c)
+            acc_ += kernels::sum(block.channel(c) + i, take);
         acc_fill_ += take;
         i += take;
         if (acc_fill_ == decim_) {

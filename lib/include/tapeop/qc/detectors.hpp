@@ -218,7 +218,6 @@ class HumDetector {
     std::size_t n_;     // decimated samples per window
     std::vector<float> hann_;
     std::vector<float> buf_; // n_ decimated samples
-    std::vector<float> mid_; // scratch: the block's channel sum
     double acc_ = 0.0;       // box sum
     std::size_t acc_fill_ = 0, buf_fill_ = 0;
     float h1_ = 0.0f, h2_ = 0.0f; // half-band history
