@@ -2,6 +2,7 @@
 #include "test_util.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/background.hpp"
 #include "tapeop/passes/render.hpp"
 #include "tapeop/random.hpp"
 
@@ -430,6 +431,34 @@ TEST_CASE("an error on the output stage's worker reaches the caller and leaves n
         CHECK(thrown);
     }
     CHECK(std::filesystem::is_empty(dir.path()));
+}
+
+TEST_CASE("a background sink hands over every block in order, by push or next_block, with or without a thread") {
+    for (bool threads : {true, false}) {
+        set_background_threads(threads);
+        std::vector<float> seen;
+        {
+            BackgroundSink sink(2, [&](AudioView v) {
+                for (std::size_t i = 0; i < v.frames(); ++i) seen.push_back(v.channel(1)[i]);
+            }, "test-sink");
+            AudioBuffer b(2, 20000);
+            for (std::size_t i = 0; i < 20000; ++i) b.channel(1)[i] = float(i);
+            sink.push(b.view()); // split into blocks of default_block_frames
+            for (int k = 0; k < 30; ++k) {
+                AudioBuffer& next = sink.next_block();
+                next.set_frames(100);
+                for (std::size_t i = 0; i < 100; ++i) next.channel(1)[i] = float(20000 + 100 * k + int(i));
+                sink.submit();
+            }
+            sink.drain();
+        }
+        set_background_threads(true);
+        CAPTURE(threads);
+        REQUIRE(seen.size() == 23000);
+        bool ordered = true;
+        for (std::size_t i = 0; i < seen.size(); ++i) ordered = ordered && seen[i] == float(i);
+        CHECK(ordered);
+    }
 }
 
 }
