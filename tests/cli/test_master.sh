@@ -15,22 +15,30 @@ ff_measure() { # ff_measure FILE -> "I PEAK"
     awk '/I:/ { i = $2 } /Peak:/ { p = $2 } END { print i, p }'
 }
 
+# master_and_check LABEL IN OUT TARGET CEILING: masters IN to OUT, then checks (and prints)
+# where it landed: analyze within 0.1 LU and true peak <= ceiling; ffmpeg within 0.15 LU and
+# its printed peak <= ceiling.
+master_and_check() {
+  local label=$1 in=$2 out=$3 target=$4 ceiling=$5 lufs tp fi fp line
+  "$TAPEOP" --json master "$in" -o "$out" --target "$target" --ceiling "$ceiling" >m.json 2>/dev/null ||
+    fail "${label}master $target/$ceiling exited $?"
+  "$TAPEOP" --json analyze "$out" >a.json
+  lufs=$(json_num integrated_lufs <a.json); tp=$(json_num true_peak_dbtp <a.json)
+  near "$lufs" "$target" 0.1 || fail "$label$target/$ceiling: analyze reads $lufs LUFS"; pass
+  awk -v a="$tp" -v c="$ceiling" 'BEGIN { exit !(a <= c) }' || fail "$label$target/$ceiling: true peak $tp"; pass
+  line="${label}target $target ceiling $ceiling: tapeop $lufs LUFS $tp dBTP, $(json_num render_passes <m.json) render passes"
+  if [ $have_ffmpeg = 1 ]; then
+    read -r fi fp < <(ff_measure "$out")
+    near "$fi" "$target" 0.15 || fail "$label$target/$ceiling: ffmpeg reads $fi LUFS"; pass
+    awk -v a="$fp" -v c="$ceiling" 'BEGIN { exit !(a <= c) }' || fail "$label$target/$ceiling: ffmpeg peak $fp"; pass
+    line="$line; ffmpeg $fi LUFS $fp dBTP"
+  fi
+  echo "$line"
+}
+
 for ceiling in -1 -2; do
   for target in -24 -23 -16 -14 -11 -9; do
-    "$TAPEOP" --json master in.wav -o "m$target$ceiling.wav" --target "$target" --ceiling "$ceiling" >m.json 2>/dev/null ||
-      fail "master $target/$ceiling exited $?"
-    "$TAPEOP" --json analyze "m$target$ceiling.wav" >a.json
-    lufs=$(json_num integrated_lufs <a.json); tp=$(json_num true_peak_dbtp <a.json)
-    near "$lufs" "$target" 0.1 || fail "$target/$ceiling: analyze reads $lufs LUFS"; pass
-    awk -v a="$tp" -v c="$ceiling" 'BEGIN { exit !(a <= c) }' || fail "$target/$ceiling: true peak $tp"; pass
-    line="target $target ceiling $ceiling: tapeop $lufs LUFS $tp dBTP"
-    if [ $have_ffmpeg = 1 ]; then
-      read -r fi fp < <(ff_measure "m$target$ceiling.wav")
-      near "$fi" "$target" 0.15 || fail "$target/$ceiling: ffmpeg reads $fi LUFS"; pass
-      awk -v a="$fp" -v c="$ceiling" 'BEGIN { exit !(a <= c) }' || fail "$target/$ceiling: ffmpeg peak $fp"; pass
-      line="$line; ffmpeg $fi LUFS $fp dBTP"
-    fi
-    echo "$line"
+    master_and_check "" in.wav "m$target$ceiling.wav" "$target" "$ceiling"
   done
 done
 
@@ -38,21 +46,7 @@ done
 # inter-sample peaks a 4x meter misses. ffmpeg's printed Peak must not exceed the ceiling.
 "$TAPEOP" -q generate music -o hats.wav --duration 40
 for tc in -14:-1 -11:-1 -9:-2; do
-  target=${tc%%:*}; ceiling=${tc##*:}
-  "$TAPEOP" --json master hats.wav -o "h$target.wav" --target "$target" --ceiling "$ceiling" >m.json 2>/dev/null ||
-    fail "hats $target/$ceiling exited $?"
-  "$TAPEOP" --json analyze "h$target.wav" >a.json
-  lufs=$(json_num integrated_lufs <a.json); tp=$(json_num true_peak_dbtp <a.json)
-  near "$lufs" "$target" 0.1 || fail "hats $target/$ceiling: analyze reads $lufs LUFS"; pass
-  awk -v a="$tp" -v c="$ceiling" 'BEGIN { exit !(a <= c) }' || fail "hats $target/$ceiling: true peak $tp"; pass
-  line="hats: target $target ceiling $ceiling: tapeop $lufs LUFS $tp dBTP, $(json_num render_passes <m.json) render passes"
-  if [ $have_ffmpeg = 1 ]; then
-    read -r fi fp < <(ff_measure "h$target.wav")
-    near "$fi" "$target" 0.15 || fail "hats $target/$ceiling: ffmpeg reads $fi LUFS"; pass
-    awk -v a="$fp" -v c="$ceiling" 'BEGIN { exit !(a <= c) }' || fail "hats $target/$ceiling: ffmpeg peak $fp"; pass
-    line="$line; ffmpeg $fi LUFS $fp dBTP"
-  fi
-  echo "$line"
+  master_and_check "hats: " hats.wav "h${tc%%:*}.wav" "${tc%%:*}" "${tc##*:}"
 done
 
 # JSON report: before/after, gain, limiter statistics, passes.

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -430,9 +431,8 @@ MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain
     // The meters run on workers while this thread runs the chain and the model.
     const auto channels = static_cast<std::size_t>(fi.channels);
     BackgroundSink metering(channels, [&](AudioView v) { after_chain.add(v); }, "tapeop-meter");
-    std::unique_ptr<BackgroundSink> metering_before;
-    if (has_chain)
-        metering_before = std::make_unique<BackgroundSink>(channels, [&](AudioView v) { before.add(v); }, "tapeop-meter");
+    std::optional<BackgroundSink> metering_before;
+    if (has_chain) metering_before.emplace(channels, [&](AudioView v) { before.add(v); }, "tapeop-meter");
     auto observe = [&](AudioView v) {
         metering.push(v);
         model.add(v);
