@@ -9,9 +9,13 @@ CMAKE_FLAGS ?=
 
 # Build and run-time dependencies (Debian 12 package names).
 DEPS_BUILD = cmake g++ make pkg-config libsndfile1-dev libebur128-dev libsoxr-dev \
-             libcli11-dev doctest-dev nlohmann-json3-dev libxxhash-dev
-# Used by the tests and benchmarks as independent references and peers.
-DEPS_TEST  = ffmpeg sox parallel time
+             libcli11-dev doctest-dev nlohmann-json3-dev libxxhash-dev libtag1-dev ccache
+# Used by the tests and benchmarks as independent references and peers (meters, taggers,
+# metadata readers, a browser for the reports, MIDI and speech renderers for clean material,
+# clang + libFuzzer for the fuzz targets).
+DEPS_TEST  = ffmpeg sox parallel time flac lame opus-tools loudgain libimage-exiftool-perl \
+             mediainfo python3-jsonschema chromium fluidsynth fluid-soundfont-gm espeak-ng \
+             clang hyperfine
 DEPS       = $(DEPS_BUILD) $(DEPS_TEST)
 
 .PHONY: all deps build test demo bench clean sanitize tsan format
