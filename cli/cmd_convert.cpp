@@ -5,6 +5,7 @@
 #include "batch.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/passes/render.hpp"
@@ -63,9 +64,7 @@ passes::OutputSettings settings_from(const ConvertOptions& o) {
 int run_convert(const ConvertOptions& o, const GlobalOptions& g) {
     const passes::OutputSettings settings = settings_from(o);
     const std::size_t n = o.inputs.size();
-    const bool dir = n > 1 || std::filesystem::is_directory(o.output);
-    if (n > 1 && !std::filesystem::is_directory(o.output))
-        throw UsageError("-o " + o.output + ": several inputs need an existing folder");
+    const bool dir = io::prepare_output(o.output, n);
     std::vector<std::string> outputs(n);
     for (std::size_t i = 0; i < n; ++i) {
         outputs[i] = io::output_path_for(o.inputs[i], o.output, dir, o.ext ? "." + *o.ext : std::string());
@@ -89,7 +88,7 @@ int run_convert(const ConvertOptions& o, const GlobalOptions& g) {
             }
             const auto& r = *results[i];
             out["files"].push_back({{"input", o.inputs[i]},
-                                    {"path", r.path},
+                                    {"output", r.path},
                                     {"sample_rate", r.spec.sample_rate},
                                     {"channels", r.spec.channels},
                                     {"subtype", io::sample_format_name(r.spec.sample_format)},

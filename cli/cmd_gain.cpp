@@ -36,15 +36,16 @@ int run_gain(const GainOptions& o, const GlobalOptions& g) {
         j["files"] = Json::array();
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             if (!results[i]) {
-                j["files"].push_back({{"path", jobs[i].input}, {"error", jobs[i].error}});
+                j["files"].push_back({{"input", jobs[i].input}, {"error", jobs[i].error}});
                 continue;
             }
             const auto& r = *results[i];
-            j["files"].push_back({{"path", jobs[i].input},
+            j["files"].push_back({{"input", jobs[i].input},
                                   {"output", jobs[i].output},
-                                  {"gain_db", r.gain_db},
-                                  {"sample_peak_dbfs", json_level(r.sample_peak_after_dbfs)},
-                                  {"true_peak_dbtp", json_level(r.true_peak_after_dbtp)},
+                                  {"gain_db", json_level(r.gain_db)},
+                                  {"after",
+                                   {{"sample_peak_dbfs", json_level(r.sample_peak_after_dbfs)},
+                                    {"true_peak_dbtp", json_level(r.true_peak_after_dbtp)}}},
                                   {"clipped_samples", r.clipped_samples}});
         }
         print_json(j);

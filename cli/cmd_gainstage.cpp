@@ -28,6 +28,19 @@ std::string join(const std::vector<std::string>& v) {
     return s;
 }
 
+// The analyze key a target kind's level is reported under (before/after objects).
+const char* level_key(passes::StageKind k) {
+    switch (k) {
+    case passes::StageKind::rms:
+        return "rms_dbfs";
+    case passes::StageKind::peak:
+        return "sample_peak_dbfs";
+    case passes::StageKind::lufs:
+        return "integrated_lufs";
+    }
+    return "level";
+}
+
 int run_gainstage(const GainstageOptions& o, const GlobalOptions& g) {
     const steps::ParamValues v = step_params("gainstage", {{"target", o.target},
                                                            {"max_peak", o.max_peak},
@@ -62,20 +75,21 @@ int run_gainstage(const GainstageOptions& o, const GlobalOptions& g) {
         j["sample_rate"] = rep.rate;
         j["subtype"] = std::string(io::sample_format_name(rep.format));
         j["frames"] = rep.frames;
-        j["stems"] = Json::array();
+        j["files"] = Json::array();
         for (const auto& st : rep.stems) {
             if (!st.error.empty()) {
-                j["stems"].push_back({{"path", st.path}, {"error", st.error}});
+                j["files"].push_back({{"input", st.path}, {"error", st.error}});
                 continue;
             }
-            j["stems"].push_back({{"path", st.path},
+            Json after = {{level_key(s.kind), json_level(st.level_after)}};
+            after["sample_peak_dbfs"] = json_level(st.peak_after_dbfs);
+            j["files"].push_back({{"input", st.path},
                                   {"output", st.output},
                                   {"rate_in", st.rate_in},
                                   {"rate_out", st.rate_out},
-                                  {"level_before", json_level(st.level_before)},
-                                  {"gain_db", st.gain_db},
-                                  {"level_after", json_level(st.level_after)},
-                                  {"peak_after_dbfs", json_level(st.peak_after_dbfs)},
+                                  {"before", {{level_key(s.kind), json_level(st.level_before)}}},
+                                  {"gain_db", json_level(st.gain_db)},
+                                  {"after", after},
                                   {"silent", st.silent},
                                   {"peak_limited", st.peak_limited},
                                   {"dc_removed", st.dc_removed},

@@ -4,6 +4,7 @@
 #include "batch.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/passes/master.hpp"
@@ -124,11 +125,10 @@ Plan make_plan(const MasterOptions& o) {
     return plan;
 }
 
-std::string resolve(const Plan::Target& t, const std::string& input, bool several, const MasterOptions& o) {
-    if (t.from_o) {
-        const bool dir = several || std::filesystem::is_directory(t.path);
-        return io::output_path_for(input, t.path, dir, o.ext ? "." + *o.ext : std::string());
-    }
+std::string resolve(const Plan::Target& t, const std::string& input, bool out_is_dir,
+                    const MasterOptions& o) {
+    if (t.from_o)
+        return io::output_path_for(input, t.path, out_is_dir, o.ext ? "." + *o.ext : std::string());
     std::string p = t.path;
     const std::string stem = std::filesystem::path(input).stem().string();
     for (auto at = p.find("{name}"); at != std::string::npos; at = p.find("{name}", at + stem.size()))
@@ -199,17 +199,17 @@ void print_report(const passes::MasterReport& r) {
 int run_master(const MasterOptions& o, const GlobalOptions& g) {
     const Plan plan = make_plan(o);
     const std::size_t n = o.inputs.size();
-    const bool several = n > 1;
-    if (several && !std::filesystem::is_directory(o.output) && !o.output.empty())
-        throw UsageError("-o " + o.output + ": several inputs need an existing folder");
+    // -o: a folder (several inputs, an existing folder, "DIR/") is created when missing.
+    const bool out_is_dir = !o.output.empty() && io::prepare_output(o.output, n);
 
     // Resolve every output path up front: a clash with an input is a usage error.
     std::vector<std::vector<passes::Deliverable>> jobs(n);
     for (std::size_t i = 0; i < n; ++i)
         for (const auto& t : plan.targets) {
             passes::Deliverable d = t.d;
-            d.path = resolve(t, o.inputs[i], several, o);
+            d.path = resolve(t, o.inputs[i], out_is_dir, o);
             io::refuse_overwriting_inputs(d.path, o.inputs, o.in_place);
+            io::ensure_parent_folder(d.path); // --deliver paths may name a new folder
             jobs[i].push_back(d);
         }
 

@@ -4,6 +4,7 @@
 #include "stems_common.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/passes/mix.hpp"
 
@@ -68,6 +69,7 @@ int run_mix(const MixOptions& o, const GlobalOptions& g) {
         if (rate == 0) rate = fi.sample_rate;
         seconds = std::max(seconds, fi.duration_s());
     }
+    io::ensure_parent_folder(o.output);
     Progress progress(g, 1, seconds);
     std::int64_t last = 0;
     const passes::MixResult r = passes::mix(stems, m, o.output, out, {}, [&](std::int64_t done) {
@@ -88,12 +90,12 @@ int run_mix(const MixOptions& o, const GlobalOptions& g) {
                           {"mute", s.mute},
                           {"solo", s.solo},
                           {"polarity", s.invert ? "invert" : "normal"}});
-        j["stems"] = st;
-        j["output"] = {{"path", r.render.path},
-                       {"sample_rate", r.render.spec.sample_rate},
-                       {"channels", r.render.spec.channels},
-                       {"subtype", std::string(io::sample_format_name(r.render.spec.sample_format))},
-                       {"frames", r.render.frames}};
+        j["inputs"] = st;
+        j["output"] = r.render.path;
+        j["sample_rate"] = r.render.spec.sample_rate;
+        j["channels"] = r.render.spec.channels;
+        j["subtype"] = std::string(io::sample_format_name(r.render.spec.sample_format));
+        j["frames"] = r.render.frames;
         j["mix_rate"] = r.mix_rate;
         j["stems_mixed"] = r.stems_mixed;
         j["resampled"] = r.resampled;

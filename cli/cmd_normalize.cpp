@@ -4,6 +4,7 @@
 #include "stems_common.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/parallel.hpp"
@@ -24,6 +25,32 @@ struct NormalizeOptions {
     bool album = false;
     OutputOptions out;
 };
+
+// The analyze key a mode's level is reported under (before/after objects).
+const char* level_key(passes::NormalizeMode m) {
+    switch (m) {
+    case passes::NormalizeMode::peak:
+        return "sample_peak_dbfs";
+    case passes::NormalizeMode::true_peak:
+        return "true_peak_dbtp";
+    case passes::NormalizeMode::rms:
+        return "rms_dbfs";
+    case passes::NormalizeMode::lufs:
+        return "integrated_lufs";
+    }
+    return "level";
+}
+
+// What the first pass measured: peaks always, RMS and loudness in their modes.
+Json before_json(const passes::LevelScan& s) {
+    Json b = {{"sample_peak_dbfs", json_level(s.sample_peak_dbfs)},
+              {"true_peak_dbtp", json_level(s.true_peak_dbtp)}};
+    if (!std::isnan(s.rms_dbfs))
+        b["rms_dbfs"] = json_level(s.rms_dbfs);
+    if (!std::isnan(s.integrated_lufs))
+        b["integrated_lufs"] = json_level(s.integrated_lufs);
+    return b;
+}
 
 struct Row {
     std::optional<passes::LevelScan> scan;
@@ -57,9 +84,7 @@ int run_normalize(const NormalizeOptions& o, const GlobalOptions& g) {
     const passes::NormalizeSettings s = settings_from(o);
     const passes::OutputSettings out = output_settings(o.out);
     const std::size_t n = o.inputs.size();
-    std::error_code ec;
-    const bool out_is_dir = std::filesystem::is_directory(o.output, ec);
-    if (n > 1 && !out_is_dir) throw UsageError("with several inputs -o must name an existing folder", o.output);
+    const bool out_is_dir = io::prepare_output(o.output, n);
     std::vector<Row> rows(n);
     std::vector<int> rates(n, 0);
     double total_s = 0.0;
@@ -149,22 +174,28 @@ int run_normalize(const NormalizeOptions& o, const GlobalOptions& g) {
         for (std::size_t i = 0; i < n; ++i) {
             const Row& r = rows[i];
             if (!r.result) {
-                j["files"].push_back({{"path", o.inputs[i]}, {"error", r.error}});
+                j["files"].push_back({{"input", o.inputs[i]}, {"error", r.error}});
                 continue;
             }
             const auto& x = *r.result;
-            j["files"].push_back({{"path", o.inputs[i]},
+            Json after = {{"sample_peak_dbfs", json_level(x.gain.sample_peak_after_dbfs)},
+                          {"true_peak_dbtp", json_level(x.gain.true_peak_after_dbtp)}};
+            // RMS and loudness after a pure gain are before + gain (measured again when limited).
+            if (!after.contains(level_key(s.mode)))
+                after[level_key(s.mode)] = json_level(x.level_after);
+            j["files"].push_back({{"input", o.inputs[i]},
                                   {"output", r.output},
-                                  {"level_before", json_level(x.before.level(s.mode))},
+                                  {"before", before_json(x.before)},
                                   {"gain_db", json_level(x.gain.gain_db)},
-                                  {"level_after", json_level(x.level_after)},
-                                  {"sample_peak_dbfs", json_level(x.gain.sample_peak_after_dbfs)},
-                                  {"true_peak_dbtp", json_level(x.gain.true_peak_after_dbtp)},
+                                  {"after", after},
                                   {"limited", x.gain.limited},
                                   {"clipped_samples", x.gain.clipped_samples},
                                   {"warnings", r.warnings}});
         }
-        if (album_gain) j["album"] = {{"level_before", json_level(album_before)}, {"gain_db", json_level(*album_gain)}};
+        if (album_gain)
+            j["album"] = {{"before", {{level_key(s.mode), json_level(album_before)}}},
+                          {"gain_db", json_level(*album_gain)},
+                          {"after", {{level_key(s.mode), json_level(album_before + *album_gain)}}}};
         print_json(j);
     } else if (!g.quiet) {
         std::printf("%-32s %9s %8s %9s %9s %9s  %s\n", ("file (" + unit + ")").c_str(), "before", "gain", "after",

@@ -32,16 +32,16 @@ int run_split(const SplitOptions& o, const GlobalOptions& g) {
     const std::vector<passes::Take> takes = passes::split_file(o.input, o.output, s, output_settings(o.out));
     if (g.json) {
         Json j = json_envelope();
-        j["path"] = o.input;
-        j["takes"] = Json::array();
+        j["input"] = o.input;
+        j["outputs"] = Json::array();
         for (std::size_t k = 0; k < takes.size(); ++k)
-            j["takes"].push_back({{"take", k + 1},
-                                  {"output", takes[k].output},
-                                  {"start_s", takes[k].range.start / rate},
-                                  {"end_s", takes[k].range.end / rate},
-                                  {"duration_s", takes[k].range.frames() / rate},
-                                  {"start_frame", takes[k].range.start},
-                                  {"end_frame", takes[k].range.end}});
+            j["outputs"].push_back({{"path", takes[k].output},
+                                    {"take", k + 1},
+                                    {"start_s", takes[k].range.start / rate},
+                                    {"end_s", takes[k].range.end / rate},
+                                    {"duration_s", takes[k].range.frames() / rate},
+                                    {"start_frame", takes[k].range.start},
+                                    {"end_frame", takes[k].range.end}});
         print_json(j);
     } else if (!g.quiet) {
         std::printf("%-5s %-12s %-12s %-12s %s\n", "take", "start", "end", "length", "file");

@@ -37,12 +37,12 @@ int run_trim(const TrimOptions& o, const GlobalOptions& g) {
         j["files"] = Json::array();
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             if (!results[i]) {
-                j["files"].push_back({{"path", jobs[i].input}, {"error", jobs[i].error}});
+                j["files"].push_back({{"input", jobs[i].input}, {"error", jobs[i].error}});
                 continue;
             }
             const auto& r = *results[i];
             const double rate = r.input.sample_rate;
-            j["files"].push_back({{"path", jobs[i].input},
+            j["files"].push_back({{"input", jobs[i].input},
                                   {"output", jobs[i].output},
                                   {"start_s", double(r.kept.start) / rate},
                                   {"end_s", double(r.kept.end) / rate},

@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/numbers.hpp"
 #include "tapeop/version.hpp"
 
 #include <algorithm>
@@ -12,20 +13,26 @@
 
 namespace tapeop::cli {
 
+Json json_number(double v, int decimals) {
+    const std::optional<double> r = rounded(v, decimals);
+    return r ? Json(*r) : Json(nullptr);
+}
+
 Json json_level(double db) {
-    if (!std::isfinite(db)) return nullptr;
-    return std::round(db * 1e4) / 1e4;
+    return json_number(db, 4);
 }
 
 std::string text_level(double db, int decimals) {
-    if (std::isnan(db)) return "n/a";
-    if (std::isinf(db)) return db < 0 ? "-inf" : "+inf";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, db);
-    return buf;
+    return fixed(db, decimals);
 }
 
-Json json_envelope() { return {{"tool", "tapeop"}, {"version", tapeop::version}}; }
+std::string text_gain(double db) {
+    return fixed(db, 2, true);
+}
+
+Json json_envelope() {
+    return {{"tool", "tapeop"}, {"version", tapeop::version}, {"schema", json_schema}};
+}
 
 void print_json(const Json& j) { std::cout << j.dump(1) << "\n"; }
 

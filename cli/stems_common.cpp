@@ -3,6 +3,7 @@
 #include "batch.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/parallel.hpp"
@@ -30,10 +31,7 @@ passes::OutputSettings output_settings(const OutputOptions& o) {
 int run_batch(const GlobalOptions& g, const std::vector<std::string>& inputs, const std::string& output,
               const std::function<void(std::size_t, BatchJob&, const passes::Progress&)>& job,
               std::vector<BatchJob>* jobs_out) {
-    std::error_code ec;
-    const bool out_is_dir = std::filesystem::is_directory(output, ec);
-    if (inputs.size() > 1 && !out_is_dir)
-        throw UsageError("with several inputs -o must name an existing folder", output);
+    const bool out_is_dir = io::prepare_output(output, inputs.size());
     std::vector<BatchJob> jobs(inputs.size());
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         jobs[i].input = inputs[i];
@@ -49,13 +47,6 @@ int run_batch(const GlobalOptions& g, const std::vector<std::string>& inputs, co
     for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].error = batch.errors[i];
     if (jobs_out) *jobs_out = std::move(jobs);
     return batch.exit_code();
-}
-
-std::string text_gain(double db) {
-    if (!std::isfinite(db)) return text_level(db);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%+.2f", db);
-    return buf;
 }
 
 } // namespace tapeop::cli

@@ -21,7 +21,9 @@ printf '%s' "$OUT" | grep -q 'rate in/out' || fail "no table"; pass
 printf '%s' "$OUT" | grep -q 'silent' || fail "no silent note"; pass
 expect_exit 2 "$TAPEOP" gainstage pink.wav -o out --target loud:-3
 expect_one_line_error 'target'
-expect_exit 2 "$TAPEOP" gainstage pink.wav -o nowhere
-expect_one_line_error 'nowhere'
+expect_exit 0 "$TAPEOP" gainstage pink.wav -o new/folder
+[ -f new/folder/pink.wav ] || fail "the missing output folder was not created"; pass
+expect_exit 2 "$TAPEOP" gainstage pink.wav -o pink.wav
+expect_one_line_error 'pink.wav: is not a folder'
 no_temporaries out
 finish

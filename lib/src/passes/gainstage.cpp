@@ -4,6 +4,7 @@
 #include "tapeop/analysis/loudness.hpp"
 #include "tapeop/dsp/gain.hpp"
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/parallel.hpp"
 #include "tapeop/units.hpp"
@@ -222,9 +223,9 @@ void render_stem(const StemScan& scan, StemOutcome& o, const GainstageSettings& 
 
 GainstageReport gainstage(const std::vector<std::string>& stems, const GainstageSettings& s,
                           const std::string& out_dir, int jobs, const StemProgress& progress) {
-    if (stems.empty()) throw UsageError("gainstage needs at least one stem");
-    std::error_code ec;
-    if (!std::filesystem::is_directory(out_dir, ec)) throw UsageError("is not a folder (gainstage writes one file per stem)", out_dir);
+    if (stems.empty())
+        throw UsageError("gainstage needs at least one stem");
+    io::ensure_folder(out_dir, "is not a folder (gainstage writes one file per stem)");
     GainstageReport report;
     report.stems.resize(stems.size());
     std::vector<std::string> outputs;

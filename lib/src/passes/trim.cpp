@@ -1,6 +1,7 @@
 #include "tapeop/passes/trim.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/units.hpp"
 
@@ -209,10 +210,10 @@ std::vector<FrameRange> find_takes(const std::string& input, const SplitSettings
     return takes;
 }
 
-std::vector<Take> split_file(const std::string& input, const std::string& out_dir, const SplitSettings& s,
-                             const OutputSettings& out, const std::string& extension) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(out_dir, ec)) throw UsageError("is not a folder (split writes one file per take)", out_dir);
+std::vector<Take> split_file(const std::string& input, const std::string& out_dir,
+                             const SplitSettings& s, const OutputSettings& out,
+                             const std::string& extension) {
+    io::ensure_folder(out_dir, "is not a folder (split writes one file per take)");
     const std::vector<FrameRange> takes = find_takes(input, s);
     if (takes.empty()) throw Error("is silent throughout: no takes found", input);
     const std::filesystem::path in(input);
