@@ -4,11 +4,11 @@
 #include "progress.hpp"
 
 #include "tapeop/error.hpp"
-#include "tapeop/stock.hpp"
 #include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/parallel.hpp"
 #include "tapeop/qc/check.hpp"
+#include "tapeop/stock.hpp"
 #include "tapeop/units.hpp"
 
 #include <cmath>

@@ -34,10 +34,13 @@ Json json_envelope() {
     return {{"tool", "tapeop"}, {"version", tapeop::version}, {"schema", json_schema}};
 }
 
-void print_json(const Json& j) { std::cout << j.dump(1) << "\n"; }
+void print_json(const Json& j) {
+    std::cout << j.dump(1) << "\n";
+}
 
 bool show_progress(const GlobalOptions& g) {
-    if (g.quiet || g.json || g.no_progress) return false;
+    if (g.quiet || g.json || g.no_progress)
+        return false;
     return g.progress || ::isatty(STDERR_FILENO);
 }
 
@@ -46,7 +49,8 @@ steps::ParamValues step_params(const std::string& step, const StepOptions& optio
     const steps::StepSpec& spec = registry.get(step);
     std::vector<std::string> words;
     for (const auto& [key, value] : options)
-        if (value) words.push_back(key + "=" + *value);
+        if (value)
+            words.push_back(key + "=" + *value);
     std::size_t at = 0;
     try {
         return steps::parse_params(spec, words, &at);

@@ -29,7 +29,8 @@ struct BatchJob {
     std::string output;
     std::string error;
 };
-int run_batch(const GlobalOptions& g, const std::vector<std::string>& inputs, const std::string& output,
+int run_batch(const GlobalOptions& g, const std::vector<std::string>& inputs,
+              const std::string& output,
               const std::function<void(std::size_t, BatchJob&, const passes::Progress&)>& job,
               std::vector<BatchJob>* jobs_out = nullptr);
 

@@ -7,7 +7,7 @@
 namespace tapeop {
 
 class Error : public std::runtime_error {
-public:
+  public:
     // `where` is the file (or file:line:col) the problem is about; may be empty.
     explicit Error(std::string message, std::string where = {})
         : std::runtime_error(where.empty() ? message : where + ": " + message),
@@ -16,14 +16,14 @@ public:
     const std::string& message() const { return message_; }
     const std::string& where() const { return where_; }
 
-private:
+  private:
     std::string message_;
     std::string where_;
 };
 
 // Bad command-line usage or parameter values (exit code 2, like every Error).
 class UsageError : public Error {
-public:
+  public:
     using Error::Error;
 };
 

@@ -19,8 +19,8 @@ struct DeliveryPreset {
     // --target is used).
     std::optional<double> target_lufs;
     double ceiling_dbtp = -1.0;
-    std::optional<int> sample_rate;        // Hz; none: keep the input's
-    std::optional<io::SampleFormat> bits;  // none: the input's (or the container's nearest)
+    std::optional<int> sample_rate;       // Hz; none: keep the input's
+    std::optional<io::SampleFormat> bits; // none: the input's (or the container's nearest)
     std::string_view source;
 };
 

@@ -9,8 +9,8 @@
 #include <atomic>
 #include <cerrno>
 #include <exception>
-#include <system_error>
 #include <pthread.h>
+#include <system_error>
 #include <thread>
 
 #if defined(__SSE2__)
@@ -31,17 +31,28 @@ constexpr int max_sample_rate = 8 * 384000;
 
 std::string container_name(int format) {
     switch (format & SF_FORMAT_TYPEMASK) {
-    case SF_FORMAT_WAV: return "wav";
-    case SF_FORMAT_WAVEX: return "wav";
-    case SF_FORMAT_AIFF: return "aiff";
-    case SF_FORMAT_FLAC: return "flac";
-    case SF_FORMAT_OGG: return (format & SF_FORMAT_SUBMASK) == SF_FORMAT_OPUS ? "opus" : "ogg";
-    case SF_FORMAT_MPEG: return "mp3";
-    case SF_FORMAT_W64: return "w64";
-    case SF_FORMAT_RF64: return "rf64";
-    case SF_FORMAT_CAF: return "caf";
-    case SF_FORMAT_AU: return "au";
-    case SF_FORMAT_RAW: return "raw";
+    case SF_FORMAT_WAV:
+        return "wav";
+    case SF_FORMAT_WAVEX:
+        return "wav";
+    case SF_FORMAT_AIFF:
+        return "aiff";
+    case SF_FORMAT_FLAC:
+        return "flac";
+    case SF_FORMAT_OGG:
+        return (format & SF_FORMAT_SUBMASK) == SF_FORMAT_OPUS ? "opus" : "ogg";
+    case SF_FORMAT_MPEG:
+        return "mp3";
+    case SF_FORMAT_W64:
+        return "w64";
+    case SF_FORMAT_RF64:
+        return "rf64";
+    case SF_FORMAT_CAF:
+        return "caf";
+    case SF_FORMAT_AU:
+        return "au";
+    case SF_FORMAT_RAW:
+        return "raw";
     default: {
         SF_FORMAT_INFO fi{};
         fi.format = format & SF_FORMAT_TYPEMASK;
@@ -55,18 +66,26 @@ std::string container_name(int format) {
 SampleFormat sample_format_of(int format) {
     switch (format & SF_FORMAT_SUBMASK) {
     case SF_FORMAT_PCM_S8:
-    case SF_FORMAT_PCM_U8: return SampleFormat::pcm8;
-    case SF_FORMAT_PCM_16: return SampleFormat::pcm16;
-    case SF_FORMAT_PCM_24: return SampleFormat::pcm24;
-    case SF_FORMAT_PCM_32: return SampleFormat::pcm32;
-    case SF_FORMAT_FLOAT: return SampleFormat::float32;
-    case SF_FORMAT_DOUBLE: return SampleFormat::float64;
+    case SF_FORMAT_PCM_U8:
+        return SampleFormat::pcm8;
+    case SF_FORMAT_PCM_16:
+        return SampleFormat::pcm16;
+    case SF_FORMAT_PCM_24:
+        return SampleFormat::pcm24;
+    case SF_FORMAT_PCM_32:
+        return SampleFormat::pcm32;
+    case SF_FORMAT_FLOAT:
+        return SampleFormat::float32;
+    case SF_FORMAT_DOUBLE:
+        return SampleFormat::float64;
     case SF_FORMAT_VORBIS:
     case SF_FORMAT_OPUS:
     case SF_FORMAT_MPEG_LAYER_I:
     case SF_FORMAT_MPEG_LAYER_II:
-    case SF_FORMAT_MPEG_LAYER_III: return SampleFormat::lossy;
-    default: return SampleFormat::other;
+    case SF_FORMAT_MPEG_LAYER_III:
+        return SampleFormat::lossy;
+    default:
+        return SampleFormat::other;
     }
 }
 
@@ -75,14 +94,22 @@ std::string subtype_name(int format) {
     if (f != SampleFormat::lossy && f != SampleFormat::other)
         return std::string(sample_format_name(f));
     switch (format & SF_FORMAT_SUBMASK) {
-    case SF_FORMAT_VORBIS: return "vorbis";
-    case SF_FORMAT_OPUS: return "opus";
-    case SF_FORMAT_MPEG_LAYER_III: return "mp3";
-    case SF_FORMAT_MPEG_LAYER_II: return "mp2";
-    case SF_FORMAT_MPEG_LAYER_I: return "mp1";
-    case SF_FORMAT_ULAW: return "ulaw";
-    case SF_FORMAT_ALAW: return "alaw";
-    default: return "other";
+    case SF_FORMAT_VORBIS:
+        return "vorbis";
+    case SF_FORMAT_OPUS:
+        return "opus";
+    case SF_FORMAT_MPEG_LAYER_III:
+        return "mp3";
+    case SF_FORMAT_MPEG_LAYER_II:
+        return "mp2";
+    case SF_FORMAT_MPEG_LAYER_I:
+        return "mp1";
+    case SF_FORMAT_ULAW:
+        return "ulaw";
+    case SF_FORMAT_ALAW:
+        return "alaw";
+    default:
+        return "other";
     }
 }
 
@@ -93,7 +120,8 @@ std::string subtype_name(int format) {
 std::uint64_t wav_missing_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     char hdr[12];
-    if (!in.read(hdr, 12) || std::memcmp(hdr, "RIFF", 4) != 0 || std::memcmp(hdr + 8, "WAVE", 4) != 0)
+    if (!in.read(hdr, 12) || std::memcmp(hdr, "RIFF", 4) != 0 ||
+        std::memcmp(hdr + 8, "WAVE", 4) != 0)
         return 0;
     in.seekg(0, std::ios::end);
     const std::uint64_t file_size = static_cast<std::uint64_t>(in.tellg());
@@ -101,10 +129,13 @@ std::uint64_t wav_missing_bytes(const std::string& path) {
     for (int guard = 0; guard < 1000 && pos + 8 <= file_size; ++guard) {
         in.seekg(static_cast<std::streamoff>(pos));
         unsigned char ch[8];
-        if (!in.read(reinterpret_cast<char*>(ch), 8)) return 0;
-        const std::uint32_t size = ch[4] | (ch[5] << 8) | (ch[6] << 16) | (std::uint32_t(ch[7]) << 24);
+        if (!in.read(reinterpret_cast<char*>(ch), 8))
+            return 0;
+        const std::uint32_t size =
+            ch[4] | (ch[5] << 8) | (ch[6] << 16) | (std::uint32_t(ch[7]) << 24);
         if (std::memcmp(ch, "data", 4) == 0) {
-            if (size == 0 || size == 0xFFFFFFFFu) return 0;
+            if (size == 0 || size == 0xFFFFFFFFu)
+                return 0;
             const std::uint64_t present = file_size - (pos + 8);
             return size > present ? size - present : 0;
         }
@@ -123,12 +154,15 @@ std::size_t ahead_frames(std::size_t channels) {
 
 } // namespace
 
-void set_read_ahead(bool on) { read_ahead_enabled.store(on); }
+void set_read_ahead(bool on) {
+    read_ahead_enabled.store(on);
+}
 
 struct AudioReader::State {
     struct Closer {
         void operator()(SNDFILE* f) const {
-            if (f) sf_close(f);
+            if (f)
+                sf_close(f);
         }
     };
     // A decoded block and the non-finite samples met in it.
@@ -160,7 +194,8 @@ struct AudioReader::State {
 
     // Decodes up to out.capacity() frames at file position `pos` into `out`; counts the
     // non-finite samples into `bad` and `first_bad` (or throws, naming the time and channel).
-    std::size_t decode(AudioBuffer& out, std::int64_t pos, std::uint64_t& bad, std::int64_t& first_bad);
+    std::size_t decode(AudioBuffer& out, std::int64_t pos, std::uint64_t& bad,
+                       std::int64_t& first_bad);
     void run_worker();
     void stop();
     std::size_t read(AudioBuffer& out);
@@ -173,7 +208,8 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
     std::size_t got = 0;
     if (integer_path) {
         scratch_int.resize(want * channels);
-        got = static_cast<std::size_t>(sf_readf_int(file.get(), scratch_int.data(), static_cast<sf_count_t>(want)));
+        got = static_cast<std::size_t>(
+            sf_readf_int(file.get(), scratch_int.data(), static_cast<sf_count_t>(want)));
         // libsndfile returns integers left-justified in 32 bits; 2^-31 scaling is exact for
         // up to 24 significant bits.
         constexpr float scale = 1.0f / 2147483648.0f;
@@ -188,9 +224,11 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
             const __m128 vscale = _mm_set1_ps(scale);
             for (; i + 4 <= got; i += 4) {
                 const __m128 a = _mm_mul_ps(
-                    _mm_cvtepi32_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i))), vscale);
-                const __m128 b = _mm_mul_ps(
-                    _mm_cvtepi32_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i + 4))), vscale);
+                    _mm_cvtepi32_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i))),
+                    vscale);
+                const __m128 b = _mm_mul_ps(_mm_cvtepi32_ps(_mm_loadu_si128(
+                                                reinterpret_cast<const __m128i*>(src + 2 * i + 4))),
+                                            vscale);
                 _mm_storeu_ps(l + i, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
                 _mm_storeu_ps(r + i, _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
             }
@@ -203,7 +241,8 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
             for (std::size_t c = 0; c < channels; ++c) {
                 float* dst = out.channel(c);
                 const std::int32_t* src = scratch_int.data() + c;
-                for (std::size_t i = 0; i < got; ++i) dst[i] = static_cast<float>(src[i * channels]) * scale;
+                for (std::size_t i = 0; i < got; ++i)
+                    dst[i] = static_cast<float>(src[i * channels]) * scale;
             }
         }
     } else {
@@ -213,7 +252,8 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
         for (std::size_t c = 0; c < channels; ++c) {
             float* dst = out.channel(c);
             const float* src = scratch_float.data() + c;
-            for (std::size_t i = 0; i < got; ++i) dst[i] = src[i * channels];
+            for (std::size_t i = 0; i < got; ++i)
+                dst[i] = src[i * channels];
         }
         // Float data can hold NaN/Inf; integer data cannot.
         for (std::size_t c = 0; c < channels; ++c) {
@@ -221,11 +261,13 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
             for (std::size_t i = 0; i < got; ++i) {
                 if (!std::isfinite(dst[i])) {
                     if (!allow_nonfinite)
-                        throw Error("non-finite sample (NaN or Inf) at " +
-                                        format_timestamp(double(pos + std::int64_t(i)) / info.sample_rate) +
-                                        " in channel " + std::to_string(c + 1),
-                                    info.path);
-                    if (first_bad < 0 || pos + std::int64_t(i) < first_bad) first_bad = pos + std::int64_t(i);
+                        throw Error(
+                            "non-finite sample (NaN or Inf) at " +
+                                format_timestamp(double(pos + std::int64_t(i)) / info.sample_rate) +
+                                " in channel " + std::to_string(c + 1),
+                            info.path);
+                    if (first_bad < 0 || pos + std::int64_t(i) < first_bad)
+                        first_bad = pos + std::int64_t(i);
                     ++bad;
                     dst[i] = 0.0f;
                 }
@@ -243,7 +285,8 @@ void AudioReader::State::run_worker() {
     std::int64_t pos = position;
     for (;;) {
         Slot* s = queue.acquire();
-        if (!s) return;
+        if (!s)
+            return;
         s->nonfinite = 0;
         s->first_nonfinite = -1;
         std::size_t got = 0;
@@ -278,8 +321,8 @@ void AudioReader::State::stop() {
 std::size_t AudioReader::State::read(AudioBuffer& out) {
     const std::size_t channels = static_cast<std::size_t>(info.channels);
     if (out.channels() != channels)
-        throw Error("internal: read buffer has " + std::to_string(out.channels()) + " channels, file has " +
-                        std::to_string(channels),
+        throw Error("internal: read buffer has " + std::to_string(out.channels()) +
+                        " channels, file has " + std::to_string(channels),
                     info.path);
     if (!started) {
         started = true;
@@ -287,7 +330,8 @@ std::size_t AudioReader::State::read(AudioBuffer& out) {
         const auto block = ahead_frames(channels);
         if (read_ahead_enabled.load() && info.frames - position > std::int64_t(2 * block)) {
             for (Slot& s : queue.slots())
-                if (s.audio.channels() != channels) s.audio.resize(channels, block);
+                if (s.audio.channels() != channels)
+                    s.audio.resize(channels, block);
             try {
                 worker = std::thread([this] { run_worker(); });
                 ahead = true;
@@ -315,7 +359,8 @@ std::size_t AudioReader::State::read(AudioBuffer& out) {
             }
             offset = 0;
             nonfinite += current->nonfinite;
-            if (current->first_nonfinite >= 0 && (first_nonfinite < 0 || current->first_nonfinite < first_nonfinite))
+            if (current->first_nonfinite >= 0 &&
+                (first_nonfinite < 0 || current->first_nonfinite < first_nonfinite))
                 first_nonfinite = current->first_nonfinite;
         }
         const std::size_t n = std::min(want - got, current->audio.frames() - offset);
@@ -338,8 +383,10 @@ AudioReader::AudioReader(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         throw Error(std::string("cannot open: ") + std::strerror(errno), path);
-    if (S_ISDIR(st.st_mode)) throw Error("is a folder, not an audio file", path);
-    if (st.st_size == 0) throw Error("empty file (0 bytes), not audio", path);
+    if (S_ISDIR(st.st_mode))
+        throw Error("is a folder, not an audio file", path);
+    if (st.st_size == 0)
+        throw Error("empty file (0 bytes), not audio", path);
 
     SF_INFO sfi{};
     SNDFILE* f = sf_open(path.c_str(), SFM_READ, &sfi);
@@ -377,21 +424,34 @@ AudioReader::~AudioReader() = default;
 AudioReader::AudioReader(AudioReader&&) noexcept = default;
 AudioReader& AudioReader::operator=(AudioReader&&) noexcept = default;
 
-std::size_t AudioReader::read(AudioBuffer& out) { return state_->read(out); }
+std::size_t AudioReader::read(AudioBuffer& out) {
+    return state_->read(out);
+}
 
 void AudioReader::rewind() {
     state_->stop();
-    if (sf_seek(state_->file.get(), 0, SEEK_SET) < 0) throw Error("cannot seek to the start", info_.path);
+    if (sf_seek(state_->file.get(), 0, SEEK_SET) < 0)
+        throw Error("cannot seek to the start", info_.path);
     state_->position = 0;
     state_->nonfinite = 0;
     state_->first_nonfinite = -1;
 }
 
-void AudioReader::allow_nonfinite(bool allow) { state_->allow_nonfinite = allow; }
-std::uint64_t AudioReader::nonfinite_samples() const { return state_->nonfinite; }
-std::int64_t AudioReader::first_nonfinite_frame() const { return state_->first_nonfinite; }
-std::int64_t AudioReader::position() const { return state_->position; }
+void AudioReader::allow_nonfinite(bool allow) {
+    state_->allow_nonfinite = allow;
+}
+std::uint64_t AudioReader::nonfinite_samples() const {
+    return state_->nonfinite;
+}
+std::int64_t AudioReader::first_nonfinite_frame() const {
+    return state_->first_nonfinite;
+}
+std::int64_t AudioReader::position() const {
+    return state_->position;
+}
 
-FileInfo probe(const std::string& path) { return AudioReader(path).info(); }
+FileInfo probe(const std::string& path) {
+    return AudioReader(path).info();
+}
 
 } // namespace tapeop::io

@@ -19,7 +19,7 @@
 namespace tapeop::dsp {
 
 class Chain {
-public:
+  public:
     void add(std::unique_ptr<Processor> p);
     std::size_t size() const { return procs_.size(); }
     Processor& operator[](std::size_t i) { return *procs_[i]; }
@@ -37,7 +37,7 @@ public:
 
     std::uint64_t input_frames() const { return in_total_; }
 
-private:
+  private:
     std::vector<std::unique_ptr<Processor>> procs_;
     StreamSpec spec_;
     std::size_t max_block_ = 0;

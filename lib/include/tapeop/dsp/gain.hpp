@@ -5,14 +5,14 @@
 namespace tapeop::dsp {
 
 class Gain : public Processor {
-public:
+  public:
     explicit Gain(double gain_db);
     void prepare(const StreamSpec& spec, std::size_t max_block) override;
     void reset() override {}
     void process(AudioView io) override;
     double gain_db() const { return gain_db_; }
 
-private:
+  private:
     double gain_db_;
     float gain_;
 };

@@ -15,7 +15,7 @@ struct StreamSpec {
 };
 
 class Processor {
-public:
+  public:
     virtual ~Processor() = default;
     // Allocates for blocks of up to `max_block` frames; also resets.
     virtual void prepare(const StreamSpec& spec, std::size_t max_block) = 0;

@@ -21,7 +21,8 @@ int integer_bits(SampleFormat f);
 // What an opened file is.
 struct FileInfo {
     std::string path;
-    std::string format;  // container: "wav", "flac", "aiff", "ogg", "opus", "mp3", "w64", "rf64", "caf", ...
+    std::string
+        format; // container: "wav", "flac", "aiff", "ogg", "opus", "mp3", "w64", "rf64", "caf", ...
     std::string subtype; // sample encoding: "pcm16", "pcm24", "float", "vorbis", "opus", "mp3", ...
     SampleFormat sample_format = SampleFormat::other;
     int sample_rate = 0;

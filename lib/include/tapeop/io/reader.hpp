@@ -23,7 +23,7 @@ typedef struct sf_private_tag SNDFILE;
 namespace tapeop::io {
 
 class AudioReader {
-public:
+  public:
     // Opens `path`; throws Error naming it when it is missing, not audio, truncated or has an
     // absurd header.
     explicit AudioReader(const std::string& path);
@@ -54,7 +54,7 @@ public:
     // Frames returned by read() since the start (or the last rewind()).
     std::int64_t position() const;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
     FileInfo info_;

@@ -24,14 +24,14 @@ struct Line {
 
 // An error at a position in a recipe or spec: what() is "file:line:col: message".
 class RecipeError : public Error {
-public:
+  public:
     RecipeError(const std::string& file, int line, int col, const std::string& message)
         : Error(message, file + ":" + std::to_string(line) + ":" + std::to_string(col)),
           line_(line), col_(col) {}
     int line() const { return line_; }
     int col() const { return col_; }
 
-private:
+  private:
     int line_;
     int col_;
 };

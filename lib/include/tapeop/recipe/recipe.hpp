@@ -41,7 +41,7 @@ struct OutputDecl {
 };
 
 struct CheckDecl {
-    std::string spec; // stock name or path
+    std::string spec;        // stock name or path
     bool on_outputs = false; // after an `output` line: checks the deliverables; else the inputs
     Origin origin;
 };
@@ -50,7 +50,7 @@ struct Recipe {
     std::string file;
     std::map<std::string, std::string> params; // resolved values, as text ("-14LUFS")
     std::vector<std::string> inputs;           // globs from `input` lines
-    std::vector<StepCall> chain;     // per-file chain (no stems) or the stems' common pre-mix chain
+    std::vector<StepCall> chain; // per-file chain (no stems) or the stems' common pre-mix chain
     std::vector<StemDecl> stems;
     std::optional<StepCall> mix;     // the `mix` statement with its settings
     std::vector<StepCall> bus_chain; // steps after `mix`
@@ -71,8 +71,8 @@ struct ParseOptions {
 // problem in the text; Error naming the file when it cannot be read.
 Recipe parse_file(const std::string& path, const steps::Registry& registry,
                   const ParseOptions& options = {});
-Recipe parse_text(const std::string& text, const std::string& file,
-                  const steps::Registry& registry, const ParseOptions& options = {});
+Recipe parse_text(const std::string& text, const std::string& file, const steps::Registry& registry,
+                  const ParseOptions& options = {});
 
 // Finds a stock recipe or spec by name ("master-streaming") or path; "" when not found.
 std::string find_in_path(const std::string& name, const std::vector<std::string>& folders,

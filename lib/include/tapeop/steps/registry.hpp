@@ -19,9 +19,9 @@ namespace tapeop::steps {
 enum class ParamType { number, choice, text, flag };
 
 struct ParamSpec {
-    std::string key;          // "threshold"; the recipe word, the CLI option and the field name
+    std::string key; // "threshold"; the recipe word, the CLI option and the field name
     ParamType type = ParamType::number;
-    std::vector<Unit> units;  // accepted units; values are stored in the first one
+    std::vector<Unit> units; // accepted units; values are stored in the first one
     double default_value = 0.0;
     double min = -1e300;
     double max = 1e300;
@@ -29,12 +29,13 @@ struct ParamSpec {
     std::string default_text;         // choice/text default
     std::string help;
     bool required = false;
-    bool optional = false; // has no value unless given (e.g. an optional ceiling); describe() omits it then
+    bool optional =
+        false; // has no value unless given (e.g. an optional ceiling); describe() omits it then
 };
 
 // Parsed parameter values of one step, every parameter present (defaults filled in).
 class ParamValues {
-public:
+  public:
     double number(const std::string& key) const;
     const std::string& text(const std::string& key) const; // choice or text
     bool flag(const std::string& key) const;
@@ -53,7 +54,7 @@ public:
     // Canonical "key=value unit ..." text, for plans, manifests and hashes.
     std::string describe(const struct StepSpec& spec) const;
 
-private:
+  private:
     std::map<std::string, double> numbers_;
     std::map<std::string, std::string> texts_;
     std::map<std::string, bool> given_;
@@ -84,7 +85,7 @@ struct StepSpec {
 };
 
 class Registry {
-public:
+  public:
     void add(StepSpec spec);
     const StepSpec* find(const std::string& name) const;
     void set_factory(const std::string& name, ProcessorFactory make);
@@ -92,7 +93,7 @@ public:
     const StepSpec& get(const std::string& name) const;
     const std::vector<StepSpec>& all() const { return steps_; }
 
-private:
+  private:
     std::vector<StepSpec> steps_;
 };
 
