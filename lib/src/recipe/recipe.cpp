@@ -1,6 +1,7 @@
 #include "tapeop/recipe/recipe.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/text/words.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -11,18 +12,10 @@ namespace tapeop::recipe {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
-
-// A word that is only a unit, written apart from its number ("-14 LUFS").
-bool is_unit_word(const std::string& w) {
-    if (w.empty() || !std::isalpha(static_cast<unsigned char>(w[0]))) return false;
-    try {
-        return parse_quantity("0" + w).unit != Unit::none;
-    } catch (const UsageError&) {
-        return false;
-    }
-}
+using text::is_name_char;
+using text::is_unit_word;
+using text::Line;
+using text::Word;
 
 struct ParamDef {
     std::string value;
@@ -37,7 +30,7 @@ public:
     Recipe run(const std::string& text, const std::string& file) {
         recipe_.file = file;
         stack_.push_back(canonical(file));
-        process(lex(text, file), file, {}, 0);
+        process(text::lex(text, file), file, {}, 0);
         finish();
         return std::move(recipe_);
     }
@@ -248,7 +241,7 @@ private:
         }
         stack_.push_back(canon);
         recipe_.included.push_back(path);
-        process(lex_file(path), path, overrides, depth + 1);
+        process(text::lex_file(path), path, overrides, depth + 1);
         stack_.pop_back();
         for (const auto& [k, v] : overrides)
             if (!declared_.count(k)) {
@@ -341,7 +334,7 @@ Recipe parse_text(const std::string& text, const std::string& file, const steps:
 }
 
 Recipe parse_file(const std::string& path, const steps::Registry& registry, const ParseOptions& options) {
-    return parse_text(read_text(path), path, registry, options);
+    return parse_text(text::read_text(path), path, registry, options);
 }
 
 } // namespace tapeop::recipe

@@ -4,6 +4,7 @@
 // subcommands' options, their --help and `tapeop steps` all read that one description.
 // The registry is an object passed around, not a global.
 #include "tapeop/dsp/processor.hpp"
+#include "tapeop/text/words.hpp"
 #include "tapeop/units.hpp"
 
 #include <cstdint>
@@ -96,11 +97,9 @@ private:
     std::vector<StepSpec> steps_;
 };
 
-// A word that is only a unit ("Hz", "dBFS", "ms"), written apart from its number.
-bool is_unit_word(const std::string& word);
-
-// The closest of `candidates` to `word` within a small edit distance, or "".
-std::string suggest(const std::string& word, const std::vector<std::string>& candidates);
+// The text layer's word rules (text/words.hpp), under the names step code has always used.
+using text::is_unit_word;
+using text::suggest;
 
 // Parses a step's words: "key=value" pairs, and bare values for the positional parameters.
 // A value may be split from its unit ("25", "Hz"): pass words as written; a word that is only
