@@ -260,7 +260,7 @@ private:
         } catch (const UsageError& e) {
             fail(file, kw, e.message());
         }
-        if (spec->name == "stem" || spec->name == "output" || spec->name == "mix" || spec->name == "check")
+        if (spec->kind == steps::StepKind::statement)
             fail(file, kw, "internal: statement handled elsewhere");
         StepCall call;
         call.spec = spec;

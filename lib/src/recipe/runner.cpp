@@ -133,13 +133,8 @@ struct OutputPlan {
 // A set step works on all inputs together (one job for the whole set).
 const StepCall* set_step(const Recipe& r) {
     for (const auto& c : r.chain)
-        if (c.spec->name == "gainstage") return &c;
+        if (c.spec->kind == steps::StepKind::set) return &c;
     return nullptr;
-}
-
-bool is_whole_file(const std::string& name) {
-    return name == "loudness" || name == "normalize" || name == "trim" || name == "convert" ||
-           name == "analyze" || name == "dither";
 }
 
 std::optional<io::SampleFormat> bits_of(const std::string& b) {
@@ -248,7 +243,7 @@ Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, 
         if (w.loudness && name != "dither")
             throw RecipeError(call.origin.file, call.origin.line, call.origin.col,
                               "loudness must be the last processing step (it verifies what is written); move " + name + " before it");
-        if (!is_whole_file(name)) {
+        if (call.spec->kind == steps::StepKind::processor) {
             pending.add_step(call);
             continue;
         }
@@ -292,6 +287,10 @@ Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, 
             report.notes.push_back(who + "trim: kept " + format_timestamp(double(t.kept.start) / t.input.sample_rate) + " to " +
                                    format_timestamp(double(t.kept.end) / t.input.sample_rate));
             current = trimmed;
+        } else {
+            // A pass the runner has no place for (split makes several files from one).
+            throw RecipeError(call.origin.file, call.origin.line, call.origin.col,
+                              name + " cannot run inside a recipe chain (use `tapeop " + name + "`)");
         }
     }
     return w;
@@ -354,7 +353,7 @@ Plan make_plan(const Recipe& recipe, const RunOptions& options) {
         if (const StepCall* set = set_step(recipe)) {
             if (recipe.chain.size() != 1)
                 throw RecipeError(set->origin.file, set->origin.line, set->origin.col,
-                                  "gainstage works on the whole set of stems; it must be the only step");
+                                  set->spec->name + " works on the whole set of inputs; it must be the only step");
             Job job;
             job.name = fs::path(recipe.file).stem().string();
             job.inputs = files;
