@@ -158,4 +158,19 @@ expect_exit 1 "$T" -q run master-streaming quiet.wav song2.wav -o partial
 [ -f partial/song2-master.flac ] || fail "the good job did not run"
 [ ! -e partial/quiet-master.flac ] || fail "the failed job left an output"
 no_temporaries partial
+# Mistakes found by meaning are found before any job starts: every one listed as
+# file:line:col, exit 2, nothing written, for run and run --dry-run.
+printf 'loudness target=-14\ngain 1 dB\noutput {name}-x.wav preset=spotfy\n' > early.recipe
+for dry in "" --dry-run; do
+    expect_exit 2 "$T" run early.recipe song.wav -o early $dry
+    printf '%s' "$ERR" | grep -q "^tapeop: early.recipe:2:1: loudness must be the last processing step" || fail "order rule: $ERR"
+    printf '%s' "$ERR" | grep -q "^early.recipe:3:1: unknown preset 'spotfy' (did you mean 'spotify'?)" || fail "second mistake not listed: $ERR"
+    [ ! -e early ] || fail "an invalid recipe wrote something"
+    pass
+done
+printf 'gain -2 dB\noutput {name}-y.wav target=-16\n' > early2.recipe
+expect_exit 2 "$T" run early2.recipe song.wav -o early2 --dry-run
+printf '%s' "$ERR" | grep -q "early2.recipe:2:1: this output sets a loudness target or ceiling, but the chain has no loudness step" || fail "target without loudness: $ERR"
+[ ! -e early2 ] || fail "an invalid recipe wrote something"
+pass
 finish

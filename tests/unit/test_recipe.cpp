@@ -188,3 +188,30 @@ TEST_SUITE("recipe") {
         CHECK(error_of("output \"x.wav\n") == "song.recipe:1:8: unterminated quote");
     }
 }
+
+TEST_SUITE("recipe") {
+
+    TEST_CASE("validation after parsing lists every mistake by meaning, the first at the error's "
+              "position") {
+        const std::string bad =
+            "loudness target=-14\ngain 1 dB\noutput {name}-x.wav preset=spotfy\n";
+        try {
+            parse_text(bad, "v.recipe", registry());
+            FAIL("an invalid recipe parsed");
+        } catch (const RecipeError& e) {
+            CHECK(e.line() == 2);
+            const std::string what = e.what();
+            CHECK(what.find("v.recipe:2:1: loudness must be the last processing step") == 0);
+            CHECK(what.find("\nv.recipe:3:1: unknown preset 'spotfy'") != std::string::npos);
+        }
+        CHECK_THROWS_WITH_AS(
+            parse_text("gain -2 dB\noutput a.wav ceiling=-1\n", "v.recipe", registry()),
+            doctest::Contains("v.recipe:2:1: this output sets a loudness target"), RecipeError);
+        CHECK_THROWS_WITH_AS(parse_text("stem a.wav\n  loudness\nmix\n", "v.recipe", registry()),
+                             doctest::Contains("v.recipe:2:3: loudness belongs after mix"),
+                             RecipeError);
+        CHECK_NOTHROW(parse_text("gain -2 dB\nloudness\ndither\noutput a.wav preset=spotify\n",
+                                 "v.recipe", registry()));
+    }
+
+} // TEST_SUITE

@@ -81,3 +81,20 @@ TEST_SUITE("registry") {
               "threshold=-20dBFS ratio=3 attack=10ms linked=yes mode=peak");
     }
 }
+
+TEST_SUITE("registry") {
+
+    TEST_CASE("each step's kind is in the registry: processors have factories, the others none") {
+        using tapeop::steps::StepKind;
+        const auto& r = tapeop::steps::builtin_registry();
+        CHECK(r.get("gain").kind == StepKind::processor);
+        CHECK(r.get("loudness").kind == StepKind::pass);
+        CHECK(r.get("dither").kind == StepKind::pass);
+        CHECK(r.get("gainstage").kind == StepKind::set);
+        for (const char* s : {"stem", "mix", "output", "check"})
+            CHECK(r.get(s).kind == StepKind::statement);
+        for (const auto& s : r.all())
+            CHECK_MESSAGE(bool(s.make) == (s.kind == StepKind::processor), s.name);
+    }
+
+} // TEST_SUITE

@@ -1,6 +1,8 @@
 #include "tapeop/recipe/recipe.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/presets.hpp"
+#include "tapeop/text/words.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -11,21 +13,10 @@ namespace tapeop::recipe {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool is_name_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-}
-
-// A word that is only a unit, written apart from its number ("-14 LUFS").
-bool is_unit_word(const std::string& w) {
-    if (w.empty() || !std::isalpha(static_cast<unsigned char>(w[0])))
-        return false;
-    try {
-        return parse_quantity("0" + w).unit != Unit::none;
-    } catch (const UsageError&) {
-        return false;
-    }
-}
+using text::is_name_char;
+using text::is_unit_word;
+using text::Line;
+using text::Word;
 
 struct ParamDef {
     std::string value;
@@ -40,7 +31,7 @@ class Parser {
     Recipe run(const std::string& text, const std::string& file) {
         recipe_.file = file;
         stack_.push_back(canonical(file));
-        process(lex(text, file), file, {}, 0);
+        process(text::lex(text, file), file, {}, 0);
         finish();
         return std::move(recipe_);
     }
@@ -278,7 +269,7 @@ class Parser {
         }
         stack_.push_back(canon);
         recipe_.included.push_back(path);
-        process(lex_file(path), path, overrides, depth + 1);
+        process(text::lex_file(path), path, overrides, depth + 1);
         stack_.pop_back();
         for (const auto& [k, v] : overrides)
             if (!declared_.count(k)) {
@@ -298,8 +289,7 @@ class Parser {
         } catch (const UsageError& e) {
             fail(file, kw, e.message());
         }
-        if (spec->name == "stem" || spec->name == "output" || spec->name == "mix" ||
-            spec->name == "check")
+        if (spec->kind == steps::StepKind::statement)
             fail(file, kw, "internal: statement handled elsewhere");
         StepCall call;
         call.spec = spec;
@@ -344,6 +334,59 @@ class Parser {
             const auto& o = recipe_.stems.front().origin;
             throw RecipeError(o.file, o.line, o.col, "stems but no mix line (add: mix)");
         }
+        validate();
+    }
+
+    // What can be known without audio is checked before any job starts; every mistake is
+    // listed, one "file:line:col: message" a line (the first one is the error's position).
+    void validate() const {
+        std::vector<std::pair<Origin, std::string>> mistakes;
+        auto order = [&](const std::vector<StepCall>& chain, bool in_stem) {
+            const StepCall* loudness = nullptr;
+            for (const StepCall& c : chain) {
+                if (c.spec->name == "loudness") {
+                    if (in_stem)
+                        mistakes.emplace_back(c.origin,
+                                              "loudness belongs after mix (it masters what is "
+                                              "delivered), not in a stem's chain");
+                    loudness = &c;
+                } else if (loudness && c.spec->name != "dither") {
+                    mistakes.emplace_back(c.origin, "loudness must be the last processing step (it "
+                                                    "verifies what is written); move " +
+                                                        c.spec->name + " before it");
+                }
+            }
+            return loudness != nullptr;
+        };
+        for (const StemDecl& st : recipe_.stems)
+            order(st.chain, true);
+        const bool has_loudness =
+            order(recipe_.is_session() ? recipe_.bus_chain : recipe_.chain, false);
+        for (const OutputDecl& o : recipe_.outputs) {
+            const DeliveryPreset* preset = nullptr;
+            if (o.values.given("preset")) {
+                try {
+                    preset = &find_preset(o.values.text("preset"));
+                } catch (const UsageError& e) {
+                    mistakes.emplace_back(o.origin, e.message());
+                }
+            }
+            const bool wants_loudness = o.values.given("target") || o.values.given("ceiling") ||
+                                        (preset && preset->target_lufs);
+            if (wants_loudness && !has_loudness)
+                mistakes.emplace_back(o.origin, "this output sets a loudness target or ceiling, "
+                                                "but the chain has no loudness step");
+        }
+        if (mistakes.empty())
+            return;
+        std::string message = mistakes.front().second;
+        for (std::size_t i = 1; i < mistakes.size(); ++i) {
+            const Origin& at = mistakes[i].first;
+            message += "\n" + at.file + ":" + std::to_string(at.line) + ":" +
+                       std::to_string(at.col) + ": " + mistakes[i].second;
+        }
+        const Origin& first = mistakes.front().first;
+        throw RecipeError(first.file, first.line, first.col, message);
     }
 
     const steps::Registry& registry_;
@@ -378,7 +421,7 @@ Recipe parse_text(const std::string& text, const std::string& file, const steps:
 
 Recipe parse_file(const std::string& path, const steps::Registry& registry,
                   const ParseOptions& options) {
-    return parse_text(read_text(path), path, registry, options);
+    return parse_text(text::read_text(path), path, registry, options);
 }
 
 } // namespace tapeop::recipe

@@ -142,14 +142,9 @@ struct OutputPlan {
 // A set step works on all inputs together (one job for the whole set).
 const StepCall* set_step(const Recipe& r) {
     for (const auto& c : r.chain)
-        if (c.spec->name == "gainstage")
+        if (c.spec->kind == steps::StepKind::set)
             return &c;
     return nullptr;
-}
-
-bool is_whole_file(const std::string& name) {
-    return name == "loudness" || name == "normalize" || name == "trim" || name == "convert" ||
-           name == "analyze" || name == "dither";
 }
 
 std::optional<io::SampleFormat> bits_of(const std::string& b) {
@@ -271,7 +266,7 @@ Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, 
                 call.origin.file, call.origin.line, call.origin.col,
                 "loudness must be the last processing step (it verifies what is written); move " +
                     name + " before it");
-        if (!is_whole_file(name)) {
+        if (call.spec->kind == steps::StepKind::processor) {
             pending.add_step(call);
             continue;
         }
@@ -325,6 +320,11 @@ Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, 
                 who + "trim: kept " + format_timestamp(double(t.kept.start) / t.input.sample_rate) +
                 " to " + format_timestamp(double(t.kept.end) / t.input.sample_rate));
             current = trimmed;
+        } else {
+            // A pass the runner has no place for (split makes several files from one).
+            throw RecipeError(call.origin.file, call.origin.line, call.origin.col,
+                              name + " cannot run inside a recipe chain (use `tapeop " + name +
+                                  "`)");
         }
     }
     return w;
@@ -396,7 +396,8 @@ Plan make_plan(const Recipe& recipe, const RunOptions& options) {
             if (recipe.chain.size() != 1)
                 throw RecipeError(
                     set->origin.file, set->origin.line, set->origin.col,
-                    "gainstage works on the whole set of stems; it must be the only step");
+                    set->spec->name +
+                        " works on the whole set of inputs; it must be the only step");
             Job job;
             job.name = fs::path(recipe.file).stem().string();
             job.inputs = files;

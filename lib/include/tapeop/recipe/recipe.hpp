@@ -2,8 +2,8 @@
 // Recipes: plain-text jobs (DESIGN.md §4, docs/recipes.md). This is the parsed, resolved form:
 // params substituted, `use` inlined, every step checked against the registry with its final
 // parameter values. Running it is the job of recipe/runner.hpp.
-#include "tapeop/recipe/lexer.hpp"
 #include "tapeop/steps/registry.hpp"
+#include "tapeop/text/lexer.hpp"
 
 #include <map>
 #include <optional>
@@ -11,6 +11,9 @@
 #include <vector>
 
 namespace tapeop::recipe {
+
+// A mistake at a position in a recipe: what() is "file:line:col: message".
+using RecipeError = text::TextError;
 
 // Where a statement came from (for messages and --dry-run).
 struct Origin {

@@ -4,6 +4,7 @@
 // subcommands' options, their --help and `tapeop steps` all read that one description.
 // The registry is an object passed around, not a global.
 #include "tapeop/dsp/processor.hpp"
+#include "tapeop/text/words.hpp"
 #include "tapeop/units.hpp"
 
 #include <cstdint>
@@ -70,8 +71,17 @@ struct StepSpec;
 using ProcessorFactory =
     std::function<std::unique_ptr<dsp::Processor>(const ParamValues&, const StepContext&)>;
 
+// How a runner treats a step, so no runner tests step names:
+//  processor  streams with the rest of the chain (gain, eq, compress, limit, fade, level);
+//  pass       works on the whole file so far (loudness, normalize, trim, convert, analyze, and
+//             dither, which sets how the outputs are written);
+//  set        works on all the inputs together, one job for the set (gainstage);
+//  statement  is not a step but a recipe statement with settings (stem, mix, output, check).
+enum class StepKind { processor, pass, set, statement };
+
 struct StepSpec {
     std::string name;
+    StepKind kind = StepKind::processor;
     std::string summary;
     std::vector<ParamSpec> params;
     // Parameters that may be given by position, in order ("highpass 25 Hz" = freq 25 Hz;
@@ -97,11 +107,9 @@ class Registry {
     std::vector<StepSpec> steps_;
 };
 
-// A word that is only a unit ("Hz", "dBFS", "ms"), written apart from its number.
-bool is_unit_word(const std::string& word);
-
-// The closest of `candidates` to `word` within a small edit distance, or "".
-std::string suggest(const std::string& word, const std::vector<std::string>& candidates);
+// The text layer's word rules (text/words.hpp), under the names step code has always used.
+using text::is_unit_word;
+using text::suggest;
 
 // Parses a step's words: "key=value" pairs, and bare values for the positional parameters.
 // A value may be split from its unit ("25", "Hz"): pass words as written; a word that is only

@@ -1,11 +1,11 @@
-#include "tapeop/recipe/lexer.hpp"
+#include "tapeop/text/lexer.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
-namespace tapeop::recipe {
+namespace tapeop::text {
 
 std::vector<Line> lex(const std::string& text, const std::string& file) {
     std::vector<Line> lines;
@@ -37,15 +37,15 @@ std::vector<Line> lex(const std::string& text, const std::string& file) {
             if (ch == '"') {
                 const std::size_t close = raw.find('"', i + 1);
                 if (close == std::string::npos)
-                    throw RecipeError(file, number, w.col, "unterminated quote");
+                    throw TextError(file, number, w.col, "unterminated quote");
                 w.text = raw.substr(i + 1, close - i - 1);
                 w.quoted = true;
                 i = close + 1;
             } else {
                 while (i < raw.size() && raw[i] != ' ' && raw[i] != '\t' && raw[i] != '#') {
                     if (static_cast<unsigned char>(raw[i]) < 0x20)
-                        throw RecipeError(file, number, static_cast<int>(i) + 1,
-                                          "control character in text");
+                        throw TextError(file, number, static_cast<int>(i) + 1,
+                                        "control character in text");
                     w.text += raw[i++];
                 }
             }
@@ -75,4 +75,4 @@ std::vector<Line> lex_file(const std::string& path) {
     return lex(read_text(path), path);
 }
 
-} // namespace tapeop::recipe
+} // namespace tapeop::text

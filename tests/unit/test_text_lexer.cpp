@@ -1,8 +1,8 @@
-#include "tapeop/recipe/lexer.hpp"
+#include "tapeop/text/lexer.hpp"
 
 #include <doctest/doctest.h>
 
-using namespace tapeop::recipe;
+using namespace tapeop::text;
 
 TEST_SUITE("lexer") {
 
@@ -23,6 +23,6 @@ TEST_SUITE("lexer") {
 
     TEST_CASE("an unterminated quote is an error at its position") {
         CHECK_THROWS_WITH_AS(lex("ok\noutput \"x.wav\n", "s.recipe"),
-                             "s.recipe:2:8: unterminated quote", RecipeError);
+                             "s.recipe:2:8: unterminated quote", TextError);
     }
 }
