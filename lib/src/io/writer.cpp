@@ -285,13 +285,23 @@ void AudioWriter::write(AudioView block) {
 void AudioWriter::commit() {
     if (!file_)
         throw Error("internal: commit twice", path_);
+    // FLAC, Ogg Vorbis, Opus and MP3 encoders write their last data when the file is closed:
+    // a full disk shows only in sf_close's result, so it is checked rather than left to the
+    // handle's destructor.
     sf_write_sync(file_.get());
-    const int err = sf_error(file_.get());
-    file_.reset();
+    int err = sf_error(file_.get());
+    const int close_err = sf_close(file_.release());
+    if (err == SF_ERR_NO_ERROR)
+        err = close_err;
     if (err != SF_ERR_NO_ERROR) {
+        const std::string why = sf_error_number(err);
         abandon();
-        throw Error("write failed while closing", path_);
+        throw Error("could not finish writing (disk full?): " + why, path_);
     }
+    // Some encoders lose a failed final write without reporting it (measured: an Opus file cut
+    // short on a full disk closed without error). The finished temporary is opened again and
+    // must hold every frame written before it may replace anything.
+    verify_complete();
     if (durable_writes.load() && ::fsync(fd_) != 0) {
         const std::string why = std::strerror(errno);
         abandon();
@@ -307,6 +317,31 @@ void AudioWriter::commit() {
     unregister_pending(pending_slot_);
     pending_slot_ = -1;
     temp_path_.clear();
+}
+
+void AudioWriter::verify_complete() {
+    SF_INFO sfi{};
+    SNDFILE* f = sf_open(temp_path_.c_str(), SFM_READ, &sfi);
+    std::string why;
+    if (!f) {
+        why = sf_strerror(nullptr);
+    } else {
+        const bool lossy = spec_.sample_format == SampleFormat::lossy;
+        const auto frames = static_cast<std::uint64_t>(sfi.frames);
+        // Lossy decoders may report a few frames of encoder padding more than were written,
+        // never fewer; PCM and FLAC must match exactly.
+        const bool complete = lossy ? frames >= frames_ : frames == frames_;
+        if (sfi.frames == SF_COUNT_MAX || !complete)
+            why = "the written file holds " +
+                  (sfi.frames == SF_COUNT_MAX ? std::string("an unknown number of")
+                                              : std::to_string(sfi.frames)) +
+                  " frames of " + std::to_string(frames_);
+        sf_close(f);
+    }
+    if (!why.empty()) {
+        abandon();
+        throw Error("could not finish writing (disk full?): " + why, path_);
+    }
 }
 
 OutputSpec output_spec_for(const std::string& path, const FileInfo& input,

@@ -52,6 +52,8 @@ class AudioWriter {
     std::uint64_t clipped_samples() const { return clipped_; }
 
   private:
+    // Throws (and drops the temporary) unless the closed temporary reads back complete.
+    void verify_complete();
     struct Closer {
         void operator()(SNDFILE* f) const;
     };
