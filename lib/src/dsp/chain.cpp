@@ -5,6 +5,13 @@
 
 namespace tapeop::dsp {
 
+bool Chain::is_identity() const {
+    for (const auto& p : procs_)
+        if (!p->is_identity())
+            return false;
+    return true;
+}
+
 void Chain::add(std::unique_ptr<Processor> p) {
     procs_.push_back(std::move(p));
 }

@@ -227,7 +227,7 @@ void render_stem(const StemScan& scan, StemOutcome& o, const GainstageSettings& 
     reader.rewind();
     const dsp::StreamSpec spec{scan.info.sample_rate, scan.info.channels};
     chain.prepare(spec, default_block_frames);
-    OutputStage stage(o.output, scan.info, spec, out, chain.size() > 0);
+    OutputStage stage(o.output, scan.info, spec, out, !chain.is_identity());
     stage.set_observer(observe);
     stage.run_in_background();
     AudioBuffer block(static_cast<std::size_t>(scan.info.channels), default_block_frames);

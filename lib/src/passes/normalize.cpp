@@ -190,6 +190,9 @@ class GainCounter : public dsp::Processor {
             count_ += n;
         }
     }
+    bool is_identity() const override {
+        return unity_ || gain_ == 1.0f;
+    }
     std::uint64_t count() const {
         return count_;
     }

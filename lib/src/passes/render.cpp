@@ -167,7 +167,8 @@ RenderResult render_file(io::AudioReader& input, dsp::Chain& chain, const std::s
                          const OutputSettings& settings, const Observer& observe,
                          const Progress& progress) {
     const io::FileInfo& fi = input.info();
-    OutputStage stage(output_path, fi, {fi.sample_rate, fi.channels}, settings, chain.size() > 0);
+    OutputStage stage(output_path, fi, {fi.sample_rate, fi.channels}, settings,
+                      !chain.is_identity());
     if (observe)
         stage.set_observer(observe);
     stage.run_in_background();

@@ -152,8 +152,8 @@ void render_ranges(io::AudioReader& reader, const std::vector<FrameRange>& range
         }
         chain.prepare({fi.sample_rate, fi.channels}, default_block_frames);
         io::FileInfo source = fi;
-        OutputStage stage(outputs[k], source, {fi.sample_rate, fi.channels}, out, chain.size() > 0,
-                          r.frames());
+        OutputStage stage(outputs[k], source, {fi.sample_rate, fi.channels}, out,
+                          !chain.is_identity(), r.frames());
         while (pos < r.end && next()) {
             const std::size_t avail = have - used;
             // Skip what lies before the range, then pass what lies in it.

@@ -28,6 +28,8 @@ class Chain {
     void prepare(const StreamSpec& spec, std::size_t max_block);
     void reset();
     std::size_t latency_frames() const;
+    // True when every processor is an identity (also for an empty chain).
+    bool is_identity() const;
 
     // Processes `io` (up to max_block frames) in place; returns the output part of it.
     AudioView process(AudioView io);

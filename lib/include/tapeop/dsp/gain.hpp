@@ -11,6 +11,8 @@ class Gain : public Processor {
     void reset() override {}
     void process(AudioView io) override;
     double gain_db() const { return gain_db_; }
+    // x * 1.0f == x exactly, so any gain that rounds to 1.0f changes nothing.
+    bool is_identity() const override { return gain_ == 1.0f; }
 
   private:
     double gain_db_;

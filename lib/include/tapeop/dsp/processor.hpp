@@ -25,6 +25,9 @@ class Processor {
     virtual void process(AudioView io) = 0;
     // Look-ahead delay the processor adds, in frames.
     virtual std::size_t latency_frames() const { return 0; }
+    // Whether process() leaves every sample exactly as it was (a gain of exactly 1). A chain
+    // of identities changes nothing, so no automatic dither is added: unity is identity.
+    virtual bool is_identity() const { return false; }
 };
 
 } // namespace tapeop::dsp
