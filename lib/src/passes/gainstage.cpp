@@ -100,7 +100,7 @@ StemScan scan_stem(const std::string& path, bool loudness, const StemProgress& p
     const auto ch = static_cast<std::size_t>(fi.channels);
     analysis::LevelMeter levels(fi.channels);
     std::unique_ptr<analysis::LoudnessMeter> lm;
-    if (loudness) lm = std::make_unique<analysis::LoudnessMeter>(fi.channels, fi.sample_rate);
+    if (loudness) lm = std::make_unique<analysis::LoudnessMeter>(fi.channels, fi.sample_rate, analysis::channel_weights(fi));
     std::vector<float> hi(ch, -std::numeric_limits<float>::infinity()), lo(ch, std::numeric_limits<float>::infinity());
     AudioBuffer block(ch, default_block_frames);
     std::int64_t done = 0;
@@ -187,7 +187,7 @@ void render_stem(const StemScan& scan, StemOutcome& o, const GainstageSettings& 
                                       : static_cast<std::int64_t>(std::llround(double(scan.info.frames) * rate / scan.info.sample_rate));
     analysis::LevelMeter after(scan.info.channels);
     std::unique_ptr<analysis::LoudnessMeter> lufs;
-    if (s.kind == StageKind::lufs) lufs = std::make_unique<analysis::LoudnessMeter>(scan.info.channels, rate);
+    if (s.kind == StageKind::lufs) lufs = std::make_unique<analysis::LoudnessMeter>(scan.info.channels, rate, analysis::channel_weights(scan.info));
     std::int64_t seen = 0;
     auto observe = [&](AudioView v) {
         const auto n = static_cast<std::size_t>(std::clamp<std::int64_t>(content - seen, 0, static_cast<std::int64_t>(v.frames())));
