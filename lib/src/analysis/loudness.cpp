@@ -1,6 +1,7 @@
 #include "tapeop/analysis/loudness.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/layout.hpp"
 
 #include <emmintrin.h>
 
@@ -246,14 +247,13 @@ void k_filter(PairState& s, const PairCoefficients& k, const float* first, const
 } // namespace
 
 std::vector<double> default_channel_weights(int channels) {
-    std::vector<double> w(static_cast<std::size_t>(std::max(channels, 0)), 1.0);
-    if (channels == 5) {
-        w[3] = w[4] = 1.41;
-    } else if (channels == 6) {
-        w[3] = 0.0;
-        w[4] = w[5] = 1.41;
-    }
-    return w;
+    return default_layout("wav", channels).weights;
+}
+
+std::vector<double> channel_weights(const io::FileInfo& info) {
+    if (info.layout.weights.size() == static_cast<std::size_t>(info.channels))
+        return info.layout.weights;
+    return default_channel_weights(info.channels);
 }
 
 struct LoudnessMeter::State {

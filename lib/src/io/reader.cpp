@@ -19,8 +19,12 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <sndfile.h>
 #include <sys/stat.h>
+#include <taglib/flacfile.h>
+#include <taglib/xiphcomment.h>
 
 namespace tapeop::io {
 namespace {
@@ -144,6 +148,110 @@ std::uint64_t wav_missing_bytes(const std::string& path) {
     return 0;
 }
 
+// Channel layout --------------------------------------------------------------------------
+
+std::optional<Position> position_of_sf(int id) {
+    switch (id) {
+    case SF_CHANNEL_MAP_MONO:
+    case SF_CHANNEL_MAP_CENTER:
+    case SF_CHANNEL_MAP_FRONT_CENTER:
+        return Position::FC;
+    case SF_CHANNEL_MAP_LEFT:
+    case SF_CHANNEL_MAP_FRONT_LEFT:
+        return Position::FL;
+    case SF_CHANNEL_MAP_RIGHT:
+    case SF_CHANNEL_MAP_FRONT_RIGHT:
+        return Position::FR;
+    case SF_CHANNEL_MAP_REAR_CENTER:
+        return Position::BC;
+    case SF_CHANNEL_MAP_REAR_LEFT:
+        return Position::BL;
+    case SF_CHANNEL_MAP_REAR_RIGHT:
+        return Position::BR;
+    case SF_CHANNEL_MAP_LFE:
+        return Position::LFE;
+    case SF_CHANNEL_MAP_FRONT_LEFT_OF_CENTER:
+        return Position::FLC;
+    case SF_CHANNEL_MAP_FRONT_RIGHT_OF_CENTER:
+        return Position::FRC;
+    case SF_CHANNEL_MAP_SIDE_LEFT:
+        return Position::SL;
+    case SF_CHANNEL_MAP_SIDE_RIGHT:
+        return Position::SR;
+    case SF_CHANNEL_MAP_TOP_CENTER:
+        return Position::TC;
+    case SF_CHANNEL_MAP_TOP_FRONT_LEFT:
+        return Position::TFL;
+    case SF_CHANNEL_MAP_TOP_FRONT_RIGHT:
+        return Position::TFR;
+    case SF_CHANNEL_MAP_TOP_FRONT_CENTER:
+        return Position::TFC;
+    case SF_CHANNEL_MAP_TOP_REAR_LEFT:
+        return Position::TBL;
+    case SF_CHANNEL_MAP_TOP_REAR_RIGHT:
+        return Position::TBR;
+    case SF_CHANNEL_MAP_TOP_REAR_CENTER:
+        return Position::TBC;
+    case SF_CHANNEL_MAP_INVALID:
+        return std::nullopt;
+    default:
+        return Position::unknown; // ambisonic B-format and the like: no loudspeaker
+    }
+}
+
+// FLAC keeps a non-standard channel order in the WAVEFORMATEXTENSIBLE_CHANNEL_MASK Vorbis
+// comment (written by flac, ffmpeg); libsndfile does not read it.
+std::optional<std::vector<Position>> flac_mask_positions(const std::string& path, int channels) {
+    TagLib::FLAC::File file(path.c_str(), false);
+    if (!file.isValid() || !file.xiphComment())
+        return std::nullopt;
+    const auto& fields = file.xiphComment()->fieldListMap();
+    const auto it = fields.find("WAVEFORMATEXTENSIBLE_CHANNEL_MASK");
+    if (it == fields.end() || it->second.isEmpty())
+        return std::nullopt;
+    const std::string text = it->second.front().to8Bit();
+    try {
+        std::size_t end = 0;
+        const unsigned long long mask = std::stoull(text, &end, 0); // "0x3f" or decimal
+        if (end != text.size())
+            return std::nullopt;
+        return positions_from_mask(mask, channels);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+// The layout the file declares (WAVE_FORMAT_EXTENSIBLE in WAV/RF64, CAF's channel layout,
+// FLAC's mask comment), else its container's default order. libsndfile 1.2 reports a map for
+// WAVEX/RF64 and CAF; for AIFF it returns all INVALID, for W64 and FLAC nothing.
+ChannelLayout read_layout(SNDFILE* f, const FileInfo& info) {
+    std::vector<int> map(static_cast<std::size_t>(info.channels), SF_CHANNEL_MAP_INVALID);
+    if (sf_command(f, SFC_GET_CHANNEL_MAP_INFO, map.data(),
+                   static_cast<int>(map.size() * sizeof(int))) == SF_TRUE) {
+        std::vector<Position> positions;
+        for (int id : map) {
+            const auto p = position_of_sf(id);
+            if (!p)
+                break;
+            positions.push_back(*p);
+        }
+        if (positions.size() == map.size())
+            return make_layout(std::move(positions), LayoutSource::file);
+    }
+    if (info.format == "flac")
+        if (auto positions = flac_mask_positions(info.path, info.channels))
+            return make_layout(std::move(*positions), LayoutSource::file);
+    return default_layout(info.format, info.channels);
+}
+
+std::mutex layout_override_mutex;
+LayoutOverride layout_override; // guarded by layout_override_mutex
+
+LayoutOverride current_layout_override() {
+    std::lock_guard lock(layout_override_mutex);
+    return layout_override;
+}
+
 std::atomic<bool> read_ahead_enabled{true};
 
 // Frames per read-ahead block: 8192 for up to 16 channels, fewer for wider files (fixed
@@ -156,6 +264,11 @@ std::size_t ahead_frames(std::size_t channels) {
 
 void set_read_ahead(bool on) {
     read_ahead_enabled.store(on);
+}
+
+void set_layout_override(LayoutOverride o) {
+    std::lock_guard lock(layout_override_mutex);
+    layout_override = std::move(o);
 }
 
 struct AudioReader::State {
@@ -416,6 +529,9 @@ AudioReader::AudioReader(const std::string& path) {
     info_.sample_rate = sfi.samplerate;
     info_.channels = sfi.channels;
     info_.frames = sfi.frames;
+    info_.layout = read_layout(f, info_);
+    if (const LayoutOverride o = current_layout_override(); !o.empty())
+        info_.layout = apply_override(info_.layout, o, path);
     state_->integer_path = is_integer(info_.sample_format);
     state_->info = info_;
 }

@@ -110,7 +110,8 @@ StemScan scan_stem(const std::string& path, bool loudness, const StemProgress& p
     analysis::LevelMeter levels(fi.channels);
     std::unique_ptr<analysis::LoudnessMeter> lm;
     if (loudness)
-        lm = std::make_unique<analysis::LoudnessMeter>(fi.channels, fi.sample_rate);
+        lm = std::make_unique<analysis::LoudnessMeter>(fi.channels, fi.sample_rate,
+                                                       analysis::channel_weights(fi));
     std::vector<float> hi(ch, -std::numeric_limits<float>::infinity()),
         lo(ch, std::numeric_limits<float>::infinity());
     AudioBuffer block(ch, default_block_frames);
@@ -211,7 +212,8 @@ void render_stem(const StemScan& scan, StemOutcome& o, const GainstageSettings& 
     analysis::LevelMeter after(scan.info.channels);
     std::unique_ptr<analysis::LoudnessMeter> lufs;
     if (s.kind == StageKind::lufs)
-        lufs = std::make_unique<analysis::LoudnessMeter>(scan.info.channels, rate);
+        lufs = std::make_unique<analysis::LoudnessMeter>(scan.info.channels, rate,
+                                                         analysis::channel_weights(scan.info));
     std::int64_t seen = 0;
     auto observe = [&](AudioView v) {
         const auto n = static_cast<std::size_t>(

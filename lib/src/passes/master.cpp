@@ -58,7 +58,8 @@ double sum_squares(const float* x, std::size_t n) {
 struct Meters {
     analysis::LoudnessMeter loudness;
     analysis::TruePeakMeter peak;
-    Meters(int channels, int rate) : loudness(channels, rate), peak(channels, rate) {}
+    Meters(int channels, int rate, std::vector<double> weights)
+        : loudness(channels, rate, std::move(weights)), peak(channels, rate) {}
     void add(AudioView v) {
         loudness.add(v);
         peak.add(v);
@@ -249,7 +250,10 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
         std::int64_t(std::llround(double(fi.frames) * out_spec.sample_rate / in_spec.sample_rate));
     auto stage =
         std::make_unique<OutputStage>(write_path, fi, out_spec, stage_settings, true, expected);
-    auto meters = std::make_shared<Meters>(out_spec.channels, out_spec.sample_rate);
+    auto meters = std::make_shared<Meters>(
+        out_spec.channels, out_spec.sample_rate,
+        out_spec.channels == fi.channels ? analysis::channel_weights(fi)
+                                         : analysis::default_channel_weights(out_spec.channels));
     stage->set_observer([meters](AudioView v) { meters->add(v); });
     stage->run_in_background(); // dither, the meters and writing on a second core
 
@@ -310,7 +314,8 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
 
 Measurement measure_file(const std::string& path) {
     io::AudioReader reader(path);
-    Meters m(reader.info().channels, reader.info().sample_rate);
+    Meters m(reader.info().channels, reader.info().sample_rate,
+             analysis::channel_weights(reader.info()));
     AudioBuffer block(std::size_t(reader.info().channels), default_block_frames);
     while (reader.read(block) > 0)
         m.add(block.view());
@@ -470,7 +475,8 @@ MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain
     if (pre_chain)
         pre_chain(pre, spec);
     const bool has_chain = pre.size() > 0;
-    Meters before(fi.channels, fi.sample_rate), after_chain(fi.channels, fi.sample_rate);
+    Meters before(fi.channels, fi.sample_rate, analysis::channel_weights(fi)),
+        after_chain(fi.channels, fi.sample_rate, analysis::channel_weights(fi));
     GainModel model(fi.channels, fi.sample_rate, ls.limiter);
     // The meters run on workers while this thread runs the chain and the model.
     const auto channels = static_cast<std::size_t>(fi.channels);

@@ -84,7 +84,8 @@ LevelScan scan_levels(const std::string& path, NormalizeMode mode, const Progres
     analysis::TruePeakMeter true_peak(fi.channels, fi.sample_rate);
     std::shared_ptr<analysis::LoudnessMeter> loudness;
     if (mode == NormalizeMode::lufs)
-        loudness = std::make_shared<analysis::LoudnessMeter>(fi.channels, fi.sample_rate);
+        loudness = std::make_shared<analysis::LoudnessMeter>(fi.channels, fi.sample_rate,
+                                                             analysis::channel_weights(fi));
     AudioBuffer block(static_cast<std::size_t>(fi.channels), default_block_frames);
     std::int64_t done = 0;
     while (reader.read(block) > 0) {

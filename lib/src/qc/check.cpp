@@ -97,7 +97,7 @@ void run(FileReport& rep, const Spec& spec, const analysis::ProgressFn& progress
     // Meters and detectors: only what the spec needs, all fed by the one pass below.
     std::optional<analysis::LoudnessMeter> loudness;
     if (on("loudness") || on("loudness_range"))
-        loudness.emplace(C, rate);
+        loudness.emplace(C, rate, analysis::channel_weights(fi));
     std::optional<analysis::TruePeakMeter> true_peak;
     if (on("true_peak"))
         true_peak.emplace(C, rate);

@@ -64,6 +64,12 @@ class AudioReader {
 // and measurements. Readers already reading keep their mode until rewind().
 void set_read_ahead(bool on);
 
+// The layout every reader opened from now on reports instead of the file's (empty: none).
+// Process-wide, like set_read_ahead: the CLI's global --layout / --channel-weights, set once
+// before any job starts. A reader whose file has another channel count throws Error naming
+// the file and both counts.
+void set_layout_override(LayoutOverride o);
+
 // Opens and returns the info only.
 FileInfo probe(const std::string& path);
 
