@@ -327,9 +327,9 @@ class Parser {
         if (!def) {
             std::string hint = closest_check(head.text);
             throw text::TextError(file, line.number, head.col,
-                                      "unknown check '" + head.text + "'" +
-                                          (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                                          "; see docs/specs.md");
+                                  "unknown check '" + head.text + "'" +
+                                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                                      "; see docs/specs.md");
         }
         // The words after the check name, LKFS read as LUFS, and their columns.
         std::vector<std::string> words;
@@ -437,7 +437,7 @@ class Parser {
             return;
         auto fail = [&](const std::string& msg) {
             throw text::TextError(file, line.number, line.words.front().col,
-                                      r.def->name + ": " + msg);
+                                  r.def->name + ": " + msg);
         };
         const std::string& n = r.def->name;
         if ((n == "sample_rate" || n == "channels") && r.numbers.empty())
@@ -457,7 +457,7 @@ class Parser {
     void use(const text::Line& line, const std::string& file, int depth) {
         if (line.words.size() != 2)
             throw text::TextError(file, line.number, line.words.front().col,
-                                      "use: give one spec name or path");
+                                  "use: give one spec name or path");
         const auto& w = line.words[1];
         std::string target;
         if (looks_like_path(w.text)) {
@@ -471,7 +471,7 @@ class Parser {
             target = find_named_spec(w.text, dirs);
             if (target.empty())
                 throw text::TextError(file, line.number, w.col,
-                                          "use: unknown spec '" + w.text + "'");
+                                      "use: unknown spec '" + w.text + "'");
         }
         parse(text::lex_file(target), target, depth + 1);
     }
