@@ -49,8 +49,8 @@ FileBatch for_each_file(const GlobalOptions& g, const std::vector<std::string>& 
         try {
             work(i, frames_done, progress);
             progress.job_done(files[i], true);
-        } catch (const Error& e) {
-            batch.errors[i] = e.what();
+        } catch (const std::exception& e) {
+            batch.errors[i] = error_line(e, files[i]);
             progress.job_done(files[i], false);
         }
     });

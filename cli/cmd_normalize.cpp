@@ -114,8 +114,8 @@ int run_normalize(const NormalizeOptions& o, const GlobalOptions& g) {
     parallel_for(n, g.jobs, [&](std::size_t i) {
         try {
             rows[i].scan = passes::scan_levels(o.inputs[i], s.mode, advance(i));
-        } catch (const Error& e) {
-            rows[i].error = e.what();
+        } catch (const std::exception& e) {
+            rows[i].error = error_line(e, o.inputs[i]);
         }
     });
     std::optional<double> album_gain;
@@ -163,8 +163,8 @@ int run_normalize(const NormalizeOptions& o, const GlobalOptions& g) {
                 r.warnings.push_back("true peak " + text_level(gr.true_peak_after_dbtp) +
                                      " dBTP is over 0 dBTP");
             progress.job_done(o.inputs[i], true);
-        } catch (const Error& e) {
-            r.error = e.what();
+        } catch (const std::exception& e) {
+            r.error = error_line(e, o.inputs[i]);
             progress.job_done(o.inputs[i], false);
         }
     });

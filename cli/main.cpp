@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
         std::cerr << "tapeop: " << e.what() << "\n";
         return 2;
     } catch (const std::exception& e) {
-        std::cerr << "tapeop: " << e.what() << "\n";
+        std::cerr << "tapeop: " << tapeop::error_line(e, "") << "\n";
         return 2;
     }
 }

@@ -1,6 +1,8 @@
 #include "tapeop/io/reader.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/mpeg_quiet.hpp"
+#include "tapeop/limits.hpp"
 #include "tapeop/units.hpp"
 
 #include "tapeop/block_queue.hpp"
@@ -28,10 +30,6 @@
 
 namespace tapeop::io {
 namespace {
-
-// Upper bounds on headers we accept; anything beyond is a corrupt or hostile file.
-constexpr int max_channels = 1024;
-constexpr int max_sample_rate = 8 * 384000;
 
 std::string container_name(int format) {
     switch (format & SF_FORMAT_TYPEMASK) {
@@ -250,6 +248,76 @@ LayoutOverride layout_override; // guarded by layout_override_mutex
 LayoutOverride current_layout_override() {
     std::lock_guard lock(layout_override_mutex);
     return layout_override;
+}
+
+// The first bytes of a file name its container better than libsndfile's generic messages.
+std::string sniff_container(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    char m[12] = {};
+    in.read(m, sizeof m);
+    if (std::memcmp(m, "OggS", 4) == 0)
+        return "Ogg";
+    if (std::memcmp(m, "fLaC", 4) == 0)
+        return "FLAC";
+    if (std::memcmp(m, "ID3", 3) == 0 || (static_cast<unsigned char>(m[0]) == 0xFF &&
+                                          (static_cast<unsigned char>(m[1]) & 0xE0) == 0xE0))
+        return "MP3";
+    if (std::memcmp(m, "RIFF", 4) == 0 || std::memcmp(m, "RF64", 4) == 0)
+        return "WAV";
+    if (std::memcmp(m, "FORM", 4) == 0)
+        return "AIFF";
+    if (std::memcmp(m, "caff", 4) == 0)
+        return "CAF";
+    if (std::memcmp(m, ".snd", 4) == 0)
+        return "AU";
+    if (std::memcmp(m, "riff", 4) == 0)
+        return "W64";
+    return {};
+}
+
+// libsndfile's reason for a failed open, made accurate: the file exists and is a regular file
+// (checked before), so "does not exist or is not a regular file" really means that the
+// container's decoder (libvorbis, libopus) refused the stream.
+std::string open_failure(const std::string& path, std::string why) {
+    const std::string kind = sniff_container(path);
+    if (why.find("unknown format") != std::string::npos ||
+        why.find("Format not recognised") != std::string::npos ||
+        why.find("not recognised") != std::string::npos) {
+        if (kind.empty())
+            return "not an audio file in a format tapeop reads (" + why + ")";
+        return "damaged " + kind + " file: its header is not valid";
+    }
+    if (why.find("does not exist or is not a regular file") != std::string::npos)
+        return "damaged " + (kind.empty() ? std::string("audio") : kind) +
+               " file: the decoder refused the stream";
+    if (why.find("malformed") != std::string::npos)
+        return "damaged " + (kind.empty() ? std::string("audio") : kind) + " file: " + why;
+    return why;
+}
+
+// Absurd but parseable headers, refused before any work (what every stage supports is one
+// set of limits, tapeop/limits.hpp).
+void validate_header(const SF_INFO& sfi, std::uint64_t file_bytes, const std::string& path) {
+    if (sfi.channels < 1 || sfi.channels > limits::max_channels)
+        throw Error("absurd header: " + std::to_string(sfi.channels) +
+                        " channels (tapeop reads 1 to " + std::to_string(limits::max_channels) +
+                        ")",
+                    path);
+    if (sfi.samplerate < limits::min_sample_rate_hz || sfi.samplerate > limits::max_sample_rate_hz)
+        throw Error("absurd header: sample rate " + std::to_string(sfi.samplerate) +
+                        " Hz (tapeop reads " + std::to_string(limits::min_sample_rate_hz) +
+                        " Hz to " + std::to_string(limits::max_sample_rate_hz / 1000) + " kHz)",
+                    path);
+    // A stream whose length libsndfile cannot find in a regular file (we stat()ed it) is cut
+    // short or damaged: FLAC without a valid STREAMINFO total, Ogg without a final page.
+    if (sfi.frames < 0 || sfi.frames == SF_COUNT_MAX)
+        throw Error("truncated or damaged: the length of the audio cannot be determined", path);
+    const auto frames = static_cast<std::uint64_t>(sfi.frames);
+    if (frames / std::max<std::uint64_t>(file_bytes, 1) >=
+        static_cast<std::uint64_t>(limits::max_frames_per_byte))
+        throw Error("absurd header: " + std::to_string(frames) + " frames announced in a file of " +
+                        std::to_string(file_bytes) + " bytes",
+                    path);
 }
 
 std::atomic<bool> read_ahead_enabled{true};
@@ -501,23 +569,14 @@ AudioReader::AudioReader(const std::string& path) {
     if (st.st_size == 0)
         throw Error("empty file (0 bytes), not audio", path);
 
+    quiet_mpeg_decoder();
     SF_INFO sfi{};
     SNDFILE* f = sf_open(path.c_str(), SFM_READ, &sfi);
-    if (!f) {
-        std::string why = sf_strerror(nullptr);
-        if (why.find("unknown format") != std::string::npos ||
-            why.find("Format not recognised") != std::string::npos)
-            why = "not an audio file in a format tapeop reads (" + why + ")";
-        throw Error("cannot read: " + why, path);
-    }
+    if (!f)
+        throw Error("cannot read: " + open_failure(path, sf_strerror(nullptr)), path);
     state_ = std::make_unique<State>();
     state_->file.reset(f);
-    if (sfi.channels < 1 || sfi.channels > max_channels)
-        throw Error("absurd header: " + std::to_string(sfi.channels) + " channels", path);
-    if (sfi.samplerate < 1 || sfi.samplerate > max_sample_rate)
-        throw Error("absurd header: sample rate " + std::to_string(sfi.samplerate) + " Hz", path);
-    if (sfi.frames < 0 || sfi.frames == SF_COUNT_MAX)
-        throw Error("unknown length (not a seekable file)", path);
+    validate_header(sfi, static_cast<std::uint64_t>(st.st_size), path);
     if (const auto missing = wav_missing_bytes(path); missing > 0)
         throw Error("truncated: the header announces " + std::to_string(missing) +
                         " more bytes of audio than the file holds",

@@ -475,8 +475,8 @@ FileReport check_file(const std::string& path, const Spec& spec,
     rep.path = path;
     try {
         run(rep, spec, progress);
-    } catch (const Error& e) {
-        rep.error = e.what();
+    } catch (const std::exception& e) {
+        rep.error = error_line(e, path);
         rep.findings.clear();
         rep.checks.clear();
     }

@@ -631,12 +631,9 @@ JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& option
         if (progress)
             progress(job.name, report.audio_seconds);
         report.ok = true;
-    } catch (const Error& e) {
-        report.ok = false;
-        report.error = e.what();
     } catch (const std::exception& e) {
         report.ok = false;
-        report.error = job.name + ": " + e.what();
+        report.error = error_line(e, job.inputs.size() == 1 ? job.inputs[0] : job.name);
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report;
