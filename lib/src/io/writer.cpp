@@ -321,22 +321,20 @@ void AudioWriter::commit() {
 
 void AudioWriter::verify_complete() {
     SF_INFO sfi{};
-    SNDFILE* f = sf_open(temp_path_.c_str(), SFM_READ, &sfi);
+    const std::unique_ptr<SNDFILE, Closer> f(sf_open(temp_path_.c_str(), SFM_READ, &sfi));
     std::string why;
     if (!f) {
         why = sf_strerror(nullptr);
     } else {
-        const bool lossy = spec_.sample_format == SampleFormat::lossy;
-        const auto frames = static_cast<std::uint64_t>(sfi.frames);
         // Lossy decoders may report a few frames of encoder padding more than were written,
         // never fewer; PCM and FLAC must match exactly.
-        const bool complete = lossy ? frames >= frames_ : frames == frames_;
-        if (sfi.frames == SF_COUNT_MAX || !complete)
+        const auto frames = static_cast<std::uint64_t>(sfi.frames);
+        const bool lossy = spec_.sample_format == SampleFormat::lossy;
+        const bool known = sfi.frames != SF_COUNT_MAX;
+        if (!known || (lossy ? frames < frames_ : frames != frames_))
             why = "the written file holds " +
-                  (sfi.frames == SF_COUNT_MAX ? std::string("an unknown number of")
-                                              : std::to_string(sfi.frames)) +
+                  (known ? std::to_string(sfi.frames) : std::string("an unknown number of")) +
                   " frames of " + std::to_string(frames_);
-        sf_close(f);
     }
     if (!why.empty()) {
         abandon();
