@@ -100,10 +100,10 @@ open("cut.ogg", "wb").write(d[:0] + open("s.ogg", "rb").read()[:20000])
 PY
 expect_exit 2 "$TAPEOP" analyze corrupt.ogg
 expect_one_line_error "^tapeop: corrupt.ogg: .*damaged Ogg"
-printf '%s' "$ERR" | grep -q 'does not exist' && fail "misleading message: $ERR"
+grep -q 'does not exist' <<<"$ERR" && fail "misleading message: $ERR"
 expect_exit 2 "$TAPEOP" analyze cut.ogg
 expect_one_line_error "^tapeop: cut.ogg: truncated or damaged"
-printf '%s' "$ERR" | grep -q 'seekable' && fail "misleading message: $ERR"
+grep -q 'seekable' <<<"$ERR" && fail "misleading message: $ERR"
 pass
 
 finish

@@ -49,7 +49,7 @@ printf '\x00\x00\x80\x7f' | dd of=nan.wav bs=1 seek=$((size - 8000)) conv=notrun
 expect_exit 2 "$TAPEOP" analyze nan.wav
 expect_one_line_error "nan.wav: contains 2 non-finite samples"
 expect_exit 1 "$TAPEOP" --json analyze nan.wav good.wav
-printf '%s' "$OUT" | grep -q '"integrated_lufs": -' || fail "good file not measured next to a bad one"
+grep -q '"integrated_lufs": -' <<<"$OUT" || fail "good file not measured next to a bad one"
 pass
 
 # Unknown output extension, unwritable output folder, output over the input.

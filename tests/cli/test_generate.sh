@@ -15,7 +15,7 @@ fail() {
 # json_get FILE KEY: the first value of "KEY" in a JSON document that describes one file
 # (numbers and plain strings; enough for info and generate output, no python or jq needed).
 json_get() {
-    grep -o "\"$2\": *[^,}]*" "$1" | head -n 1 | sed -e 's/^[^:]*: *//' -e 's/^"//' -e 's/"$//'
+    grep -o "\"$2\": *[^,}]*" "$1" | sed -n 1p | sed -e 's/^[^:]*: *//' -e 's/^"//' -e 's/"$//'
 }
 
 # expect_info FILE CHANNELS RATE FRAMES
