@@ -68,6 +68,38 @@ TEST_SUITE("qc_check") {
         CHECK(std::find(r.checks.begin(), r.checks.end(), "hum") != r.checks.end());
     }
 
+    TEST_CASE("the check table: every per-file check evaluates, names are unique, and the checks "
+              "that ran are those whose needs the file meets, in table order") {
+        std::vector<std::string> names;
+        for (const auto& d : qc::check_defs()) {
+            CHECK_MESSAGE((d.evaluate != nullptr) != bool(d.needs & qc::per_set), d.name);
+            CHECK(std::count(names.begin(), names.end(), d.name) == 0);
+            names.push_back(d.name);
+        }
+        test::TempDir dir;
+        auto mono = music(5, 1);
+        const auto m = qc::check_file(written(dir, "mono.wav", mono), qc::default_spec());
+        // Mono: no stereo checks, no dead_channel; 24-bit: bit_depth runs.
+        const std::vector<std::string> want{"nonfinite",    "clipping", "dc_offset", "silence",
+                                            "hum",          "dropout",  "click",     "silence_head",
+                                            "silence_tail", "bit_depth"};
+        CHECK(m.checks == want);
+        auto stereo = music(5, 2);
+        const auto s = qc::check_file(written(dir, "s16.wav", stereo, io::SampleFormat::pcm16),
+                                      qc::default_spec());
+        // Stereo 16-bit: the stereo checks and dead_channel run, bit_depth does not.
+        const std::vector<std::string> want16{
+            "nonfinite", "clipping",     "dc_offset",   "silence", "dead_channel",
+            "polarity",  "mono_compat",  "fake_stereo", "hum",     "dropout",
+            "click",     "silence_head", "silence_tail"};
+        CHECK(s.checks == want16);
+        auto quiet = AudioBuffer(2, 48000);
+        const auto q = qc::check_file(written(dir, "silent.wav", quiet), qc::default_spec());
+        // Silence: only the checks that mean something on silence.
+        const std::vector<std::string> want_silent{"nonfinite", "clipping", "dc_offset", "silence"};
+        CHECK(q.checks == want_silent);
+    }
+
     TEST_CASE("DC offset: -58.4 dBFS fails the -60 dBFS limit, -61.9 dBFS passes") {
         test::TempDir dir;
         for (double dc : {0.0012, 0.0008}) {
@@ -286,9 +318,11 @@ TEST_SUITE("qc_check") {
         auto b = music(8);
         b.channel(1)[5000] += 0.3f;
         const auto path = written(dir, "d.wav", b);
-        // A named vector, not a braced temporary: GCC 12 warns falsely (-Warray-bounds) on the
-        // string concatenation inside an initializer list.
-        const std::vector<std::string> folders{std::string(TAPEOP_SOURCE_DIR) + "/recipes/specs"};
+        // The folder built in place, not by operator+: GCC 12 warns falsely (-Warray-bounds) on
+        // that concatenation inlined into an initializer list.
+        std::string specs = TAPEOP_SOURCE_DIR;
+        specs.append("/recipes/specs");
+        const std::vector<std::string> folders{specs};
         const auto spec = qc::load_spec("ebu-r128", folders);
         const auto r1 = qc::check_file(path, spec), r2 = qc::check_file(path, spec);
         REQUIRE(r1.findings.size() == r2.findings.size());

@@ -11,8 +11,9 @@
 //   use ebu-r128                          # include another spec (stock name or path)
 //
 // Every check is described once in check_defs() (name, parameters with units, defaults,
-// ranges, whether it runs by default and at which severity); the parser, the docs
-// (docs/specs.md) and the check pass all read that one table. Parameters are declared and
+// ranges, whether it runs by default and at which severity, what it needs, its detector and
+// its evaluation: lib/src/qc/checks.cpp); the parser, the docs (docs/specs.md) and the check
+// pass all read that one table. Parameters are declared and
 // parsed as a recipe step's are (steps::ParamSpec, steps::parse_params). Detectors (clipping, hum,
 // clicks...) run by default; delivery constraints (loudness, rate, format...) only when a
 // spec states them.
@@ -20,6 +21,7 @@
 #include "tapeop/steps/registry.hpp"
 #include "tapeop/units.hpp"
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +35,22 @@ std::string_view severity_name(Severity s); // "error" | "warning"
 // allowed values (sample rates, channel counts, sample formats).
 enum class Positional { params, numbers, formats };
 
+// What a check needs from the pass (bits of CheckDef::needs). A check whose needs the file
+// cannot meet does not run on it (and is not listed in FileReport::checks).
+enum Need : unsigned {
+    need_sound = 1u << 0,        // not on a file that is silent as a whole
+    need_stereo = 1u << 1,       // exactly 2 channels
+    need_channels = 1u << 2,     // 2 or more channels
+    need_loudness = 1u << 3,     // the BS.1770 loudness meter (integrated, LRA)
+    need_true_peak = 1u << 4,    // the true-peak meter
+    need_stereo_image = 1u << 5, // the StereoDetector shared by the stereo checks
+    per_set = 1u << 6,           // runs across a set of files (check_set), never per file
+};
+
+struct Rule;
+class Probe;         // a check's streaming detector (lib/src/qc/checks.hpp)
+struct CheckContext; // what a check's evaluation reads and writes (lib/src/qc/checks.hpp)
+
 struct CheckDef {
     std::string name; // stable name used in JSON and JUnit: "clipping", "dc_offset", ...
     std::string summary;
@@ -41,10 +59,19 @@ struct CheckDef {
     // Limits with units, defaults and ranges; the last is `severity`, a choice of error or
     // warning defaulting to default_severity. An optional parameter is unset unless the spec
     // gives it (a loudness target, a true-peak max).
-    std::vector<steps::ParamSpec> params;
+    std::vector<steps::ParamSpec> params{};
     Positional positional = Positional::params;
-    std::vector<std::string> positional_keys; // for Positional::params
-    std::vector<Unit> list_units;             // for Positional::numbers
+    std::vector<std::string> positional_keys{}; // for Positional::params
+    std::vector<Unit> list_units{};             // for Positional::numbers
+    unsigned needs = 0;                         // Need bits
+    // The check's own detector for a file, fed every block; none when null. A factory that
+    // returns null says the check does not apply to that file (bit_depth on 16-bit).
+    std::unique_ptr<Probe> (*probe)(const Rule&, const io::FileInfo&) = nullptr;
+    // Turns what the pass measured into findings (CheckContext::add).
+    void (*evaluate)(CheckContext&) = nullptr;
+    // A spec mistake the parameter ranges cannot catch ("give max="), or null when the rule
+    // is complete.
+    const char* (*validate)(const Rule&) = nullptr;
 
     const steps::ParamSpec* param(const std::string& key) const;
     // The check as a step, for steps::parse_params.
