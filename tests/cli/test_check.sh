@@ -11,7 +11,8 @@ gen -o base3.wav --seed 3 && sox base3.wav clipped.wav gain 14 2>/dev/null   # h
 gen -o base4.wav --seed 4 && sox base4.wav dc.wav dcshift 0.01               # DC -40 dBFS
 gen -o base5.wav --seed 5 && sox base5.wav inverted.wav remix 1 1v-1         # R inverted
 "$TAPEOP" -q generate silence -o silent.wav --duration 20
-gen -o base6.wav --seed 6
+# Hum on a dialogue stem: it shows in the pauses (under dense music's bass it is masked).
+"$TAPEOP" -q generate dialogue --duration 20 --level -24 --seed 6 -o base6.wav
 sox -n -r 48000 -b 24 -c 2 hum50.wav synth 20 sine 50 vol 0.003               # -50 dBFS
 sox -m -v 1 base6.wav -v 1 hum50.wav hum.wav
 gen -o rate.wav --seed 7 --rate 44100

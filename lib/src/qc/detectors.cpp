@@ -6,6 +6,8 @@
 #include <bit>
 #include <cassert>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <numbers>
 
@@ -211,10 +213,10 @@ void ClickDetector::complete(Channel& s, int channel) {
     const std::size_t slot = static_cast<std::size_t>(s.index % ring);
     s.count[slot] = s.fill;
     const std::int64_t j = s.index;
-    // Judge the sub-block two back, now that its two right-hand neighbours exist (before the
+    // Judge the sub-block `reach` back, now that its right-hand neighbours exist (before the
     // ring slot of its far left neighbour is reused).
-    if (j - 2 >= 0)
-        evaluate(s, channel, j - 2, j);
+    if (j - reach >= 0)
+        evaluate(s, channel, j - reach, j);
     ++s.index;
     s.fill = 0;
     const std::size_t next = static_cast<std::size_t>(s.index % ring);
@@ -258,6 +260,32 @@ void ClickDetector::evaluate(Channel& s, int channel, std::int64_t k, std::int64
     }
     if (near > 4)
         return; // a burst, not an isolated impulse
+    // Isolated in time too: no other sub-block within `reach` (~20 ms, a period of 50 Hz) has an
+    // impulse half as large. A sawtooth bass or a buzzing reed repeats its step every period,
+    // a drum's attack rings on; a click happens once.
+    for (std::int64_t b = std::max<std::int64_t>(0, k - reach); b <= std::min(last, k + reach); ++b)
+        if (b != k && s.count[static_cast<std::size_t>(b % ring)] > 0 &&
+            s.peak[static_cast<std::size_t>(b % ring)] >= 0.5f * m)
+            return;
+    // The edge of a digital-zero gap is a step too, but the gap is the dropout check's finding:
+    // d is exactly 0 along a run of zeros (and nowhere in real audio for long). A spike in
+    // digital silence has such runs on both sides and stays a click.
+    auto d_at = [&](std::int64_t i) -> float { // d by offset from the sub-block's start
+        const std::int64_t b =
+            k + (i >= 0 ? i / std::int64_t(sub_) : -1 - (-1 - i) / std::int64_t(sub_));
+        if (b < std::max<std::int64_t>(0, k - reach) || b > last)
+            return 1.0f; // out of sight: not a zero
+        const std::size_t sl = static_cast<std::size_t>(b % ring);
+        const std::int64_t j = i - (b - k) * std::int64_t(sub_);
+        return j < std::int64_t(s.count[sl]) ? s.d[sl * sub_ + std::size_t(j)] : 1.0f;
+    };
+    bool zeros_before = true, zeros_after = true;
+    for (std::int64_t j = 0; j < std::int64_t(zero_run); ++j) {
+        zeros_before = zeros_before && d_at(std::int64_t(at) - 2 - j) == 0.0f;
+        zeros_after = zeros_after && d_at(std::int64_t(at) + 2 + j) == 0.0f;
+    }
+    if (zeros_before != zeros_after)
+        return;
     const double ratio_db = ref > 0.0 ? std::min(120.0, 10.0 * std::log10(peak_sq / ref)) : 120.0;
     // The impulse d peaks one sample after the discontinuity it marks.
     const std::int64_t frame = std::max<std::int64_t>(0, s.start[slot] + std::int64_t(at) - 1);
@@ -349,10 +377,37 @@ double StereoDetector::side_to_mid_db() const {
 // ---------------------------------------------------------------------------------------------
 namespace {
 constexpr std::array<int, 2> hum_bases{50, 60};
-// Offsets of the Goertzel filters around each harmonic: centre, the +-5 Hz neighbours that
-// measure the noise floor, and (fundamental only) +-1 Hz to demand a local maximum so that a
-// musical note near 50/60 Hz (G1 = 49 Hz, B1 = 61.7 Hz) is not taken for hum.
-constexpr std::array<double, 5> hum_offsets{0.0, -5.0, 5.0, -1.0, 1.0};
+constexpr double hum_window_s = 2.0;
+// Goertzel filters around the fundamental, in Hz from it: a fine grid of +-0.5 Hz in 0.25 Hz
+// steps (where the line peaks, to +-0.5%), then the floor at 1.25..3 Hz on both sides (outside
+// the line's own main lobe, +-1 Hz for a 2 s Hann window). The floor is the loudest of those:
+// a kick-drum pattern or a bass line puts several lines there, mains hum only one.
+constexpr std::array<double, 5> hum_fine{-0.5, -0.25, 0.0, 0.25, 0.5};
+constexpr std::size_t hum_floor_n = 8; // per side: 1.25, 1.5, ... 3.0 Hz
+// Around each harmonic: the centre and a floor at +-1.5 and +-2.5 Hz.
+constexpr std::array<double, 5> hum_harmonic_offsets{0.0, -1.5, 1.5, -2.5, 2.5};
+// Window level (dB) and hum amplitude (dBFS) histograms: 0.5 dB bins from -160 dB.
+constexpr double hist_floor_db = -160.0, hist_step_db = 0.5;
+
+std::size_t hist_bin(double db, std::size_t bins) {
+    const double k = std::floor((db - hist_floor_db) / hist_step_db);
+    return static_cast<std::size_t>(std::clamp(k, 0.0, double(bins - 1)));
+}
+
+// The value under which `share` (0..1) of the histogram's counts lie (bin centre, dB).
+double hist_quantile(const std::int64_t* h, std::size_t bins, double share) {
+    std::int64_t total = 0;
+    for (std::size_t k = 0; k < bins; ++k)
+        total += h[k];
+    const double want = share * double(total);
+    std::int64_t seen = 0;
+    for (std::size_t k = 0; k < bins; ++k) {
+        seen += h[k];
+        if (double(seen) >= want && seen > 0)
+            return hist_floor_db + (double(k) + 0.5) * hist_step_db;
+    }
+    return hist_floor_db;
+}
 } // namespace
 
 HumDetector::HumDetector(int channels, int sample_rate, float level, double prominence_db,
@@ -360,21 +415,29 @@ HumDetector::HumDetector(int channels, int sample_rate, float level, double prom
     : channels_(channels),
       decim_(static_cast<std::size_t>(std::max(1L, std::lround(sample_rate / 4000.0)))),
       rate_d_(double(sample_rate) / double(decim_) / 2.0),
-      n_(static_cast<std::size_t>(std::max(1L, std::lround(rate_d_)))), level_(level),
-      prominence_(std::pow(10.0, prominence_db / 10.0)), presence_(presence) {
+      n_(static_cast<std::size_t>(std::max(1L, std::lround(hum_window_s * rate_d_)))),
+      level_(level), prominence_(std::pow(10.0, prominence_db / 10.0)), presence_(presence) {
     hann_.resize(n_);
     for (std::size_t k = 0; k < n_; ++k)
         hann_[k] = static_cast<float>(
             0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * double(k) / double(n_)));
     buf_.assign(n_, 0.0f);
     for (std::size_t f = 0; f < hum_bases.size(); ++f) {
-        fam_[f].base_hz = hum_bases[f];
-        for (int h = 1; h <= max_harmonic; ++h)
-            for (std::size_t o = 0; o < (h == 1 ? 5u : 3u); ++o) {
-                const double hz = h * hum_bases[f] + hum_offsets[o];
-                if (std::find(freqs_.begin(), freqs_.end(), hz) == freqs_.end())
-                    freqs_.push_back(hz);
-            }
+        Family& fam = fam_[f];
+        fam.base_hz = hum_bases[f];
+        const double f0 = hum_bases[f];
+        fam.fine = freqs_.size();
+        for (double o : hum_fine)
+            freqs_.push_back(f0 + o);
+        fam.floor = freqs_.size();
+        for (std::size_t k = 1; k <= hum_floor_n; ++k) {
+            freqs_.push_back(f0 - 1.0 - 0.25 * double(k));
+            freqs_.push_back(f0 + 1.0 + 0.25 * double(k));
+        }
+        fam.harmonics = freqs_.size();
+        for (int h = 2; h <= max_harmonic; ++h)
+            for (double o : hum_harmonic_offsets)
+                freqs_.push_back(h * f0 + o);
     }
     assert(freqs_.size() <= max_freqs);
     for (std::size_t f = 0; f < freqs_.size() && f < max_freqs; ++f)
@@ -427,7 +490,7 @@ void HumDetector::analyse_window() {
         return; // silence (under -120 dBFS): no verdict
     ++active_;
     // Goertzel, all frequencies side by side in a fixed-width bank: independent recurrences
-    // the compiler vectorizes, in double for the 2000-step recursion.
+    // the compiler vectorizes, in double for the 4000-step recursion.
     std::array<double, max_freqs> s1{}, s2{};
     for (std::size_t k = 0; k < n_; ++k) {
         const double v = double(buf_[k] * hann_[k]);
@@ -438,35 +501,85 @@ void HumDetector::analyse_window() {
         }
     }
     for (std::size_t f = 0; f < max_freqs; ++f)
-        power_[f] = s1[f] * s1[f] + s2[f] * s2[f] - coef_[f] * s1[f] * s2[f];
-    auto power_at = [&](double hz) {
-        return power_[static_cast<std::size_t>(std::find(freqs_.begin(), freqs_.end(), hz) -
-                                               freqs_.begin())];
-    };
+        power_[f] = std::max(0.0, s1[f] * s1[f] + s2[f] * s2[f] - coef_[f] * s1[f] * s2[f]);
     // Hann window: a sine of amplitude A gives |X| = A n / 4.
     auto amplitude = [&](double p) { return 4.0 * std::sqrt(p) / double(n_); };
     for (auto& fam : fam_) {
-        const double f0 = fam.base_hz;
-        const double p0 = power_at(f0);
-        // The quieter neighbour is the floor: a bass note may sit on the other one.
-        const double floor0 = std::min(power_at(f0 - 5), power_at(f0 + 5));
-        const double a0 = amplitude(p0);
-        const bool present = p0 >= prominence_ * floor0 && p0 >= power_at(f0 - 1) &&
-                             p0 >= power_at(f0 + 1) && a0 >= level_;
-        if (!present)
+        const double* fine = power_.data() + fam.fine;
+        // Floor bins alternate below / above the line: the loudest of each side, then the
+        // quieter side (a bass note on one side does not hide hum; a comb of lines, from a kick
+        // pattern, is on both).
+        double below = 0.0, above = 0.0;
+        for (std::size_t k = 0; k < 2 * hum_floor_n; k += 2) {
+            below = std::max(below, power_[fam.floor + k]);
+            above = std::max(above, power_[fam.floor + k + 1]);
+        }
+        const double floor = std::min(below, above);
+        // How loud the music is next to the line: hum shows where that is quiet.
+        const double floor_db = 20.0 * std::log10(std::max(amplitude(floor), 1e-12));
+        ++fam.floor_hist[hist_bin(floor_db, hist_bins)];
+        // The line peaks within +-0.25 Hz of the mains frequency (a local maximum of the fine
+        // grid, not at its edge: a note 1 Hz away peaks at the edge).
+        const std::size_t at =
+            static_cast<std::size_t>(std::max_element(fine, fine + hum_fine.size()) - fine);
+        if (at == 0 || at + 1 == hum_fine.size())
             continue;
+        const double p0 = fine[at];
+        const double a0 = amplitude(p0);
+        if (!(p0 >= prominence_ * floor) || !(a0 >= level_))
+            continue;
+        // Where exactly: a parabola through the peak and its neighbours (in log power).
+        const double l = std::log(std::max(fine[at - 1], 1e-300)), c = std::log(p0),
+                     r = std::log(std::max(fine[at + 1], 1e-300));
+        const double den = l - 2.0 * c + r;
+        const double offset = den < 0.0 ? 0.5 * (l - r) / den : 0.0; // in 0.25 Hz steps
+        const double hz = fam.base_hz + hum_fine[at] + 0.25 * std::clamp(offset, -0.5, 0.5);
+        if (std::fabs(hz - fam.base_hz) > 0.005 * fam.base_hz)
+            continue; // outside the mains tolerance (+-0.5%)
         ++fam.present;
         fam.amplitude_sum += a0;
+        fam.hz_sum += hz;
+        fam.hz_sq_sum += hz * hz;
+        ++fam.amplitude_hist[hist_bin(20.0 * std::log10(a0), hist_bins)];
+        ++fam.floor_present_hist[hist_bin(floor_db, hist_bins)];
         if (fam.first < 0)
             fam.first = window_start_;
         for (int h = 2; h <= max_harmonic; ++h) {
-            const double f = h * f0;
-            const double p = power_at(f);
+            const double* ph =
+                power_.data() + fam.harmonics + std::size_t(h - 2) * hum_harmonic_offsets.size();
+            const double hfloor = *std::max_element(ph + 1, ph + hum_harmonic_offsets.size());
             // Harmonics describe the hum (buzz vs. pure tone); their prominence is enough.
-            if (p >= prominence_ * std::min(power_at(f - 5), power_at(f + 5)))
+            if (ph[0] >= prominence_ * hfloor)
                 ++fam.harmonic_present[static_cast<std::size_t>(h - 1)];
         }
     }
+}
+
+bool HumDetector::steady(const Family& f) const {
+    if (f.present < min_windows)
+        return false;
+    // Steady in frequency: the mains drifts by hundredths of a hertz over minutes.
+    const double n = double(f.present), mean = f.hz_sum / n;
+    const double sd = std::sqrt(std::max(0.0, f.hz_sq_sum / n - mean * mean));
+    if (sd > max_frequency_sd_hz)
+        return false;
+    // Steady in level: the middle 80% of its windows within max_level_spread_db.
+    if (hist_quantile(f.amplitude_hist.data(), hist_bins, 0.9) -
+            hist_quantile(f.amplitude_hist.data(), hist_bins, 0.1) >
+        max_level_spread_db)
+        return false;
+    // Present in the quiet passages too: in the windows where the music next to the line is
+    // `prominence` under the line's median amplitude (where hum would be seen), the line must
+    // be found in `presence` of them. A line that music makes comes and goes with the music.
+    const double clear_db =
+        hist_quantile(f.amplitude_hist.data(), hist_bins, 0.5) - 10.0 * std::log10(prominence_);
+    std::int64_t clear = 0, clear_present = 0;
+    for (std::size_t k = 0; k < hist_bins; ++k)
+        if (hist_floor_db + (double(k) + 0.5) * hist_step_db <= clear_db) {
+            clear += f.floor_hist[k];
+            clear_present += f.floor_present_hist[k];
+        }
+    return clear > 0 && double(clear_present) >= presence_ * double(clear);
 }
 
 HumDetector::Result HumDetector::result() const {
@@ -475,8 +588,7 @@ HumDetector::Result HumDetector::result() const {
         return r;
     const Family* best = nullptr;
     for (const auto& f : fam_)
-        if (f.present >= min_windows && double(f.present) >= presence_ * double(active_) &&
-            (!best || f.present > best->present))
+        if (steady(f) && (!best || f.present > best->present))
             best = &f;
     if (!best) {
         // Report the stronger family's presence anyway (for messages and tests).

@@ -113,8 +113,11 @@ class DropoutDetector {
 // discontinuity into an impulse) in sub-blocks of ~5 ms. A sub-block is a click when its
 // largest |d| is at least `level` and `ratio_db` above the RMS of d in the surrounding
 // sub-blocks (median of the 5 around it, so the click itself does not raise the reference),
-// and is isolated: at most 4 samples of d reach half that peak. Music's own transients raise
-// d over many samples and neighbouring sub-blocks, so they fail one of the tests.
+// and is isolated: at most 4 samples of d reach half that peak, and no other sub-block within
+// +-4 (~20 ms) has a peak of d half as large. Music's own transients raise d over many samples
+// and neighbouring sub-blocks, and periodic waveforms (a sawtooth bass steps every period), so
+// they fail one of the tests. A step next to 16 or more exact zeros of d (the edge of a
+// digital-zero gap) is left to the dropout detector.
 // Magnitude: dB above the local level.
 class ClickDetector {
   public:
@@ -124,7 +127,9 @@ class ClickDetector {
     const EventLog& clicks() const { return log_; }
 
   private:
-    static constexpr int ring = 5;
+    static constexpr std::int64_t reach = 4; // sub-blocks each side for the isolation test
+    static constexpr int ring = 2 * reach + 1;
+    static constexpr std::size_t zero_run = 16; // exact zeros of d that mark a gap's edge
     struct Channel {
         float x1 = 0.0f, x2 = 0.0f; // previous two samples
         bool started = false;
@@ -176,13 +181,19 @@ class StereoDetector {
     void close_window();
 };
 
-// Mains hum: a steady tone at 50 or 60 Hz. The channels' average is decimated to ~2 kHz (box
-// average to ~4 kHz, then a [1 2 1]/4 half-band and 2:1), cut in 1 s Hann windows, and measured
-// with Goertzel filters at the fundamental, its harmonics 2-6 (listed when prominent), and
-// neighbours. In a window the fundamental is present when it is a local maximum (above +-1 Hz),
-// `prominence_db` above the quieter of its +-5 Hz neighbours and at least `level` in amplitude. Hum
-// is reported when it is present in `presence` (0..1) of the non-silent windows, and in at least
-// `min_windows` of them (one stray window of a short file is not hum).
+// Mains hum: a line within +-0.5% of 50 or 60 Hz, steady in frequency and level, present in
+// the quiet passages too. The channels' average is decimated to ~2 kHz (box average to ~4 kHz,
+// then a [1 2 1]/4 half-band and 2:1), cut in 2 s Hann windows, and measured with Goertzel
+// filters. In a window the line is present when the fine grid around the mains frequency
+// (+-0.5 Hz in 0.25 Hz steps) peaks inside it, the peak (parabolic interpolation) lies within
+// +-0.5%, it is `prominence_db` above the loudest of the bins 1.25-3 Hz away on either side
+// (a kick pattern or a bass line makes several lines there; a note 1-2% away peaks at the
+// grid's edge) and at least `level` in amplitude. Harmonics 2-6 are measured at exact
+// multiples against +-1.5 and +-2.5 Hz (listed when prominent). Hum is reported when present
+// in `presence` (0..1) of the non-silent windows and in at least `min_windows`, with a frequency
+// standard deviation under max_frequency_sd_hz, the middle 80% of its amplitudes within
+// max_level_spread_db, and present in at least half of the quietest third of the windows.
+// Memory is constant: histograms of 0.5 dB bins, not lists of windows.
 class HumDetector {
   public:
     HumDetector(int channels, int sample_rate, float level, double prominence_db, double presence);
@@ -200,18 +211,26 @@ class HumDetector {
 
     static constexpr int max_harmonic = 6;
     static constexpr std::int64_t min_windows = 3;
+    static constexpr double max_frequency_sd_hz = 0.1;
+    static constexpr double max_level_spread_db = 6.0;
 
   private:
+    static constexpr std::size_t hist_bins = 320; // -160..0 dB in 0.5 dB
     struct Family {
         int base_hz = 0;
+        std::size_t fine = 0, floor = 0, harmonics = 0; // where its filters start in the bank
         std::int64_t present = 0;
-        double amplitude_sum = 0.0;
+        double amplitude_sum = 0.0, hz_sum = 0.0, hz_sq_sum = 0.0;
         std::array<std::int64_t, max_harmonic> harmonic_present{};
+        std::array<std::int64_t, hist_bins> amplitude_hist{}; // dBFS of the line
+        std::array<std::int64_t, hist_bins> floor_hist{};     // dBFS next to the line, all windows
+        std::array<std::int64_t, hist_bins> floor_present_hist{}; // ... where the line is found
         std::int64_t first = -1;
     };
-    static constexpr std::size_t max_freqs = 40; // Goertzel bank, a multiple of 8
+    static constexpr std::size_t max_freqs = 96; // Goertzel bank, a multiple of 8
     void push(float y);
     void analyse_window();
+    bool steady(const Family& f) const;
     int channels_;
     std::size_t decim_; // first stage (box)
     double rate_d_;     // after both stages
