@@ -53,15 +53,18 @@ double value_of(const std::string& text, std::initializer_list<Unit> units, cons
     }
 }
 
-void apply_preset(passes::Deliverable& d, const DeliveryPreset& p) {
-    d.preset = std::string(p.name);
-    if (p.target_lufs)
-        d.target_lufs = *p.target_lufs;
-    d.ceiling_dbtp = p.ceiling_dbtp;
-    if (p.sample_rate)
-        d.output.sample_rate = *p.sample_rate;
-    if (p.bits)
-        d.output.bits = *p.bits;
+// The deliverable's settings: `given` (the options typed) over the preset's (with_preset).
+void apply_delivery(passes::Deliverable& d, const DeliveryValues& given,
+                    const DeliveryPreset* preset) {
+    if (preset)
+        d.preset = std::string(preset->name);
+    const DeliveryValues v = with_preset(given, preset);
+    d.target_lufs = v.target_lufs;
+    d.ceiling_dbtp = v.ceiling_dbtp;
+    if (v.sample_rate)
+        d.output.sample_rate = v.sample_rate;
+    if (v.bits)
+        d.output.bits = v.bits;
 }
 
 Plan make_plan(const MasterOptions& o) {
@@ -101,27 +104,19 @@ Plan make_plan(const MasterOptions& o) {
     if (o.dither)
         common.dither = passes::parse_dither(*o.dither);
 
-    std::optional<double> target, ceiling;
+    DeliveryValues given;
     if (lv.given("target"))
-        target = ls.target_lufs;
+        given.target_lufs = ls.target_lufs;
     if (lv.given("ceiling"))
-        ceiling = ls.ceiling_dbtp;
+        given.ceiling_dbtp = ls.ceiling_dbtp;
+    given.sample_rate = common.sample_rate;
+    given.bits = common.bits;
     if (!o.output.empty()) {
         Plan::Target t;
         t.path = o.output;
         t.from_o = true;
         t.d.output = common;
-        if (o.preset)
-            apply_preset(t.d, find_preset(*o.preset));
-        // Explicit options win over the preset.
-        if (target)
-            t.d.target_lufs = target;
-        if (ceiling)
-            t.d.ceiling_dbtp = ceiling;
-        if (common.sample_rate)
-            t.d.output.sample_rate = common.sample_rate;
-        if (common.bits)
-            t.d.output.bits = common.bits;
+        apply_delivery(t.d, given, o.preset ? &find_preset(*o.preset) : nullptr);
         plan.targets.push_back(t);
     } else if (o.preset) {
         throw UsageError("--preset applies to -o OUT; for deliverables use --deliver PRESET:PATH");
@@ -134,7 +129,7 @@ Plan make_plan(const MasterOptions& o) {
         Plan::Target t;
         t.path = spec.substr(colon + 1);
         t.d.output.dither = common.dither;
-        apply_preset(t.d, find_preset(spec.substr(0, colon)));
+        apply_delivery(t.d, {}, &find_preset(spec.substr(0, colon)));
         io::container_for_path(t.path); // a bad extension is a usage error now, not per file
         plan.targets.push_back(t);
     }

@@ -121,6 +121,9 @@ int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
         po.overrides[s.substr(0, eq)] = s.substr(eq + 1);
     }
     po.search_path = stock_dirs("");
+    po.check_files = true;
+    po.inputs_given = !o.inputs.empty();
+    po.spec_path = stock_dirs("specs");
     const steps::Registry& registry = steps::builtin_registry();
     const recipe::Recipe rec = recipe::parse_file(locate_recipe(o.recipe), registry, po);
 

@@ -38,6 +38,25 @@ std::string preset_names() {
     return s;
 }
 
+DeliveryValues with_preset(const DeliveryValues& given, const DeliveryPreset* preset) {
+    DeliveryValues v;
+    if (preset) {
+        v.target_lufs = preset->target_lufs;
+        v.ceiling_dbtp = preset->ceiling_dbtp;
+        v.sample_rate = preset->sample_rate;
+        v.bits = preset->bits;
+    }
+    if (given.target_lufs)
+        v.target_lufs = given.target_lufs;
+    if (given.ceiling_dbtp)
+        v.ceiling_dbtp = given.ceiling_dbtp;
+    if (given.sample_rate)
+        v.sample_rate = given.sample_rate;
+    if (given.bits)
+        v.bits = given.bits;
+    return v;
+}
+
 const DeliveryPreset& find_preset(std::string_view name) {
     std::vector<std::string> names;
     for (const auto& p : delivery_presets()) {

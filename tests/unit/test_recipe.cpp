@@ -215,3 +215,140 @@ TEST_SUITE("recipe") {
     }
 
 } // TEST_SUITE
+
+TEST_SUITE("recipe_validation") {
+
+    // Every mistake of a recipe, one "file:line:col: message" a line.
+    std::vector<std::string> mistakes_of(const std::string& text, ParseOptions opts = {},
+                                         const std::string& file = "v.recipe") {
+        std::vector<std::string> lines;
+        try {
+            parse_text(text, file, registry(), opts);
+        } catch (const RecipeError& e) {
+            std::string all = e.what();
+            std::size_t at = 0;
+            while (at <= all.size()) {
+                const std::size_t nl = all.find('\n', at);
+                lines.push_back(all.substr(at, nl == std::string::npos ? nl : nl - at));
+                if (nl == std::string::npos)
+                    break;
+                at = nl + 1;
+            }
+        }
+        return lines;
+    }
+
+    TEST_CASE("mistakes on several lines are all listed, in order, the first as the position") {
+        const auto m = mistakes_of("compress ratio=500\ngain 1 dB\neq wobble 3kHz\nlimit "
+                                   "ceiling=3 dBTP\n");
+        REQUIRE(m.size() == 3);
+        CHECK(m[0] == "v.recipe:1:10: ratio=500 is out of range (1 to 100)");
+        CHECK(m[1] == "v.recipe:3:4: unknown type 'wobble'; expected one of: peak, lowshelf, "
+                      "highshelf, notch");
+        CHECK(m[2] == "v.recipe:4:7: ceiling=3dBTP is out of range (-30 dBTP to 0 dBTP)");
+    }
+
+    TEST_CASE("a stem or mix with a bad setting keeps its place: no follow-on mistakes") {
+        const auto m = mistakes_of("stem a.wav gain=99 dB\n  highpass 30 Hz\nmix headroom=5\n"
+                                   "limit\n");
+        REQUIRE(m.size() == 2);
+        CHECK(m[0] == "v.recipe:1:12: gain=99dB is out of range (-120 dB to 24 dB)");
+        CHECK(m[1] == "v.recipe:3:5: headroom=5 is out of range (-60 dBFS to 0 dBFS)");
+    }
+
+    TEST_CASE("rules between parameters come from the step's own check") {
+        CHECK(mistakes_of("trim end=5 duration=3\n") ==
+              std::vector<std::string>{"v.recipe:1:1: trim takes end or duration, not both"});
+        CHECK(mistakes_of("trim start=10 end=5\n") ==
+              std::vector<std::string>{"v.recipe:1:1: trim end must be after its start"});
+        CHECK(mistakes_of("convert rate=500\n") ==
+              std::vector<std::string>{"v.recipe:1:1: rate=500 Hz is not a sample rate: expected "
+                                       "a whole number of Hz from 1000 to 768000 (0: keep)"});
+        CHECK(mistakes_of("stem a.wav pan=X9\nmix rate=44100.5\n").size() == 2);
+        CHECK(mistakes_of("gainstage target=loud:-18\n")
+                  .at(0)
+                  .find("v.recipe:1:1: --target loud:-18: unknown level 'loud'") == 0);
+        CHECK(mistakes_of("trim start=1 end=5\nfade in=1\n").empty());
+    }
+
+    TEST_CASE("steps that cannot run in a chain are refused before any job") {
+        CHECK(mistakes_of("gainstage\ngain 1 dB\n") ==
+              std::vector<std::string>{"v.recipe:1:1: gainstage works on the whole set of "
+                                       "inputs; it must be the only step of a per-file recipe"});
+        CHECK(mistakes_of("split\n") ==
+              std::vector<std::string>{
+                  "v.recipe:1:1: split cannot run inside a recipe chain (use `tapeop split`)"});
+        CHECK(mistakes_of("gainstage\n").empty());
+    }
+
+    TEST_CASE("output names: unknown placeholders with a suggestion, unclosed braces") {
+        CHECK(mistakes_of("output {nmae}-m.wav\n") ==
+              std::vector<std::string>{"v.recipe:1:1: unknown {nmae} in output name "
+                                       "'{nmae}-m.wav' (did you mean {name}?) (known: {name}, "
+                                       "{ext} and the recipe's params)"});
+        CHECK(mistakes_of("output {name.wav\n") ==
+              std::vector<std::string>{"v.recipe:1:1: unclosed '{' in output name '{name.wav'"});
+        CHECK(mistakes_of("param tag = v1\noutput {name}-{tag}.{ext}\n").empty());
+    }
+
+    TEST_CASE("output settings: container, sample format and rate it can hold, preset included") {
+        CHECK(mistakes_of("output {name}.xyz\n").at(0).find("v.recipe:1:1: output {name}.xyz: ") ==
+              0);
+        CHECK(mistakes_of("output {name}.flac bits=float\n") ==
+              std::vector<std::string>{"v.recipe:1:1: {name}.flac: FLAC holds 8, 16 or 24-bit "
+                                       "integer samples, not float"});
+        CHECK(mistakes_of("output {name}.mp3 bits=24\n") ==
+              std::vector<std::string>{
+                  "v.recipe:1:1: {name}.mp3: .mp3 is a lossy format; it has no bit depth to "
+                  "choose"});
+        CHECK(mistakes_of("output {name}.opus rate=44.1kHz\n") ==
+              std::vector<std::string>{"v.recipe:1:1: {name}.opus: Opus needs 8, 12, 16, 24 or "
+                                       "48 kHz, not 44100 Hz (add --rate 48000)"});
+        CHECK(mistakes_of("output {name}.wav rate=100\n") ==
+              std::vector<std::string>{"v.recipe:1:1: rate=100 Hz is not a sample rate: expected "
+                                       "a whole number of Hz from 1000 to 768000 (0: keep)"});
+        // The preset's rate (cd: 44.1 kHz) is checked too, and an explicit rate overrides it.
+        CHECK(mistakes_of("output {name}.opus preset=cd\n").size() == 1);
+        CHECK(mistakes_of("output {name}.opus preset=cd rate=48000 bits=auto\n").size() == 1);
+        CHECK(mistakes_of("output {name}.flac preset=cd rate=48000\n").empty());
+        CHECK(mistakes_of("output {name}.{ext} bits=float\n").empty()); // container per input
+    }
+
+    TEST_CASE("files named by stem, input and check lines are looked for when asked") {
+        test::TempDir dir;
+        write(dir.file("a.wav"), "not audio, but present");
+        const std::string session = "stem a.wav\nstem b.wav\nmix\ncheck spotfy\ncheck spotify\n";
+        ParseOptions off;
+        CHECK(mistakes_of(session, off, dir.file("s.recipe")).empty());
+        ParseOptions on;
+        on.check_files = true;
+        on.spec_path = {std::string(TAPEOP_SOURCE_DIR) + "/recipes/specs"};
+        const auto m = mistakes_of(session, on, dir.file("s.recipe"));
+        REQUIRE(m.size() == 2);
+        CHECK(m[0] == dir.file("s.recipe") + ":2:1: stem not found: " + dir.file("b.wav"));
+        CHECK(m[1].find(dir.file("s.recipe") + ":4:1: check spotfy: ") == 0);
+        CHECK(m[1].find("spotify") != std::string::npos); // the known specs are named
+
+        const std::string per_file = "input *.wav\ninput takes/*.flac\ngain 1 dB\n";
+        CHECK(mistakes_of(per_file, on, dir.file("p.recipe")) ==
+              std::vector<std::string>{dir.file("p.recipe") +
+                                       ":2:7: no file matches the input 'takes/*.flac'"});
+        ParseOptions given = on;
+        given.inputs_given = true; // the command line's files replace the input lines
+        CHECK(mistakes_of(per_file, given, dir.file("p.recipe")).empty());
+    }
+
+    TEST_CASE("a mistake in a used recipe is reported at its own position, with the others") {
+        test::TempDir dir;
+        write(dir.file("inner.recipe"), "gain 1 dB\ncompress ratio=0.5\n");
+        write(dir.file("outer.recipe"), "use inner\nlimit ceiling=2\noutput {x}.wav\n");
+        const auto m =
+            mistakes_of(text::read_text(dir.file("outer.recipe")), {}, dir.file("outer.recipe"));
+        REQUIRE(m.size() == 3);
+        CHECK(m[0] == dir.file("inner.recipe") + ":2:10: ratio=0.5 is out of range (1 to 100)");
+        CHECK(m[1] == dir.file("outer.recipe") + ":2:7: ceiling=2 is out of range (-30 dBTP to 0 "
+                                                 "dBTP)");
+        CHECK(m[2].find(dir.file("outer.recipe") + ":3:1: unknown {x}") == 0);
+    }
+
+} // TEST_SUITE

@@ -24,6 +24,20 @@ struct DeliveryPreset {
     std::string_view source;
 };
 
+// What a deliverable asks for. Unset: not decided here (the default applies: the loudness
+// step's or --target's value, the input's rate and sample format).
+struct DeliveryValues {
+    std::optional<double> target_lufs;
+    std::optional<double> ceiling_dbtp;
+    std::optional<int> sample_rate;
+    std::optional<io::SampleFormat> bits;
+};
+
+// Preset precedence, written once for `master` and recipes: a value given explicitly (an
+// option, an `output` line's setting) wins over the preset's, which wins over the default.
+// `preset` may be null (no preset).
+DeliveryValues with_preset(const DeliveryValues& given, const DeliveryPreset* preset);
+
 // Every preset, in the order of the README's table.
 const std::vector<DeliveryPreset>& delivery_presets();
 // "spotify apple-music ..." for help texts.

@@ -1,8 +1,12 @@
 #include "tapeop/recipe/recipe.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/format.hpp"
 #include "tapeop/presets.hpp"
+#include "tapeop/qc/spec.hpp"
 #include "tapeop/text/words.hpp"
+
+#include <glob.h>
 
 #include <algorithm>
 #include <cctype>
@@ -17,6 +21,12 @@ using text::is_name_char;
 using text::is_unit_word;
 using text::Line;
 using text::Word;
+
+std::string relative_path(const std::string& base, const std::string& path) {
+    if (path.empty() || path[0] == '/')
+        return path;
+    return (fs::path(base) / path).lexically_normal().string();
+}
 
 struct ParamDef {
     std::string value;
@@ -140,11 +150,25 @@ class Parser {
         StemDecl* current_stem = nullptr;
         int stem_indent = -1;
         for (const Line& line : lines) {
-            const Word& kw = line.words.front();
-            const std::string& k = kw.text;
             const bool indented = current_stem && line.indent > stem_indent;
             if (!indented)
                 current_stem = nullptr;
+            // A mistake on one line does not hide the others: each is noted and the next line
+            // read; validate() reports them all.
+            try {
+                statement(line, file, use_overrides, depth, indented, current_stem, stem_indent);
+            } catch (const RecipeError& e) {
+                note(e);
+            }
+        }
+    }
+
+    void statement(const Line& line, const std::string& file,
+                   const std::map<std::string, std::string>& use_overrides, int depth,
+                   bool indented, StemDecl*& current_stem, int& stem_indent) {
+        {
+            const Word& kw = line.words.front();
+            const std::string& k = kw.text;
             if (line.indent > 0 && !indented && depth == 0 && k != "param")
                 fail(file, kw,
                      "indented line outside a stem (only a stem's own chain is indented)");
@@ -154,8 +178,10 @@ class Parser {
             } else if (k == "input") {
                 if (line.words.size() < 2)
                     fail(file, kw, "input needs a file or a pattern");
-                for (const auto& a : args(file, line, 1))
-                    recipe_.inputs.push_back(a);
+                for (std::size_t i = 1; i < line.words.size(); ++i) {
+                    recipe_.inputs.push_back(substitute(file, line.words[i]));
+                    recipe_.input_origins.push_back({file, line.words[i].line, line.words[i].col});
+                }
             } else if (k == "output") {
                 if (line.words.size() < 2)
                     fail(file, kw, "output needs a file name (e.g. {name}-master.wav)");
@@ -171,21 +197,25 @@ class Parser {
                          "stem after mix: stems come first, then mix, then the bus chain");
                 if (line.words.size() < 2)
                     fail(file, kw, "stem needs a file");
+                // The stem exists even when its settings are wrong, so its indented chain is
+                // read as its chain (and checked) rather than reported as misplaced.
                 StemDecl s;
-                s.path = substitute(file, line.words[1]);
-                s.values = params_of(file, line, 2, statement_spec("stem"));
                 s.origin = {file, kw.line, kw.col};
+                s.values = steps::parse_params(statement_spec("stem"), {});
                 recipe_.stems.push_back(std::move(s));
                 current_stem = &recipe_.stems.back();
                 stem_indent = line.indent;
+                current_stem->path = substitute(file, line.words[1]);
+                current_stem->values = params_of(file, line, 2, statement_spec("stem"));
             } else if (k == "mix") {
                 if (recipe_.mix)
                     fail(file, kw, "a second mix (a recipe mixes once)");
                 StepCall m;
                 m.spec = &statement_spec("mix");
-                m.values = params_of(file, line, 1, *m.spec);
+                m.values = steps::parse_params(*m.spec, {});
                 m.origin = {file, kw.line, kw.col};
-                recipe_.mix = std::move(m);
+                recipe_.mix = std::move(m); // set first: later lines are the bus chain
+                recipe_.mix->values = params_of(file, line, 1, *recipe_.mix->spec);
             } else if (k == "use") {
                 use(file, line, depth);
             } else if (k == "check") {
@@ -327,65 +357,173 @@ class Parser {
                 break;
             }
         if (recipe_.mix && recipe_.stems.empty())
-            throw RecipeError(recipe_.mix->origin.file, recipe_.mix->origin.line,
-                              recipe_.mix->origin.col,
-                              "mix without stems (add stem lines before it)");
-        if (!recipe_.stems.empty() && !recipe_.mix) {
-            const auto& o = recipe_.stems.front().origin;
-            throw RecipeError(o.file, o.line, o.col, "stems but no mix line (add: mix)");
-        }
+            mistake(recipe_.mix->origin, "mix without stems (add stem lines before it)");
+        if (!recipe_.stems.empty() && !recipe_.mix)
+            mistake(recipe_.stems.front().origin, "stems but no mix line (add: mix)");
         validate();
+    }
+
+    // --- validation --------------------------------------------------------------------
+    struct Mistake {
+        Origin at;
+        std::string message;
+    };
+
+    void mistake(const Origin& at, const std::string& message) {
+        mistakes_.push_back({at, message});
+    }
+
+    // A positioned error, kept with the position it names (a `use`d file's own).
+    void note(const text::TextError& e) {
+        // where() is "file:line:col"; the file is what precedes the last two fields.
+        std::string file = e.where();
+        for (int i = 0; i < 2; ++i)
+            if (auto colon = file.rfind(':'); colon != std::string::npos)
+                file.erase(colon);
+        mistake({file, e.line(), e.col()}, e.message());
+    }
+
+    void check_call(const steps::StepSpec& spec, const steps::ParamValues& values,
+                    const Origin& at) {
+        try {
+            steps::check_values(spec, values);
+        } catch (const UsageError& e) {
+            mistake(at, e.message());
+        }
+    }
+
+    void check_order(const std::vector<StepCall>& chain, bool in_stem, bool& has_loudness) {
+        const StepCall* loudness = nullptr;
+        for (const StepCall& c : chain) {
+            check_call(*c.spec, c.values, c.origin);
+            if (c.spec->kind == steps::StepKind::set &&
+                (in_stem || recipe_.is_session() || chain.size() != 1))
+                mistake(c.origin, c.spec->name +
+                                      " works on the whole set of inputs; it must be the only "
+                                      "step of a per-file recipe");
+            if (c.spec->name == "split") // makes several files from one: no place in a chain
+                mistake(c.origin, "split cannot run inside a recipe chain (use `tapeop split`)");
+            if (c.spec->name == "loudness") {
+                if (in_stem)
+                    mistake(c.origin, "loudness belongs after mix (it masters what is "
+                                      "delivered), not in a stem's chain");
+                loudness = &c;
+            } else if (loudness && c.spec->name != "dither") {
+                mistake(c.origin, "loudness must be the last processing step (it verifies what "
+                                  "is written); move " +
+                                      c.spec->name + " before it");
+            }
+        }
+        has_loudness = loudness != nullptr;
+    }
+
+    // An output line: its name's placeholders, its container, and its settings (with its
+    // preset's) against what that container can hold.
+    void check_output(const OutputDecl& o, bool has_loudness) {
+        check_call(statement_spec("output"), o.values, o.origin);
+        const DeliveryPreset* preset = nullptr;
+        if (o.values.given("preset")) {
+            try {
+                preset = &find_preset(o.values.text("preset"));
+            } catch (const UsageError& e) {
+                mistake(o.origin, e.message());
+            }
+        }
+        const bool wants_loudness = o.values.given("target") || o.values.given("ceiling") ||
+                                    (preset && preset->target_lufs);
+        if (wants_loudness && !has_loudness)
+            mistake(o.origin, "this output sets a loudness target or ceiling, but the chain has "
+                              "no loudness step");
+        std::string name;
+        try {
+            name = expand_output_name(o, recipe_.params, "x", "wav");
+        } catch (const RecipeError& e) {
+            note(e);
+            return;
+        }
+        if (o.name_template.find("{ext}") != std::string::npos)
+            return; // the container follows each input's
+        const io::Container* container = nullptr;
+        try {
+            container = &io::container_for_path(name);
+        } catch (const UsageError& e) {
+            mistake(o.origin, "output " + o.name_template + ": " + e.message());
+            return;
+        }
+        const DeliveryValues d = output_delivery(o.values, preset);
+        try {
+            if (d.bits)
+                io::output_sample_format(*container, io::SampleFormat::pcm24, d.bits,
+                                         o.name_template);
+            if (d.sample_rate)
+                io::sf_format_word(*container,
+                                   io::output_sample_format(*container, io::SampleFormat::pcm24,
+                                                            d.bits, o.name_template),
+                                   *d.sample_rate, 2, o.name_template);
+        } catch (const UsageError& e) {
+            mistake(o.origin, e.what());
+        }
+    }
+
+    // Files named in the recipe exist; `check` specs load.
+    void check_files() {
+        const std::string base = recipe_folder(recipe_);
+        for (const StemDecl& st : recipe_.stems) {
+            const std::string p = relative_path(base, st.path);
+            std::error_code ec;
+            if (!st.path.empty() && !fs::exists(p, ec))
+                mistake(st.origin, "stem not found: " + p);
+        }
+        if (!options_.inputs_given && !recipe_.is_session())
+            for (std::size_t i = 0; i < recipe_.inputs.size(); ++i) {
+                const std::string pattern = relative_path(base, recipe_.inputs[i]);
+                glob_t g{};
+                const bool found = ::glob(pattern.c_str(), 0, nullptr, &g) == 0 && g.gl_pathc > 0;
+                ::globfree(&g);
+                if (!found)
+                    mistake(recipe_.input_origins[i],
+                            "no file matches the input '" + recipe_.inputs[i] + "'");
+            }
+        std::vector<std::string> dirs{base};
+        dirs.insert(dirs.end(), options_.spec_path.begin(), options_.spec_path.end());
+        for (const CheckDecl& c : recipe_.checks) {
+            const std::string local = relative_path(base, c.spec);
+            std::error_code ec;
+            try {
+                qc::load_spec(fs::exists(local, ec) ? local : c.spec, dirs);
+            } catch (const RecipeError& e) {
+                note(e); // a mistake inside the spec file, at its own position
+            } catch (const Error& e) {
+                mistake(c.origin, "check " + c.spec + ": " + e.message());
+            }
+        }
     }
 
     // What can be known without audio is checked before any job starts; every mistake is
     // listed, one "file:line:col: message" a line (the first one is the error's position).
-    void validate() const {
-        std::vector<std::pair<Origin, std::string>> mistakes;
-        auto order = [&](const std::vector<StepCall>& chain, bool in_stem) {
-            const StepCall* loudness = nullptr;
-            for (const StepCall& c : chain) {
-                if (c.spec->name == "loudness") {
-                    if (in_stem)
-                        mistakes.emplace_back(c.origin,
-                                              "loudness belongs after mix (it masters what is "
-                                              "delivered), not in a stem's chain");
-                    loudness = &c;
-                } else if (loudness && c.spec->name != "dither") {
-                    mistakes.emplace_back(c.origin, "loudness must be the last processing step (it "
-                                                    "verifies what is written); move " +
-                                                        c.spec->name + " before it");
-                }
-            }
-            return loudness != nullptr;
-        };
-        for (const StemDecl& st : recipe_.stems)
-            order(st.chain, true);
-        const bool has_loudness =
-            order(recipe_.is_session() ? recipe_.bus_chain : recipe_.chain, false);
-        for (const OutputDecl& o : recipe_.outputs) {
-            const DeliveryPreset* preset = nullptr;
-            if (o.values.given("preset")) {
-                try {
-                    preset = &find_preset(o.values.text("preset"));
-                } catch (const UsageError& e) {
-                    mistakes.emplace_back(o.origin, e.message());
-                }
-            }
-            const bool wants_loudness = o.values.given("target") || o.values.given("ceiling") ||
-                                        (preset && preset->target_lufs);
-            if (wants_loudness && !has_loudness)
-                mistakes.emplace_back(o.origin, "this output sets a loudness target or ceiling, "
-                                                "but the chain has no loudness step");
+    void validate() {
+        for (StemDecl& st : recipe_.stems) {
+            check_call(statement_spec("stem"), st.values, st.origin);
+            bool stem_loudness = false;
+            check_order(st.chain, true, stem_loudness);
         }
-        if (mistakes.empty())
+        if (recipe_.mix)
+            check_call(*recipe_.mix->spec, recipe_.mix->values, recipe_.mix->origin);
+        bool has_loudness = false;
+        check_order(recipe_.is_session() ? recipe_.bus_chain : recipe_.chain, false, has_loudness);
+        for (const OutputDecl& o : recipe_.outputs)
+            check_output(o, has_loudness);
+        if (options_.check_files)
+            check_files();
+        if (mistakes_.empty())
             return;
-        std::string message = mistakes.front().second;
-        for (std::size_t i = 1; i < mistakes.size(); ++i) {
-            const Origin& at = mistakes[i].first;
+        std::string message = mistakes_.front().message;
+        for (std::size_t i = 1; i < mistakes_.size(); ++i) {
+            const Origin& at = mistakes_[i].at;
             message += "\n" + at.file + ":" + std::to_string(at.line) + ":" +
-                       std::to_string(at.col) + ": " + mistakes[i].second;
+                       std::to_string(at.col) + ": " + mistakes_[i].message;
         }
-        const Origin& first = mistakes.front().first;
+        const Origin& first = mistakes_.front().at;
         throw RecipeError(first.file, first.line, first.col, message);
     }
 
@@ -397,9 +535,64 @@ class Parser {
     std::vector<std::string> stack_;
     std::map<int, std::vector<OutputDecl>> outputs_by_depth_;
     bool seen_output_ = false;
+    std::vector<Mistake> mistakes_;
 };
 
 } // namespace
+
+std::string recipe_folder(const Recipe& recipe) {
+    const fs::path p = fs::path(recipe.file).parent_path();
+    return p.empty() ? "." : p.string();
+}
+
+DeliveryValues output_delivery(const steps::ParamValues& output, const DeliveryPreset* preset) {
+    DeliveryValues given;
+    if (output.given("target"))
+        given.target_lufs = output.number("target");
+    if (output.given("ceiling"))
+        given.ceiling_dbtp = output.number("ceiling");
+    if (output.number("rate") > 0)
+        given.sample_rate = static_cast<int>(output.number("rate"));
+    if (output.text("bits") != "auto")
+        given.bits = io::parse_bits(output.text("bits"));
+    return with_preset(given, preset);
+}
+
+std::string expand_output_name(const OutputDecl& o,
+                               const std::map<std::string, std::string>& params,
+                               const std::string& name, const std::string& ext) {
+    std::string out;
+    const std::string& t = o.name_template;
+    for (std::size_t i = 0; i < t.size();) {
+        if (t[i] != '{') {
+            out += t[i++];
+            continue;
+        }
+        const std::size_t close = t.find('}', i);
+        if (close == std::string::npos)
+            throw RecipeError(o.origin.file, o.origin.line, o.origin.col,
+                              "unclosed '{' in output name '" + t + "'");
+        const std::string key = t.substr(i + 1, close - i - 1);
+        if (key == "name")
+            out += name;
+        else if (key == "ext")
+            out += ext;
+        else if (auto it = params.find(key); it != params.end())
+            out += it->second;
+        else {
+            std::vector<std::string> known{"name", "ext"};
+            for (const auto& [k, v] : params)
+                known.push_back(k);
+            const std::string near = steps::suggest(key, known);
+            throw RecipeError(o.origin.file, o.origin.line, o.origin.col,
+                              "unknown {" + key + "} in output name '" + t + "'" +
+                                  (near.empty() ? "" : " (did you mean {" + near + "}?)") +
+                                  " (known: {name}, {ext} and the recipe's params)");
+        }
+        i = close + 1;
+    }
+    return out;
+}
 
 std::string find_in_path(const std::string& name, const std::vector<std::string>& folders,
                          const std::string& extension) {

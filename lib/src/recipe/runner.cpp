@@ -43,43 +43,13 @@ std::vector<std::string> expand_glob(const std::string& pattern) {
 }
 
 std::string recipe_dir(const Recipe& r) {
-    const fs::path p = fs::path(r.file).parent_path();
-    return p.empty() ? "." : p.string();
+    return recipe_folder(r);
 }
 
 std::string relative_to(const std::string& base, const std::string& path) {
     if (path.empty() || path[0] == '/')
         return path;
     return (fs::path(base) / path).lexically_normal().string();
-}
-
-std::string expand_template(const OutputDecl& o, const Recipe& r, const std::string& name,
-                            const std::string& ext) {
-    std::string out;
-    const std::string& t = o.name_template;
-    for (std::size_t i = 0; i < t.size();) {
-        if (t[i] != '{') {
-            out += t[i++];
-            continue;
-        }
-        const std::size_t close = t.find('}', i);
-        if (close == std::string::npos)
-            throw RecipeError(o.origin.file, o.origin.line, o.origin.col,
-                              "unclosed '{' in output name '" + t + "'");
-        const std::string key = t.substr(i + 1, close - i - 1);
-        if (key == "name")
-            out += name;
-        else if (key == "ext")
-            out += ext;
-        else if (auto it = r.params.find(key); it != r.params.end())
-            out += it->second;
-        else
-            throw RecipeError(o.origin.file, o.origin.line, o.origin.col,
-                              "unknown {" + key + "} in output name '" + t +
-                                  "' (known: {name}, {ext} and the recipe's params)");
-        i = close + 1;
-    }
-    return out;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -137,6 +107,7 @@ struct OutputPlan {
     passes::OutputSettings settings;
     const OutputDecl* decl = nullptr;
     const DeliveryPreset* preset = nullptr;
+    DeliveryValues delivery; // the output line's settings over its preset's
 };
 
 // A set step works on all inputs together (one job for the whole set).
@@ -145,12 +116,6 @@ const StepCall* set_step(const Recipe& r) {
         if (c.spec->kind == steps::StepKind::set)
             return &c;
     return nullptr;
-}
-
-std::optional<io::SampleFormat> bits_of(const std::string& b) {
-    if (b == "auto")
-        return std::nullopt;
-    return io::parse_bits(b);
 }
 
 std::string format_level(double v) {
@@ -372,7 +337,8 @@ Plan make_plan(const Recipe& recipe, const RunOptions& options) {
     }
     auto add_outputs = [&](Job& job, const std::string& ext) {
         for (const auto& o : outputs)
-            job.outputs.push_back(relative_to(out_dir, expand_template(o, recipe, job.name, ext)));
+            job.outputs.push_back(
+                relative_to(out_dir, expand_output_name(o, recipe.params, job.name, ext)));
     };
     if (recipe.is_session()) {
         if (!options.inputs.empty())
@@ -497,13 +463,10 @@ JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& option
                         throw RecipeError(o.decl->origin.file, o.decl->origin.line,
                                           o.decl->origin.col, e.message());
                     }
-                    o.settings.bits = o.preset->bits;
-                    o.settings.sample_rate = o.preset->sample_rate;
                 }
-                if (v.text("bits") != "auto")
-                    o.settings.bits = bits_of(v.text("bits"));
-                if (v.number("rate") > 0)
-                    o.settings.sample_rate = static_cast<int>(v.number("rate"));
+                o.delivery = output_delivery(v, o.preset);
+                o.settings.bits = o.delivery.bits;
+                o.settings.sample_rate = o.delivery.sample_rate;
                 if (v.text("dither") != "auto")
                     o.settings.dither = passes::parse_dither(v.text("dither"));
             }
@@ -592,15 +555,10 @@ JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& option
                 passes::Deliverable d;
                 d.path = o.path;
                 d.output = o.settings;
-                if (o.preset) {
+                if (o.preset)
                     d.preset = std::string(o.preset->name);
-                    d.target_lufs = o.preset->target_lufs;
-                    d.ceiling_dbtp = o.preset->ceiling_dbtp;
-                }
-                if (o.decl && o.decl->values.given("target"))
-                    d.target_lufs = o.decl->values.number("target");
-                if (o.decl && o.decl->values.given("ceiling"))
-                    d.ceiling_dbtp = o.decl->values.number("ceiling");
+                d.target_lufs = o.delivery.target_lufs;
+                d.ceiling_dbtp = o.delivery.ceiling_dbtp;
                 deliverables.push_back(std::move(d));
             }
             const io::FileInfo fi = io::probe(current);

@@ -78,6 +78,7 @@ StepSpec of_kind(StepKind kind, StepSpec s) {
 } // namespace
 
 void add_processor_factories(Registry& registry); // step_factories.cpp
+void add_value_checks(Registry& registry);        // step_checks.cpp
 
 namespace {
 
@@ -244,6 +245,7 @@ Registry make_builtin_registry() {
     r.add(of_kind(StepKind::pass,
                   step("analyze", "Measure loudness and levels into the job's report", {}, {})));
     add_processor_factories(r);
+    add_value_checks(r);
     return r;
 }
 

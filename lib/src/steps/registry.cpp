@@ -197,6 +197,20 @@ void Registry::set_factory(const std::string& name, ProcessorFactory make) {
     throw Error("internal: no step '" + name + "' to give a factory");
 }
 
+void Registry::set_check(const std::string& name, std::function<void(const ParamValues&)> check) {
+    for (auto& s : steps_)
+        if (s.name == name) {
+            s.check = std::move(check);
+            return;
+        }
+    throw Error("internal: no step '" + name + "' to give a check");
+}
+
+void check_values(const StepSpec& spec, const ParamValues& values) {
+    if (spec.check)
+        spec.check(values);
+}
+
 const StepSpec& Registry::get(const std::string& name) const {
     if (const StepSpec* s = find(name))
         return *s;

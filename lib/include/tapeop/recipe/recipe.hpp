@@ -2,6 +2,7 @@
 // Recipes: plain-text jobs (DESIGN.md §4, docs/recipes.md). This is the parsed, resolved form:
 // params substituted, `use` inlined, every step checked against the registry with its final
 // parameter values. Running it is the job of recipe/runner.hpp.
+#include "tapeop/presets.hpp"
 #include "tapeop/steps/registry.hpp"
 #include "tapeop/text/lexer.hpp"
 
@@ -53,6 +54,7 @@ struct Recipe {
     std::string file;
     std::map<std::string, std::string> params; // resolved values, as text ("-14LUFS")
     std::vector<std::string> inputs;           // globs from `input` lines
+    std::vector<Origin> input_origins;         // where each of `inputs` was written
     std::vector<StepCall> chain; // per-file chain (no stems) or the stems' common pre-mix chain
     std::vector<StemDecl> stems;
     std::optional<StepCall> mix;     // the `mix` statement with its settings
@@ -68,6 +70,12 @@ struct ParseOptions {
     std::map<std::string, std::string> overrides; // --set NAME=VALUE
     // Folders searched for `use NAME` and stock recipes, in order.
     std::vector<std::string> search_path;
+    // Validation that looks at the disk (`tapeop run`, with or without --dry-run): the files
+    // named by `stem` and `input` lines exist (relative to the recipe's folder), every `check`
+    // spec loads. Off for text parsed on its own.
+    bool check_files = false;
+    bool inputs_given = false;          // files on the command line: `input` lines are not used
+    std::vector<std::string> spec_path; // folders searched for `check SPEC` names
 };
 
 // Parses and resolves a recipe file. Throws RecipeError (file:line:col: message) for every
@@ -76,6 +84,19 @@ Recipe parse_file(const std::string& path, const steps::Registry& registry,
                   const ParseOptions& options = {});
 Recipe parse_text(const std::string& text, const std::string& file, const steps::Registry& registry,
                   const ParseOptions& options = {});
+
+// An output line's file name with its placeholders filled in: {name} (the job's name), {ext}
+// (the input's extension) and {PARAM} for the recipe's params. Throws RecipeError at the
+// output line for an unclosed '{' or an unknown placeholder.
+std::string expand_output_name(const OutputDecl& output,
+                               const std::map<std::string, std::string>& params,
+                               const std::string& name, const std::string& ext);
+
+// An output line's settings (target, ceiling, rate, bits) over its preset's (with_preset).
+DeliveryValues output_delivery(const steps::ParamValues& output, const DeliveryPreset* preset);
+
+// The folder relative paths in `recipe` are read from ("." for a bare file name).
+std::string recipe_folder(const Recipe& recipe);
 
 // Finds a stock recipe or spec by name ("master-streaming") or path; "" when not found.
 std::string find_in_path(const std::string& name, const std::vector<std::string>& folders,

@@ -90,6 +90,10 @@ struct StepSpec {
     // Builds the processor for a per-file chain; empty for steps that are whole-file passes
     // (loudness, normalize, mix, check...) which their pass runs itself.
     ProcessorFactory make;
+    // Rules between parameters that one range cannot say (trim: end or duration, not both; a
+    // rate a writer can use), written next to the step (step_checks.cpp). Throws UsageError;
+    // empty when every value in range is fine. Recipe validation and the CLI both call it.
+    std::function<void(const ParamValues&)> check;
 
     const ParamSpec* param(const std::string& key) const;
 };
@@ -99,6 +103,7 @@ class Registry {
     void add(StepSpec spec);
     const StepSpec* find(const std::string& name) const;
     void set_factory(const std::string& name, ProcessorFactory make);
+    void set_check(const std::string& name, std::function<void(const ParamValues&)> check);
     // Throws UsageError "unknown step 'x' (did you mean 'y'?)".
     const StepSpec& get(const std::string& name) const;
     const std::vector<StepSpec>& all() const { return steps_; }
@@ -122,6 +127,9 @@ ParamValues parse_params(const StepSpec& spec, const std::vector<std::string>& w
 // Parses a CLI option value such as "threshold=-20dBFS ratio=2" or "peak 3kHz -1.5dB q=1"
 // (words separated by spaces or commas).
 ParamValues parse_option(const StepSpec& spec, const std::string& text);
+
+// Runs `spec`'s check on `values` (nothing when it has none). Throws UsageError.
+void check_values(const StepSpec& spec, const ParamValues& values);
 
 // The registry of every built-in step (built once, on first use).
 const Registry& builtin_registry();
