@@ -4,6 +4,7 @@
 #include "batch.hpp"
 #include "common.hpp"
 
+#include "tapeop/batch/stale_temps.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 
 namespace tapeop::cli {
 namespace {
@@ -239,6 +241,13 @@ int run_master(const MasterOptions& o, const GlobalOptions& g) {
             io::ensure_parent_folder(d.path); // --deliver paths may name a new folder
             jobs[i].push_back(d);
         }
+    // What a killed master left (its verification copies, the writer's temporaries) goes now.
+    std::set<std::string> folders;
+    for (const auto& job : jobs)
+        for (const auto& d : job)
+            folders.insert(std::filesystem::path(d.path).parent_path().string());
+    for (const auto& dir : folders)
+        batch::remove_stale_temporaries(dir.empty() ? "." : dir);
 
     const passes::ChainBuilder builder = [&plan](dsp::Chain& chain, const dsp::StreamSpec& spec) {
         steps::StepContext ctx;

@@ -98,4 +98,35 @@ TEST_SUITE("batch_stale_temps") {
         CHECK(exists(theirs));
         CHECK(exists(writing));
     }
+
+    TEST_CASE("a lossy master's verification copy is unique, owned, and removed when dead") {
+        TempDir dir;
+        const std::string target = dir.file("song.mp3");
+        std::string first;
+        {
+            io::OwnedTemporary a(target, ".verify.mp3");
+            io::OwnedTemporary b(target, ".verify.mp3");
+            first = a.path();
+            CHECK(a.path() != b.path());
+            CHECK(exists(a.path()));
+            CHECK(a.path().ends_with(".verify.mp3"));
+            const auto owner =
+                batch::temporary_owner(std::filesystem::path(a.path()).filename().string());
+            REQUIRE(owner);
+            CHECK(owner->pid == static_cast<long>(::getpid()));
+            CHECK(owner->host == batch::this_host());
+        }
+        CHECK_FALSE(exists(first)); // gone with its owner object
+        // What a SIGKILL leaves: the next run removes it, and keeps a live process's.
+        const std::string host = batch::this_host();
+        const std::string dead = dir.file(".song.mp3.tapeop-tmp-" + std::to_string(dead_pid()) +
+                                          "@" + host + "-a1B2c3.verify.mp3");
+        const std::string live = dir.file(".song.mp3.tapeop-tmp-" + std::to_string(::getppid()) +
+                                          "@" + host + "-a1B2c3.verify.mp3");
+        touch(dead);
+        touch(live);
+        batch::remove_stale_temporaries(dir.path());
+        CHECK_FALSE(exists(dead));
+        CHECK(exists(live));
+    }
 }

@@ -39,13 +39,18 @@ void remove_file(const fs::path& p, std::vector<std::string>& removed) {
 } // namespace
 
 std::optional<TempOwner> temporary_owner(std::string_view name) {
-    // .NAME.tapeop-tmp-PID@HOST-XXXXXX (mkstemp's six characters at the end)
+    // .NAME.tapeop-tmp-PID@HOST-XXXXXX (mkstemp's six characters at the end), or
+    // .NAME.tapeop-tmp-PID@HOST-XXXXXX.verify.EXT
     if (name.empty() || name.front() != '.')
         return std::nullopt;
     const auto at_tag = name.rfind(tag);
     if (at_tag == std::string_view::npos)
         return std::nullopt;
     std::string_view rest = name.substr(at_tag + tag.size());
+    // A lossy master's verification copy carries ".verify.EXT" after the six characters
+    // (io::OwnedTemporary); they are letters and digits, so the first ".verify." ends them.
+    if (const auto v = rest.find(".verify."); v != std::string_view::npos)
+        rest = rest.substr(0, v);
     if (rest.size() < 7 || rest[rest.size() - 7] != '-')
         return std::nullopt;
     rest.remove_suffix(7);

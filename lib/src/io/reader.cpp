@@ -1,6 +1,7 @@
 #include "tapeop/io/reader.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/declared_length.hpp"
 #include "tapeop/io/mpeg_quiet.hpp"
 #include "tapeop/limits.hpp"
 #include "tapeop/units.hpp"
@@ -113,37 +114,6 @@ std::string subtype_name(int format) {
     default:
         return "other";
     }
-}
-
-// For RIFF/WAVE files: the data chunk's declared size against the bytes really present.
-// libsndfile quietly shortens a truncated file; a user wants to know it lost audio.
-// Returns the missing byte count (0 when intact, or when sizes are placeholders written by
-// streaming tools: 0 or 0xFFFFFFFF).
-std::uint64_t wav_missing_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    char hdr[12];
-    if (!in.read(hdr, 12) || std::memcmp(hdr, "RIFF", 4) != 0 ||
-        std::memcmp(hdr + 8, "WAVE", 4) != 0)
-        return 0;
-    in.seekg(0, std::ios::end);
-    const std::uint64_t file_size = static_cast<std::uint64_t>(in.tellg());
-    std::uint64_t pos = 12;
-    for (int guard = 0; guard < 1000 && pos + 8 <= file_size; ++guard) {
-        in.seekg(static_cast<std::streamoff>(pos));
-        unsigned char ch[8];
-        if (!in.read(reinterpret_cast<char*>(ch), 8))
-            return 0;
-        const std::uint32_t size =
-            ch[4] | (ch[5] << 8) | (ch[6] << 16) | (std::uint32_t(ch[7]) << 24);
-        if (std::memcmp(ch, "data", 4) == 0) {
-            if (size == 0 || size == 0xFFFFFFFFu)
-                return 0;
-            const std::uint64_t present = file_size - (pos + 8);
-            return size > present ? size - present : 0;
-        }
-        pos += 8 + size + (size & 1);
-    }
-    return 0;
 }
 
 // Channel layout --------------------------------------------------------------------------
@@ -320,6 +290,14 @@ void validate_header(const SF_INFO& sfi, std::uint64_t file_bytes, const std::st
                     path);
 }
 
+// libsndfile quietly shortens a file whose audio chunk was cut off; the header knows better.
+void check_declared_length(const std::string& path) {
+    if (const auto missing = missing_audio_bytes(path); missing > 0)
+        throw Error("truncated: the header announces " + std::to_string(missing) +
+                        " more bytes of audio than the file holds",
+                    path);
+}
+
 std::atomic<bool> read_ahead_enabled{true};
 
 // Frames per read-ahead block: 8192 for up to 16 channels, fewer for wider files (fixed
@@ -355,6 +333,12 @@ struct AudioReader::State {
 
     std::unique_ptr<SNDFILE, Closer> file;
     FileInfo info;
+    // Where the stream must end: the header's length when it is exact, else (an MP3 without a
+    // length header) the end the first complete pass found, so that a later pass of a
+    // multi-pass job notices a file that shrank while being read. -1: not known yet.
+    std::int64_t expected_frames = -1;
+    bool expected_from_header = true;
+    std::int64_t end_seen = -1; // where a pass found the end (written by whoever decodes)
     bool integer_path = false;
     bool allow_nonfinite = false;
     std::vector<std::int32_t> scratch_int;
@@ -377,6 +361,9 @@ struct AudioReader::State {
     // non-finite samples into `bad` and `first_bad` (or throws, naming the time and channel).
     std::size_t decode(AudioBuffer& out, std::int64_t pos, std::uint64_t& bad,
                        std::int64_t& first_bad);
+    // The one place a stream ends (a short read): before the length it must have is a
+    // truncated file or a read error, whatever the container.
+    void check_end(std::int64_t end);
     void run_worker();
     void stop();
     std::size_t read(AudioBuffer& out);
@@ -455,10 +442,35 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
             }
         }
     }
-    if (got == 0 && want > 0 && pos < info.frames && sf_error(file.get()) != SF_ERR_NO_ERROR)
-        throw Error(std::string("read error: ") + sf_strerror(file.get()), info.path);
+    if (got < want)
+        check_end(pos + static_cast<std::int64_t>(got));
     out.set_frames(got);
     return got;
+}
+
+void AudioReader::State::check_end(std::int64_t end) {
+    end_seen = end;
+    if (expected_frames < 0 || end >= expected_frames)
+        return;
+    std::string why;
+    if (sf_error(file.get()) != SF_ERR_NO_ERROR) {
+        why = sf_strerror(file.get()); // "Error : flac decoder lost sync."
+        if (why.rfind("Error : ", 0) == 0)
+            why.erase(0, 8);
+        if (!why.empty() && why.back() == '.')
+            why.pop_back();
+        why = ": " + why;
+    }
+    const std::string at = format_timestamp(double(end) / info.sample_rate);
+    const std::string of = format_timestamp(double(expected_frames) / info.sample_rate);
+    if (expected_from_header)
+        throw Error("truncated or unreadable: the audio stops at " + at + " of the " + of +
+                        " its header announces (" + std::to_string(expected_frames - end) +
+                        " frames missing)" + why,
+                    info.path);
+    throw Error("the file shrank while being read: this pass stops at " + at +
+                    ", the previous one read " + of + why,
+                info.path);
 }
 
 void AudioReader::State::run_worker() {
@@ -572,15 +584,15 @@ AudioReader::AudioReader(const std::string& path) {
     quiet_mpeg_decoder();
     SF_INFO sfi{};
     SNDFILE* f = sf_open(path.c_str(), SFM_READ, &sfi);
-    if (!f)
-        throw Error("cannot read: " + open_failure(path, sf_strerror(nullptr)), path);
+    if (!f) {
+        const std::string why = sf_strerror(nullptr);
+        check_declared_length(path); // "truncated" says more than "malformed" (CAF)
+        throw Error("cannot read: " + open_failure(path, why), path);
+    }
     state_ = std::make_unique<State>();
     state_->file.reset(f);
     validate_header(sfi, static_cast<std::uint64_t>(st.st_size), path);
-    if (const auto missing = wav_missing_bytes(path); missing > 0)
-        throw Error("truncated: the header announces " + std::to_string(missing) +
-                        " more bytes of audio than the file holds",
-                    path);
+    check_declared_length(path);
 
     info_.format = container_name(sfi.format);
     info_.subtype = subtype_name(sfi.format);
@@ -593,6 +605,8 @@ AudioReader::AudioReader(const std::string& path) {
         info_.layout = apply_override(info_.layout, o, path);
     state_->integer_path = is_integer(info_.sample_format);
     state_->info = info_;
+    state_->expected_from_header = info_.format != "mp3" || mpeg_length_is_exact(path);
+    state_->expected_frames = state_->expected_from_header ? info_.frames : -1;
 }
 
 AudioReader::~AudioReader() = default;
@@ -605,6 +619,8 @@ std::size_t AudioReader::read(AudioBuffer& out) {
 
 void AudioReader::rewind() {
     state_->stop();
+    if (!state_->expected_from_header && state_->end_seen >= 0)
+        state_->expected_frames = state_->end_seen;
     if (sf_seek(state_->file.get(), 0, SEEK_SET) < 0)
         throw Error("cannot seek to the start", info_.path);
     state_->position = 0;

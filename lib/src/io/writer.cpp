@@ -115,6 +115,32 @@ void remove_pending_temporaries() noexcept {
             ::unlink(slot.path);
 }
 
+OwnedTemporary::OwnedTemporary(const std::string& target, const std::string& suffix) {
+    std::string templ = temporary_template_for(target) + suffix;
+    std::vector<char> buf(templ.begin(), templ.end());
+    buf.push_back('\0');
+    const int fd = ::mkstemps(buf.data(), static_cast<int>(suffix.size()));
+    if (fd < 0)
+        throw Error(std::string("cannot write in ") + parent_dir(target) + ": " +
+                        std::strerror(errno),
+                    target);
+    ::close(fd);
+    path_ = buf.data();
+    slot_ = register_pending(path_);
+}
+
+OwnedTemporary::~OwnedTemporary() {
+    if (!path_.empty())
+        ::unlink(path_.c_str());
+    release();
+}
+
+void OwnedTemporary::release() noexcept {
+    unregister_pending(slot_);
+    slot_ = -1;
+    path_.clear();
+}
+
 void AudioWriter::Closer::operator()(SNDFILE* f) const {
     if (f)
         sf_close(f);

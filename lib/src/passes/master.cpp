@@ -9,6 +9,7 @@
 #include "tapeop/dsp/gain.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/io/reader.hpp"
+#include "tapeop/io/writer.hpp"
 #include "tapeop/units.hpp"
 
 #include <algorithm>
@@ -200,15 +201,6 @@ bool is_lossy(const std::string& path) {
     return io::container_for_path(path).lossy;
 }
 
-// A hidden sibling of `path` with the same extension, for lossy outputs that are decoded and
-// checked before they take the real name.
-std::string verify_path(const std::string& path) {
-    const std::filesystem::path p(path);
-    const std::string name =
-        "." + p.stem().string() + ".tapeop-tmp-verify" + p.extension().string();
-    return (p.parent_path() / name).string();
-}
-
 struct RenderOutcome {
     Measurement measured;
     dsp::LimiterStats limiter;
@@ -338,7 +330,13 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
         throw UsageError("ceiling must be between -30 and 0 dBTP", d.path);
     const double accept = std::max(0.5 * ls.tolerance_lu, ls.tolerance_lu - 0.02);
     const bool lossy = is_lossy(d.path);
-    const std::string write_path = lossy ? verify_path(d.path) : d.path;
+    // Lossy outputs are decoded and checked under a name of their own (unique to this
+    // process: two masters writing one MP3 each verify their own audio) before they take the
+    // real one.
+    std::optional<io::OwnedTemporary> verify;
+    if (lossy)
+        verify.emplace(d.path, ".verify" + std::filesystem::path(d.path).extension().string());
+    const std::string write_path = lossy ? verify->path() : d.path;
 
     dsp::LimiterSettings lim = ls.limiter;
     lim.ceiling_dbtp = ceiling;
@@ -359,12 +357,7 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
             RenderResult written = r.stage->finish();
             rep.spec = written.spec;
             rep.dithered = written.dithered;
-            try {
-                m = measure_file(write_path);
-            } catch (...) {
-                std::filesystem::remove(write_path);
-                throw;
-            }
+            m = measure_file(write_path); // on a throw, `verify` removes the file
         }
         last = m;
         const bool peak_ok = m.true_peak_dbtp <= ceiling;
@@ -373,11 +366,10 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
             if (lossy) {
                 std::error_code ec;
                 std::filesystem::rename(write_path, d.path, ec);
-                if (ec) {
-                    std::filesystem::remove(write_path);
+                if (ec)
                     throw Error("cannot rename the verified file into place: " + ec.message(),
                                 d.path);
-                }
+                verify->release();
             } else {
                 RenderResult written = r.stage->finish();
                 rep.spec = written.spec;
@@ -396,8 +388,6 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
                                        " dB); consider a lower target or less dynamic input");
             return rep;
         }
-        if (lossy)
-            std::filesystem::remove(write_path);
         r.stage.reset(); // not committed: the temporary file goes
         if (!peak_ok) {
             // Resampling or a lossy codec raised the peak: lower the limiter's ceiling.

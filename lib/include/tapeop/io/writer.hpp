@@ -102,6 +102,29 @@ void set_durable_writes(bool durable);
 // (batch/stale_temps.hpp reads them back).
 std::string temporary_template_for(const std::string& path);
 
+// A hidden file this process makes beside `target` and removes itself: a lossy master's
+// verification copy, which is decoded and measured before it takes the real name. Its name is
+// temporary_template_for(target) made unique, plus `suffix` (the container's extension, so
+// the writer picks the same format): ".NAME.tapeop-tmp-PID@HOST-XXXXXX.verify.mp3". It is
+// removed when this object goes, on SIGINT/SIGTERM (remove_pending_temporaries()), and after
+// a SIGKILL by the next run in that folder (batch/stale_temps.hpp reads the owner back).
+class OwnedTemporary {
+  public:
+    // Creates the file (empty); throws Error naming `target` when the folder is not writable.
+    OwnedTemporary(const std::string& target, const std::string& suffix);
+    ~OwnedTemporary();
+    OwnedTemporary(const OwnedTemporary&) = delete;
+    OwnedTemporary& operator=(const OwnedTemporary&) = delete;
+
+    const std::string& path() const { return path_; }
+    // The file was renamed away: forget it.
+    void release() noexcept;
+
+  private:
+    std::string path_;
+    int slot_ = -1;
+};
+
 // Removes every temporary file still open by writers in this process. Async-signal-safe:
 // the CLI calls it from its SIGINT/SIGTERM handler.
 void remove_pending_temporaries() noexcept;

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Every read is checked to the end: a file cut short (here at 60% of its bytes) is an error for
+# that file in every container tapeop reads, made by tapeop itself, ffmpeg and sox: analyze,
+# check, convert and master exit 2 with one stderr line naming it, and write nothing. A wrong
+# RIFF size over complete audio stays tolerated; an MP3 without a length header (Xing/Info)
+# has no length to check against and reads as the shorter file it looks like.
+source "$(dirname "$0")/lib.sh"
+
+"$TAPEOP" -q generate music -o src.wav --duration 3s --rate 48000
+
+# cut FILE: writes cut-FILE holding the first 60% of FILE's bytes.
+cut60() { head -c $(($(stat -c %s "$1") * 6 / 10)) "$1" >"cut-$1"; }
+
+files=()
+for ext in wav rf64 w64 aiff caf flac ogg opus mp3; do
+  "$TAPEOP" -q convert src.wav -o "t.$ext"
+  files+=("t.$ext")
+done
+sox src.wav s.au; sox src.wav s.aiff; sox src.wav -b 16 s.flac; sox src.wav -t w64 s.w64
+files+=(s.au s.aiff s.flac s.w64)
+ffmpeg -v error -i src.wav -c:a pcm_s24le -rf64 always f.wav
+ffmpeg -v error -i src.wav -c:a pcm_s24be f.aiff
+ffmpeg -v error -i src.wav -c:a pcm_s16le f.caf
+ffmpeg -v error -i src.wav f.flac
+ffmpeg -v error -i src.wav -c:a libvorbis f.ogg
+ffmpeg -v error -i src.wav -c:a libopus f.opus
+ffmpeg -v error -i src.wav -c:a libmp3lame -b:a 192k f.mp3
+lame --quiet -V 2 src.wav l.mp3
+files+=(f.wav f.aiff f.caf f.flac f.ogg f.opus f.mp3 l.mp3)
+
+mkdir -p out
+for f in "${files[@]}"; do
+  # The complete file is read (a control: the error below is about the cut, not the maker).
+  expect_exit 0 "$TAPEOP" -q analyze "$f"
+  cut60 "$f"
+  c="cut-$f"
+  expect_exit 2 "$TAPEOP" analyze "$c"
+  expect_one_line_error "^tapeop: $c: (truncated|.*damaged)"
+  expect_exit 2 "$TAPEOP" check "$c" --spec ebu-r128
+  expect_one_line_error "^tapeop: $c: (truncated|.*damaged)"
+  expect_exit 2 "$TAPEOP" convert "$c" -o out/c.flac
+  expect_one_line_error "^tapeop: $c: (truncated|.*damaged)"
+  expect_exit 2 "$TAPEOP" master "$c" -o out/m.wav
+  expect_one_line_error "^tapeop: $c: (truncated|.*damaged)"
+  [ -z "$(ls -A out)" ] || fail "output left for $c: $(ls -A out)"
+  pass
+done
+
+# Where the cut is found at the end of the stream (FLAC, MP3 with a length header), the line
+# says where the audio stops and how much the header announced.
+expect_exit 2 "$TAPEOP" analyze cut-t.flac
+expect_one_line_error "cut-t.flac: truncated or unreadable: the audio stops at 00:0[01]\.[0-9]+ of the 00:03\.000 its header announces"
+expect_exit 2 "$TAPEOP" analyze cut-l.mp3
+expect_one_line_error "cut-l.mp3: truncated or unreadable: the audio stops at .* of the 00:03\.000"
+
+# In a batch, the cut file fails alone: the others are processed (exit 1).
+expect_exit 1 "$TAPEOP" convert t.wav cut-t.flac t.aiff -o batch
+[ -f batch/t.wav ] && [ -f batch/t.aiff ] && [ ! -e batch/cut-t.flac ] || fail "batch outputs: $(ls batch)"
+grep -q "cut-t.flac: truncated" <<<"$ERR" || fail "batch error: $ERR"
+pass
+
+# A wrong RIFF size over complete audio is tolerated (streaming tools write placeholders).
+cp t.wav riff.wav
+printf '\xff\xff\xff\x7f' | dd of=riff.wav bs=1 seek=4 conv=notrunc status=none
+expect_exit 0 "$TAPEOP" analyze riff.wav
+
+# An MP3 without a length header: the decoder estimates the length from the file's size, so
+# the cut file reads as a shorter one (documented in the README).
+lame --quiet -t -b 128 src.wav nox.mp3
+cut60 nox.mp3
+expect_exit 0 "$TAPEOP" --json analyze cut-nox.mp3
+d=$(json_num duration_s <<<"$OUT")
+near "$d" 1.8 0.1 || fail "cut-nox.mp3 lasts $d s, expected about 1.8"
+pass
+
+finish
