@@ -18,7 +18,7 @@ DEPS_TEST  = ffmpeg sox parallel time flac lame opus-tools loudgain libimage-exi
              clang hyperfine
 DEPS       = $(DEPS_BUILD) $(DEPS_TEST)
 
-.PHONY: all deps build test demo bench clean sanitize tsan format format-check
+.PHONY: all deps build test demo bench clean sanitize tsan tsan-batch fuzz format format-check
 
 all: build
 
@@ -62,6 +62,25 @@ sanitize:
 tsan:
 	$(MAKE) test BUILD=build-tsan CMAKE_FLAGS="-DTAPEOP_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 
+# CI's TSan phase: only the tests whose code runs threads (reader read-ahead, background
+# output stage, chain, batch workers, shards, manifests), the rest adds time, not races.
+TSAN_TESTS ?= ^unit\.(io|chain|master|mix|batch_.*)$$|^cli\.test_(batch|run|convert|master)$$
+tsan-batch:
+	$(MAKE) build BUILD=build-tsan CMAKE_FLAGS="-DTAPEOP_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+	ctest --test-dir build-tsan --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
+
+# libFuzzer targets (tests/fuzz) under ASan + UBSan, built by clang++ in their own tree, each
+# run for FUZZ_SECONDS from a seed corpus made by the normal build's tapeop. Fails on the
+# first finding (its input is left in build-fuzz/findings/).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = reader recipe spec manifest
+fuzz: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target tapeop
+	cmake -S . -B build-fuzz -DTAPEOP_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release
+	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	bash tests/fuzz/make_corpus.sh $(BUILD)/tapeop build-fuzz/seeds
+	bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
@@ -71,4 +90,4 @@ format-check:
 	clang-format --dry-run -Werror $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

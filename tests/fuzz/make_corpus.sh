@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Seed corpus for the fuzz targets, made from generated material (nothing downloaded):
+#   tests/fuzz/make_corpus.sh TAPEOP OUT_DIR
+# writes OUT_DIR/reader (short files in every container tapeop reads, written by tapeop itself
+# and, for AU, extensible WAV and FLAC's channel-mask comment, by sox/ffmpeg/metaflac),
+# OUT_DIR/recipe (the stock recipes, examples/ and docs' recipes), OUT_DIR/spec (the stock specs)
+# and OUT_DIR/manifest (manifests of a real `tapeop run`, full and sharded).
+# Seeds are short and small: libFuzzer mutates them fastest that way.
+set -euo pipefail
+[ $# = 2 ] || { echo "usage: $0 TAPEOP OUT_DIR" >&2; exit 2; }
+TAPEOP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=$2
+mkdir -p "$OUT"/reader "$OUT"/recipe "$OUT"/spec "$OUT"/manifest
+OUT=$(cd "$OUT" && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tapeop-corpus-XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+# Audio: two short sources (stereo music at 8 kHz, mono sine at 44.1 kHz), each converted into
+# every container and sample format that container holds.
+"$TAPEOP" generate music -o music.wav --duration 0.1s --rate 8000 --channels 2
+"$TAPEOP" generate sine -o sine.wav --duration 0.05s --rate 44100 --channels 1 --freq 1000
+"$TAPEOP" generate noise -o noise6.wav --duration 0.02s --rate 48000 --channels 6
+R=$OUT/reader
+for src in music sine noise6; do
+  for bits in 8 16 24 32 float; do
+    for ext in wav rf64 w64 aiff caf; do
+      "$TAPEOP" convert $src.wav -o "$R/$src-$bits.$ext" --bits $bits 2>/dev/null ||
+        rm -f "$R/$src-$bits.$ext" # a container that cannot hold this format
+    done
+  done
+  for bits in 16 24; do
+    "$TAPEOP" convert $src.wav -o "$R/$src-$bits.flac" --bits $bits
+  done
+  "$TAPEOP" convert $src.wav -o "$R/$src.ogg"
+  "$TAPEOP" convert $src.wav -o "$R/$src.opus" --rate 48000
+  [ $src = noise6 ] || "$TAPEOP" convert $src.wav -o "$R/$src.mp3" --rate 44100
+done
+cp music.wav "$R/music-plain.wav"
+# Containers and header variants tapeop does not write itself.
+sox music.wav -t au "$R/music-16.au"
+sox music.wav -e float -t au "$R/music-float.au"
+sox music.wav -e u-law "$R/music-ulaw.wav"
+sox music.wav -e a-law -t aiffc "$R/music-alaw.aifc" 2>/dev/null || true
+sox music.wav -e ima-adpcm "$R/music-adpcm.wav"
+ffmpeg -loglevel error -y -i noise6.wav -c:a pcm_s16le -rf64 always "$R/noise6-ffmpeg.rf64" \
+  </dev/null
+ffmpeg -loglevel error -y -i noise6.wav -c:a pcm_s24le -f wav "$R/noise6-wavex.wav" </dev/null
+"$TAPEOP" convert sine.wav -o mask.flac
+metaflac --set-tag=WAVEFORMATEXTENSIBLE_CHANNEL_MASK=0x4 mask.flac
+cp mask.flac "$R/sine-mask.flac"
+sox sine.wav -C 5 "$R/sine-id3.mp3" 2>/dev/null || true
+
+# Recipes and specs: the stock ones, the examples, and the fenced blocks of docs/recipes.md
+# and docs/specs.md.
+cp "$SRC"/recipes/*.recipe "$OUT"/recipe/
+find "$SRC"/examples -name '*.recipe' -exec cp {} "$OUT"/recipe/ \;
+cp "$SRC"/recipes/specs/*.spec "$OUT"/spec/
+extract_blocks() { # extract_blocks DOC PREFIX DEST: every ``` block of DOC as DEST/PREFIX-N
+  awk -v dest="$3" -v prefix="$2" '
+    /^```/ { if (inside) { close(f); inside = 0 } else { n++; f = dest "/" prefix "-" n; inside = 1; printf "" > f }; next }
+    inside { print > f }' "$1"
+}
+extract_blocks "$SRC"/docs/recipes.md docs "$OUT"/recipe
+extract_blocks "$SRC"/docs/specs.md docs "$OUT"/spec
+find "$OUT"/recipe "$OUT"/spec -type f -empty -delete
+
+# Manifests: a real run of a stock recipe over two inputs, whole and as shard 1/2.
+"$TAPEOP" generate music -o in1.wav --duration 0.5s --rate 48000
+"$TAPEOP" generate sine -o in2.wav --duration 0.5s --rate 48000 --level -20dBFS
+"$TAPEOP" run "$SRC"/recipes/podcast.recipe in1.wav in2.wav -o run >/dev/null
+cp run/tapeop-manifest.json "$OUT"/manifest/full.json
+"$TAPEOP" run "$SRC"/recipes/master-streaming.recipe in1.wav in2.wav -o shard --shard 1/2 >/dev/null
+cp shard/tapeop-manifest*.json "$OUT"/manifest/ 2>/dev/null || true
+for f in shard/*manifest*.json; do cp "$f" "$OUT/manifest/shard-$(basename "$f")"; done
+# A failed job (an input that is not audio) records its error.
+echo "not audio" > bad.wav
+"$TAPEOP" run "$SRC"/recipes/podcast.recipe bad.wav in2.wav -o failed >/dev/null 2>&1 || true
+cp failed/tapeop-manifest.json "$OUT"/manifest/with-failure.json 2>/dev/null || true
+
+for d in reader recipe spec manifest; do
+  echo "$d: $(find "$OUT/$d" -type f | wc -l) seeds, $(du -sk "$OUT/$d" | cut -f1) KiB"
+done
