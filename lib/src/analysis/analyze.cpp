@@ -9,42 +9,63 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace tapeop::analysis {
 
 double clip_threshold(io::SampleFormat f) {
     const int bits = io::integer_bits(f);
-    if (bits == 0) return 1.0;
+    if (bits == 0)
+        return 1.0;
     const double full = std::ldexp(1.0, bits - 1);
     return (full - 1.0) / full;
 }
 
 FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress) {
+    return analyze_file(path, progress, AnalyzeExtras{});
+}
+
+FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
+                          const AnalyzeExtras& extras) {
     io::AudioReader reader(path);
     reader.allow_nonfinite(true);
     const io::FileInfo& fi = reader.info();
-    if (fi.frames == 0) throw Error("contains no audio (0 frames)", path);
+    if (fi.frames == 0)
+        throw Error("contains no audio (0 frames)", path);
 
     auto loudness = std::make_shared<LoudnessMeter>(fi.channels, fi.sample_rate);
     TruePeakMeter true_peak(fi.channels, fi.sample_rate);
     LevelMeter levels(fi.channels, clip_threshold(fi.sample_format));
 
+    double step_s = extras.series_step_s;
+    if (step_s <= 0.0 && extras.series_columns > 0)
+        step_s = std::max(0.01, std::ceil(fi.duration_s() * 100.0 / extras.series_columns) / 100.0);
+    std::optional<SeriesCollector> series;
+    if (step_s > 0.0)
+        series.emplace(fi.channels, fi.sample_rate, step_s);
+
     AudioBuffer block(static_cast<std::size_t>(fi.channels), default_block_frames);
     std::int64_t done = 0;
     while (reader.read(block) > 0) {
         const AudioView v = block.view();
-        loudness->add(v);
-        true_peak.add(v);
+        if (series) {
+            series->add(v, *loudness, true_peak);
+        } else {
+            loudness->add(v);
+            true_peak.add(v);
+        }
         levels.add(v);
         done += static_cast<std::int64_t>(v.frames());
-        if (progress) progress(done);
+        if (progress)
+            progress(done);
     }
     if (reader.nonfinite_samples() > 0)
         throw Error("contains " + std::to_string(reader.nonfinite_samples()) +
                         " non-finite samples (NaN or Inf), the first at " +
                         format_timestamp(double(reader.first_nonfinite_frame()) / fi.sample_rate),
                     path);
-    if (done == 0) throw Error("contains no audio (0 frames could be read)", path);
+    if (done == 0)
+        throw Error("contains no audio (0 frames could be read)", path);
 
     FileAnalysis a;
     a.info = fi;
@@ -62,6 +83,10 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress) {
         a.channels.push_back({levels.sample_peak_dbfs(c), true_peak.true_peak_dbtp(c),
                               levels.rms_dbfs(c), levels.dc_offset(c), levels.clipped_samples(c)});
     a.loudness = std::move(loudness);
+    if (series) {
+        series->finish(true_peak);
+        a.series = std::make_shared<const Series>(series->take());
+    }
     return a;
 }
 

@@ -3,6 +3,7 @@
 // sample peak, RMS, DC offset, clipped samples; per channel and overall. Album figures combine
 // the files' meters (all tracks as one programme).
 #include "tapeop/analysis/loudness.hpp"
+#include "tapeop/analysis/series.hpp"
 #include "tapeop/io/format.hpp"
 
 #include <cstdint>
@@ -23,7 +24,7 @@ struct ChannelDetail {
 
 struct FileAnalysis {
     io::FileInfo info;
-    double integrated_lufs = 0.0;   // -inf: nothing above the absolute gate
+    double integrated_lufs = 0.0; // -inf: nothing above the absolute gate
     double loudness_range_lu = 0.0;
     double true_peak_dbtp = 0.0;
     double sample_peak_dbfs = 0.0;
@@ -35,6 +36,16 @@ struct FileAnalysis {
     std::vector<ChannelDetail> channels;
     // Kept for album figures.
     std::shared_ptr<const LoudnessMeter> loudness;
+    // Only when asked for (AnalyzeExtras).
+    std::shared_ptr<const Series> series;
+};
+
+// What analyze_file records besides the figures, in the same pass.
+struct AnalyzeExtras {
+    double series_step_s = 0.0; // > 0: the time series at this step (analysis/series.hpp)
+    // > 0 (and no step): the step that gives about this many steps over the file's announced
+    // length (a multiple of 10 ms), for plots at a page's resolution.
+    int series_columns = 0;
 };
 
 struct AlbumAnalysis {
@@ -50,6 +61,8 @@ using ProgressFn = std::function<void(std::int64_t frames_done)>;
 // Reads `path` once. Throws Error naming the file when it cannot be read, has no frames, or
 // holds non-finite samples (their count and the time of the first are in the message).
 FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress = {});
+FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
+                          const AnalyzeExtras& extras);
 
 AlbumAnalysis analyze_album(const std::vector<const FileAnalysis*>& files);
 
