@@ -33,7 +33,8 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
     if (fi.frames == 0)
         throw Error("contains no audio (0 frames)", path);
 
-    auto loudness = std::make_shared<LoudnessMeter>(fi.channels, fi.sample_rate);
+    auto loudness =
+        std::make_shared<LoudnessMeter>(fi.channels, fi.sample_rate, channel_weights(fi));
     TruePeakMeter true_peak(fi.channels, fi.sample_rate);
     LevelMeter levels(fi.channels, clip_threshold(fi.sample_format));
 
