@@ -44,6 +44,9 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
     std::optional<SeriesCollector> series;
     if (step_s > 0.0)
         series.emplace(fi.channels, fi.sample_rate, step_s);
+    std::optional<SpectrumCollector> spectrum;
+    if (extras.spectrum)
+        spectrum.emplace(fi.channels, fi.sample_rate, fi.frames);
 
     AudioBuffer block(static_cast<std::size_t>(fi.channels), default_block_frames);
     std::int64_t done = 0;
@@ -56,6 +59,8 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
             true_peak.add(v);
         }
         levels.add(v);
+        if (spectrum)
+            spectrum->add(v);
         done += static_cast<std::int64_t>(v.frames());
         if (progress)
             progress(done);
@@ -88,6 +93,8 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
         series->finish(true_peak);
         a.series = std::make_shared<const Series>(series->take());
     }
+    if (spectrum)
+        a.spectrum = std::make_shared<const Spectrum>(spectrum->finish());
     return a;
 }
 

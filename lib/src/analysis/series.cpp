@@ -123,4 +123,29 @@ void SeriesCollector::end_step(const TruePeakMeter& true_peak) {
     step_start_frame_ = frames_fed_;
 }
 
+std::vector<float> peak_over_channels(const std::vector<std::vector<float>>& per_channel_db) {
+    std::vector<float> out;
+    for (const auto& ch : per_channel_db) {
+        if (out.empty())
+            out.assign(ch.size(), neg_inf);
+        for (std::size_t k = 0; k < ch.size() && k < out.size(); ++k)
+            out[k] = std::max(out[k], ch[k]);
+    }
+    return out;
+}
+
+std::vector<float> rms_over_channels(const std::vector<std::vector<float>>& per_channel_db) {
+    if (per_channel_db.empty())
+        return {};
+    std::vector<double> ms(per_channel_db.front().size(), 0.0);
+    for (const auto& ch : per_channel_db)
+        for (std::size_t k = 0; k < ch.size() && k < ms.size(); ++k)
+            ms[k] += std::pow(10.0, static_cast<double>(ch[k]) / 10.0); // -inf dB adds 0
+    std::vector<float> out(ms.size());
+    const double n = static_cast<double>(per_channel_db.size());
+    for (std::size_t k = 0; k < ms.size(); ++k)
+        out[k] = ms[k] > 0.0 ? static_cast<float>(10.0 * std::log10(ms[k] / n)) : neg_inf;
+    return out;
+}
+
 } // namespace tapeop::analysis

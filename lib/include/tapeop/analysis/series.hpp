@@ -38,6 +38,12 @@ struct Series {
     std::size_t size() const { return start_s.size(); }
 };
 
+// The file-wide reading per step, as analyze combines channels: the largest channel's peak
+// (true or sample peak, dB), and the RMS of all channels together (mean of the channels' mean
+// squares, dB). -infinity for silence.
+std::vector<float> peak_over_channels(const std::vector<std::vector<float>>& per_channel_db);
+std::vector<float> rms_over_channels(const std::vector<std::vector<float>>& per_channel_db);
+
 class SeriesCollector {
   public:
     // `step_s`: rounded to the nearest multiple of 10 ms, at least 10 ms (UsageError when
