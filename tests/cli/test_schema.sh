@@ -21,6 +21,7 @@ printf 'not audio\n' > bad.wav
 jsonof info info a.wav bad.wav;                     valid info info.json
 jsonof analyze analyze --album a.wav b.wav;         valid analyze analyze.json
 jsonof analyze_err analyze a.wav bad.wav;           valid analyze analyze_err.json
+jsonof analyze_series analyze a.wav b.wav --series 250ms; valid analyze analyze_series.json
 jsonof check check a.wav b.wav --spec ebu-r128;     valid check check.json
 jsonof check_err check a.wav bad.wav --spec cd;     valid check check_err.json
 jsonof gain gain a.wav b.wav -o gained --db -3;     valid gain gain.json

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace tapeop::analysis {
 
@@ -21,6 +22,11 @@ double clip_threshold(io::SampleFormat f) {
 }
 
 FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress) {
+    return analyze_file(path, progress, AnalyzeExtras{});
+}
+
+FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
+                          const AnalyzeExtras& extras) {
     io::AudioReader reader(path);
     reader.allow_nonfinite(true);
     const io::FileInfo& fi = reader.info();
@@ -32,13 +38,29 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress) {
     TruePeakMeter true_peak(fi.channels, fi.sample_rate);
     LevelMeter levels(fi.channels, clip_threshold(fi.sample_format));
 
+    double step_s = extras.series_step_s;
+    if (step_s <= 0.0 && extras.series_columns > 0)
+        step_s = std::max(0.01, std::ceil(fi.duration_s() * 100.0 / extras.series_columns) / 100.0);
+    std::optional<SeriesCollector> series;
+    if (step_s > 0.0)
+        series.emplace(fi.channels, fi.sample_rate, step_s);
+    std::optional<SpectrumCollector> spectrum;
+    if (extras.spectrum)
+        spectrum.emplace(fi.channels, fi.sample_rate, fi.frames);
+
     AudioBuffer block(static_cast<std::size_t>(fi.channels), default_block_frames);
     std::int64_t done = 0;
     while (reader.read(block) > 0) {
         const AudioView v = block.view();
-        loudness->add(v);
-        true_peak.add(v);
+        if (series) {
+            series->add(v, *loudness, true_peak);
+        } else {
+            loudness->add(v);
+            true_peak.add(v);
+        }
         levels.add(v);
+        if (spectrum)
+            spectrum->add(v);
         done += static_cast<std::int64_t>(v.frames());
         if (progress)
             progress(done);
@@ -67,6 +89,12 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress) {
         a.channels.push_back({levels.sample_peak_dbfs(c), true_peak.true_peak_dbtp(c),
                               levels.rms_dbfs(c), levels.dc_offset(c), levels.clipped_samples(c)});
     a.loudness = std::move(loudness);
+    if (series) {
+        series->finish(true_peak);
+        a.series = std::make_shared<const Series>(series->take());
+    }
+    if (spectrum)
+        a.spectrum = std::make_shared<const Spectrum>(spectrum->finish());
     return a;
 }
 

@@ -207,6 +207,8 @@ TruePeakMeter::TruePeakMeter(int channels, int /*sample_rate*/) : channels_(chan
     history_.assign(n, std::vector<float>(H, 0.0f));
     peak_.assign(n, 0.0);
     sample_peak_.assign(n, 0.0);
+    window_peak_.assign(n, 0.0);
+    window_sample_peak_.assign(n, 0.0);
     scratch_.assign(H + chunk_frames + 8, 0.0f);
 }
 
@@ -215,6 +217,12 @@ void TruePeakMeter::reset() {
         std::fill(h.begin(), h.end(), 0.0f);
     std::fill(peak_.begin(), peak_.end(), 0.0);
     std::fill(sample_peak_.begin(), sample_peak_.end(), 0.0);
+    start_window();
+}
+
+void TruePeakMeter::start_window() {
+    std::fill(window_peak_.begin(), window_peak_.end(), 0.0);
+    std::fill(window_sample_peak_.begin(), window_sample_peak_.end(), 0.0);
 }
 
 void TruePeakMeter::add(AudioView block) {
@@ -231,7 +239,7 @@ void TruePeakMeter::add_channel(std::size_t c, const float* x, std::size_t frame
     const double gain = Oversampler4x::max_phase_gain() * (1.0 + 1e-5);
     float* s = scratch_.data();
     std::vector<float>& hist = history_[c];
-    double& peak = peak_[c];
+    double& peak = window_peak_[c];
     for (std::size_t pos = 0; pos < frames;) {
         const std::size_t m = std::min(chunk_frames, frames - pos);
         std::memcpy(s, hist.data(), H * sizeof(float));
@@ -239,7 +247,7 @@ void TruePeakMeter::add_channel(std::size_t c, const float* x, std::size_t frame
         std::memset(s + H + m, 0, 8 * sizeof(float)); // window reads may run 4 past the end
 
         const double sp = sample_max_abs(s + H, m);
-        sample_peak_[c] = std::max(sample_peak_[c], sp);
+        window_sample_peak_[c] = std::max(window_sample_peak_[c], sp);
         peak = std::max(peak, sp);
 
         if (!fast_path_) {
@@ -261,6 +269,8 @@ void TruePeakMeter::add_channel(std::size_t c, const float* x, std::size_t frame
         std::memcpy(hist.data(), s + m, H * sizeof(float));
         pos += m;
     }
+    peak_[c] = std::max(peak_[c], peak);
+    sample_peak_[c] = std::max(sample_peak_[c], window_sample_peak_[c]);
 }
 
 double TruePeakMeter::true_peak(int channel) const {

@@ -430,4 +430,16 @@ std::string output_path_for(const std::string& input, const std::string& out, bo
     return dir + "/" + in.stem().string() + ext;
 }
 
+int register_temporary(const std::string& temp_path) {
+    return register_pending(temp_path);
+}
+
+void unregister_temporary(int slot) noexcept {
+    unregister_pending(slot);
+}
+
+bool durable_writes_enabled() {
+    return durable_writes.load();
+}
+
 } // namespace tapeop::io

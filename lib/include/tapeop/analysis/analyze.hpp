@@ -3,6 +3,8 @@
 // sample peak, RMS, DC offset, clipped samples; per channel and overall. Album figures combine
 // the files' meters (all tracks as one programme).
 #include "tapeop/analysis/loudness.hpp"
+#include "tapeop/analysis/series.hpp"
+#include "tapeop/analysis/spectrum.hpp"
 #include "tapeop/io/format.hpp"
 
 #include <cstdint>
@@ -35,6 +37,18 @@ struct FileAnalysis {
     std::vector<ChannelDetail> channels;
     // Kept for album figures.
     std::shared_ptr<const LoudnessMeter> loudness;
+    // Only when asked for (AnalyzeExtras).
+    std::shared_ptr<const Series> series;
+    std::shared_ptr<const Spectrum> spectrum;
+};
+
+// What analyze_file records besides the figures, in the same pass.
+struct AnalyzeExtras {
+    double series_step_s = 0.0; // > 0: the time series at this step (analysis/series.hpp)
+    // > 0 (and no step): the step that gives about this many steps over the file's announced
+    // length (a multiple of 10 ms), for plots at a page's resolution.
+    int series_columns = 0;
+    bool spectrum = false; // the long-term 1/3-octave spectrum (analysis/spectrum.hpp)
 };
 
 struct AlbumAnalysis {
@@ -50,6 +64,8 @@ using ProgressFn = std::function<void(std::int64_t frames_done)>;
 // Reads `path` once. Throws Error naming the file when it cannot be read, has no frames, or
 // holds non-finite samples (their count and the time of the first are in the message).
 FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress = {});
+FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
+                          const AnalyzeExtras& extras);
 
 AlbumAnalysis analyze_album(const std::vector<const FileAnalysis*>& files);
 

@@ -57,6 +57,17 @@ class TruePeakMeter {
     double sample_peak(int channel) const;
     double sample_peak() const;
 
+    // Peaks since the last start_window() (or reset()), linear, per channel: the time series
+    // read them per step (analysis/series.hpp). Restarting the window only makes the fast
+    // path skip less (it compares against the window's peak); the totals are unchanged.
+    void start_window();
+    double window_true_peak(int channel) const {
+        return window_peak_[static_cast<std::size_t>(channel)];
+    }
+    double window_sample_peak(int channel) const {
+        return window_sample_peak_[static_cast<std::size_t>(channel)];
+    }
+
     // Testing aid: with the fast path off every sample is interpolated (same results, slower).
     void set_fast_path(bool on) { fast_path_ = on; }
 
@@ -69,6 +80,7 @@ class TruePeakMeter {
     std::vector<std::vector<float>> history_; // last taps_per_phase-1 samples per channel
     std::vector<double> peak_;                // max(sample peak, interpolated), per channel
     std::vector<double> sample_peak_;
+    std::vector<double> window_peak_, window_sample_peak_;
     std::vector<float> scratch_; // history + one chunk + padding
 };
 

@@ -1,0 +1,169 @@
+#include "tapeop/analysis/spectrum.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace tapeop::analysis {
+
+namespace {
+
+const char* const nominal_names[] = {
+    "25",   "31.5",  "40",  "50",  "63",   "80",  "100", "125",   "160",  "200",
+    "250",  "315",   "400", "500", "630",  "800", "1k",  "1.25k", "1.6k", "2k",
+    "2.5k", "3.15k", "4k",  "5k",  "6.3k", "8k",  "10k", "12.5k", "16k",  "20k"};
+
+void hann(std::vector<double>& w, std::size_t m) {
+    // Periodic Hann over m frames (the standard choice for spectral averaging).
+    for (std::size_t i = 0; i < w.size(); ++i)
+        w[i] = i < m ? 0.5 - 0.5 * std::cos(2.0 * M_PI * double(i) / double(m)) : 0.0;
+}
+
+} // namespace
+
+SpectrumCollector::SpectrumCollector(int channels, int sample_rate, std::int64_t expected_frames,
+                                     std::uint64_t max_segments)
+    : channels_(channels), rate_(sample_rate), max_segments_(max_segments) {
+    n_ = 1024;
+    while (n_ < static_cast<std::size_t>(sample_rate) / 3)
+        n_ *= 2;
+    expected_ = std::max<std::uint64_t>(
+        1, static_cast<std::uint64_t>(std::max<std::int64_t>(0, expected_frames)) / n_);
+    const auto C = static_cast<std::size_t>(channels);
+    in_.assign(C, std::vector<float>(n_, 0.0f));
+    power_.assign(C, std::vector<double>(n_ / 2 + 1, 0.0));
+    window_.assign(n_, 0.0);
+    hann(window_, n_);
+    buf_.assign(n_, {0.0, 0.0});
+    twiddle_.resize(n_ / 2);
+    for (std::size_t k = 0; k < n_ / 2; ++k)
+        twiddle_[k] = std::polar(1.0, -2.0 * M_PI * double(k) / double(n_));
+    bitrev_.resize(n_);
+    std::size_t bits = 0;
+    while ((std::size_t(1) << bits) < n_)
+        ++bits;
+    for (std::size_t i = 0; i < n_; ++i) {
+        std::size_t r = 0;
+        for (std::size_t b = 0; b < bits; ++b)
+            r |= ((i >> b) & 1u) << (bits - 1 - b);
+        bitrev_[i] = r;
+    }
+}
+
+// Iterative radix-2 decimation in time, in place.
+void SpectrumCollector::fft(std::vector<std::complex<double>>& x) const {
+    for (std::size_t i = 0; i < n_; ++i)
+        if (i < bitrev_[i])
+            std::swap(x[i], x[bitrev_[i]]);
+    for (std::size_t len = 2; len <= n_; len *= 2) {
+        const std::size_t half = len / 2, stride = n_ / len;
+        for (std::size_t i = 0; i < n_; i += len)
+            for (std::size_t j = 0; j < half; ++j) {
+                // By hand: std::complex's operator* checks for NaN/Inf (a library call).
+                const double wr = twiddle_[j * stride].real(), wi = twiddle_[j * stride].imag();
+                const double br = x[i + j + half].real(), bi = x[i + j + half].imag();
+                const double tr = wr * br - wi * bi, ti = wr * bi + wi * br;
+                const double ar = x[i + j].real(), ai = x[i + j].imag();
+                x[i + j + half] = {ar - tr, ai - ti};
+                x[i + j] = {ar + tr, ai + ti};
+            }
+    }
+}
+
+// Segment s of about `expected_` is measured when it starts a new share of max_segments_:
+// exactly max_segments_ of them, evenly spread (all when there are not more).
+bool SpectrumCollector::measured(std::uint64_t s) const {
+    if (max_segments_ == 0 || expected_ <= max_segments_)
+        return true;
+    return (s + 1) * max_segments_ / expected_ != s * max_segments_ / expected_;
+}
+
+void SpectrumCollector::add(AudioView block) {
+    std::size_t pos = 0;
+    const std::size_t frames = block.frames();
+    while (pos < frames) {
+        const std::size_t take = std::min(n_ - filled_, frames - pos);
+        if (measured(index_))
+            for (std::size_t c = 0; c < in_.size(); ++c)
+                std::copy_n(block.channel(c) + pos, take, in_[c].data() + filled_);
+        filled_ += take;
+        pos += take;
+        if (filled_ == n_) {
+            if (measured(index_))
+                flush_segment(n_);
+            ++index_;
+            filled_ = 0;
+        }
+    }
+}
+
+// Periodograms of the first `frames` pending frames (frames < n_: a short file's only
+// segment, windowed over its own length), two channels per complex FFT.
+void SpectrumCollector::flush_segment(std::size_t frames) {
+    if (frames != n_)
+        hann(window_, frames);
+    double sum_w2 = 0.0;
+    for (std::size_t i = 0; i < frames; ++i)
+        sum_w2 += window_[i] * window_[i];
+    // Parseval: mean square = sum_k |X_k|^2 / (N sum w^2); one-sided bins count twice.
+    const double scale = 1.0 / (double(n_) * sum_w2);
+    for (std::size_t c = 0; c < in_.size(); c += 2) {
+        const bool pair = c + 1 < in_.size();
+        for (std::size_t i = 0; i < n_; ++i)
+            buf_[i] = {window_[i] * in_[c][i], pair ? window_[i] * in_[c + 1][i] : 0.0};
+        fft(buf_);
+        for (std::size_t k = 0; k <= n_ / 2; ++k) {
+            const std::complex<double> xk = buf_[k], xn = std::conj(buf_[(n_ - k) % n_]);
+            const double both = (k == 0 || k == n_ / 2) ? 1.0 : 2.0;
+            const std::complex<double> a = 0.5 * (xk + xn);
+            power_[c][k] += both * std::norm(a) * scale;
+            if (pair) {
+                const std::complex<double> b = std::complex<double>(0.0, -0.5) * (xk - xn);
+                power_[c + 1][k] += both * std::norm(b) * scale;
+            }
+        }
+    }
+    ++segments_;
+    if (frames != n_)
+        hann(window_, n_);
+}
+
+Spectrum SpectrumCollector::finish() {
+    if (segments_ == 0 && filled_ > 0 && measured(index_)) {
+        for (auto& ch : in_)
+            std::fill(ch.begin() + static_cast<std::ptrdiff_t>(filled_), ch.end(), 0.0f);
+        flush_segment(filled_);
+    }
+    Spectrum s;
+    const int bands = last_band - first_band + 1;
+    for (int b = first_band; b <= last_band; ++b) {
+        s.centre_hz.push_back(1000.0 * std::pow(10.0, b / 10.0));
+        s.nominal.emplace_back(nominal_names[b - first_band]);
+    }
+    const double bin_hz = double(rate_) / double(n_);
+    s.db.assign(in_.size(), std::vector<double>(static_cast<std::size_t>(bands), 0.0));
+    std::vector<int> bins(static_cast<std::size_t>(bands), 0);
+    for (std::size_t c = 0; c < in_.size(); ++c) {
+        std::vector<double> sum(static_cast<std::size_t>(bands), 0.0);
+        for (std::size_t k = 1; k <= n_ / 2; ++k) {
+            const int b =
+                static_cast<int>(std::lround(10.0 * std::log10(double(k) * bin_hz / 1000.0)));
+            if (b < first_band || b > last_band)
+                continue;
+            sum[static_cast<std::size_t>(b - first_band)] += power_[c][k];
+            if (c == 0)
+                ++bins[static_cast<std::size_t>(b - first_band)];
+        }
+        for (std::size_t b = 0; b < sum.size(); ++b) {
+            const double ms = segments_ ? sum[b] / double(segments_) : 0.0;
+            const bool above_nyquist = s.centre_hz[b] * std::pow(10.0, 0.05) > rate_ / 2.0;
+            s.db[c][b] = (bins[b] == 0 || above_nyquist || !(ms > 0.0))
+                             ? -std::numeric_limits<double>::infinity()
+                             : 10.0 * std::log10(ms);
+        }
+    }
+    return s;
+}
+
+} // namespace tapeop::analysis
