@@ -10,7 +10,8 @@ namespace tapeop::cli {
 
 std::size_t FileBatch::failed() const {
     std::size_t n = 0;
-    for (const auto& e : errors) n += e.empty() ? 0 : 1;
+    for (const auto& e : errors)
+        n += e.empty() ? 0 : 1;
     return n;
 }
 
@@ -19,7 +20,8 @@ int FileBatch::exit_code() const {
     return f == 0 ? 0 : f == errors.size() ? 2 : 1;
 }
 
-FileBatch for_each_file(const GlobalOptions& g, const std::vector<std::string>& files, const FileWork& work) {
+FileBatch for_each_file(const GlobalOptions& g, const std::vector<std::string>& files,
+                        const FileWork& work) {
     const std::size_t n = files.size();
     double total_s = 0.0;
     std::vector<int> rates(n, 0);
@@ -38,21 +40,24 @@ FileBatch for_each_file(const GlobalOptions& g, const std::vector<std::string>& 
     parallel_for(n, g.jobs, [&](std::size_t i) {
         std::int64_t last = 0;
         const passes::Progress frames_done = [&](std::int64_t done) {
-            if (done < last) last = 0; // the next pass over the file
-            if (rates[i] > 0) progress.advance(files[i], double(done - last) / rates[i]);
+            if (done < last)
+                last = 0; // the next pass over the file
+            if (rates[i] > 0)
+                progress.advance(files[i], double(done - last) / rates[i]);
             last = done;
         };
         try {
             work(i, frames_done, progress);
             progress.job_done(files[i], true);
-        } catch (const Error& e) {
-            batch.errors[i] = e.what();
+        } catch (const std::exception& e) {
+            batch.errors[i] = error_line(e, files[i]);
             progress.job_done(files[i], false);
         }
     });
     progress.finish();
     for (const auto& e : batch.errors)
-        if (!e.empty()) std::cerr << "tapeop: " << e << "\n";
+        if (!e.empty())
+            std::cerr << "tapeop: " << e << "\n";
     return batch;
 }
 

@@ -20,8 +20,10 @@ struct FileBatch {
 };
 
 // `frames_done` reports progress in frames of file i (a new pass may start again from 0).
-using FileWork = std::function<void(std::size_t i, const passes::Progress& frames_done, Progress& progress)>;
+using FileWork =
+    std::function<void(std::size_t i, const passes::Progress& frames_done, Progress& progress)>;
 
-FileBatch for_each_file(const GlobalOptions& g, const std::vector<std::string>& files, const FileWork& work);
+FileBatch for_each_file(const GlobalOptions& g, const std::vector<std::string>& files,
+                        const FileWork& work);
 
 } // namespace tapeop::cli

@@ -1,6 +1,6 @@
 // tapeop analyze FILE... [--album]: loudness and level measurements (DESIGN.md §3 JSON).
-#include "common.hpp"
 #include "batch.hpp"
+#include "common.hpp"
 
 #include "tapeop/analysis/analyze.hpp"
 #include "tapeop/error.hpp"
@@ -51,36 +51,40 @@ void print_table(const std::vector<std::optional<analysis::FileAnalysis>>& resul
     std::printf("%-32s %9s %7s %8s %8s %9s %9s %8s %7s\n", "file", "LUFS", "LRA", "dBTP", "peak",
                 "M max", "S max", "RMS", "clips");
     for (const auto& r : results) {
-        if (!r) continue;
+        if (!r)
+            continue;
         std::string name = r->info.path;
-        if (name.size() > 32) name = "..." + name.substr(name.size() - 29);
-        std::printf("%-32s %9s %7s %8s %8s %9s %9s %8s %7llu\n", name.c_str(),
-                    text_level(r->integrated_lufs).c_str(), text_level(r->loudness_range_lu, 1).c_str(),
-                    text_level(r->true_peak_dbtp).c_str(), text_level(r->sample_peak_dbfs).c_str(),
-                    text_level(r->momentary_max_lufs).c_str(),
-                    text_level(r->short_term_max_lufs).c_str(), text_level(r->rms_dbfs).c_str(),
-                    static_cast<unsigned long long>(r->clipped_samples));
+        if (name.size() > 32)
+            name = "..." + name.substr(name.size() - 29);
+        std::printf(
+            "%-32s %9s %7s %8s %8s %9s %9s %8s %7llu\n", name.c_str(),
+            text_level(r->integrated_lufs).c_str(), text_level(r->loudness_range_lu, 1).c_str(),
+            text_level(r->true_peak_dbtp).c_str(), text_level(r->sample_peak_dbfs).c_str(),
+            text_level(r->momentary_max_lufs).c_str(), text_level(r->short_term_max_lufs).c_str(),
+            text_level(r->rms_dbfs).c_str(), static_cast<unsigned long long>(r->clipped_samples));
     }
     if (album)
-        std::printf("%-32s %9s %7s %8s %8s\n", "(album)", text_level(album->integrated_lufs).c_str(),
-                    text_level(album->loudness_range_lu, 1).c_str(),
-                    text_level(album->true_peak_dbtp).c_str(),
-                    text_level(album->sample_peak_dbfs).c_str());
+        std::printf(
+            "%-32s %9s %7s %8s %8s\n", "(album)", text_level(album->integrated_lufs).c_str(),
+            text_level(album->loudness_range_lu, 1).c_str(),
+            text_level(album->true_peak_dbtp).c_str(), text_level(album->sample_peak_dbfs).c_str());
 }
 
 int run_analyze(const AnalyzeOptions& o, const GlobalOptions& g) {
     const std::size_t n = o.files.size();
     std::vector<std::optional<analysis::FileAnalysis>> results(n);
-    const FileBatch batch = for_each_file(g, o.files, [&](std::size_t i, const passes::Progress& done, Progress&) {
-        results[i] = analysis::analyze_file(o.files[i], done);
-    });
+    const FileBatch batch =
+        for_each_file(g, o.files, [&](std::size_t i, const passes::Progress& done, Progress&) {
+            results[i] = analysis::analyze_file(o.files[i], done);
+        });
     const std::vector<std::string>& errors = batch.errors;
     const std::size_t failed = batch.failed();
     std::optional<analysis::AlbumAnalysis> album;
     if (o.album && failed < n) {
         std::vector<const analysis::FileAnalysis*> ok;
         for (const auto& r : results)
-            if (r) ok.push_back(&*r);
+            if (r)
+                ok.push_back(&*r);
         album = analysis::analyze_album(ok);
     }
     if (g.json) {
@@ -115,10 +119,12 @@ void register_analyze(CLI::App& app, Context& ctx) {
     sub->add_flag("--album", opts->album,
                   "Also measure all files together as one album (loudness of the whole, not an "
                   "average)");
-    sub->footer("Levels: LUFS (EBU R128 / ITU-R BS.1770-4), dBTP (4x oversampled true peak), dBFS "
-                "(sample peak; RMS where a full-scale sine is -3.01 dBFS). Silence is -inf (null in "
-                "JSON). Exit 0 all analyzed, 1 some files failed, 2 none could be analyzed.");
-    sub->callback([opts, &ctx] { ctx.action = [opts, &ctx] { return run_analyze(*opts, ctx.global); }; });
+    sub->footer(
+        "Levels: LUFS (EBU R128 / ITU-R BS.1770-4), dBTP (4x oversampled true peak), dBFS "
+        "(sample peak; RMS where a full-scale sine is -3.01 dBFS). Silence is -inf (null in "
+        "JSON). Exit 0 all analyzed, 1 some files failed, 2 none could be analyzed.");
+    sub->callback(
+        [opts, &ctx] { ctx.action = [opts, &ctx] { return run_analyze(*opts, ctx.global); }; });
 }
 
 } // namespace tapeop::cli

@@ -4,10 +4,11 @@
 #include "progress.hpp"
 
 #include "tapeop/error.hpp"
-#include "tapeop/stock.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/parallel.hpp"
 #include "tapeop/qc/check.hpp"
+#include "tapeop/stock.hpp"
 #include "tapeop/units.hpp"
 
 #include <cmath>
@@ -24,14 +25,6 @@ struct CheckOptions {
     std::string junit;
 };
 
-// Stock specs: next to an installed executable first, then in the source tree it was built from.
-
-Json number_or_null(double v, double scale = 1e4) {
-    if (!std::isfinite(v))
-        return nullptr;
-    return std::round(v * scale) / scale;
-}
-
 Json report_json(const qc::FileReport& r) {
     Json f = {{"path", r.path}, {"pass", r.pass()}};
     if (!r.readable())
@@ -41,9 +34,9 @@ Json report_json(const qc::FileReport& r) {
         findings.push_back({{"check", x.check},
                             {"severity", qc::severity_name(x.severity)},
                             {"message", x.message},
-                            {"value", number_or_null(x.value)},
-                            {"limit", number_or_null(x.limit)},
-                            {"at_s", number_or_null(x.at_s, 1e3)}});
+                            {"value", json_number(x.value)},
+                            {"limit", json_number(x.limit)},
+                            {"at_s", json_number(x.at_s, 3)}});
     f["findings"] = findings;
     return f;
 }
@@ -118,6 +111,8 @@ int run_check(const CheckOptions& o, const GlobalOptions& g) {
             any_failed = true;
         }
     }
+    if (!o.junit.empty())
+        io::ensure_parent_folder(o.junit);
     if (!o.junit.empty())
         qc::write_text_atomically(o.junit, qc::junit_xml(reports, spec));
     if (g.json) {

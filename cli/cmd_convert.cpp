@@ -1,10 +1,11 @@
 // tapeop convert IN... -o OUT [--rate HZ] [--bits 16|24|32|float] [--channels mono|stereo|N]
 // [--dither auto|tpdf|shaped|none]: rate (libsoxr), sample format (dithered when reducing),
 // channel layout and container, through passes::render_file.
-#include "common.hpp"
 #include "batch.hpp"
+#include "common.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/passes/render.hpp"
@@ -35,14 +36,18 @@ passes::OutputSettings settings_from(const ConvertOptions& o) {
             throw UsageError("--rate: " + e.message());
         }
         if (hz != std::floor(hz) || hz < 1000 || hz > 768000)
-            throw UsageError("--rate " + *o.rate + ": expected a whole number of Hz from 1000 to 768000");
+            throw UsageError("--rate " + *o.rate +
+                             ": expected a whole number of Hz from 1000 to 768000");
         s.sample_rate = int(hz);
     }
-    if (o.bits) s.bits = io::parse_bits(*o.bits);
+    if (o.bits)
+        s.bits = io::parse_bits(*o.bits);
     if (o.channels) {
         const std::string& c = *o.channels;
-        if (c == "mono") s.channels = 1;
-        else if (c == "stereo") s.channels = 2;
+        if (c == "mono")
+            s.channels = 1;
+        else if (c == "stereo")
+            s.channels = 2;
         else {
             std::size_t used = 0;
             int n = 0;
@@ -52,32 +57,34 @@ passes::OutputSettings settings_from(const ConvertOptions& o) {
                 used = 0;
             }
             if (used != c.size() || n < 1 || n > 64)
-                throw UsageError("--channels " + c + ": expected mono, stereo or a count from 1 to 64");
+                throw UsageError("--channels " + c +
+                                 ": expected mono, stereo or a count from 1 to 64");
             s.channels = n;
         }
     }
-    if (o.dither) s.dither = passes::parse_dither(*o.dither);
+    if (o.dither)
+        s.dither = passes::parse_dither(*o.dither);
     return s;
 }
 
 int run_convert(const ConvertOptions& o, const GlobalOptions& g) {
     const passes::OutputSettings settings = settings_from(o);
     const std::size_t n = o.inputs.size();
-    const bool dir = n > 1 || std::filesystem::is_directory(o.output);
-    if (n > 1 && !std::filesystem::is_directory(o.output))
-        throw UsageError("-o " + o.output + ": several inputs need an existing folder");
+    const bool dir = io::prepare_output(o.output, n);
     std::vector<std::string> outputs(n);
     for (std::size_t i = 0; i < n; ++i) {
-        outputs[i] = io::output_path_for(o.inputs[i], o.output, dir, o.ext ? "." + *o.ext : std::string());
+        outputs[i] =
+            io::output_path_for(o.inputs[i], o.output, dir, o.ext ? "." + *o.ext : std::string());
         io::container_for_path(outputs[i]);
         io::refuse_overwriting_inputs(outputs[i], o.inputs, o.in_place);
     }
     std::vector<std::optional<passes::RenderResult>> results(n);
-    const FileBatch batch = for_each_file(g, o.inputs, [&](std::size_t i, const passes::Progress& done, Progress&) {
-        io::AudioReader reader(o.inputs[i]);
-        dsp::Chain chain;
-        results[i] = passes::render_file(reader, chain, outputs[i], settings, {}, done);
-    });
+    const FileBatch batch =
+        for_each_file(g, o.inputs, [&](std::size_t i, const passes::Progress& done, Progress&) {
+            io::AudioReader reader(o.inputs[i]);
+            dsp::Chain chain;
+            results[i] = passes::render_file(reader, chain, outputs[i], settings, {}, done);
+        });
     const std::vector<std::string>& errors = batch.errors;
     if (g.json) {
         Json out = json_envelope();
@@ -89,7 +96,7 @@ int run_convert(const ConvertOptions& o, const GlobalOptions& g) {
             }
             const auto& r = *results[i];
             out["files"].push_back({{"input", o.inputs[i]},
-                                    {"path", r.path},
+                                    {"output", r.path},
                                     {"sample_rate", r.spec.sample_rate},
                                     {"channels", r.spec.channels},
                                     {"subtype", io::sample_format_name(r.spec.sample_format)},
@@ -101,14 +108,15 @@ int run_convert(const ConvertOptions& o, const GlobalOptions& g) {
     } else if (!g.quiet) {
         for (const auto& r : results)
             if (r)
-                std::printf("%s: %d Hz, %d ch, %s, %lld frames%s\n", r->path.c_str(), r->spec.sample_rate,
-                            r->spec.channels, std::string(io::sample_format_name(r->spec.sample_format)).c_str(),
+                std::printf("%s: %d Hz, %d ch, %s, %lld frames%s\n", r->path.c_str(),
+                            r->spec.sample_rate, r->spec.channels,
+                            std::string(io::sample_format_name(r->spec.sample_format)).c_str(),
                             static_cast<long long>(r->frames), r->dithered ? ", dithered" : "");
     }
     for (const auto& r : results)
         if (r && r->clipped_samples > 0 && !g.quiet)
-            std::cerr << "tapeop: warning: " << r->clipped_samples << " samples clamped at full scale in " << r->path
-                      << "\n";
+            std::cerr << "tapeop: warning: " << r->clipped_samples
+                      << " samples clamped at full scale in " << r->path << "\n";
     return batch.exit_code();
 }
 
@@ -116,18 +124,24 @@ int run_convert(const ConvertOptions& o, const GlobalOptions& g) {
 
 void register_convert(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<ConvertOptions>();
-    auto* sub = app.add_subcommand("convert", "Change sample rate (libsoxr, very high quality), sample format "
-                                              "(dithered when reducing), channels or container");
+    auto* sub = app.add_subcommand("convert",
+                                   "Change sample rate (libsoxr, very high quality), sample format "
+                                   "(dithered when reducing), channels or container");
     sub->add_option("inputs", o->inputs, "Input files")->required();
-    sub->add_option("-o,--output", o->output, "Output file, or folder for several inputs")->required();
+    sub->add_option("-o,--output", o->output, "Output file, or folder for several inputs")
+        ->required();
     sub->add_option("--rate", o->rate, "Sample rate: 44100, 48k, 96kHz (default: keep)");
     sub->add_option("--bits", o->bits, "Sample format: 16, 24, 32 or float (default: keep)");
-    sub->add_option("--channels", o->channels, "mono (average), stereo, or a count (default: keep)");
-    sub->add_option("--dither", o->dither, "auto (TPDF when the audio changes into 16/24-bit), tpdf, shaped, none");
-    sub->add_option("--ext", o->ext, "Output extension for several inputs (e.g. flac); default: the input's");
+    sub->add_option("--channels", o->channels,
+                    "mono (average), stereo, or a count (default: keep)");
+    sub->add_option("--dither", o->dither,
+                    "auto (TPDF when the audio changes into 16/24-bit), tpdf, shaped, none");
+    sub->add_option("--ext", o->ext,
+                    "Output extension for several inputs (e.g. flac); default: the input's");
     sub->add_flag("--in-place", o->in_place, "Allow writing over an input");
     sub->footer("The container follows the output's extension (" + io::known_extensions() +
-                "). An unchanged copy into the same format is bit-identical. Exit 0 all converted, 1 some failed, "
+                "). An unchanged copy into the same format is bit-identical. Exit 0 all converted, "
+                "1 some failed, "
                 "2 none.");
     sub->callback([o, &ctx] { ctx.action = [o, &ctx] { return run_convert(*o, ctx.global); }; });
 }

@@ -24,35 +24,57 @@ struct GainstageOptions {
 
 std::string join(const std::vector<std::string>& v) {
     std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    for (const auto& x : v)
+        s += (s.empty() ? "" : ", ") + x;
     return s;
 }
 
+// The analyze key a target kind's level is reported under (before/after objects).
+const char* level_key(passes::StageKind k) {
+    switch (k) {
+    case passes::StageKind::rms:
+        return "rms_dbfs";
+    case passes::StageKind::peak:
+        return "sample_peak_dbfs";
+    case passes::StageKind::lufs:
+        return "integrated_lufs";
+    }
+    return "level";
+}
+
 int run_gainstage(const GainstageOptions& o, const GlobalOptions& g) {
-    const steps::ParamValues v = step_params("gainstage", {{"target", o.target},
-                                                           {"max_peak", o.max_peak},
-                                                           {"silence", o.silence},
-                                                           {"dc", o.no_dc ? std::optional<std::string>("no") : std::nullopt}});
+    const steps::ParamValues v = step_params(
+        "gainstage", {{"target", o.target},
+                      {"max_peak", o.max_peak},
+                      {"silence", o.silence},
+                      {"dc", o.no_dc ? std::optional<std::string>("no") : std::nullopt}});
     passes::GainstageSettings s = passes::gainstage_settings_from(v);
     s.dither = passes::parse_dither(o.dither);
-    if (o.bits) s.bits = io::parse_bits(*o.bits);
+    if (o.bits)
+        s.bits = io::parse_bits(*o.bits);
     if (o.rate) {
         const double hz = parse_value(*o.rate, {Unit::Hz, Unit::kHz}, "--rate");
-        if (hz != std::floor(hz) || hz < 1000 || hz > 768000) throw UsageError("--rate " + *o.rate + ": expected a whole number of Hz from 1000 to 768000");
+        if (hz != std::floor(hz) || hz < 1000 || hz > 768000)
+            throw UsageError("--rate " + *o.rate +
+                             ": expected a whole number of Hz from 1000 to 768000");
         s.rate = static_cast<int>(hz);
     }
     double total_s = 0.0;
-    for (const auto& p : o.stems) try {
+    for (const auto& p : o.stems)
+        try {
             total_s += 2 * io::probe(p).duration_s();
         } catch (const Error&) {
         }
     Progress progress(g, o.stems.size(), total_s);
     const passes::GainstageReport rep =
-        passes::gainstage(o.stems, s, o.output, g.jobs, [&](const std::string& p, double sec) { progress.advance(p, sec); });
-    for (const auto& st : rep.stems) progress.job_done(st.path, st.error.empty());
+        passes::gainstage(o.stems, s, o.output, g.jobs,
+                          [&](const std::string& p, double sec) { progress.advance(p, sec); });
+    for (const auto& st : rep.stems)
+        progress.job_done(st.path, st.error.empty());
     progress.finish();
     for (const auto& st : rep.stems)
-        if (!st.error.empty()) std::cerr << "tapeop: " << st.error << "\n";
+        if (!st.error.empty())
+            std::cerr << "tapeop: " << st.error << "\n";
 
     const std::string unit = s.kind == passes::StageKind::lufs ? "LUFS" : "dBFS";
     if (g.json) {
@@ -62,20 +84,21 @@ int run_gainstage(const GainstageOptions& o, const GlobalOptions& g) {
         j["sample_rate"] = rep.rate;
         j["subtype"] = std::string(io::sample_format_name(rep.format));
         j["frames"] = rep.frames;
-        j["stems"] = Json::array();
+        j["files"] = Json::array();
         for (const auto& st : rep.stems) {
             if (!st.error.empty()) {
-                j["stems"].push_back({{"path", st.path}, {"error", st.error}});
+                j["files"].push_back({{"input", st.path}, {"error", st.error}});
                 continue;
             }
-            j["stems"].push_back({{"path", st.path},
+            Json after = {{level_key(s.kind), json_level(st.level_after)}};
+            after["sample_peak_dbfs"] = json_level(st.peak_after_dbfs);
+            j["files"].push_back({{"input", st.path},
                                   {"output", st.output},
                                   {"rate_in", st.rate_in},
                                   {"rate_out", st.rate_out},
-                                  {"level_before", json_level(st.level_before)},
-                                  {"gain_db", st.gain_db},
-                                  {"level_after", json_level(st.level_after)},
-                                  {"peak_after_dbfs", json_level(st.peak_after_dbfs)},
+                                  {"before", {{level_key(s.kind), json_level(st.level_before)}}},
+                                  {"gain_db", json_level(st.gain_db)},
+                                  {"after", after},
                                   {"silent", st.silent},
                                   {"peak_limited", st.peak_limited},
                                   {"dc_removed", st.dc_removed},
@@ -83,23 +106,29 @@ int run_gainstage(const GainstageOptions& o, const GlobalOptions& g) {
         }
         print_json(j);
     } else if (!g.quiet) {
-        std::printf("%-28s %13s %9s %8s %9s %9s  %s\n", ("stem (" + unit + ")").c_str(), "rate in/out", "before", "gain",
-                    "after", "peak", "notes");
+        std::printf("%-28s %13s %9s %8s %9s %9s  %s\n", ("stem (" + unit + ")").c_str(),
+                    "rate in/out", "before", "gain", "after", "peak", "notes");
         for (const auto& st : rep.stems) {
-            if (!st.error.empty()) continue;
+            if (!st.error.empty())
+                continue;
             std::string name = st.path;
-            if (name.size() > 28) name = "..." + name.substr(name.size() - 25);
-            const std::string rates = std::to_string(st.rate_in) + "/" + std::to_string(st.rate_out);
-            std::printf("%-28s %13s %9s %8s %9s %9s  %s\n", name.c_str(), rates.c_str(), text_level(st.level_before).c_str(),
-                        text_gain(st.gain_db).c_str(), text_level(st.level_after).c_str(),
-                        text_level(st.peak_after_dbfs).c_str(), join(st.notes).c_str());
+            if (name.size() > 28)
+                name = "..." + name.substr(name.size() - 25);
+            const std::string rates =
+                std::to_string(st.rate_in) + "/" + std::to_string(st.rate_out);
+            std::printf("%-28s %13s %9s %8s %9s %9s  %s\n", name.c_str(), rates.c_str(),
+                        text_level(st.level_before).c_str(), text_gain(st.gain_db).c_str(),
+                        text_level(st.level_after).c_str(), text_level(st.peak_after_dbfs).c_str(),
+                        join(st.notes).c_str());
         }
         if (rep.rate > 0)
-            std::printf("%zu stems -> %s: %d Hz, %s, %s each\n", rep.stems.size() - rep.failed(), o.output.c_str(), rep.rate,
+            std::printf("%zu stems -> %s: %d Hz, %s, %s each\n", rep.stems.size() - rep.failed(),
+                        o.output.c_str(), rep.rate,
                         std::string(io::sample_format_name(rep.format)).c_str(),
                         format_timestamp(double(rep.frames) / rep.rate).c_str());
     }
-    if (rep.failed() == 0) return 0;
+    if (rep.failed() == 0)
+        return 0;
     return rep.failed() == rep.stems.size() ? 2 : 1;
 }
 
@@ -107,17 +136,24 @@ int run_gainstage(const GainstageOptions& o, const GlobalOptions& g) {
 
 void register_gainstage(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<GainstageOptions>();
-    auto* sub = app.add_subcommand("gainstage", "Conform stems for a mix: one rate and format, DC removed, levels set, same length");
+    auto* sub = app.add_subcommand(
+        "gainstage",
+        "Conform stems for a mix: one rate and format, DC removed, levels set, same length");
     sub->add_option("stems", o->stems, "Stem files")->required();
-    sub->add_option("-o,--output", o->output, "Folder for the conformed stems (same names)")->required();
+    sub->add_option("-o,--output", o->output, "Folder for the conformed stems (same names)")
+        ->required();
     sub->add_option("--target", o->target, "Level target: rms:-18 (default), peak:-6 or lufs:-20");
-    sub->add_option("--max-peak", o->max_peak, "Highest sample peak after the gain, dBFS (default -6; rms and lufs targets)");
+    sub->add_option("--max-peak", o->max_peak,
+                    "Highest sample peak after the gain, dBFS (default -6; rms and lufs targets)");
     sub->add_option("--rate", o->rate, "Sample rate (default: the most common among the stems)");
-    sub->add_option("--bits", o->bits, "Sample format: 16, 24, 32 or float (default: the widest among the stems)");
-    sub->add_option("--silence", o->silence, "Stems peaking under this (dBFS, default -60) are left unchanged and flagged");
+    sub->add_option("--bits", o->bits,
+                    "Sample format: 16, 24, 32 or float (default: the widest among the stems)");
+    sub->add_option("--silence", o->silence,
+                    "Stems peaking under this (dBFS, default -60) are left unchanged and flagged");
     sub->add_flag("--no-dc", o->no_dc, "Keep DC offsets");
     sub->add_option("--dither", o->dither, "auto, tpdf, shaped or none");
-    sub->footer("Every stem starts at 0 and is padded with silence to the longest. --json prints the table as JSON.\n"
+    sub->footer("Every stem starts at 0 and is padded with silence to the longest. --json prints "
+                "the table as JSON.\n"
                 "Example: tapeop gainstage stems/*.wav -o prepped/ --rate 48k --bits 24");
     sub->callback([o, &ctx] { ctx.action = [o, &ctx] { return run_gainstage(*o, ctx.global); }; });
 }

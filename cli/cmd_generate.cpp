@@ -3,6 +3,7 @@
 
 #include "tapeop/error.hpp"
 #include "tapeop/gen/signals.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/format.hpp"
 #include "tapeop/units.hpp"
 
@@ -108,20 +109,21 @@ int run_generate(const GenerateOptions& o, const GlobalOptions& g) {
     // Generated audio is exact float; integer containers default to 24-bit.
     const io::SampleFormat format = io::output_sample_format(
         container, requested ? *requested : io::SampleFormat::pcm24, requested, o.output);
+    io::ensure_parent_folder(o.output);
     const std::uint64_t clipped = gen::generate_to_file(s, o.output, format);
     const std::int64_t frames = gen::total_frames(s);
 
     if (g.json) {
         auto out = json_envelope();
-        out["output"] = {{"path", o.output},
-                         {"signal", gen::kind_name(s.kind)},
-                         {"format", container.name},
-                         {"subtype", io::sample_format_name(format)},
-                         {"sample_rate", s.sample_rate},
-                         {"channels", s.channels},
-                         {"frames", frames},
-                         {"duration_s", double(frames) / s.sample_rate},
-                         {"clipped_samples", clipped}};
+        out["output"] = o.output;
+        out["signal"] = gen::kind_name(s.kind);
+        out["format"] = container.name;
+        out["subtype"] = io::sample_format_name(format);
+        out["sample_rate"] = s.sample_rate;
+        out["channels"] = s.channels;
+        out["frames"] = frames;
+        out["duration_s"] = double(frames) / s.sample_rate;
+        out["clipped_samples"] = clipped;
         print_json(out);
     } else if (!g.quiet) {
         std::printf("%s: %s, %d Hz, %d ch, %s, %s\n", o.output.c_str(),

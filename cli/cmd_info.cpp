@@ -39,11 +39,14 @@ int run_info(const InfoOptions& o, const GlobalOptions& g) {
         } catch (const Error& e) {
             std::cerr << "tapeop: " << e.what() << "\n";
             ++failed;
-            if (g.json) out["files"].push_back({{"path", path}, {"error", e.message()}});
+            if (g.json)
+                out["files"].push_back({{"path", path}, {"error", e.message()}});
         }
     }
-    if (g.json) print_json(out);
-    if (failed == 0) return 0;
+    if (g.json)
+        print_json(out);
+    if (failed == 0)
+        return 0;
     return failed == static_cast<int>(o.files.size()) ? 2 : 1;
 }
 
@@ -53,7 +56,8 @@ void register_info(CLI::App& app, Context& ctx) {
     auto opts = std::make_shared<InfoOptions>();
     auto* sub = app.add_subcommand("info", "Show format, sample format, rate, channels and length");
     sub->add_option("files", opts->files, "Audio files")->required();
-    sub->callback([opts, &ctx] { ctx.action = [opts, &ctx] { return run_info(*opts, ctx.global); }; });
+    sub->callback(
+        [opts, &ctx] { ctx.action = [opts, &ctx] { return run_info(*opts, ctx.global); }; });
 }
 
 } // namespace tapeop::cli

@@ -30,7 +30,7 @@ int run_merge(const MergeOptions& o, const GlobalOptions& g) {
         failed += j.status == batch::JobStatus::failed ? 1 : 0;
     if (g.json) {
         Json out = json_envelope();
-        out["manifest"] = o.output;
+        out["output"] = o.output;
         out["merged_from"] = m.merged_from;
         out["jobs"] = m.jobs.size();
         out["failed"] = failed;

@@ -1,9 +1,11 @@
-// tapeop master IN... -o OUT [--preset NAME] [--target LUFS] [--ceiling DBTP] [--deliver PRESET:PATH]...
-// Thin: options -> passes::master_file -> print. The EQ/compressor options are registry steps.
-#include "common.hpp"
+// tapeop master IN... -o OUT [--preset NAME] [--target LUFS] [--ceiling DBTP] [--deliver
+// PRESET:PATH]... Thin: options -> passes::master_file -> print. The EQ/compressor options are
+// registry steps.
 #include "batch.hpp"
+#include "common.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/passes/master.hpp"
@@ -22,7 +24,8 @@ namespace {
 struct MasterOptions {
     std::vector<std::string> inputs;
     std::string output;
-    std::optional<std::string> target, ceiling, preset, highpass, compress, rate, bits, dither, ext, tolerance;
+    std::optional<std::string> target, ceiling, preset, highpass, compress, rate, bits, dither, ext,
+        tolerance;
     std::vector<std::string> eq, deliver;
     bool in_place = false;
 };
@@ -44,17 +47,21 @@ double value_of(const std::string& text, std::initializer_list<Unit> units, cons
     try {
         return parse_value(text, units, what);
     } catch (const UsageError& e) {
-        if (e.message().find(what) != std::string::npos) throw;
+        if (e.message().find(what) != std::string::npos)
+            throw;
         throw UsageError(std::string(what) + ": " + e.message());
     }
 }
 
 void apply_preset(passes::Deliverable& d, const DeliveryPreset& p) {
     d.preset = std::string(p.name);
-    if (p.target_lufs) d.target_lufs = *p.target_lufs;
+    if (p.target_lufs)
+        d.target_lufs = *p.target_lufs;
     d.ceiling_dbtp = p.ceiling_dbtp;
-    if (p.sample_rate) d.output.sample_rate = *p.sample_rate;
-    if (p.bits) d.output.bits = *p.bits;
+    if (p.sample_rate)
+        d.output.sample_rate = *p.sample_rate;
+    if (p.bits)
+        d.output.bits = *p.bits;
 }
 
 Plan make_plan(const MasterOptions& o) {
@@ -67,12 +74,16 @@ Plan make_plan(const MasterOptions& o) {
             throw UsageError(std::string(option) + " '" + text + "': " + e.message());
         }
     };
-    if (o.highpass) add_step("highpass", *o.highpass, "--highpass");
-    for (const auto& e : o.eq) add_step("eq", e, "--eq");
-    if (o.compress) add_step("compress", *o.compress, "--compress");
+    if (o.highpass)
+        add_step("highpass", *o.highpass, "--highpass");
+    for (const auto& e : o.eq)
+        add_step("eq", e, "--eq");
+    if (o.compress)
+        add_step("compress", *o.compress, "--compress");
 
     // --target, --ceiling and --tolerance are the `loudness` step's parameters (units, ranges).
-    const steps::ParamValues lv = step_params("loudness", {{"target", o.target}, {"ceiling", o.ceiling}, {"tolerance", o.tolerance}});
+    const steps::ParamValues lv = step_params(
+        "loudness", {{"target", o.target}, {"ceiling", o.ceiling}, {"tolerance", o.tolerance}});
     auto& ls = plan.loudness;
     ls.target_lufs = lv.number("target");
     ls.ceiling_dbtp = lv.number("ceiling");
@@ -81,26 +92,36 @@ Plan make_plan(const MasterOptions& o) {
     if (o.rate) {
         const double hz = value_of(*o.rate, {Unit::Hz, Unit::kHz}, "--rate");
         if (hz != std::floor(hz) || hz < 1000 || hz > 768000)
-            throw UsageError("--rate " + *o.rate + ": expected a whole number of Hz from 1000 to 768000");
+            throw UsageError("--rate " + *o.rate +
+                             ": expected a whole number of Hz from 1000 to 768000");
         common.sample_rate = int(hz);
     }
-    if (o.bits) common.bits = io::parse_bits(*o.bits);
-    if (o.dither) common.dither = passes::parse_dither(*o.dither);
+    if (o.bits)
+        common.bits = io::parse_bits(*o.bits);
+    if (o.dither)
+        common.dither = passes::parse_dither(*o.dither);
 
     std::optional<double> target, ceiling;
-    if (lv.given("target")) target = ls.target_lufs;
-    if (lv.given("ceiling")) ceiling = ls.ceiling_dbtp;
+    if (lv.given("target"))
+        target = ls.target_lufs;
+    if (lv.given("ceiling"))
+        ceiling = ls.ceiling_dbtp;
     if (!o.output.empty()) {
         Plan::Target t;
         t.path = o.output;
         t.from_o = true;
         t.d.output = common;
-        if (o.preset) apply_preset(t.d, find_preset(*o.preset));
+        if (o.preset)
+            apply_preset(t.d, find_preset(*o.preset));
         // Explicit options win over the preset.
-        if (target) t.d.target_lufs = target;
-        if (ceiling) t.d.ceiling_dbtp = ceiling;
-        if (common.sample_rate) t.d.output.sample_rate = common.sample_rate;
-        if (common.bits) t.d.output.bits = common.bits;
+        if (target)
+            t.d.target_lufs = target;
+        if (ceiling)
+            t.d.ceiling_dbtp = ceiling;
+        if (common.sample_rate)
+            t.d.output.sample_rate = common.sample_rate;
+        if (common.bits)
+            t.d.output.bits = common.bits;
         plan.targets.push_back(t);
     } else if (o.preset) {
         throw UsageError("--preset applies to -o OUT; for deliverables use --deliver PRESET:PATH");
@@ -108,7 +129,8 @@ Plan make_plan(const MasterOptions& o) {
     for (const auto& spec : o.deliver) {
         const auto colon = spec.find(':');
         if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size())
-            throw UsageError("--deliver '" + spec + "': expected PRESET:PATH (e.g. spotify:song-spotify.flac)");
+            throw UsageError("--deliver '" + spec +
+                             "': expected PRESET:PATH (e.g. spotify:song-spotify.flac)");
         Plan::Target t;
         t.path = spec.substr(colon + 1);
         t.d.output.dither = common.dither;
@@ -116,22 +138,24 @@ Plan make_plan(const MasterOptions& o) {
         io::container_for_path(t.path); // a bad extension is a usage error now, not per file
         plan.targets.push_back(t);
     }
-    if (plan.targets.empty()) throw UsageError("nothing to write: give -o OUT and/or --deliver PRESET:PATH");
+    if (plan.targets.empty())
+        throw UsageError("nothing to write: give -o OUT and/or --deliver PRESET:PATH");
     if (o.inputs.size() > 1)
         for (const auto& t : plan.targets)
             if (!t.from_o && t.path.find("{name}") == std::string::npos)
-                throw UsageError("--deliver " + t.path + ": with several inputs the path needs {name} (the input's stem)");
+                throw UsageError("--deliver " + t.path +
+                                 ": with several inputs the path needs {name} (the input's stem)");
     return plan;
 }
 
-std::string resolve(const Plan::Target& t, const std::string& input, bool several, const MasterOptions& o) {
-    if (t.from_o) {
-        const bool dir = several || std::filesystem::is_directory(t.path);
-        return io::output_path_for(input, t.path, dir, o.ext ? "." + *o.ext : std::string());
-    }
+std::string resolve(const Plan::Target& t, const std::string& input, bool out_is_dir,
+                    const MasterOptions& o) {
+    if (t.from_o)
+        return io::output_path_for(input, t.path, out_is_dir, o.ext ? "." + *o.ext : std::string());
     std::string p = t.path;
     const std::string stem = std::filesystem::path(input).stem().string();
-    for (auto at = p.find("{name}"); at != std::string::npos; at = p.find("{name}", at + stem.size()))
+    for (auto at = p.find("{name}"); at != std::string::npos;
+         at = p.find("{name}", at + stem.size()))
         p.replace(at, 6, stem);
     return p;
 }
@@ -145,7 +169,8 @@ Json measurement_json(const passes::Measurement& m) {
 
 Json report_json(const passes::MasterReport& r) {
     Json f = {{"input", r.input}, {"before", measurement_json(r.before)}};
-    if (r.pre_chain.integrated_lufs != r.before.integrated_lufs || r.pre_chain.true_peak_dbtp != r.before.true_peak_dbtp)
+    if (r.pre_chain.integrated_lufs != r.before.integrated_lufs ||
+        r.pre_chain.true_peak_dbtp != r.before.true_peak_dbtp)
         f["after_chain"] = measurement_json(r.pre_chain);
     f["passes"] = r.passes;
     Json outs = Json::array();
@@ -176,22 +201,29 @@ Json report_json(const passes::MasterReport& r) {
 
 void print_report(const passes::MasterReport& r) {
     std::printf("%s\n", r.input.c_str());
-    std::printf("  before:   %8s LUFS  LRA %5s LU  %7s dBTP\n", text_level(r.before.integrated_lufs).c_str(),
-                text_level(r.before.loudness_range_lu, 1).c_str(), text_level(r.before.true_peak_dbtp).c_str());
+    std::printf("  before:   %8s LUFS  LRA %5s LU  %7s dBTP\n",
+                text_level(r.before.integrated_lufs).c_str(),
+                text_level(r.before.loudness_range_lu, 1).c_str(),
+                text_level(r.before.true_peak_dbtp).c_str());
     if (r.pre_chain.integrated_lufs != r.before.integrated_lufs)
-        std::printf("  chain:    %8s LUFS  LRA %5s LU  %7s dBTP\n", text_level(r.pre_chain.integrated_lufs).c_str(),
+        std::printf("  chain:    %8s LUFS  LRA %5s LU  %7s dBTP\n",
+                    text_level(r.pre_chain.integrated_lufs).c_str(),
                     text_level(r.pre_chain.loudness_range_lu, 1).c_str(),
                     text_level(r.pre_chain.true_peak_dbtp).c_str());
     for (const auto& d : r.deliverables) {
         std::printf("  -> %s%s%s (target %.1f LUFS, ceiling %.1f dBTP; %d Hz %s)\n", d.path.c_str(),
-                    d.preset.empty() ? "" : " [", d.preset.empty() ? "" : (d.preset + "]").c_str(), d.target_lufs,
-                    d.ceiling_dbtp, d.spec.sample_rate, std::string(io::sample_format_name(d.spec.sample_format)).c_str());
-        std::printf("     after:  %8s LUFS  LRA %5s LU  %7s dBTP\n", text_level(d.after.integrated_lufs).c_str(),
-                    text_level(d.after.loudness_range_lu, 1).c_str(), text_level(d.after.true_peak_dbtp).c_str());
-        std::printf("     gain %+.2f dB; limiter max %.2f dB, average %.2f dB, active %.1f%% of the time; "
-                    "%d render pass%s\n",
-                    d.gain_db, d.limiter.max_gain_reduction_db, d.limiter.average_gain_reduction_db,
-                    100.0 * d.limiter.active_share, d.render_passes, d.render_passes == 1 ? "" : "es");
+                    d.preset.empty() ? "" : " [", d.preset.empty() ? "" : (d.preset + "]").c_str(),
+                    d.target_lufs, d.ceiling_dbtp, d.spec.sample_rate,
+                    std::string(io::sample_format_name(d.spec.sample_format)).c_str());
+        std::printf("     after:  %8s LUFS  LRA %5s LU  %7s dBTP\n",
+                    text_level(d.after.integrated_lufs).c_str(),
+                    text_level(d.after.loudness_range_lu, 1).c_str(),
+                    text_level(d.after.true_peak_dbtp).c_str());
+        std::printf(
+            "     gain %+.2f dB; limiter max %.2f dB, average %.2f dB, active %.1f%% of the time; "
+            "%d render pass%s\n",
+            d.gain_db, d.limiter.max_gain_reduction_db, d.limiter.average_gain_reduction_db,
+            100.0 * d.limiter.active_share, d.render_passes, d.render_passes == 1 ? "" : "es");
     }
     std::printf("  passes over the input: %d\n", r.passes);
 }
@@ -199,34 +231,37 @@ void print_report(const passes::MasterReport& r) {
 int run_master(const MasterOptions& o, const GlobalOptions& g) {
     const Plan plan = make_plan(o);
     const std::size_t n = o.inputs.size();
-    const bool several = n > 1;
-    if (several && !std::filesystem::is_directory(o.output) && !o.output.empty())
-        throw UsageError("-o " + o.output + ": several inputs need an existing folder");
+    // -o: a folder (several inputs, an existing folder, "DIR/") is created when missing.
+    const bool out_is_dir = !o.output.empty() && io::prepare_output(o.output, n);
 
     // Resolve every output path up front: a clash with an input is a usage error.
     std::vector<std::vector<passes::Deliverable>> jobs(n);
     for (std::size_t i = 0; i < n; ++i)
         for (const auto& t : plan.targets) {
             passes::Deliverable d = t.d;
-            d.path = resolve(t, o.inputs[i], several, o);
+            d.path = resolve(t, o.inputs[i], out_is_dir, o);
             io::refuse_overwriting_inputs(d.path, o.inputs, o.in_place);
+            io::ensure_parent_folder(d.path); // --deliver paths may name a new folder
             jobs[i].push_back(d);
         }
 
     const passes::ChainBuilder builder = [&plan](dsp::Chain& chain, const dsp::StreamSpec& spec) {
         steps::StepContext ctx;
         ctx.stream = spec;
-        for (const auto& [spec_ptr, values] : plan.chain) chain.add(spec_ptr->make(values, ctx));
+        for (const auto& [spec_ptr, values] : plan.chain)
+            chain.add(spec_ptr->make(values, ctx));
     };
     std::vector<std::optional<passes::MasterReport>> reports(n);
-    const FileBatch batch = for_each_file(g, o.inputs, [&](std::size_t i, const passes::Progress& done, Progress&) {
-        reports[i] = passes::master_file(o.inputs[i], builder, plan.loudness, jobs[i], done);
-    });
+    const FileBatch batch =
+        for_each_file(g, o.inputs, [&](std::size_t i, const passes::Progress& done, Progress&) {
+            reports[i] = passes::master_file(o.inputs[i], builder, plan.loudness, jobs[i], done);
+        });
     const std::vector<std::string>& errors = batch.errors;
     if (!g.quiet)
         for (const auto& r : reports)
             if (r)
-                for (const auto& w : r->warnings) std::cerr << "tapeop: warning: " << w << "\n";
+                for (const auto& w : r->warnings)
+                    std::cerr << "tapeop: warning: " << w << "\n";
     if (g.json) {
         Json out = json_envelope();
         out["files"] = Json::array();
@@ -236,7 +271,8 @@ int run_master(const MasterOptions& o, const GlobalOptions& g) {
         print_json(out);
     } else if (!g.quiet) {
         for (const auto& r : reports)
-            if (r) print_report(*r);
+            if (r)
+                print_report(*r);
     }
     return batch.exit_code();
 }
@@ -246,33 +282,47 @@ int run_master(const MasterOptions& o, const GlobalOptions& g) {
 void register_master(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<MasterOptions>();
     auto* sub = app.add_subcommand(
-        "master", "Master to a loudness target: optional EQ and compression, then gain and a true-peak "
-                  "limiter, iterated until on target; dither; write");
+        "master",
+        "Master to a loudness target: optional EQ and compression, then gain and a true-peak "
+        "limiter, iterated until on target; dither; write");
     sub->add_option("inputs", o->inputs, "Input files")->required();
-    sub->add_option("-o,--output", o->output,
-                    "Output file (one input) or existing folder (several: stem + extension of the input, "
-                    "or --ext)");
-    sub->add_option("--target", o->target, "Integrated loudness target, LUFS (default -14, or the preset's)");
-    sub->add_option("--ceiling", o->ceiling, "True-peak ceiling, dBTP (default -1, or the preset's)");
-    sub->add_option("--preset", o->preset, "Target, ceiling, rate and bits of a platform: " + preset_names());
-    sub->add_option("--deliver", o->deliver,
-                    "Another deliverable from the same master: PRESET:PATH (repeatable; with several inputs "
-                    "PATH needs {name}), e.g. cd:{name}-cd.wav");
-    sub->add_option("--eq", o->eq, "An EQ band (repeatable), e.g. \"peak 3kHz -1.5dB q=1\", \"lowshelf 100Hz 2dB\"");
+    sub->add_option(
+        "-o,--output", o->output,
+        "Output file (one input) or existing folder (several: stem + extension of the input, "
+        "or --ext)");
+    sub->add_option("--target", o->target,
+                    "Integrated loudness target, LUFS (default -14, or the preset's)");
+    sub->add_option("--ceiling", o->ceiling,
+                    "True-peak ceiling, dBTP (default -1, or the preset's)");
+    sub->add_option("--preset", o->preset,
+                    "Target, ceiling, rate and bits of a platform: " + preset_names());
+    sub->add_option(
+        "--deliver", o->deliver,
+        "Another deliverable from the same master: PRESET:PATH (repeatable; with several inputs "
+        "PATH needs {name}), e.g. cd:{name}-cd.wav");
+    sub->add_option(
+        "--eq", o->eq,
+        "An EQ band (repeatable), e.g. \"peak 3kHz -1.5dB q=1\", \"lowshelf 100Hz 2dB\"");
     sub->add_option("--highpass", o->highpass, "High-pass first, e.g. 25Hz or \"30Hz slope=24\"");
-    sub->add_option("--compress", o->compress, "Compressor before the loudness stage, e.g. \"threshold=-20dBFS ratio=2\"");
+    sub->add_option("--compress", o->compress,
+                    "Compressor before the loudness stage, e.g. \"threshold=-20dBFS ratio=2\"");
     sub->add_option("--rate", o->rate, "Output sample rate (default: the input's)");
-    sub->add_option("--bits", o->bits, "Output sample format: 16, 24, 32 or float (default: the input's)");
-    sub->add_option("--dither", o->dither, "auto (TPDF when reducing to 16/24-bit), tpdf, shaped or none");
-    sub->add_option("--ext", o->ext, "Output extension for several inputs (e.g. flac); default: the input's");
+    sub->add_option("--bits", o->bits,
+                    "Output sample format: 16, 24, 32 or float (default: the input's)");
+    sub->add_option("--dither", o->dither,
+                    "auto (TPDF when reducing to 16/24-bit), tpdf, shaped or none");
+    sub->add_option("--ext", o->ext,
+                    "Output extension for several inputs (e.g. flac); default: the input's");
     sub->add_option("--tolerance", o->tolerance, "How close to the target, LU (default 0.1)");
     sub->add_flag("--in-place", o->in_place, "Allow writing over an input");
-    sub->footer("Presets (target LUFS / ceiling dBTP): spotify -14/-1, apple-music -16/-1, youtube -14/-1, "
-                "amazon-music -14/-2, tidal -14/-1, deezer -15/-1, ebu-r128 -23/-1, atsc-a85 -24/-2, "
-                "apple-podcasts -16/-1 (44.1 kHz), cd (--target / -1, 44.1 kHz 16-bit dithered).\n"
-                "Every output is measured as written (MP3/Ogg/Opus: decoded) and rewritten until it is within "
-                "the tolerance of its target and at or under its ceiling. Exit 0 all done, 1 some inputs "
-                "failed, 2 none could be done.");
+    sub->footer(
+        "Presets (target LUFS / ceiling dBTP): spotify -14/-1, apple-music -16/-1, youtube -14/-1, "
+        "amazon-music -14/-2, tidal -14/-1, deezer -15/-1, ebu-r128 -23/-1, atsc-a85 -24/-2, "
+        "apple-podcasts -16/-1 (44.1 kHz), cd (--target / -1, 44.1 kHz 16-bit dithered).\n"
+        "Every output is measured as written (MP3/Ogg/Opus: decoded) and rewritten until it is "
+        "within "
+        "the tolerance of its target and at or under its ceiling. Exit 0 all done, 1 some inputs "
+        "failed, 2 none could be done.");
     sub->callback([o, &ctx] { ctx.action = [o, &ctx] { return run_master(*o, ctx.global); }; });
 }
 

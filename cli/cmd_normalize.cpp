@@ -4,6 +4,7 @@
 #include "stems_common.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/parallel.hpp"
@@ -25,6 +26,32 @@ struct NormalizeOptions {
     OutputOptions out;
 };
 
+// The analyze key a mode's level is reported under (before/after objects).
+const char* level_key(passes::NormalizeMode m) {
+    switch (m) {
+    case passes::NormalizeMode::peak:
+        return "sample_peak_dbfs";
+    case passes::NormalizeMode::true_peak:
+        return "true_peak_dbtp";
+    case passes::NormalizeMode::rms:
+        return "rms_dbfs";
+    case passes::NormalizeMode::lufs:
+        return "integrated_lufs";
+    }
+    return "level";
+}
+
+// What the first pass measured: peaks always, RMS and loudness in their modes.
+Json before_json(const passes::LevelScan& s) {
+    Json b = {{"sample_peak_dbfs", json_level(s.sample_peak_dbfs)},
+              {"true_peak_dbtp", json_level(s.true_peak_dbtp)}};
+    if (!std::isnan(s.rms_dbfs))
+        b["rms_dbfs"] = json_level(s.rms_dbfs);
+    if (!std::isnan(s.integrated_lufs))
+        b["integrated_lufs"] = json_level(s.integrated_lufs);
+    return b;
+}
+
 struct Row {
     std::optional<passes::LevelScan> scan;
     std::optional<passes::NormalizeResult> result;
@@ -36,19 +63,23 @@ struct Row {
 passes::NormalizeSettings settings_from(const NormalizeOptions& o) {
     int given = 0;
     std::string mode, level;
-    for (const auto& [name, value] : {std::pair{"peak", o.peak}, {"true-peak", o.true_peak}, {"rms", o.rms}, {"lufs", o.lufs}})
+    for (const auto& [name, value] :
+         {std::pair{"peak", o.peak}, {"true-peak", o.true_peak}, {"rms", o.rms}, {"lufs", o.lufs}})
         if (value) {
             ++given;
             mode = name;
             level = *value;
         }
-    if (given != 1) throw UsageError("normalize needs exactly one of --peak, --true-peak, --rms or --lufs");
+    if (given != 1)
+        throw UsageError("normalize needs exactly one of --peak, --true-peak, --rms or --lufs");
     try {
-        return passes::normalize_settings_from(step_params("normalize", {{"mode", mode}, {"level", level}, {"ceiling", o.ceiling}}));
+        return passes::normalize_settings_from(
+            step_params("normalize", {{"mode", mode}, {"level", level}, {"ceiling", o.ceiling}}));
     } catch (const UsageError& e) {
         // "--level" is the mode's option here.
         std::string m = e.message();
-        if (m.rfind("--level", 0) == 0) m.replace(0, 7, "--" + mode);
+        if (m.rfind("--level", 0) == 0)
+            m.replace(0, 7, "--" + mode);
         throw UsageError(m);
     }
 }
@@ -57,9 +88,7 @@ int run_normalize(const NormalizeOptions& o, const GlobalOptions& g) {
     const passes::NormalizeSettings s = settings_from(o);
     const passes::OutputSettings out = output_settings(o.out);
     const std::size_t n = o.inputs.size();
-    std::error_code ec;
-    const bool out_is_dir = std::filesystem::is_directory(o.output, ec);
-    if (n > 1 && !out_is_dir) throw UsageError("with several inputs -o must name an existing folder", o.output);
+    const bool out_is_dir = io::prepare_output(o.output, n);
     std::vector<Row> rows(n);
     std::vector<int> rates(n, 0);
     double total_s = 0.0;
@@ -76,7 +105,8 @@ int run_normalize(const NormalizeOptions& o, const GlobalOptions& g) {
     Progress progress(g, n, total_s);
     auto advance = [&](std::size_t i) {
         return [&, i, last = std::int64_t{0}](std::int64_t done) mutable {
-            if (rates[i] > 0) progress.advance(o.inputs[i], double(done - last) / rates[i]);
+            if (rates[i] > 0)
+                progress.advance(o.inputs[i], double(done - last) / rates[i]);
             last = done;
         };
     };
@@ -84,8 +114,8 @@ int run_normalize(const NormalizeOptions& o, const GlobalOptions& g) {
     parallel_for(n, g.jobs, [&](std::size_t i) {
         try {
             rows[i].scan = passes::scan_levels(o.inputs[i], s.mode, advance(i));
-        } catch (const Error& e) {
-            rows[i].error = e.what();
+        } catch (const std::exception& e) {
+            rows[i].error = error_line(e, o.inputs[i]);
         }
     });
     std::optional<double> album_gain;
@@ -93,17 +123,20 @@ int run_normalize(const NormalizeOptions& o, const GlobalOptions& g) {
     if (o.album) {
         std::vector<const passes::LevelScan*> scans;
         for (const auto& r : rows)
-            if (r.scan) scans.push_back(&*r.scan);
+            if (r.scan)
+                scans.push_back(&*r.scan);
         if (scans.size() < n) {
             // An album gain from part of the album would be wrong for all of it.
             for (auto& r : rows)
-                if (r.error.empty()) r.error = "not normalized: another file of the album could not be read";
+                if (r.error.empty())
+                    r.error = "not normalized: another file of the album could not be read";
         } else {
             album_before = passes::album_level(scans, s.mode);
             try {
                 album_gain = passes::gain_to_reach(album_before, s.level, "the album");
             } catch (const Error& e) {
-                for (auto& r : rows) r.error = e.what();
+                for (auto& r : rows)
+                    r.error = e.what();
             }
         }
     }
@@ -115,18 +148,23 @@ int run_normalize(const NormalizeOptions& o, const GlobalOptions& g) {
             return;
         }
         try {
-            const double gain = album_gain ? *album_gain : passes::gain_to_reach(r.scan->level(s.mode), s.level, o.inputs[i]);
+            const double gain =
+                album_gain ? *album_gain
+                           : passes::gain_to_reach(r.scan->level(s.mode), s.level, o.inputs[i]);
             r.result = passes::render_normalized(*r.scan, gain, s, r.output, out, advance(i));
             const auto& gr = r.result->gain;
             if (gr.clipped_samples > 0)
-                r.warnings.push_back(std::to_string(gr.clipped_samples) + " samples clipped at full scale");
+                r.warnings.push_back(std::to_string(gr.clipped_samples) +
+                                     " samples clipped at full scale");
             else if (gr.sample_peak_after_dbfs > 0.0)
-                r.warnings.push_back("sample peak " + text_level(gr.sample_peak_after_dbfs) + " dBFS is over full scale");
+                r.warnings.push_back("sample peak " + text_level(gr.sample_peak_after_dbfs) +
+                                     " dBFS is over full scale");
             if (!s.ceiling_dbtp && gr.true_peak_after_dbtp > 0.0)
-                r.warnings.push_back("true peak " + text_level(gr.true_peak_after_dbtp) + " dBTP is over 0 dBTP");
+                r.warnings.push_back("true peak " + text_level(gr.true_peak_after_dbtp) +
+                                     " dBTP is over 0 dBTP");
             progress.job_done(o.inputs[i], true);
-        } catch (const Error& e) {
-            r.error = e.what();
+        } catch (const std::exception& e) {
+            r.error = error_line(e, o.inputs[i]);
             progress.job_done(o.inputs[i], false);
         }
     });
@@ -139,7 +177,8 @@ int run_normalize(const NormalizeOptions& o, const GlobalOptions& g) {
             ++failed;
         }
     for (const auto& r : rows)
-        for (const auto& w : r.warnings) std::cerr << "tapeop: warning: " << r.output << ": " << w << "\n";
+        for (const auto& w : r.warnings)
+            std::cerr << "tapeop: warning: " << r.output << ": " << w << "\n";
     const std::string unit(passes::mode_unit(s.mode));
     if (g.json) {
         Json j = json_envelope();
@@ -149,43 +188,56 @@ int run_normalize(const NormalizeOptions& o, const GlobalOptions& g) {
         for (std::size_t i = 0; i < n; ++i) {
             const Row& r = rows[i];
             if (!r.result) {
-                j["files"].push_back({{"path", o.inputs[i]}, {"error", r.error}});
+                j["files"].push_back({{"input", o.inputs[i]}, {"error", r.error}});
                 continue;
             }
             const auto& x = *r.result;
-            j["files"].push_back({{"path", o.inputs[i]},
+            Json after = {{"sample_peak_dbfs", json_level(x.gain.sample_peak_after_dbfs)},
+                          {"true_peak_dbtp", json_level(x.gain.true_peak_after_dbtp)}};
+            // RMS and loudness after a pure gain are before + gain (measured again when limited).
+            if (!after.contains(level_key(s.mode)))
+                after[level_key(s.mode)] = json_level(x.level_after);
+            j["files"].push_back({{"input", o.inputs[i]},
                                   {"output", r.output},
-                                  {"level_before", json_level(x.before.level(s.mode))},
+                                  {"before", before_json(x.before)},
                                   {"gain_db", json_level(x.gain.gain_db)},
-                                  {"level_after", json_level(x.level_after)},
-                                  {"sample_peak_dbfs", json_level(x.gain.sample_peak_after_dbfs)},
-                                  {"true_peak_dbtp", json_level(x.gain.true_peak_after_dbtp)},
+                                  {"after", after},
                                   {"limited", x.gain.limited},
                                   {"clipped_samples", x.gain.clipped_samples},
                                   {"warnings", r.warnings}});
         }
-        if (album_gain) j["album"] = {{"level_before", json_level(album_before)}, {"gain_db", json_level(*album_gain)}};
+        if (album_gain)
+            j["album"] = {{"before", {{level_key(s.mode), json_level(album_before)}}},
+                          {"gain_db", json_level(*album_gain)},
+                          {"after", {{level_key(s.mode), json_level(album_before + *album_gain)}}}};
         print_json(j);
     } else if (!g.quiet) {
-        std::printf("%-32s %9s %8s %9s %9s %9s  %s\n", ("file (" + unit + ")").c_str(), "before", "gain", "after",
-                    "peak", "dBTP", "notes");
+        std::printf("%-32s %9s %8s %9s %9s %9s  %s\n", ("file (" + unit + ")").c_str(), "before",
+                    "gain", "after", "peak", "dBTP", "notes");
         for (std::size_t i = 0; i < n; ++i) {
             const Row& r = rows[i];
-            if (!r.result) continue;
+            if (!r.result)
+                continue;
             std::string name = o.inputs[i];
-            if (name.size() > 32) name = "..." + name.substr(name.size() - 29);
+            if (name.size() > 32)
+                name = "..." + name.substr(name.size() - 29);
             std::string notes = r.result->gain.limited ? "limited" : "";
-            if (!r.warnings.empty()) notes += (notes.empty() ? "" : ", ") + std::string("CLIPS");
-            std::printf("%-32s %9s %8s %9s %9s %9s  %s\n", name.c_str(), text_level(r.result->before.level(s.mode)).c_str(),
-                        text_gain(r.result->gain.gain_db).c_str(), text_level(r.result->level_after).c_str(),
+            if (!r.warnings.empty())
+                notes += (notes.empty() ? "" : ", ") + std::string("CLIPS");
+            std::printf("%-32s %9s %8s %9s %9s %9s  %s\n", name.c_str(),
+                        text_level(r.result->before.level(s.mode)).c_str(),
+                        text_gain(r.result->gain.gain_db).c_str(),
+                        text_level(r.result->level_after).c_str(),
                         text_level(r.result->gain.sample_peak_after_dbfs).c_str(),
                         text_level(r.result->gain.true_peak_after_dbtp).c_str(), notes.c_str());
         }
         if (album_gain)
-            std::printf("%-32s %9s %8s %9s\n", "(album)", text_level(album_before).c_str(), text_gain(*album_gain).c_str(),
+            std::printf("%-32s %9s %8s %9s\n", "(album)", text_level(album_before).c_str(),
+                        text_gain(*album_gain).c_str(),
                         text_level(album_before + *album_gain).c_str());
     }
-    if (failed == 0) return 0;
+    if (failed == 0)
+        return 0;
     return failed == n ? 2 : 1;
 }
 
@@ -193,19 +245,25 @@ int run_normalize(const NormalizeOptions& o, const GlobalOptions& g) {
 
 void register_normalize(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<NormalizeOptions>();
-    auto* sub = app.add_subcommand("normalize", "Set the level with one pure gain: peak, true peak, RMS or loudness");
+    auto* sub = app.add_subcommand(
+        "normalize", "Set the level with one pure gain: peak, true peak, RMS or loudness");
     sub->add_option("inputs", o->inputs, "Audio files")->required();
-    sub->add_option("-o,--output", o->output, "Output file, or a folder for several inputs")->required();
+    sub->add_option("-o,--output", o->output, "Output file, or a folder for several inputs")
+        ->required();
     sub->add_option("--peak", o->peak, "Sample peak target, dBFS (e.g. -1)");
-    sub->add_option("--true-peak", o->true_peak, "True-peak target, dBTP (BS.1770-4, 4x oversampled)");
+    sub->add_option("--true-peak", o->true_peak,
+                    "True-peak target, dBTP (BS.1770-4, 4x oversampled)");
     sub->add_option("--rms", o->rms, "RMS target, dBFS (a full-scale sine is -3.01 dBFS)");
     sub->add_option("--lufs", o->lufs, "Integrated loudness target, LUFS (BS.1770-4)");
     sub->add_option("--ceiling", o->ceiling,
-                    "True-peak ceiling, dBTP: a true-peak limiter follows the gain on files that would pass it");
+                    "True-peak ceiling, dBTP: a true-peak limiter follows the gain on files that "
+                    "would pass it");
     sub->add_flag("--album", o->album,
-                  "One gain for all files: the album as a whole reaches the target, tracks keep their relative levels");
+                  "One gain for all files: the album as a whole reaches the target, tracks keep "
+                  "their relative levels");
     add_output_options(sub, o->out);
-    sub->footer("The gain is a plain multiply (transparent). Without --ceiling nothing stops the result from "
+    sub->footer("The gain is a plain multiply (transparent). Without --ceiling nothing stops the "
+                "result from "
                 "clipping: a warning says so.\nExit 0 all done, 1 some files failed, 2 none.\n"
                 "Example: tapeop normalize *.wav -o out/ --lufs -16 --ceiling -1 --album");
     sub->callback([o, &ctx] { ctx.action = [o, &ctx] { return run_normalize(*o, ctx.global); }; });

@@ -66,15 +66,19 @@ Json outcome_json(const batch::JobOutcome& o) {
         if (x.levels) {
             j["subtype"] = x.levels->subtype;
             j["sample_rate"] = x.levels->sample_rate;
-            j["integrated_lufs"] = json_level(x.levels->integrated_lufs);
-            j["true_peak_dbtp"] = json_level(x.levels->true_peak_dbtp);
-            j["sample_peak_dbfs"] = json_level(x.levels->sample_peak_dbfs);
+            j["after"] = {{"integrated_lufs", json_level(x.levels->integrated_lufs)},
+                          {"true_peak_dbtp", json_level(x.levels->true_peak_dbtp)},
+                          {"sample_peak_dbfs", json_level(x.levels->sample_peak_dbfs)}};
         }
         outs.push_back(j);
     }
+    Json ins = Json::array();
+    for (const auto& in : o.job.inputs)
+        ins.push_back({{"path", in}});
     Json j = {{"name", r.name},
               {"ok", r.status != batch::JobStatus::failed},
-              {"status", batch::status_name(r.status)}};
+              {"status", batch::status_name(r.status)},
+              {"inputs", ins}};
     if (!r.reason.empty() && r.status != batch::JobStatus::up_to_date)
         j["reason"] = r.reason;
     j["outputs"] = outs;

@@ -15,9 +15,11 @@ struct StepsOptions {
 int run_steps(const StepsOptions& o, const GlobalOptions& g) {
     const steps::Registry& registry = steps::builtin_registry();
     std::vector<const steps::StepSpec*> chosen;
-    for (const auto& n : o.names) chosen.push_back(&registry.get(n));
+    for (const auto& n : o.names)
+        chosen.push_back(&registry.get(n));
     if (o.names.empty())
-        for (const auto& s : registry.all()) chosen.push_back(&s);
+        for (const auto& s : registry.all())
+            chosen.push_back(&s);
     if (g.json) {
         Json out = json_envelope();
         out["steps"] = Json::array();
@@ -38,18 +40,27 @@ int run_steps(const StepsOptions& o, const GlobalOptions& g) {
                     j["choices"] = p.choices;
                     j["default"] = p.default_text;
                     break;
-                case steps::ParamType::text: j["type"] = "text"; j["default"] = p.default_text; break;
-                case steps::ParamType::flag: j["type"] = "flag"; j["default"] = p.default_value != 0; break;
+                case steps::ParamType::text:
+                    j["type"] = "text";
+                    j["default"] = p.default_text;
+                    break;
+                case steps::ParamType::flag:
+                    j["type"] = "flag";
+                    j["default"] = p.default_value != 0;
+                    break;
                 }
                 params.push_back(j);
             }
-            out["steps"].push_back({{"name", s->name}, {"summary", s->summary},
-                                    {"positional", s->positional}, {"params", params}});
+            out["steps"].push_back({{"name", s->name},
+                                    {"summary", s->summary},
+                                    {"positional", s->positional},
+                                    {"params", params}});
         }
         print_json(out);
         return 0;
     }
-    for (const auto* s : chosen) std::printf("%s\n", steps::describe_step(*s).c_str());
+    for (const auto* s : chosen)
+        std::printf("%s\n", steps::describe_step(*s).c_str());
     return 0;
 }
 
@@ -59,7 +70,8 @@ void register_steps(CLI::App& app, Context& ctx) {
     auto opts = std::make_shared<StepsOptions>();
     auto* sub = app.add_subcommand("steps", "List the recipe steps and their parameters");
     sub->add_option("names", opts->names, "Only these steps");
-    sub->callback([opts, &ctx] { ctx.action = [opts, &ctx] { return run_steps(*opts, ctx.global); }; });
+    sub->callback(
+        [opts, &ctx] { ctx.action = [opts, &ctx] { return run_steps(*opts, ctx.global); }; });
 }
 
 } // namespace tapeop::cli

@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/numbers.hpp"
 #include "tapeop/version.hpp"
 
 #include <algorithm>
@@ -12,25 +13,34 @@
 
 namespace tapeop::cli {
 
+Json json_number(double v, int decimals) {
+    const std::optional<double> r = rounded(v, decimals);
+    return r ? Json(*r) : Json(nullptr);
+}
+
 Json json_level(double db) {
-    if (!std::isfinite(db)) return nullptr;
-    return std::round(db * 1e4) / 1e4;
+    return json_number(db, 4);
 }
 
 std::string text_level(double db, int decimals) {
-    if (std::isnan(db)) return "n/a";
-    if (std::isinf(db)) return db < 0 ? "-inf" : "+inf";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, db);
-    return buf;
+    return fixed(db, decimals);
 }
 
-Json json_envelope() { return {{"tool", "tapeop"}, {"version", tapeop::version}}; }
+std::string text_gain(double db) {
+    return fixed(db, 2, true);
+}
 
-void print_json(const Json& j) { std::cout << j.dump(1) << "\n"; }
+Json json_envelope() {
+    return {{"tool", "tapeop"}, {"version", tapeop::version}, {"schema", json_schema}};
+}
+
+void print_json(const Json& j) {
+    std::cout << j.dump(1) << "\n";
+}
 
 bool show_progress(const GlobalOptions& g) {
-    if (g.quiet || g.json || g.no_progress) return false;
+    if (g.quiet || g.json || g.no_progress)
+        return false;
     return g.progress || ::isatty(STDERR_FILENO);
 }
 
@@ -39,7 +49,8 @@ steps::ParamValues step_params(const std::string& step, const StepOptions& optio
     const steps::StepSpec& spec = registry.get(step);
     std::vector<std::string> words;
     for (const auto& [key, value] : options)
-        if (value) words.push_back(key + "=" + *value);
+        if (value)
+            words.push_back(key + "=" + *value);
     std::size_t at = 0;
     try {
         return steps::parse_params(spec, words, &at);

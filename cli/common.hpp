@@ -57,11 +57,21 @@ using StepOptions = std::vector<std::pair<std::string, std::optional<std::string
 // recipe give the same values. Errors name the option as --key.
 steps::ParamValues step_params(const std::string& step, const StepOptions& options);
 
-// A level for JSON: null for -inf/NaN, else rounded to 1e-4 (beyond any meter's precision).
+// The version of the JSON vocabulary (README "JSON output"; docs/schema/). Adding keys keeps
+// it; renaming or removing one, or changing a key's meaning, raises it.
+inline constexpr int json_schema = 1;
+
+// Numbers go through tapeop/numbers.hpp, the one formatter of text and JSON.
+// A number for JSON: null for -inf/NaN, else rounded to `decimals` places (levels: 4, beyond
+// any meter's precision; times: 3).
+Json json_number(double v, int decimals = 4);
+// A level for JSON (json_number with 4 places).
 Json json_level(double db);
 // A level for humans: "-14.21" or "-inf".
 std::string text_level(double db, int decimals = 2);
-// The standard JSON envelope {"tool":"tapeop","version":...}.
+// A gain for humans: "+3.20", "-1.00".
+std::string text_gain(double db);
+// The standard JSON envelope {"tool":"tapeop","version":...,"schema":json_schema}.
 Json json_envelope();
 // Prints JSON to stdout (one document, indented).
 void print_json(const Json& j);

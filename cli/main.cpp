@@ -2,8 +2,8 @@
 // errors into one line on stderr and an exit code (0 ok, 1 something failed, 2 nothing done).
 #include "common.hpp"
 
-#include "tapeop/error.hpp"
 #include "tapeop/background.hpp"
+#include "tapeop/error.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/version.hpp"
@@ -40,10 +40,12 @@ int main(int argc, char** argv) {
     app.add_flag("--progress", g.progress, "Show progress even when stderr is not a terminal");
     app.add_flag("--no-progress", g.no_progress, "Never show progress");
     bool sync = false;
-    app.add_flag("--sync", sync, "Force every output to disk (fsync) before it is renamed into place");
+    app.add_flag("--sync", sync,
+                 "Force every output to disk (fsync) before it is renamed into place");
     bool no_pipeline = false;
-    app.add_flag("--no-pipeline", no_pipeline,
-                 "Each job on one thread: no read-ahead decoding, no background writing (same output)");
+    app.add_flag(
+        "--no-pipeline", no_pipeline,
+        "Each job on one thread: no read-ahead decoding, no background writing (same output)");
 
     register_info(app, ctx);
     register_analyze(app, ctx);
@@ -84,7 +86,7 @@ int main(int argc, char** argv) {
         std::cerr << "tapeop: " << e.what() << "\n";
         return 2;
     } catch (const std::exception& e) {
-        std::cerr << "tapeop: " << e.what() << "\n";
+        std::cerr << "tapeop: " << tapeop::error_line(e, "") << "\n";
         return 2;
     }
 }

@@ -3,6 +3,7 @@
 #include "batch.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/parallel.hpp"
@@ -15,25 +16,26 @@
 namespace tapeop::cli {
 
 void add_output_options(CLI::App* sub, OutputOptions& o) {
-    sub->add_option("--bits", o.bits, "Output sample format: 16, 24, 32 or float (default: as the input)");
-    sub->add_option("--dither", o.dither,
-                    "auto (TPDF when the audio changed and the output is 16/24-bit), tpdf, shaped, none");
+    sub->add_option("--bits", o.bits,
+                    "Output sample format: 16, 24, 32 or float (default: as the input)");
+    sub->add_option(
+        "--dither", o.dither,
+        "auto (TPDF when the audio changed and the output is 16/24-bit), tpdf, shaped, none");
 }
 
 passes::OutputSettings output_settings(const OutputOptions& o) {
     passes::OutputSettings s;
-    if (o.bits) s.bits = io::parse_bits(*o.bits);
+    if (o.bits)
+        s.bits = io::parse_bits(*o.bits);
     s.dither = passes::parse_dither(o.dither);
     return s;
 }
 
-int run_batch(const GlobalOptions& g, const std::vector<std::string>& inputs, const std::string& output,
+int run_batch(const GlobalOptions& g, const std::vector<std::string>& inputs,
+              const std::string& output,
               const std::function<void(std::size_t, BatchJob&, const passes::Progress&)>& job,
               std::vector<BatchJob>* jobs_out) {
-    std::error_code ec;
-    const bool out_is_dir = std::filesystem::is_directory(output, ec);
-    if (inputs.size() > 1 && !out_is_dir)
-        throw UsageError("with several inputs -o must name an existing folder", output);
+    const bool out_is_dir = io::prepare_output(output, inputs.size());
     std::vector<BatchJob> jobs(inputs.size());
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         jobs[i].input = inputs[i];
@@ -43,19 +45,15 @@ int run_batch(const GlobalOptions& g, const std::vector<std::string>& inputs, co
             if (jobs[k].output == jobs[i].output)
                 throw UsageError("two inputs would be written to the same file", jobs[i].output);
     }
-    const FileBatch batch = for_each_file(g, inputs, [&](std::size_t i, const passes::Progress& done, Progress&) {
-        job(i, jobs[i], done);
-    });
-    for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].error = batch.errors[i];
-    if (jobs_out) *jobs_out = std::move(jobs);
+    const FileBatch batch =
+        for_each_file(g, inputs, [&](std::size_t i, const passes::Progress& done, Progress&) {
+            job(i, jobs[i], done);
+        });
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+        jobs[i].error = batch.errors[i];
+    if (jobs_out)
+        *jobs_out = std::move(jobs);
     return batch.exit_code();
-}
-
-std::string text_gain(double db) {
-    if (!std::isfinite(db)) return text_level(db);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%+.2f", db);
-    return buf;
 }
 
 } // namespace tapeop::cli

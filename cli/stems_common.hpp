@@ -29,11 +29,9 @@ struct BatchJob {
     std::string output;
     std::string error;
 };
-int run_batch(const GlobalOptions& g, const std::vector<std::string>& inputs, const std::string& output,
+int run_batch(const GlobalOptions& g, const std::vector<std::string>& inputs,
+              const std::string& output,
               const std::function<void(std::size_t, BatchJob&, const passes::Progress&)>& job,
               std::vector<BatchJob>* jobs_out = nullptr);
-
-// "-1.00" style levels and "+3.20" style gains.
-std::string text_gain(double db);
 
 } // namespace tapeop::cli

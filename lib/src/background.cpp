@@ -16,7 +16,9 @@ namespace {
 std::atomic<bool> background_enabled{true};
 } // namespace
 
-void set_background_threads(bool on) { background_enabled.store(on); }
+void set_background_threads(bool on) {
+    background_enabled.store(on);
+}
 
 struct BackgroundSink::Worker {
     BlockQueue<AudioBuffer> queue{6};
@@ -25,15 +27,18 @@ struct BackgroundSink::Worker {
 
     void stop() noexcept {
         queue.cancel();
-        if (thread.joinable()) thread.join();
+        if (thread.joinable())
+            thread.join();
     }
 };
 
 BackgroundSink::BackgroundSink(std::size_t channels, Consumer consume, const char* name)
     : consume_(std::move(consume)), channels_(channels) {
-    if (!background_enabled.load()) return;
+    if (!background_enabled.load())
+        return;
     auto w = std::make_unique<Worker>();
-    for (AudioBuffer& b : w->queue.slots()) b.resize(channels, default_block_frames);
+    for (AudioBuffer& b : w->queue.slots())
+        b.resize(channels, default_block_frames);
     Worker* raw = w.get();
     const std::string thread_name = std::string(name).substr(0, 15);
     try {
@@ -41,7 +46,8 @@ BackgroundSink::BackgroundSink(std::size_t channels, Consumer consume, const cha
             pthread_setname_np(pthread_self(), thread_name.c_str());
             for (;;) {
                 AudioBuffer* b = raw->queue.front();
-                if (!b) return;
+                if (!b)
+                    return;
                 try {
                     consume_(b->view());
                 } catch (...) {
@@ -59,7 +65,8 @@ BackgroundSink::BackgroundSink(std::size_t channels, Consumer consume, const cha
 }
 
 BackgroundSink::~BackgroundSink() {
-    if (worker_) worker_->stop();
+    if (worker_)
+        worker_->stop();
 }
 
 void BackgroundSink::push(AudioView block) {
@@ -70,9 +77,11 @@ void BackgroundSink::push(AudioView block) {
     for (std::size_t at = 0; at < block.frames(); at += default_block_frames) {
         const std::size_t n = std::min(default_block_frames, block.frames() - at);
         AudioBuffer* b = worker_->queue.acquire();
-        if (!b) rethrow_failure(); // the worker failed
+        if (!b)
+            rethrow_failure(); // the worker failed
         b->set_frames(n);
-        for (std::size_t c = 0; c < channels_; ++c) std::copy_n(block.channel(c) + at, n, b->channel(c));
+        for (std::size_t c = 0; c < channels_; ++c)
+            std::copy_n(block.channel(c) + at, n, b->channel(c));
         worker_->queue.publish();
     }
 }
@@ -86,17 +95,20 @@ void BackgroundSink::rethrow_failure() {
 
 AudioBuffer& BackgroundSink::next_block() {
     if (!worker_) {
-        if (inline_block_.channels() != channels_) inline_block_.resize(channels_, default_block_frames);
+        if (inline_block_.channels() != channels_)
+            inline_block_.resize(channels_, default_block_frames);
         next_ = &inline_block_;
     } else {
         next_ = worker_->queue.acquire();
-        if (!next_) rethrow_failure(); // the worker failed
+        if (!next_)
+            rethrow_failure(); // the worker failed
     }
     return *next_;
 }
 
 void BackgroundSink::submit() {
-    if (!next_) return;
+    if (!next_)
+        return;
     if (worker_ && next_ != &inline_block_) {
         next_ = nullptr;
         worker_->queue.publish();
@@ -108,12 +120,15 @@ void BackgroundSink::submit() {
 }
 
 void BackgroundSink::drain() {
-    if (!worker_) return;
+    if (!worker_)
+        return;
     worker_->queue.close();
-    if (worker_->thread.joinable()) worker_->thread.join();
+    if (worker_->thread.joinable())
+        worker_->thread.join();
     const std::exception_ptr e = worker_->error;
     worker_.reset();
-    if (e) std::rethrow_exception(e);
+    if (e)
+        std::rethrow_exception(e);
 }
 
 } // namespace tapeop

@@ -15,10 +15,12 @@ int default_jobs() {
 }
 
 void parallel_for(std::size_t count, int jobs, const std::function<void(std::size_t)>& job) {
-    if (jobs <= 0) jobs = default_jobs();
+    if (jobs <= 0)
+        jobs = default_jobs();
     const std::size_t threads = std::min<std::size_t>(static_cast<std::size_t>(jobs), count);
     if (threads <= 1) {
-        for (std::size_t i = 0; i < count; ++i) job(i);
+        for (std::size_t i = 0; i < count; ++i)
+            job(i);
         return;
     }
     std::atomic<std::size_t> next{0};
@@ -30,15 +32,19 @@ void parallel_for(std::size_t count, int jobs, const std::function<void(std::siz
                 job(i);
             } catch (...) {
                 std::lock_guard lock(error_mutex);
-                if (!first_error) first_error = std::current_exception();
+                if (!first_error)
+                    first_error = std::current_exception();
             }
         }
     };
     std::vector<std::thread> pool;
     pool.reserve(threads);
-    for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-    if (first_error) std::rethrow_exception(first_error);
+    for (std::size_t t = 0; t < threads; ++t)
+        pool.emplace_back(worker);
+    for (auto& t : pool)
+        t.join();
+    if (first_error)
+        std::rethrow_exception(first_error);
 }
 
 } // namespace tapeop

@@ -29,7 +29,7 @@ expect_one_line_error() {
   local lines
   lines=$(printf '%s' "$ERR" | grep -c '' || true)
   [ "$lines" = 1 ] || fail "expected one error line, got $lines: $ERR"
-  printf '%s' "$ERR" | grep -Eq -- "$1" || fail "error '$ERR' does not match '$1'"
+  grep -Eq -- "$1" <<<"$ERR" || fail "error '$ERR' does not match '$1'"
   pass
 }
 
@@ -37,14 +37,14 @@ expect_one_line_error() {
 # parsing through `tapeop`-independent tools is brittle, so tests compare numbers with awk on
 # `--json` output flattened by grep. Values are read as: json_num KEY (first occurrence).
 json_num() { # json_num KEY < json
-  grep -o "\"$1\": *[-0-9.eE+]*" | head -n 1 | sed 's/.*: *//'
+  grep -o "\"$1\": *[-0-9.eE+]*" | sed -n 1p | sed 's/.*: *//'
 }
 
 # near A B TOL: |A - B| <= TOL
 near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 
 no_temporaries() { # no_temporaries DIR: nothing half-written left behind
-  if ls -A "$1" | grep -Eq 'tapeop-(tmp|work)'; then fail "temporary or intermediate file left in $1"; fi
+  if ls -A "$1" | grep -Ec 'tapeop-(tmp|work)' >/dev/null; then fail "temporary or intermediate file left in $1"; fi
   pass
 }
 

@@ -84,8 +84,8 @@ echo x >> single/s4-master.flac                                   # a touched ou
 expect_exit 0 "$T" --json run $R in/*.wav -o single
 [ "$(printf '%s' "$OUT" | count_status up-to-date)" = 6 ] || fail "expected 6 jobs up to date: $OUT"
 [ "$(printf '%s' "$OUT" | jobs_with ok)" = "s4 s6 " ] || fail "expected s4 and s6 re-rendered: $OUT"
-printf '%s' "$OUT" | grep -q '"reason": "output changed on disk: s4-master.flac"' || fail "s4's reason is not the touched output"
-printf '%s' "$OUT" | grep -q '"reason": "input changed: s6.wav"' || fail "s6's reason is not the changed input"
+grep -q '"reason": "output changed on disk: s4-master.flac"' <<<"$OUT" || fail "s4's reason is not the touched output"
+grep -q '"reason": "input changed: s6.wav"' <<<"$OUT" || fail "s6's reason is not the changed input"
 cmp -s single/s4-master.flac ref/s4-master.flac || fail "re-rendered s4 differs from the first render"
 ! cmp -s single/s6-master.flac ref/s6-master.flac || fail "s6 did not change with its input"
 pass
@@ -104,7 +104,7 @@ pass
 
 # --- Shards: 4 slices through GNU parallel (-j2) equal the single run; merged, each job once.
 # (examples/render-farm/parallel.sh: the script a user would run.)
-if parallel --version 2>/dev/null | grep -q 'GNU parallel'; then
+if parallel --version 2>/dev/null | grep -c 'GNU parallel' >/dev/null; then
   SHARDS=4 JOBS=2 TAPEOP="$T" bash "$TAPEOP_SOURCE_DIR/examples/render-farm/parallel.sh" $R sharded in/*.wav \
     >parallel.log 2>&1 || fail "parallel.sh failed: $(cat parallel.log)"
   grep -q '^shard 3/4' parallel.log || fail "parallel.sh output not tagged by shard"
@@ -135,9 +135,9 @@ expect_exit 0 "$T" --json run $R in/*.wav -o single --shard 3/4
 pass
 # --shard auto from Slurm and Kubernetes; bad shards are usage errors.
 expect_exit 0 env SLURM_ARRAY_TASK_ID=5 SLURM_ARRAY_TASK_MIN=4 SLURM_ARRAY_TASK_MAX=7 "$T" run $R in/*.wav -o x --shard auto --dry-run
-printf '%s' "$OUT" | grep -q '^# shard 2/4: 2 of 8 jobs' || fail "Slurm array not read: $OUT"
+grep -q '^# shard 2/4: 2 of 8 jobs' <<<"$OUT" || fail "Slurm array not read: $OUT"
 expect_exit 0 env JOB_COMPLETION_INDEX=3 TAPEOP_SHARDS=4 "$T" run $R in/*.wav -o x --shard auto --dry-run
-printf '%s' "$OUT" | grep -q '^# shard 4/4: 2 of 8 jobs' || fail "Kubernetes index not read: $OUT"
+grep -q '^# shard 4/4: 2 of 8 jobs' <<<"$OUT" || fail "Kubernetes index not read: $OUT"
 expect_exit 2 env JOB_COMPLETION_INDEX=3 "$T" run $R in/*.wav -o x --shard auto
 expect_one_line_error "TAPEOP_SHARDS"
 expect_exit 2 "$T" run $R in/*.wav -o x --shard 5/4
@@ -152,12 +152,12 @@ rm killed/tapeop-manifest.json.* 2>/dev/null || true
 "$T" -q run $R in/*.wav long.wav -o killed -j 2 &
 pid=$!
 for _ in $(seq 400); do                      # until the long job's temporary appears (<= 20 s)
-  ls -A killed | grep -q '^\.long-master\.flac\.tapeop-tmp-' && break
+  ls -A killed | grep -c '^\.long-master\.flac\.tapeop-tmp-' >/dev/null && break
   sleep 0.05
 done
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
-ls -A killed | grep -q '^\.long-master\.flac\.tapeop-tmp-' || fail "the kill did not land during the render"
+ls -A killed | grep -c '^\.long-master\.flac\.tapeop-tmp-' >/dev/null || fail "the kill did not land during the render"
 [ ! -e killed/long-master.flac ] || fail "a killed render left a file under the final name"
 pass
 # Temporaries of others: a live process here, another host; and a dead one here (removed).
@@ -181,7 +181,7 @@ pass
 "$T" -q run $R long.wav -o killed --force &
 pid=$!
 for _ in $(seq 400); do
-  ls -A killed | grep -q '^\.long-master\.flac\.tapeop-tmp-' && break
+  ls -A killed | grep -c '^\.long-master\.flac\.tapeop-tmp-' >/dev/null && break
   sleep 0.05
 done
 kill -INT "$pid"

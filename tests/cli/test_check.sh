@@ -40,11 +40,11 @@ $found
 --- planted
 $want"
 pass
-printf '%s\n' "$OUT" | grep -q '^PASS  session/clean1.wav' || fail "clean1 did not pass"
-printf '%s\n' "$OUT" | grep -q '^PASS  session/mono.wav' || fail "a mono stem is a warning, not a failure"
-printf '%s\n' "$OUT" | grep -q 'hum .*50 Hz mains hum' || fail "hum frequency not named"
-printf '%s\n' "$OUT" | grep -Eq 'clipping .* at [0-9]{2}:[0-9]{2}\.[0-9]{3} \(ch [12]\)' || fail "no timestamps for clipping"
-printf '%s\n' "$OUT" | grep -q '^9 file(s): 3 passed, 6 failed$' || fail "summary line"
+grep -q '^PASS  session/clean1.wav' <<<"$OUT" || fail "clean1 did not pass"
+grep -q '^PASS  session/mono.wav' <<<"$OUT" || fail "a mono stem is a warning, not a failure"
+grep -q 'hum .*50 Hz mains hum' <<<"$OUT" || fail "hum frequency not named"
+grep -Eq 'clipping .* at [0-9]{2}:[0-9]{2}\.[0-9]{3} \(ch [12]\)' <<<"$OUT" || fail "no timestamps for clipping"
+grep -q '^9 file(s): 3 passed, 6 failed$' <<<"$OUT" || fail "summary line"
 pass
 
 # JUnit: one testcase per file and check, failures for error findings, written atomically.
@@ -77,13 +77,13 @@ expect_exit 0 "$TAPEOP" check session/clean1.wav session/clean2.wav --spec stem
 echo "not audio" > broken.wav
 expect_exit 2 "$TAPEOP" --json check session/clean1.wav broken.wav session/dc.wav --spec stem
 expect_one_line_error "broken.wav"
-printf '%s' "$OUT" | grep -q '"path": "session/dc.wav"' || fail "other files not reported next to an unreadable one"
-printf '%s' "$OUT" | grep -q '"check": "dc_offset"' || fail "dc.wav not checked next to an unreadable one"
+grep -q '"path": "session/dc.wav"' <<<"$OUT" || fail "other files not reported next to an unreadable one"
+grep -q '"check": "dc_offset"' <<<"$OUT" || fail "dc.wav not checked next to an unreadable one"
 
 # Delivery specs by name; a user spec by path; spec errors with file:line:col, exit 2.
 "$TAPEOP" -q generate music -o loud.wav --duration 10 --level -14
 expect_exit 1 "$TAPEOP" check loud.wav --spec ebu-r128
-printf '%s' "$OUT" | grep -q 'loudness .*over -22.00 LUFS' || fail "ebu-r128 loudness"
+grep -q 'loudness .*over -22.00 LUFS' <<<"$OUT" || fail "ebu-r128 loudness"
 expect_exit 0 "$TAPEOP" check loud.wav --spec spotify
 printf 'use spotify\ntrue_peak max=-6 dBTP\n' > my.spec
 expect_exit 1 "$TAPEOP" check loud.wav --spec ./my.spec

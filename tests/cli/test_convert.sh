@@ -12,7 +12,7 @@ prev=t48.wav
 for rate in 44100 96000 48000 44100 48000; do
   "$TAPEOP" -q convert "$prev" -o "t$rate-$CHECKS.wav" --rate "$rate"
   prev="t$rate-$CHECKS.wav"
-  "$TAPEOP" --json info "$prev" | grep -q "\"sample_rate\": *$rate" || fail "$prev rate"; pass
+  "$TAPEOP" --json info "$prev" | grep -c "\"sample_rate\": *$rate" >/dev/null || fail "$prev rate"; pass
   got=$(rms "$prev")
   near "$got" "$ref" 0.01 || fail "$prev: RMS $got dBFS vs $ref"; pass
 done
@@ -28,9 +28,9 @@ fi
 # Bits: 16-bit with TPDF dither (flagged), float kept exact; channels; containers.
 "$TAPEOP" --json convert t48.wav -o t16.wav --bits 16 >c.json
 grep -q '"dithered": *true' c.json || fail "16-bit not dithered"; pass
-"$TAPEOP" --json info t16.wav | grep -q '"subtype": *"pcm16"' || fail "not 16-bit"; pass
+"$TAPEOP" --json info t16.wav | grep -c '"subtype": *"pcm16"' >/dev/null || fail "not 16-bit"; pass
 "$TAPEOP" -q convert t48.wav -o mono.flac --channels mono --bits 24
-"$TAPEOP" --json info mono.flac | grep -q '"channels": *1' || fail "not mono"; pass
+"$TAPEOP" --json info mono.flac | grep -c '"channels": *1' >/dev/null || fail "not mono"; pass
 "$TAPEOP" -q convert t48.wav -o copy.wav
 cmp -s <(tail -c 1900000 t48.wav) <(tail -c 1900000 copy.wav) || fail "plain copy: samples not identical"; pass
 mkdir -p out

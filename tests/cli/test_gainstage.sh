@@ -10,18 +10,20 @@ mkdir out
 expect_exit 0 "$TAPEOP" --json gainstage pink.wav sine.wav white.wav quiet.wav -o out
 [ "$(printf '%s' "$OUT" | json_num sample_rate)" = 48000 ] || fail "rate"; pass
 [ "$(printf '%s' "$OUT" | json_num frames)" = 96000 ] || fail "length"; pass
-printf '%s' "$OUT" | grep -q '"silent": true' || fail "silent stem not flagged"; pass
+grep -q '"silent": true' <<<"$OUT" || fail "silent stem not flagged"; pass
 for f in pink sine white; do
   expect_exit 0 "$TAPEOP" --json info "out/$f.wav"
   [ "$(printf '%s' "$OUT" | json_num frames)" = 96000 ] || fail "$f not padded"; pass
   [ "$(printf '%s' "$OUT" | json_num sample_rate)" = 48000 ] || fail "$f rate"; pass
 done
 expect_exit 0 "$TAPEOP" gainstage pink.wav sine.wav white.wav quiet.wav -o out --target rms:-20 --bits 16
-printf '%s' "$OUT" | grep -q 'rate in/out' || fail "no table"; pass
-printf '%s' "$OUT" | grep -q 'silent' || fail "no silent note"; pass
+grep -q 'rate in/out' <<<"$OUT" || fail "no table"; pass
+grep -q 'silent' <<<"$OUT" || fail "no silent note"; pass
 expect_exit 2 "$TAPEOP" gainstage pink.wav -o out --target loud:-3
 expect_one_line_error 'target'
-expect_exit 2 "$TAPEOP" gainstage pink.wav -o nowhere
-expect_one_line_error 'nowhere'
+expect_exit 0 "$TAPEOP" gainstage pink.wav -o new/folder
+[ -f new/folder/pink.wav ] || fail "the missing output folder was not created"; pass
+expect_exit 2 "$TAPEOP" gainstage pink.wav -o pink.wav
+expect_one_line_error 'pink.wav: is not a folder'
 no_temporaries out
 finish

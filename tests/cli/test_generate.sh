@@ -15,7 +15,7 @@ fail() {
 # json_get FILE KEY: the first value of "KEY" in a JSON document that describes one file
 # (numbers and plain strings; enough for info and generate output, no python or jq needed).
 json_get() {
-    grep -o "\"$2\": *[^,}]*" "$1" | head -n 1 | sed -e 's/^[^:]*: *//' -e 's/^"//' -e 's/"$//'
+    grep -o "\"$2\": *[^,}]*" "$1" | sed -n 1p | sed -e 's/^[^:]*: *//' -e 's/^"//' -e 's/"$//'
 }
 
 # expect_info FILE CHANNELS RATE FRAMES
@@ -59,7 +59,7 @@ expect_info "$tmp/n.wav" 2 48000 1234
 [[ $(json_get "$tmp/gen.json" frames) == 144000 ]] || fail "json: wrong frames"
 [[ $(json_get "$tmp/gen.json" sample_rate) == 48000 ]] || fail "json: wrong rate"
 [[ $(json_get "$tmp/gen.json" channels) == 2 ]] || fail "json: wrong channels"
-[[ $(json_get "$tmp/gen.json" path) == "$tmp/song.flac" ]] || fail "json: wrong path"
+[[ $(json_get "$tmp/gen.json" output) == "$tmp/song.flac" ]] || fail "json: wrong output"
 
 # Deterministic: the same command writes the same bytes; another seed does not.
 "$TAPEOP" -q generate pink -o "$tmp/p1.wav" --duration 1s --seed 7
@@ -91,7 +91,10 @@ rc=0
 "$TAPEOP" generate sine -o "$tmp/x.flac" --bits float 2>/dev/null || rc=$?
 [[ $rc == 2 ]] || fail "float FLAC exited $rc, expected 2"
 rc=0
-"$TAPEOP" generate sine -o "$tmp/no/such/dir/x.wav" 2>/dev/null || rc=$?
-[[ $rc == 2 ]] || fail "unwritable exited $rc, expected 2"
+"$TAPEOP" -q generate sine -o "$tmp/new/sub/dir/x.wav" || fail "a missing output folder was not created"
+[[ -f $tmp/new/sub/dir/x.wav ]] || fail "no output in the created folder"
+touch "$tmp/file"
+"$TAPEOP" generate sine -o "$tmp/file/x.wav" 2>/dev/null || rc=$?
+[[ $rc == 2 ]] || fail "output under a file exited $rc, expected 2"
 
 echo "test_generate: ok"

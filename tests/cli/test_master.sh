@@ -59,8 +59,8 @@ done
 # Presets and deliverables in one run, each verified as written.
 "$TAPEOP" --json master in.wav --deliver spotify:s.flac --deliver cd:cd.wav --deliver apple-podcasts:p.mp3 \
   --eq "peak 3kHz -1.5dB q=1" --highpass 25Hz --compress "threshold=-20dBFS ratio=2" >d.json
-"$TAPEOP" --json info cd.wav | grep -q '"sample_rate": *44100' || fail "cd is not 44.1 kHz"; pass
-"$TAPEOP" --json info cd.wav | grep -q '"subtype": *"pcm16"' || fail "cd is not 16-bit"; pass
+"$TAPEOP" --json info cd.wav | grep -c '"sample_rate": *44100' >/dev/null || fail "cd is not 44.1 kHz"; pass
+"$TAPEOP" --json info cd.wav | grep -c '"subtype": *"pcm16"' >/dev/null || fail "cd is not 16-bit"; pass
 for f in s.flac:-14 cd.wav:-14 p.mp3:-16; do
   "$TAPEOP" --json analyze "${f%%:*}" >a.json
   near "$(json_num integrated_lufs <a.json)" "${f##*:}" 0.1 || fail "$f: $(json_num integrated_lufs <a.json)"; pass
@@ -86,7 +86,7 @@ cmp -s j1/in.flac j2/in.flac && cmp -s j1/b.flac j2/b.flac || fail "-j 1 and -j 
 mkdir -p mixed
 expect_exit 1 "$TAPEOP" -q master in.wav quiet.wav -o mixed
 [ -f mixed/in.wav ] && [ ! -f mixed/quiet.wav ] || fail "batch with a failure"; pass
-printf '%s' "$ERR" | grep -q "quiet.wav.*silent" || fail "silence error: $ERR"; pass
+grep -q "quiet.wav.*silent" <<<"$ERR" || fail "silence error: $ERR"; pass
 expect_exit 2 "$TAPEOP" master quiet.wav -o q.wav
 expect_one_line_error "quiet.wav: .*silent"
 [ ! -e q.wav ] || fail "partial output"; pass

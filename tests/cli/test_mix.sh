@@ -10,21 +10,21 @@ source "$(dirname "$0")/lib.sh"
 # Polarity-inverted copy: exact digital silence.
 expect_exit 0 "$TAPEOP" mix a.wav a.wav:polarity=invert -o null.wav
 expect_exit 0 "$TAPEOP" --json analyze null.wav
-printf '%s' "$OUT" | grep -q '"sample_peak_dbfs": null' || fail "inverted mix is not silent"; pass
+grep -q '"sample_peak_dbfs": null' <<<"$OUT" || fail "inverted mix is not silent"; pass
 
 # Settings after colons, mixed rates, padded to the longest stem.
 expect_exit 0 "$TAPEOP" --json mix a.wav b.wav:gain=-2dB:pan=L20 m.wav:pan=R30:offset=100ms -o mix.wav
 [ "$(printf '%s' "$OUT" | json_num frames)" = 144000 ] || fail "mix length"; pass
-printf '%s' "$OUT" | grep -q '"resampled": \[' || fail "no resampled list"; pass
-printf '%s' "$OUT" | grep -q 'm.wav' || fail "m.wav not reported as resampled"; pass
+grep -q '"resampled": \[' <<<"$OUT" || fail "no resampled list"; pass
+grep -q 'm.wav' <<<"$OUT" || fail "m.wav not reported as resampled"; pass
 
 # A clipping bus is trimmed to -1 dBFS; --no-trim reports clipped samples.
 expect_exit 0 "$TAPEOP" --json mix a.wav:gain=16dB b.wav:gain=16dB -o hot.wav
-printf '%s' "$OUT" | grep -q '"trimmed": true' || fail "not trimmed"; pass
+grep -q '"trimmed": true' <<<"$OUT" || fail "not trimmed"; pass
 expect_exit 0 "$TAPEOP" --json analyze hot.wav
 near "$(printf '%s' "$OUT" | json_num sample_peak_dbfs)" -1 0.01 || fail "trimmed peak not at -1 dBFS"; pass
 expect_exit 0 "$TAPEOP" mix a.wav:gain=16dB b.wav:gain=16dB -o hot2.wav --no-trim --headroom -3
-printf '%s' "$ERR" | grep -q 'samples clipped' || fail "--no-trim did not report clipping"; pass
+grep -q 'samples clipped' <<<"$ERR" || fail "--no-trim did not report clipping"; pass
 
 # Mono mix; the same command twice gives the same bytes.
 expect_exit 0 "$TAPEOP" -q mix a.wav b.wav -o mono1.wav --channels mono

@@ -39,7 +39,7 @@ expect_exit 0 "$TAPEOP" -q normalize a.wav -o lim/a.wav --lufs -9 --ceiling -1
 expect_exit 0 "$TAPEOP" --json analyze lim/a.wav
 awk -v t="$(printf '%s' "$OUT" | json_num true_peak_dbtp)" 'BEGIN{exit !(t <= -1.0)}' || fail "ceiling passed"; pass
 expect_exit 0 "$TAPEOP" normalize a.wav -o hot.wav --lufs -6 --bits 16
-printf '%s' "$ERR" | grep -q 'warning' || fail "no clipping warning"; pass
+grep -q 'warning' <<<"$ERR" || fail "no clipping warning"; pass
 
 # A failing input in a batch: exit 1, the others written.
 mkdir part; printf 'not audio' > junk.wav

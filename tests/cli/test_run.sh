@@ -22,7 +22,7 @@ check_level() {
 check_format() {
   local j
   j=$("$T" --json info "$1")
-  printf '%s' "$j" | grep -q "\"subtype\": \"$2\"" || fail "$1 is not $2: $j"
+  grep -q "\"subtype\": \"$2\"" <<<"$j" || fail "$1 is not $2: $j"
   [ "$(printf '%s' "$j" | json_num sample_rate)" = "$3" ] || fail "$1 is not at $3 Hz"
   pass
 }
@@ -116,11 +116,11 @@ pass
 
 # --dry-run prints the plan and writes nothing.
 expect_exit 0 "$T" run master-streaming song.wav -o dry --dry-run
-printf '%s' "$OUT" | grep -q "loudness target=-14LUFS ceiling=-1dBTP" || fail "dry run does not show the resolved loudness step: $OUT"
+grep -q "loudness target=-14LUFS ceiling=-1dBTP" <<<"$OUT" || fail "dry run does not show the resolved loudness step: $OUT"
 [ ! -e dry ] || fail "dry run created the output folder"
 pass
 expect_exit 0 "$T" run master-streaming song.wav -o dry --dry-run --set target=-16LUFS
-printf '%s' "$OUT" | grep -q "target=-16LUFS" || fail "--set not applied in the plan"
+grep -q "target=-16LUFS" <<<"$OUT" || fail "--set not applied in the plan"
 pass
 
 # Broken recipes: one line with file:line:col, exit 2, nothing written.
@@ -142,14 +142,14 @@ pass
 "$T" -q generate sine -o hot.wav --duration 3 --level 0 --bits 16 2>/dev/null || true
 printf 'check stem\ngain -6 dB\noutput {name}-x.wav\n' > gate.recipe
 expect_exit 1 "$T" run gate.recipe hot.wav -o gate
-printf '%s' "$ERR" | grep -q "check stem failed on the inputs: hot.wav" || fail "gate failure not reported: $ERR"
+grep -q "check stem failed on the inputs: hot.wav" <<<"$ERR" || fail "gate failure not reported: $ERR"
 [ ! -e gate/hot-x.wav ] || fail "a failed input gate still wrote the output"
 pass
 printf 'loudness target=-14 LUFS ceiling=-1 dBTP\noutput {name}-m.wav\ncheck spotify\n' > gate2.recipe
 expect_exit 0 "$T" run gate2.recipe song.wav -o gate2
 printf 'loudness target=-10 LUFS ceiling=-0.5 dBTP\noutput {name}-m.wav\ncheck spotify\n' > gate3.recipe
 expect_exit 1 "$T" run gate3.recipe song.wav -o gate3
-printf '%s' "$ERR" | grep -q "check spotify failed on the outputs" || fail "output gate failure not reported: $ERR"
+grep -q "check spotify failed on the outputs" <<<"$ERR" || fail "output gate failure not reported: $ERR"
 pass
 
 # A failing job does not stop the others: exit 1, the good file still written.
@@ -158,4 +158,19 @@ expect_exit 1 "$T" -q run master-streaming quiet.wav song2.wav -o partial
 [ -f partial/song2-master.flac ] || fail "the good job did not run"
 [ ! -e partial/quiet-master.flac ] || fail "the failed job left an output"
 no_temporaries partial
+# Mistakes found by meaning are found before any job starts: every one listed as
+# file:line:col, exit 2, nothing written, for run and run --dry-run.
+printf 'loudness target=-14\ngain 1 dB\noutput {name}-x.wav preset=spotfy\n' > early.recipe
+for dry in "" --dry-run; do
+    expect_exit 2 "$T" run early.recipe song.wav -o early $dry
+    grep -q "^tapeop: early.recipe:2:1: loudness must be the last processing step" <<<"$ERR" || fail "order rule: $ERR"
+    grep -q "^early.recipe:3:1: unknown preset 'spotfy' (did you mean 'spotify'?)" <<<"$ERR" || fail "second mistake not listed: $ERR"
+    [ ! -e early ] || fail "an invalid recipe wrote something"
+    pass
+done
+printf 'gain -2 dB\noutput {name}-y.wav target=-16\n' > early2.recipe
+expect_exit 2 "$T" run early2.recipe song.wav -o early2 --dry-run
+grep -q "early2.recipe:2:1: this output sets a loudness target or ceiling, but the chain has no loudness step" <<<"$ERR" || fail "target without loudness: $ERR"
+[ ! -e early2 ] || fail "an invalid recipe wrote something"
+pass
 finish

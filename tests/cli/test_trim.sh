@@ -24,7 +24,7 @@ expect_exit 0 "$TAPEOP" --json split session.wav -o takes
 near "$(printf '%s' "$OUT" | json_num start_s)" 0.8 0.010 || fail "take 1 start"; pass
 [ -f takes/session-take01.wav ] && [ -f takes/session-take03.wav ] || fail "take files"; pass
 expect_exit 0 "$TAPEOP" split session.wav -o takes --min-gap 10s
-printf '%s' "$OUT" | grep -q 'take' || fail "no table"; pass
+grep -q 'take' <<<"$OUT" || fail "no table"; pass
 
 expect_exit 1 "$TAPEOP" -q trim rec.wav tail.wav -o takes
 expect_one_line_error 'silent'

@@ -25,7 +25,8 @@ using Signal = std::vector<std::vector<float>>;
 Chain make_master_chain(double limiter_ceiling = -1.0) {
     Chain chain;
     chain.add(std::make_unique<FilterCascade>(make_highpass(25.0, Slope::db24)));
-    chain.add(std::make_unique<FilterCascade>(make_eq_band(BiquadType::peaking, 3000.0, -1.5, 1.0)));
+    chain.add(
+        std::make_unique<FilterCascade>(make_eq_band(BiquadType::peaking, 3000.0, -1.5, 1.0)));
     CompressorSettings cs;
     cs.threshold_db = -20.0;
     cs.ratio = 2.0;
@@ -46,7 +47,8 @@ Signal run_chain(Chain& chain, const Signal& in, std::size_t block) {
     for (std::size_t pos = 0; pos < n; pos += block) {
         const std::size_t len = std::min(block, n - pos);
         buf.set_frames(len);
-        for (std::size_t c = 0; c < nch; ++c) std::copy_n(in[c].data() + pos, len, buf.channel(c));
+        for (std::size_t c = 0; c < nch; ++c)
+            std::copy_n(in[c].data() + pos, len, buf.channel(c));
         const AudioView kept = chain.process(buf.view());
         for (std::size_t c = 0; c < nch; ++c)
             out[c].insert(out[c].end(), kept.channel(c), kept.channel(c) + kept.frames());
@@ -67,7 +69,8 @@ Signal music(std::size_t n) {
         const double env = 0.5 + 0.5 * std::sin(2 * std::numbers::pi * 2.0 * t);
         for (std::size_t c = 0; c < 2; ++c)
             s[c][i] = float(env * (0.4 * std::sin(2 * std::numbers::pi * 110.0 * t + double(c)) +
-                                   0.2 * std::sin(2 * std::numbers::pi * 2500.0 * t)) + g(rng));
+                                   0.2 * std::sin(2 * std::numbers::pi * 2500.0 * t)) +
+                            g(rng));
     }
     return s;
 }
@@ -76,56 +79,59 @@ Signal music(std::size_t n) {
 
 TEST_SUITE("chain") {
 
-TEST_CASE("EQ + compressor + limiter chain: blocks of 1, 7 and 4096 frames give identical output") {
-    const Signal in = music(30000);
-    Chain a = make_master_chain(), b = make_master_chain(), c = make_master_chain();
-    const Signal oa = run_chain(a, in, 1), ob = run_chain(b, in, 7), oc = run_chain(c, in, 4096);
-    CHECK(oa[0].size() == in[0].size());
-    CHECK(oa == ob);
-    CHECK(oa == oc);
-    // Rerunning the same chain object (prepare resets it) is bit-identical too.
-    CHECK(run_chain(c, in, 4096) == oc);
-}
+    TEST_CASE(
+        "EQ + compressor + limiter chain: blocks of 1, 7 and 4096 frames give identical output") {
+        const Signal in = music(30000);
+        Chain a = make_master_chain(), b = make_master_chain(), c = make_master_chain();
+        const Signal oa = run_chain(a, in, 1), ob = run_chain(b, in, 7),
+                     oc = run_chain(c, in, 4096);
+        CHECK(oa[0].size() == in[0].size());
+        CHECK(oa == ob);
+        CHECK(oa == oc);
+        // Rerunning the same chain object (prepare resets it) is bit-identical too.
+        CHECK(run_chain(c, in, 4096) == oc);
+    }
 
-TEST_CASE("chain output is aligned with the input and the same length") {
-    // Gain 0 dB + a limiter that never acts: output must equal input sample for sample.
-    for (std::size_t n : {5u, 100u, 1000u, 48000u}) {
-        Signal in(2, std::vector<float>(n));
-        for (std::size_t i = 0; i < n; ++i) {
-            in[0][i] = float(0.3 * std::sin(0.01 * double(i)));
-            in[1][i] = i == n / 2 ? 0.5f : 0.0f; // an impulse marks the position
-        }
-        for (std::size_t block : {1u, 64u, 4096u}) {
-            Chain chain;
-            chain.add(std::make_unique<Gain>(0.0));
-            chain.add(std::make_unique<Limiter>(LimiterSettings{}));
-            chain.add(std::make_unique<Limiter>(LimiterSettings{-1.0, 1.0, 50.0, 0.1}));
-            CAPTURE(n);
-            CAPTURE(block);
-            const Signal out = run_chain(chain, in, block);
-            CHECK(chain.latency_frames() > 0);
-            CHECK(out == in);
+    TEST_CASE("chain output is aligned with the input and the same length") {
+        // Gain 0 dB + a limiter that never acts: output must equal input sample for sample.
+        for (std::size_t n : {5u, 100u, 1000u, 48000u}) {
+            Signal in(2, std::vector<float>(n));
+            for (std::size_t i = 0; i < n; ++i) {
+                in[0][i] = float(0.3 * std::sin(0.01 * double(i)));
+                in[1][i] = i == n / 2 ? 0.5f : 0.0f; // an impulse marks the position
+            }
+            for (std::size_t block : {1u, 64u, 4096u}) {
+                Chain chain;
+                chain.add(std::make_unique<Gain>(0.0));
+                chain.add(std::make_unique<Limiter>(LimiterSettings{}));
+                chain.add(std::make_unique<Limiter>(LimiterSettings{-1.0, 1.0, 50.0, 0.1}));
+                CAPTURE(n);
+                CAPTURE(block);
+                const Signal out = run_chain(chain, in, block);
+                CHECK(chain.latency_frames() > 0);
+                CHECK(out == in);
+            }
         }
     }
-}
 
-TEST_CASE("chain output keeps the limiter's ceiling (libebur128)") {
-    Signal in = music(3 * rate);
-    Chain chain = make_master_chain(-1.0);
-    const Signal out = run_chain(chain, in, 4096);
-    ebur128_state* st = ebur128_init(2, rate, EBUR128_MODE_TRUE_PEAK);
-    std::vector<float> inter(out[0].size() * 2);
-    for (std::size_t i = 0; i < out[0].size(); ++i) inter[2 * i] = out[0][i], inter[2 * i + 1] = out[1][i];
-    ebur128_add_frames_float(st, inter.data(), out[0].size());
-    double tp = 0, p = 0;
-    for (unsigned c = 0; c < 2; ++c) {
-        ebur128_true_peak(st, c, &p);
-        tp = std::max(tp, p);
+    TEST_CASE("chain output keeps the limiter's ceiling (libebur128)") {
+        Signal in = music(3 * rate);
+        Chain chain = make_master_chain(-1.0);
+        const Signal out = run_chain(chain, in, 4096);
+        ebur128_state* st = ebur128_init(2, rate, EBUR128_MODE_TRUE_PEAK);
+        std::vector<float> inter(out[0].size() * 2);
+        for (std::size_t i = 0; i < out[0].size(); ++i)
+            inter[2 * i] = out[0][i], inter[2 * i + 1] = out[1][i];
+        ebur128_add_frames_float(st, inter.data(), out[0].size());
+        double tp = 0, p = 0;
+        for (unsigned c = 0; c < 2; ++c) {
+            ebur128_true_peak(st, c, &p);
+            tp = std::max(tp, p);
+        }
+        ebur128_destroy(&st);
+        MESSAGE("chain output true peak " << 20 * std::log10(tp) << " dBTP");
+        CHECK(20 * std::log10(tp) <= -1.0);
+        CHECK(20 * std::log10(tp) > -1.5); // it did limit
     }
-    ebur128_destroy(&st);
-    MESSAGE("chain output true peak " << 20 * std::log10(tp) << " dBTP");
-    CHECK(20 * std::log10(tp) <= -1.0);
-    CHECK(20 * std::log10(tp) > -1.5); // it did limit
-}
 
 } // TEST_SUITE

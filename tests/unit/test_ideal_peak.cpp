@@ -25,7 +25,8 @@ double bessel_i0(double x) {
     for (int k = 1; k < 300; ++k) {
         t *= (x / (2.0 * k)) * (x / (2.0 * k));
         s += t;
-        if (t < 1e-18 * s) break;
+        if (t < 1e-18 * s)
+            break;
     }
     return s;
 }
@@ -48,15 +49,20 @@ struct Reference {
     }
     // Needs x[m - T/2 .. m + T/2 + 1].
     double value(const float* x, long m, int q) const { // at m + q / L, q in [0, L]
-        if (q == L) return value(x, m + 1, 0);
+        if (q == L)
+            return value(x, m + 1, 0);
         const auto& h = phase[std::size_t(q)];
         double acc = 0.0;
-        for (int k = 0; k <= T; ++k) acc += h[std::size_t(k)] * x[m + T / 2 - k];
+        for (int k = 0; k <= T; ++k)
+            acc += h[std::size_t(k)] * x[m + T / 2 - k];
         return acc;
     }
     double interval(const float* x, long m) const {
         std::vector<double> y(L + 3);
-        for (int q = -1; q <= L + 1; ++q) y[std::size_t(q + 1)] = q < 0 ? value(x, m - 1, L - 1) : q > L ? value(x, m + 1, 1) : value(x, m, q);
+        for (int q = -1; q <= L + 1; ++q)
+            y[std::size_t(q + 1)] = q < 0   ? value(x, m - 1, L - 1)
+                                    : q > L ? value(x, m + 1, 1)
+                                            : value(x, m, q);
         return dsp::refined_peak(y.data(), y.size());
     }
 };
@@ -79,19 +85,23 @@ Accuracy accuracy(const std::vector<float>& sig, const Reference& ref, const dsp
     }
     std::vector<long> frames;
     for (long m = pad + 1; m < n - pad; ++m)
-        if (std::max(mine[std::size_t(m)], mine[std::size_t(m - 1)]) > peak_mine * 0.7) frames.push_back(m);
+        if (std::max(mine[std::size_t(m)], mine[std::size_t(m - 1)]) > peak_mine * 0.7)
+            frames.push_back(m);
     std::vector<double> refv(std::size_t(n), -1.0);
     auto ref_at = [&](long m) {
-        if (refv[std::size_t(m)] < 0) refv[std::size_t(m)] = ref.interval(sig.data(), m);
+        if (refv[std::size_t(m)] < 0)
+            refv[std::size_t(m)] = ref.interval(sig.data(), m);
         return refv[std::size_t(m)];
     };
     double peak_ref = 0.0;
-    for (long m : frames) peak_ref = std::max({peak_ref, ref_at(m), ref_at(m - 1)});
+    for (long m : frames)
+        peak_ref = std::max({peak_ref, ref_at(m), ref_at(m - 1)});
     Accuracy a{-1e9, -1e9, 20.0 * std::log10(peak_ref / peak_mine)};
     for (long m : frames) {
         const double r = std::max(ref_at(m), ref_at(m - 1));
         const double d = std::max(mine[std::size_t(m)], mine[std::size_t(m - 1)]);
-        if (r < peak_ref * 0.794) continue; // within 2 dB
+        if (r < peak_ref * 0.794)
+            continue; // within 2 dB
         a.under_db = std::max(a.under_db, 20.0 * std::log10(r / d));
         a.over_db = std::max(a.over_db, 20.0 * std::log10(d / r));
     }
@@ -109,7 +119,8 @@ std::vector<float> music_channel(std::size_t channel, double seconds, std::uint6
 
 std::vector<float> sine(double hz, std::size_t n, double phase = 0.37) {
     std::vector<float> s(n);
-    for (std::size_t i = 0; i < n; ++i) s[i] = float(0.5 * std::sin(2.0 * pi * hz * double(i) / 48000.0 + phase));
+    for (std::size_t i = 0; i < n; ++i)
+        s[i] = float(0.5 * std::sin(2.0 * pi * hz * double(i) / 48000.0 + phase));
     return s;
 }
 
@@ -117,80 +128,87 @@ std::vector<float> sine(double hz, std::size_t n, double phase = 0.37) {
 
 TEST_SUITE("ideal_peak") {
 
-TEST_CASE("ideal peak: half-band stages pass DC exactly and are Nyquist filters") {
-    const dsp::IdealPeak8x ip;
-    for (const auto* c : {&ip.stage_a(), &ip.stage_b(), &ip.stage_c()}) {
-        double sum = 0.0;
-        for (double v : *c) sum += v;
-        CHECK(sum == doctest::Approx(0.5).epsilon(1e-14));
-    }
-    // A constant reads as itself; a sample pulse at m reads exactly its value at m.
-    std::vector<double> dc(200, 0.25), pulse(200, 0.0);
-    pulse[100] = 1.0;
-    CHECK(ip.interval_peak(dc.data() + 100) == doctest::Approx(0.25).epsilon(1e-12));
-    CHECK(ip.interval_peak(pulse.data() + 100) >= 1.0);
-    MESSAGE("max gain (refinement included): " << ip.max_gain());
-}
-
-TEST_CASE("ideal peak: the float streaming evaluation stays within its bound of the double one") {
-    const dsp::IdealPeak8x ip;
-    std::mt19937_64 rng(5);
-    std::normal_distribution<double> g(0.0, 0.3);
-    std::vector<float> x(20000);
-    for (auto& v : x) v = float(std::clamp(g(rng), -1.0, 1.0));
-    const std::vector<float> mus = music_channel(1, 4.0);
-    for (const std::vector<float>* sig : {static_cast<const std::vector<float>*>(&x), &mus}) {
-        std::vector<double> xd(sig->begin(), sig->end());
-        double max_abs = 0.0;
-        for (float v : *sig) max_abs = std::max(max_abs, double(std::abs(v)));
-        const double bound = ip.float_error_bound(max_abs);
-        std::vector<float> out(64), scratch;
-        double worst = 0.0;
-        for (std::size_t m0 = 40; m0 + 64 + 40 < sig->size(); m0 += 64) {
-            ip.interval_peaks_float(sig->data() + m0, 64, out.data(), scratch);
-            for (std::size_t j = 0; j < 64; ++j) {
-                const double exact = ip.interval_peak(xd.data() + m0 + j);
-                worst = std::max(worst, std::abs(double(out[j]) - exact));
-                REQUIRE(double(out[j]) + bound >= exact);
-            }
+    TEST_CASE("ideal peak: half-band stages pass DC exactly and are Nyquist filters") {
+        const dsp::IdealPeak8x ip;
+        for (const auto* c : {&ip.stage_a(), &ip.stage_b(), &ip.stage_c()}) {
+            double sum = 0.0;
+            for (double v : *c)
+                sum += v;
+            CHECK(sum == doctest::Approx(0.5).epsilon(1e-14));
         }
-        MESSAGE("float vs double: worst " << worst << ", bound " << bound);
-        CHECK(worst < bound / 4.0);
+        // A constant reads as itself; a sample pulse at m reads exactly its value at m.
+        std::vector<double> dc(200, 0.25), pulse(200, 0.0);
+        pulse[100] = 1.0;
+        CHECK(ip.interval_peak(dc.data() + 100) == doctest::Approx(0.25).epsilon(1e-12));
+        CHECK(ip.interval_peak(pulse.data() + 100) >= 1.0);
+        MESSAGE("max gain (refinement included): " << ip.max_gain());
     }
-}
 
-TEST_CASE("ideal peak: accuracy against a 64x reference reconstruction") {
-    const Reference ref;
-    const dsp::IdealPeak8x ip;
-    struct Case {
-        std::string name;
-        std::vector<float> sig;
-        double max_under_db; // per frame, within 2 dB of the peak
-    };
-    std::mt19937_64 rng(9);
-    std::normal_distribution<double> g(0.0, 0.25);
-    std::vector<float> white(48000), clipped(48000);
-    for (auto& v : white) v = float(g(rng));
-    for (auto& v : clipped) v = float(std::clamp(3.0 * g(rng), -0.5, 0.5));
-    std::vector<Case> cases{
-        {"music L (lead, pads, kick)", music_channel(0, 8.0), 0.01},
-        {"music R (hi-hats, noise high-passed at 7 kHz)", music_channel(1, 8.0), 0.02},
-        {"sine 1 kHz", sine(1000.0, 12000), 0.001},
-        {"sine 15 kHz", sine(15000.0, 12000), 0.005},
-        {"sine 20 kHz", sine(20000.0, 12000), 0.005},
-        {"sine 22 kHz", sine(22000.0, 12000), 0.08},
-        {"fs/4 sine at 45 degrees", sine(12000.0, 12000, pi / 4.0), 0.001},
-        {"white noise", white, 0.6},
-        {"noise clipped at 0.5 (flat to Nyquist)", clipped, 1.1},
-    };
-    for (const Case& c : cases) {
-        CAPTURE(c.name);
-        const Accuracy a = accuracy(c.sig, ref, ip);
-        MESSAGE(c.name << ": per frame under by at most " << a.under_db << " dB, over by at most " << a.over_db
-                       << " dB; the signal's peak under by " << a.global_under_db << " dB");
-        CHECK(a.under_db <= c.max_under_db);
-        CHECK(a.global_under_db <= c.max_under_db);
+    TEST_CASE(
+        "ideal peak: the float streaming evaluation stays within its bound of the double one") {
+        const dsp::IdealPeak8x ip;
+        std::mt19937_64 rng(5);
+        std::normal_distribution<double> g(0.0, 0.3);
+        std::vector<float> x(20000);
+        for (auto& v : x)
+            v = float(std::clamp(g(rng), -1.0, 1.0));
+        const std::vector<float> mus = music_channel(1, 4.0);
+        for (const std::vector<float>* sig : {static_cast<const std::vector<float>*>(&x), &mus}) {
+            std::vector<double> xd(sig->begin(), sig->end());
+            double max_abs = 0.0;
+            for (float v : *sig)
+                max_abs = std::max(max_abs, double(std::abs(v)));
+            const double bound = ip.float_error_bound(max_abs);
+            std::vector<float> out(64), scratch;
+            double worst = 0.0;
+            for (std::size_t m0 = 40; m0 + 64 + 40 < sig->size(); m0 += 64) {
+                ip.interval_peaks_float(sig->data() + m0, 64, out.data(), scratch);
+                for (std::size_t j = 0; j < 64; ++j) {
+                    const double exact = ip.interval_peak(xd.data() + m0 + j);
+                    worst = std::max(worst, std::abs(double(out[j]) - exact));
+                    REQUIRE(double(out[j]) + bound >= exact);
+                }
+            }
+            MESSAGE("float vs double: worst " << worst << ", bound " << bound);
+            CHECK(worst < bound / 4.0);
+        }
     }
-}
+
+    TEST_CASE("ideal peak: accuracy against a 64x reference reconstruction") {
+        const Reference ref;
+        const dsp::IdealPeak8x ip;
+        struct Case {
+            std::string name;
+            std::vector<float> sig;
+            double max_under_db; // per frame, within 2 dB of the peak
+        };
+        std::mt19937_64 rng(9);
+        std::normal_distribution<double> g(0.0, 0.25);
+        std::vector<float> white(48000), clipped(48000);
+        for (auto& v : white)
+            v = float(g(rng));
+        for (auto& v : clipped)
+            v = float(std::clamp(3.0 * g(rng), -0.5, 0.5));
+        std::vector<Case> cases{
+            {"music L (lead, pads, kick)", music_channel(0, 8.0), 0.01},
+            {"music R (hi-hats, noise high-passed at 7 kHz)", music_channel(1, 8.0), 0.02},
+            {"sine 1 kHz", sine(1000.0, 12000), 0.001},
+            {"sine 15 kHz", sine(15000.0, 12000), 0.005},
+            {"sine 20 kHz", sine(20000.0, 12000), 0.005},
+            {"sine 22 kHz", sine(22000.0, 12000), 0.08},
+            {"fs/4 sine at 45 degrees", sine(12000.0, 12000, pi / 4.0), 0.001},
+            {"white noise", white, 0.6},
+            {"noise clipped at 0.5 (flat to Nyquist)", clipped, 1.1},
+        };
+        for (const Case& c : cases) {
+            CAPTURE(c.name);
+            const Accuracy a = accuracy(c.sig, ref, ip);
+            MESSAGE(c.name << ": per frame under by at most " << a.under_db
+                           << " dB, over by at most " << a.over_db
+                           << " dB; the signal's peak under by " << a.global_under_db << " dB");
+            CHECK(a.under_db <= c.max_under_db);
+            CHECK(a.global_under_db <= c.max_under_db);
+        }
+    }
 
 } // TEST_SUITE

@@ -2,7 +2,7 @@
 #include "tapeop/qc/spec.hpp"
 
 #include "tapeop/error.hpp"
-#include "tapeop/recipe/lexer.hpp"
+#include "tapeop/text/lexer.hpp"
 #include "test_util.hpp"
 
 #include <doctest/doctest.h>

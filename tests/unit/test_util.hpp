@@ -13,9 +13,10 @@
 namespace tapeop::test {
 
 class TempDir {
-public:
+  public:
     TempDir() {
-        std::string templ = (std::filesystem::temp_directory_path() / "tapeop-test-XXXXXX").string();
+        std::string templ =
+            (std::filesystem::temp_directory_path() / "tapeop-test-XXXXXX").string();
         path_ = ::mkdtemp(templ.data());
     }
     ~TempDir() {
@@ -27,7 +28,7 @@ public:
     std::string file(const std::string& name) const { return path_ + "/" + name; }
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
 };
 

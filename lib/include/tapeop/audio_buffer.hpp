@@ -9,7 +9,7 @@ namespace tapeop {
 
 // A non-owning view of `channels` planar arrays of `frames` floats each.
 class AudioView {
-public:
+  public:
     AudioView() = default;
     AudioView(float* const* channels, std::size_t num_channels, std::size_t frames)
         : channels_(channels), num_channels_(num_channels), frames_(frames), offset_(0) {}
@@ -31,7 +31,7 @@ public:
         return v;
     }
 
-private:
+  private:
     float* const* channels_ = nullptr;
     std::size_t num_channels_ = 0;
     std::size_t frames_ = 0;
@@ -40,9 +40,11 @@ private:
 
 // Owns channels x capacity floats; `frames()` is the valid length (<= capacity).
 class AudioBuffer {
-public:
+  public:
     AudioBuffer() = default;
-    AudioBuffer(std::size_t channels, std::size_t capacity_frames) { resize(channels, capacity_frames); }
+    AudioBuffer(std::size_t channels, std::size_t capacity_frames) {
+        resize(channels, capacity_frames);
+    }
     AudioBuffer(const AudioBuffer& o) : data_(o.data_), frames_(o.frames_), capacity_(o.capacity_) {
         rebuild_pointers();
     }
@@ -68,7 +70,8 @@ public:
         frames_ = frames;
     }
     void clear() {
-        for (auto& ch : data_) std::fill(ch.begin(), ch.end(), 0.0f);
+        for (auto& ch : data_)
+            std::fill(ch.begin(), ch.end(), 0.0f);
     }
 
     std::size_t channels() const { return data_.size(); }
@@ -80,10 +83,11 @@ public:
     AudioView view() { return AudioView(pointers_.data(), data_.size(), frames_); }
     operator AudioView() { return view(); }
 
-private:
+  private:
     void rebuild_pointers() {
         pointers_.resize(data_.size());
-        for (std::size_t c = 0; c < data_.size(); ++c) pointers_[c] = data_[c].data();
+        for (std::size_t c = 0; c < data_.size(); ++c)
+            pointers_[c] = data_[c].data();
     }
     std::vector<std::vector<float>> data_;
     std::vector<float*> pointers_;

@@ -15,7 +15,7 @@
 namespace tapeop {
 
 class BackgroundSink {
-public:
+  public:
     using Consumer = std::function<void(AudioView)>;
     // `name`: the worker's thread name (up to 15 characters; shown by top -H and profilers).
     BackgroundSink(std::size_t channels, Consumer consume, const char* name);
@@ -33,7 +33,7 @@ public:
     // push() calls consume in the caller's thread.
     void drain();
 
-private:
+  private:
     struct Worker;
     [[noreturn]] void rethrow_failure();
     std::unique_ptr<Worker> worker_;

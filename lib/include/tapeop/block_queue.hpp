@@ -18,7 +18,7 @@
 namespace tapeop {
 
 template <typename Slot> class BlockQueue {
-public:
+  public:
     explicit BlockQueue(std::size_t slots) : slots_(slots), batch_(slots / 2 > 0 ? slots / 2 : 1) {}
     BlockQueue(const BlockQueue&) = delete;
     BlockQueue& operator=(const BlockQueue&) = delete;
@@ -34,7 +34,8 @@ public:
             free_cv_.wait(lock, [&] { return cancelled_ || count_ < slots_.size(); });
             producer_waits_ = false;
         }
-        if (cancelled_) return nullptr;
+        if (cancelled_)
+            return nullptr;
         return &slots_[(head_ + count_) % slots_.size()];
     }
     // Producer: the slot from acquire() is ready for the consumer.
@@ -45,7 +46,8 @@ public:
             ++count_;
             wake = consumer_waits_ && count_ >= batch_;
         }
-        if (wake) ready_cv_.notify_one();
+        if (wake)
+            ready_cv_.notify_one();
     }
     // Producer: nothing more will be published.
     void close() {
@@ -65,7 +67,8 @@ public:
             ready_cv_.wait(lock, [&] { return cancelled_ || count_ > 0 || closed_; });
             consumer_waits_ = false;
         }
-        if (cancelled_ || count_ == 0) return nullptr;
+        if (cancelled_ || count_ == 0)
+            return nullptr;
         return &slots_[head_];
     }
     // Consumer: done with the slot from front(); it becomes free.
@@ -77,7 +80,8 @@ public:
             --count_;
             wake = producer_waits_ && slots_.size() - count_ >= batch_;
         }
-        if (wake) free_cv_.notify_one();
+        if (wake)
+            free_cv_.notify_one();
     }
 
     // Either side: wakes both; every later acquire() and front() returns nullptr.
@@ -95,7 +99,7 @@ public:
         closed_ = cancelled_ = false;
     }
 
-private:
+  private:
     std::vector<Slot> slots_;
     std::mutex mutex_;
     std::condition_variable free_cv_, ready_cv_;

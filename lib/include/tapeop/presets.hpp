@@ -1,7 +1,7 @@
 #pragma once
 // Delivery presets: the loudness target, true-peak ceiling and (where a format is implied) the
 // sample rate and sample format a platform or standard asks for. Values and sources are those
-// of /work/shared/REFERENCES.md "Delivery targets" (see the README's Mastering section); most
+// of docs/references.md "Delivery targets" (see the README's Mastering section); most
 // streaming figures come from secondary sources, so check a platform's current page before
 // relying on one for a contract.
 #include "tapeop/io/format.hpp"
@@ -19,8 +19,8 @@ struct DeliveryPreset {
     // --target is used).
     std::optional<double> target_lufs;
     double ceiling_dbtp = -1.0;
-    std::optional<int> sample_rate;        // Hz; none: keep the input's
-    std::optional<io::SampleFormat> bits;  // none: the input's (or the container's nearest)
+    std::optional<int> sample_rate;       // Hz; none: keep the input's
+    std::optional<io::SampleFormat> bits; // none: the input's (or the container's nearest)
     std::string_view source;
 };
 

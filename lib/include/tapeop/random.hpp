@@ -17,11 +17,12 @@ inline std::uint64_t splitmix64(std::uint64_t& state) {
 }
 
 class Xoshiro256 {
-public:
+  public:
     Xoshiro256() : Xoshiro256(0) {}
     // The four state words are four splitmix64 outputs from `seed`.
     explicit Xoshiro256(std::uint64_t seed) {
-        for (auto& w : s_) w = splitmix64(seed);
+        for (auto& w : s_)
+            w = splitmix64(seed);
     }
     std::uint64_t next() {
         const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
@@ -37,7 +38,7 @@ public:
     // Uniform in [0, 1), 53 random bits.
     double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
-private:
+  private:
     static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
     std::array<std::uint64_t, 4> s_{};
 };
@@ -46,13 +47,15 @@ private:
 // shifts and rotations, so four lanes fit one SSE2 register). The dither's plain TPDF draws
 // from it four samples at a time. Each lane's words come from splitmix64 of `seed`.
 class Xoshiro128Plus4 {
-public:
+  public:
     Xoshiro128Plus4() : Xoshiro128Plus4(0) {}
     explicit Xoshiro128Plus4(std::uint64_t seed) {
         for (auto& word : s_)
-            for (auto& lane : word) lane = static_cast<std::uint32_t>(splitmix64(seed) >> 32);
+            for (auto& lane : word)
+                lane = static_cast<std::uint32_t>(splitmix64(seed) >> 32);
         for (std::size_t k = 0; k < 4; ++k) // a lane of all zeros would stay zero
-            if ((s_[0][k] | s_[1][k] | s_[2][k] | s_[3][k]) == 0) s_[0][k] = 1;
+            if ((s_[0][k] | s_[1][k] | s_[2][k] | s_[3][k]) == 0)
+                s_[0][k] = 1;
     }
     // The next output of each lane (the reference; dither.cpp has the same steps in SSE2).
     void next(std::uint32_t out[4]) {
@@ -70,7 +73,7 @@ public:
     // State words, s[word][lane].
     std::array<std::array<std::uint32_t, 4>, 4>& state() { return s_; }
 
-private:
+  private:
     std::array<std::array<std::uint32_t, 4>, 4> s_{};
 };
 

@@ -14,7 +14,8 @@ namespace tapeop::analysis {
 
 double clip_threshold(io::SampleFormat f) {
     const int bits = io::integer_bits(f);
-    if (bits == 0) return 1.0;
+    if (bits == 0)
+        return 1.0;
     const double full = std::ldexp(1.0, bits - 1);
     return (full - 1.0) / full;
 }
@@ -23,9 +24,11 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress) {
     io::AudioReader reader(path);
     reader.allow_nonfinite(true);
     const io::FileInfo& fi = reader.info();
-    if (fi.frames == 0) throw Error("contains no audio (0 frames)", path);
+    if (fi.frames == 0)
+        throw Error("contains no audio (0 frames)", path);
 
-    auto loudness = std::make_shared<LoudnessMeter>(fi.channels, fi.sample_rate);
+    auto loudness =
+        std::make_shared<LoudnessMeter>(fi.channels, fi.sample_rate, channel_weights(fi));
     TruePeakMeter true_peak(fi.channels, fi.sample_rate);
     LevelMeter levels(fi.channels, clip_threshold(fi.sample_format));
 
@@ -37,14 +40,16 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress) {
         true_peak.add(v);
         levels.add(v);
         done += static_cast<std::int64_t>(v.frames());
-        if (progress) progress(done);
+        if (progress)
+            progress(done);
     }
     if (reader.nonfinite_samples() > 0)
         throw Error("contains " + std::to_string(reader.nonfinite_samples()) +
                         " non-finite samples (NaN or Inf), the first at " +
                         format_timestamp(double(reader.first_nonfinite_frame()) / fi.sample_rate),
                     path);
-    if (done == 0) throw Error("contains no audio (0 frames could be read)", path);
+    if (done == 0)
+        throw Error("contains no audio (0 frames could be read)", path);
 
     FileAnalysis a;
     a.info = fi;

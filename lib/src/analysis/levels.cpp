@@ -20,7 +20,8 @@ float peak_abs(const float* x, std::size_t n) {
     alignas(16) float lanes[4];
     _mm_store_ps(lanes, _mm_max_ps(m0, m1));
     float p = std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3]));
-    for (; i < n; ++i) p = std::max(p, std::fabs(x[i]));
+    for (; i < n; ++i)
+        p = std::max(p, std::fabs(x[i]));
     return p;
 }
 
@@ -41,9 +42,11 @@ void LevelMeter::add(AudioView block) {
         // Four samples at a time, the sums in four double lanes (GCC keeps such reductions
         // scalar at -O2). Blocks are short enough for 32-bit lane counts.
         if (n <= (std::size_t(1) << 30)) {
-            const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff)), vthr = _mm_set1_ps(thr);
+            const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff)),
+                         vthr = _mm_set1_ps(thr);
             __m128 vpeak = _mm_setzero_ps();
-            __m128d s_lo = _mm_setzero_pd(), s_hi = _mm_setzero_pd(), q_lo = _mm_setzero_pd(), q_hi = _mm_setzero_pd();
+            __m128d s_lo = _mm_setzero_pd(), s_hi = _mm_setzero_pd(), q_lo = _mm_setzero_pd(),
+                    q_hi = _mm_setzero_pd();
             __m128i counts = _mm_setzero_si128(); // minus the clipped samples, per lane
             for (; i + 4 <= n; i += 4) {
                 const __m128 v = _mm_loadu_ps(x + i);
@@ -60,13 +63,15 @@ void LevelMeter::add(AudioView block) {
             alignas(16) double d2[2];
             alignas(16) std::int32_t c4[4];
             _mm_store_ps(p4, vpeak);
-            for (float p : p4) peak = p > peak ? p : peak;
+            for (float p : p4)
+                peak = p > peak ? p : peak;
             _mm_store_pd(d2, _mm_add_pd(s_lo, s_hi));
             sum = d2[0] + d2[1];
             _mm_store_pd(d2, _mm_add_pd(q_lo, q_hi));
             sum_sq = d2[0] + d2[1];
             _mm_store_si128(reinterpret_cast<__m128i*>(c4), counts);
-            for (std::int32_t k : c4) clipped += static_cast<std::uint64_t>(-static_cast<std::int64_t>(k));
+            for (std::int32_t k : c4)
+                clipped += static_cast<std::uint64_t>(-static_cast<std::int64_t>(k));
         }
 #endif
         for (; i < n; ++i) {
@@ -86,29 +91,38 @@ void LevelMeter::add(AudioView block) {
 }
 
 void LevelMeter::reset() {
-    for (auto& c : ch_) c = Channel{};
+    for (auto& c : ch_)
+        c = Channel{};
     frames_ = 0;
 }
 
-double LevelMeter::sample_peak(int channel) const { return ch_.at(static_cast<std::size_t>(channel)).peak; }
+double LevelMeter::sample_peak(int channel) const {
+    return ch_.at(static_cast<std::size_t>(channel)).peak;
+}
 
-double LevelMeter::sample_peak_dbfs(int channel) const { return gain_to_db(sample_peak(channel)); }
+double LevelMeter::sample_peak_dbfs(int channel) const {
+    return gain_to_db(sample_peak(channel));
+}
 
 double LevelMeter::sample_peak_dbfs() const {
     double p = 0.0;
-    for (const auto& c : ch_) p = std::max(p, c.peak);
+    for (const auto& c : ch_)
+        p = std::max(p, c.peak);
     return gain_to_db(p);
 }
 
 double LevelMeter::rms_dbfs(int channel) const {
-    if (frames_ == 0) return -std::numeric_limits<double>::infinity();
+    if (frames_ == 0)
+        return -std::numeric_limits<double>::infinity();
     return power_to_db(ch_.at(static_cast<std::size_t>(channel)).sum_sq / double(frames_));
 }
 
 double LevelMeter::rms_dbfs() const {
-    if (frames_ == 0 || ch_.empty()) return -std::numeric_limits<double>::infinity();
+    if (frames_ == 0 || ch_.empty())
+        return -std::numeric_limits<double>::infinity();
     double s = 0.0;
-    for (const auto& c : ch_) s += c.sum_sq;
+    for (const auto& c : ch_)
+        s += c.sum_sq;
     return power_to_db(s / (double(frames_) * double(ch_.size())));
 }
 
@@ -117,9 +131,11 @@ double LevelMeter::dc_offset(int channel) const {
 }
 
 double LevelMeter::dc_offset() const {
-    if (ch_.empty()) return 0.0;
+    if (ch_.empty())
+        return 0.0;
     double s = 0.0;
-    for (std::size_t c = 0; c < ch_.size(); ++c) s += dc_offset(static_cast<int>(c));
+    for (std::size_t c = 0; c < ch_.size(); ++c)
+        s += dc_offset(static_cast<int>(c));
     return s / double(ch_.size());
 }
 
@@ -129,7 +145,8 @@ std::uint64_t LevelMeter::clipped_samples(int channel) const {
 
 std::uint64_t LevelMeter::clipped_samples() const {
     std::uint64_t n = 0;
-    for (const auto& c : ch_) n += c.clipped;
+    for (const auto& c : ch_)
+        n += c.clipped;
     return n;
 }
 

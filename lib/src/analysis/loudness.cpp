@@ -1,6 +1,8 @@
 #include "tapeop/analysis/loudness.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/layout.hpp"
+#include "tapeop/limits.hpp"
 
 #include <emmintrin.h>
 
@@ -246,14 +248,13 @@ void k_filter(PairState& s, const PairCoefficients& k, const float* first, const
 } // namespace
 
 std::vector<double> default_channel_weights(int channels) {
-    std::vector<double> w(static_cast<std::size_t>(std::max(channels, 0)), 1.0);
-    if (channels == 5) {
-        w[3] = w[4] = 1.41;
-    } else if (channels == 6) {
-        w[3] = 0.0;
-        w[4] = w[5] = 1.41;
-    }
-    return w;
+    return default_layout("wav", channels).weights;
+}
+
+std::vector<double> channel_weights(const io::FileInfo& info) {
+    if (info.layout.weights.size() == static_cast<std::size_t>(info.channels))
+        return info.layout.weights;
+    return default_channel_weights(info.channels);
 }
 
 struct LoudnessMeter::State {
@@ -397,11 +398,15 @@ LoudnessMeter::LoudnessMeter(int channels, int sample_rate)
     : LoudnessMeter(channels, sample_rate, default_channel_weights(channels)) {}
 
 LoudnessMeter::LoudnessMeter(int channels, int sample_rate, std::vector<double> channel_weights) {
-    if (channels < 1 || channels > 256)
-        throw Error("loudness meter: unsupported channel count " + std::to_string(channels));
+    // The same limits as the reader's (tapeop/limits.hpp); the caller names the file.
+    if (channels < 1 || channels > limits::max_channels)
+        throw Error("loudness cannot be measured on " + std::to_string(channels) +
+                    " channels (1 to " + std::to_string(limits::max_channels) + ")");
     // The K-weighting shelf sits at 1.68 kHz and must be well below Nyquist.
-    if (sample_rate < 8000 || sample_rate > 3072000)
-        throw Error("loudness meter: unsupported sample rate " + std::to_string(sample_rate));
+    if (sample_rate < limits::min_loudness_rate_hz || sample_rate > limits::max_sample_rate_hz)
+        throw Error("loudness (BS.1770) cannot be measured at " + std::to_string(sample_rate) +
+                    " Hz (" + std::to_string(limits::min_loudness_rate_hz) + " Hz to " +
+                    std::to_string(limits::max_sample_rate_hz / 1000) + " kHz)");
     if (channel_weights.size() != static_cast<std::size_t>(channels))
         throw Error("loudness meter: " + std::to_string(channel_weights.size()) +
                     " channel weights for " + std::to_string(channels) + " channels");

@@ -1,6 +1,7 @@
 #include "tapeop/analysis/true_peak.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/limits.hpp"
 
 #include <emmintrin.h>
 
@@ -198,8 +199,10 @@ float Oversampler4x::max_abs(const float* in, std::size_t frames) {
 }
 
 TruePeakMeter::TruePeakMeter(int channels, int /*sample_rate*/) : channels_(channels) {
-    if (channels < 1 || channels > 256)
-        throw Error("true-peak meter: unsupported channel count " + std::to_string(channels));
+    // The same limit as the reader's (tapeop/limits.hpp); the caller names the file.
+    if (channels < 1 || channels > limits::max_channels)
+        throw Error("true peak cannot be measured on " + std::to_string(channels) +
+                    " channels (1 to " + std::to_string(limits::max_channels) + ")");
     const auto n = static_cast<std::size_t>(channels);
     history_.assign(n, std::vector<float>(H, 0.0f));
     peak_.assign(n, 0.0);

@@ -90,8 +90,8 @@ Levels output_levels(const recipe::OutputReport& o) {
 // Everything a batch run shares between its worker threads.
 class BatchState {
   public:
-    BatchState(const recipe::Recipe& recipe, const std::vector<recipe::Job>& jobs, const BatchOptions& options,
-               const BatchEvents& events)
+    BatchState(const recipe::Recipe& recipe, const std::vector<recipe::Job>& jobs,
+               const BatchOptions& options, const BatchEvents& events)
         : recipe_(recipe), jobs_(jobs), options_(options), events_(events),
           out_dir_(options.run.out_dir.empty() ? "." : options.run.out_dir),
           texts_hash_(recipe_texts_hash(recipe)), slots_(jobs.size()) {}

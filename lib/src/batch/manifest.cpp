@@ -2,6 +2,7 @@
 
 #include "tapeop/error.hpp"
 #include "tapeop/io/writer.hpp"
+#include "tapeop/numbers.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -22,9 +23,8 @@ namespace fs = std::filesystem;
 
 // Levels: null for -inf (silence) and for values never measured; else rounded to 1e-4.
 Json number(double v) {
-    if (!std::isfinite(v))
-        return nullptr;
-    return std::round(v * 1e4) / 1e4;
+    const std::optional<double> r = rounded(v, 4);
+    return r ? Json(*r) : Json(nullptr);
 }
 double number_from(const Json& j, const char* key) {
     const auto it = j.find(key);
@@ -100,8 +100,8 @@ Json job_json(const JobRecord& r) {
     for (const auto& f : r.outputs)
         j["outputs"].push_back(file_json(f, "after"));
     j["notes"] = r.notes;
-    j["seconds"] = std::round(r.seconds * 1e3) / 1e3;
-    j["audio_seconds"] = std::round(r.audio_seconds * 1e3) / 1e3;
+    j["seconds"] = rounded(r.seconds, 3).value_or(0.0);
+    j["audio_seconds"] = rounded(r.audio_seconds, 3).value_or(0.0);
     j["finished_at"] = r.finished_at;
     j["plan"] = r.plan;
     return j;
@@ -160,7 +160,10 @@ const char* status_name(JobStatus s) {
 }
 
 Json to_json(const Manifest& m) {
-    Json j = {{"tool", "tapeop"}, {"version", m.version}, {"manifest_format", manifest_format}};
+    Json j = {{"tool", "tapeop"},
+              {"version", m.version},
+              {"manifest_format", manifest_format},
+              {"schema", manifest_schema}};
     j["recipe"] = {
         {"file", m.recipe_file}, {"hash", m.recipe_hash}, {"included", m.recipe_included}};
     j["params"] = Json::object();

@@ -73,7 +73,8 @@ void Biquad::prepare(const StreamSpec& spec, std::size_t) {
 }
 
 void Biquad::reset() {
-    for (auto& s : state_) s = BiquadState{};
+    for (auto& s : state_)
+        s = BiquadState{};
 }
 
 void Biquad::process(AudioView io) {
@@ -82,7 +83,8 @@ void Biquad::process(AudioView io) {
     for (std::size_t ch = 0; ch < io.channels(); ++ch) {
         BiquadState s = state_[ch];
         float* x = io.channel(ch);
-        for (std::size_t i = 0; i < io.frames(); ++i) x[i] = static_cast<float>(s.tick(c, x[i]));
+        for (std::size_t i = 0; i < io.frames(); ++i)
+            x[i] = static_cast<float>(s.tick(c, x[i]));
         state_[ch] = s;
     }
 }

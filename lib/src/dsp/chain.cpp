@@ -5,30 +5,45 @@
 
 namespace tapeop::dsp {
 
-void Chain::add(std::unique_ptr<Processor> p) { procs_.push_back(std::move(p)); }
+bool Chain::is_identity() const {
+    for (const auto& p : procs_)
+        if (!p->is_identity())
+            return false;
+    return true;
+}
+
+void Chain::add(std::unique_ptr<Processor> p) {
+    procs_.push_back(std::move(p));
+}
 
 void Chain::prepare(const StreamSpec& spec, std::size_t max_block) {
     assert(max_block > 0);
     spec_ = spec;
     max_block_ = max_block;
-    for (auto& p : procs_) p->prepare(spec, max_block);
+    for (auto& p : procs_)
+        p->prepare(spec, max_block);
     latency_ = 0;
-    for (auto& p : procs_) latency_ += p->latency_frames();
+    for (auto& p : procs_)
+        latency_ += p->latency_frames();
     scratch_.resize(static_cast<std::size_t>(spec.channels), max_block);
     reset();
 }
 
 void Chain::reset() {
-    for (auto& p : procs_) p->reset();
+    for (auto& p : procs_)
+        p->reset();
     in_total_ = 0;
     dropped_ = 0;
 }
 
-std::size_t Chain::latency_frames() const { return latency_; }
+std::size_t Chain::latency_frames() const {
+    return latency_;
+}
 
 AudioView Chain::process(AudioView io) {
     assert(io.frames() <= max_block_);
-    for (auto& p : procs_) p->process(io);
+    for (auto& p : procs_)
+        p->process(io);
     in_total_ += io.frames();
     const std::size_t drop =
         static_cast<std::size_t>(std::min<std::uint64_t>(latency_ - dropped_, io.frames()));

@@ -13,11 +13,14 @@ constexpr double silence_ms = 1e-20;
 } // namespace
 
 Compressor::Compressor(const CompressorSettings& s) : settings_(s) {
-    if (!(s.ratio >= 1.0)) throw UsageError("compressor ratio must be >= 1");
-    if (!(s.knee_db >= 0.0)) throw UsageError("compressor knee must be >= 0 dB");
+    if (!(s.ratio >= 1.0))
+        throw UsageError("compressor ratio must be >= 1");
+    if (!(s.knee_db >= 0.0))
+        throw UsageError("compressor knee must be >= 0 dB");
     if (!(s.attack_ms >= 0.0) || !(s.release_ms >= 0.0))
         throw UsageError("compressor attack and release must be >= 0 ms");
-    if (!(s.rms_ms > 0.0)) throw UsageError("compressor RMS time must be > 0 ms");
+    if (!(s.rms_ms > 0.0))
+        throw UsageError("compressor RMS time must be > 0 ms");
     computer_ = GainComputer{s.threshold_db, s.ratio, s.knee_db};
 }
 

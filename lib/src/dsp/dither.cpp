@@ -9,10 +9,10 @@
 
 namespace tapeop::dsp {
 
-
 Dither::Dither(const DitherSettings& s) : settings_(s) {
     if (s.bits < 8 || s.bits > 24)
-        throw UsageError("dither bit depth must be between 8 and 24, not " + std::to_string(s.bits));
+        throw UsageError("dither bit depth must be between 8 and 24, not " +
+                         std::to_string(s.bits));
     scale_ = std::ldexp(1.0, s.bits - 1);
     lsb_ = 1.0 / scale_;
 }
@@ -54,7 +54,9 @@ void Dither::tpdf4(Xoshiro128Plus4& rng, double* d, std::size_t n) {
         const __m128i b = _mm_srli_epi32(step(), 8);
         const __m128i diff = _mm_sub_epi32(a, b); // exact: both in [0, 2^24)
         _mm_storeu_pd(d + i, _mm_mul_pd(_mm_cvtepi32_pd(diff), unit));
-        _mm_storeu_pd(d + i + 2, _mm_mul_pd(_mm_cvtepi32_pd(_mm_shuffle_epi32(diff, _MM_SHUFFLE(1, 0, 3, 2))), unit));
+        _mm_storeu_pd(
+            d + i + 2,
+            _mm_mul_pd(_mm_cvtepi32_pd(_mm_shuffle_epi32(diff, _MM_SHUFFLE(1, 0, 3, 2))), unit));
     }
     _mm_storeu_si128(reinterpret_cast<__m128i*>(st[0].data()), s0);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(st[1].data()), s1);
@@ -75,21 +77,25 @@ void Dither::process(AudioView io) {
             float* x = io.channel(c);
             for (std::size_t at = 0; at < io.frames(); at += chunk) {
                 const std::size_t n = std::min(chunk, io.frames() - at);
-                if (settings_.dither) tpdf4(rng, d, (n + 3) & ~std::size_t(3));
+                if (settings_.dither)
+                    tpdf4(rng, d, (n + 3) & ~std::size_t(3));
                 float* y = x + at;
                 // Two lanes of double in SSE2 (GCC leaves this loop scalar at -O2); the same
                 // operations in the same order as the scalar tail, so the results are identical.
                 const __m128d vscale = _mm_set1_pd(scale_), vlsb = _mm_set1_pd(lsb_);
                 const __m128d wlo = _mm_set1_pd(lo - 1.0), whi = _mm_set1_pd(hi + 1.0);
-                const __m128d qlo = _mm_set1_pd(lo), qhi = _mm_set1_pd(hi), magic = _mm_set1_pd(0x1.8p52);
+                const __m128d qlo = _mm_set1_pd(lo), qhi = _mm_set1_pd(hi),
+                              magic = _mm_set1_pd(0x1.8p52);
                 std::size_t i = 0;
                 for (; i + 2 <= n; i += 2) {
-                    const __m128d v = _mm_cvtps_pd(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(y + i))));
+                    const __m128d v = _mm_cvtps_pd(
+                        _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(y + i))));
                     __m128d w = _mm_add_pd(_mm_mul_pd(v, vscale), _mm_loadu_pd(d + i));
                     w = _mm_min_pd(_mm_max_pd(w, wlo), whi);
                     __m128d q = _mm_sub_pd(_mm_add_pd(w, magic), magic);
                     q = _mm_min_pd(_mm_max_pd(q, qlo), qhi);
-                    _mm_store_sd(reinterpret_cast<double*>(y + i), _mm_castps_pd(_mm_cvtpd_ps(_mm_mul_pd(q, vlsb))));
+                    _mm_store_sd(reinterpret_cast<double*>(y + i),
+                                 _mm_castps_pd(_mm_cvtpd_ps(_mm_mul_pd(q, vlsb))));
                 }
                 for (; i < n; ++i) {
                     const double w = std::clamp(double(y[i]) * scale_ + d[i], lo - 1.0, hi + 1.0);
@@ -106,8 +112,10 @@ void Dither::process(AudioView io) {
         for (std::size_t i = 0; i < io.frames(); ++i) {
             // Work in LSB units: v is the value to quantise after error feedback.
             double v = double(x[i]) * scale_;
-            if (shaping == NoiseShaping::first_order) v -= st.e1;            // E(z)(1 - z^-1)
-            else if (shaping == NoiseShaping::second_order) v -= 2.0 * st.e1 - st.e2; // (1 - z^-1)^2
+            if (shaping == NoiseShaping::first_order)
+                v -= st.e1; // E(z)(1 - z^-1)
+            else if (shaping == NoiseShaping::second_order)
+                v -= 2.0 * st.e1 - st.e2; // (1 - z^-1)^2
             const double d = settings_.dither ? tpdf(st.rng) : 0.0;
             // nearbyint (half to even) by the 1.5 * 2^52 trick: exact for |x| < 2^51, no libm call.
             const double w = std::clamp(v + d, lo - 1.0, hi + 1.0);

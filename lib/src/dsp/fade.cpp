@@ -21,21 +21,27 @@ double fade_gain(FadeCurve curve, double t, double range_db) {
 
 Fade::Fade(const FadeSettings& settings) : s_(settings) {}
 
-void Fade::prepare(const StreamSpec&, std::size_t) { reset(); }
+void Fade::prepare(const StreamSpec&, std::size_t) {
+    reset();
+}
 
 double Fade::gain_at(std::uint64_t frame) const {
     const double len = static_cast<double>(s_.length_frames);
     if (s_.direction == FadeDirection::in) {
-        if (frame < s_.start_frame) return 0.0;
+        if (frame < s_.start_frame)
+            return 0.0;
         const std::uint64_t k = frame - s_.start_frame;
-        if (k >= s_.length_frames) return 1.0;
+        if (k >= s_.length_frames)
+            return 1.0;
         // Frame k of the fade sits at t = k / length: the first frame is silent.
         return fade_gain(s_.curve, double(k) / len, s_.range_db);
     }
     const std::uint64_t begin =
         s_.total_frames > s_.length_frames ? s_.total_frames - s_.length_frames : 0;
-    if (frame < begin) return 1.0;
-    if (frame >= s_.total_frames) return 0.0;
+    if (frame < begin)
+        return 1.0;
+    if (frame >= s_.total_frames)
+        return 0.0;
     // The last frame of the stream sits at t = 1 / length (one step above silence), so
     // fade-in and fade-out of the same length mirror each other.
     const double k = double(s_.total_frames - frame);
@@ -45,7 +51,8 @@ double Fade::gain_at(std::uint64_t frame) const {
 void Fade::process(AudioView io) {
     for (std::size_t i = 0; i < io.frames(); ++i) {
         const double g = gain_at(position_ + i);
-        if (g == 1.0) continue;
+        if (g == 1.0)
+            continue;
         for (std::size_t c = 0; c < io.channels(); ++c) {
             float& x = io.channel(c)[i];
             x = static_cast<float>(x * g);

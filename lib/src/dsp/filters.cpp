@@ -32,13 +32,15 @@ void FilterCascade::prepare(const StreamSpec& spec, std::size_t) {
 }
 
 void FilterCascade::reset() {
-    for (auto& s : state_) s = BiquadState{};
+    for (auto& s : state_)
+        s = BiquadState{};
 }
 
 void FilterCascade::process(AudioView io) {
     assert(io.channels() == static_cast<std::size_t>(channels_));
     const std::size_t ns = coeffs_.size();
-    if (ns == 0) return;
+    if (ns == 0)
+        return;
     std::size_t ch = 0;
 #if defined(__SSE2__)
     // Two channels at once, one per lane of an SSE2 register: the same operations in the same
@@ -49,7 +51,8 @@ void FilterCascade::process(AudioView io) {
         float* xa = io.channel(ch);
         float* xb = io.channel(ch + 1);
         constexpr std::size_t max_sections = 16;
-        if (ns > max_sections) break; // (a cascade this long takes the scalar loop)
+        if (ns > max_sections)
+            break; // (a cascade this long takes the scalar loop)
         __m128d s1[max_sections], s2[max_sections];
         for (std::size_t k = 0; k < ns; ++k) {
             s1[k] = _mm_set_pd(sb[k].s1, sa[k].s1);
@@ -60,8 +63,11 @@ void FilterCascade::process(AudioView io) {
             for (std::size_t k = 0; k < ns; ++k) {
                 const BiquadCoeffs& c = coeffs_[k];
                 const __m128d y = _mm_add_pd(_mm_mul_pd(_mm_set1_pd(c.b0), v), s1[k]);
-                s1[k] = _mm_add_pd(_mm_sub_pd(_mm_mul_pd(_mm_set1_pd(c.b1), v), _mm_mul_pd(_mm_set1_pd(c.a1), y)), s2[k]);
-                s2[k] = _mm_sub_pd(_mm_mul_pd(_mm_set1_pd(c.b2), v), _mm_mul_pd(_mm_set1_pd(c.a2), y));
+                s1[k] = _mm_add_pd(
+                    _mm_sub_pd(_mm_mul_pd(_mm_set1_pd(c.b1), v), _mm_mul_pd(_mm_set1_pd(c.a1), y)),
+                    s2[k]);
+                s2[k] =
+                    _mm_sub_pd(_mm_mul_pd(_mm_set1_pd(c.b2), v), _mm_mul_pd(_mm_set1_pd(c.a2), y));
                 v = y;
             }
             const __m128 f = _mm_cvtpd_ps(v);
@@ -85,7 +91,8 @@ void FilterCascade::process(AudioView io) {
         // Sample by sample through all sections so the signal stays double between them.
         for (std::size_t i = 0; i < io.frames(); ++i) {
             double v = x[i];
-            for (std::size_t s = 0; s < ns; ++s) v = st[s].tick(coeffs_[s], v);
+            for (std::size_t s = 0; s < ns; ++s)
+                v = st[s].tick(coeffs_[s], v);
             x[i] = static_cast<float>(v);
         }
     }
@@ -93,7 +100,8 @@ void FilterCascade::process(AudioView io) {
 
 double FilterCascade::magnitude_db(double freq_hz) const {
     double db = 0.0;
-    for (const auto& c : coeffs_) db += c.magnitude_db(freq_hz, sample_rate_);
+    for (const auto& c : coeffs_)
+        db += c.magnitude_db(freq_hz, sample_rate_);
     return db;
 }
 

@@ -9,11 +9,13 @@ Gain::Gain(double gain_db) : gain_db_(gain_db), gain_(static_cast<float>(db_to_g
 void Gain::prepare(const StreamSpec&, std::size_t) {}
 
 void Gain::process(AudioView io) {
-    if (gain_db_ == 0.0) return;
+    if (gain_db_ == 0.0)
+        return;
     const float g = gain_;
     for (std::size_t c = 0; c < io.channels(); ++c) {
         float* x = io.channel(c);
-        for (std::size_t i = 0; i < io.frames(); ++i) x[i] *= g;
+        for (std::size_t i = 0; i < io.frames(); ++i)
+            x[i] *= g;
     }
 }
 

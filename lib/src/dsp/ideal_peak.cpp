@@ -21,7 +21,8 @@ double bessel_i0(double x) {
         const double r = x / (2.0 * k);
         term *= r * r;
         sum += term;
-        if (term < 1e-17 * sum) break;
+        if (term < 1e-17 * sum)
+            break;
     }
     return sum;
 }
@@ -41,8 +42,10 @@ double windowed_sinc(double t, double cutoff, std::size_t k, double beta) {
 std::vector<double> midpoint_taps(std::size_t k, double beta, double cutoff = 1.0) {
     std::vector<double> c(k);
     double sum = 0.0;
-    for (std::size_t i = 1; i <= k; ++i) sum += c[i - 1] = windowed_sinc(double(i) - 0.5, cutoff, k, beta);
-    for (double& v : c) v *= 0.5 / sum;
+    for (std::size_t i = 1; i <= k; ++i)
+        sum += c[i - 1] = windowed_sinc(double(i) - 0.5, cutoff, k, beta);
+    for (double& v : c)
+        v *= 0.5 / sum;
     return c;
 }
 
@@ -51,22 +54,26 @@ std::vector<double> midpoint_taps(std::size_t k, double beta, double cutoff = 1.
 std::vector<double> centre_taps(std::size_t k, double beta, double cutoff) {
     std::vector<double> c(k);
     double sum = 0.0;
-    for (std::size_t i = 0; i < k; ++i) sum += (i ? 2.0 : 1.0) * (c[i] = windowed_sinc(double(i), cutoff, k, beta));
-    for (double& v : c) v /= sum;
+    for (std::size_t i = 0; i < k; ++i)
+        sum += (i ? 2.0 : 1.0) * (c[i] = windowed_sinc(double(i), cutoff, k, beta));
+    for (double& v : c)
+        v /= sum;
     return c;
 }
 
 // Midpoint of s between s[0] and s[1]: sum_i c_i (s[1 - i] + s[i]).
 template <typename T> inline T mid(const T* s, const T* c, std::size_t k) {
     T acc = 0;
-    for (std::size_t i = 1; i <= k; ++i) acc += c[i - 1] * (s[1 - std::ptrdiff_t(i)] + s[i]);
+    for (std::size_t i = 1; i <= k; ++i)
+        acc += c[i - 1] * (s[1 - std::ptrdiff_t(i)] + s[i]);
     return acc;
 }
 
 // Even output at s[0]: c_0 s[0] + sum_{i >= 1} c_i (s[-i] + s[i]).
 template <typename T> inline T centre(const T* s, const T* c, std::size_t k) {
     T acc = c[0] * s[0];
-    for (std::size_t i = 1; i < k; ++i) acc += c[i] * (s[-std::ptrdiff_t(i)] + s[i]);
+    for (std::size_t i = 1; i < k; ++i)
+        acc += c[i] * (s[-std::ptrdiff_t(i)] + s[i]);
     return acc;
 }
 
@@ -77,14 +84,17 @@ void centres_float(const float* s, std::size_t n, const float* c, std::size_t k,
     for (; t + 4 <= n; t += 4) {
         __m128 acc = _mm_mul_ps(_mm_set1_ps(c[0]), _mm_loadu_ps(s + t));
         for (std::size_t i = 1; i < k; ++i) {
-            const __m128 pair = _mm_add_ps(_mm_loadu_ps(s + std::ptrdiff_t(t) - std::ptrdiff_t(i)), _mm_loadu_ps(s + t + i));
+            const __m128 pair = _mm_add_ps(_mm_loadu_ps(s + std::ptrdiff_t(t) - std::ptrdiff_t(i)),
+                                           _mm_loadu_ps(s + t + i));
             acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(c[i]), pair));
         }
         _mm_storeu_ps(out + t, acc);
     }
-    for (; t < n; ++t) out[t] = centre(s + t, c, k);
+    for (; t < n; ++t)
+        out[t] = centre(s + t, c, k);
 #else
-    for (std::size_t t = 0; t < n; ++t) out[t] = centre(s + t, c, k);
+    for (std::size_t t = 0; t < n; ++t)
+        out[t] = centre(s + t, c, k);
 #endif
 }
 
@@ -97,13 +107,15 @@ void centres_double(const double* s, std::size_t n, const double* c, std::size_t
     for (; t + 2 <= n; t += 2) {
         __m128d acc = _mm_mul_pd(_mm_set1_pd(c[0]), _mm_loadu_pd(s + t));
         for (std::size_t i = 1; i < k; ++i) {
-            const __m128d pair = _mm_add_pd(_mm_loadu_pd(s + std::ptrdiff_t(t) - std::ptrdiff_t(i)), _mm_loadu_pd(s + t + i));
+            const __m128d pair = _mm_add_pd(_mm_loadu_pd(s + std::ptrdiff_t(t) - std::ptrdiff_t(i)),
+                                            _mm_loadu_pd(s + t + i));
             acc = _mm_add_pd(acc, _mm_mul_pd(_mm_set1_pd(c[i]), pair));
         }
         _mm_storeu_pd(out + t, acc);
     }
 #endif
-    for (; t < n; ++t) out[t] = centre(s + t, c, k);
+    for (; t < n; ++t)
+        out[t] = centre(s + t, c, k);
 }
 
 void mids_double(const double* s, std::size_t n, const double* c, std::size_t k, double* out) {
@@ -112,13 +124,16 @@ void mids_double(const double* s, std::size_t n, const double* c, std::size_t k,
     for (; t + 2 <= n; t += 2) {
         __m128d acc = _mm_setzero_pd();
         for (std::size_t i = 1; i <= k; ++i) {
-            const __m128d pair = _mm_add_pd(_mm_loadu_pd(s + std::ptrdiff_t(t + 1) - std::ptrdiff_t(i)), _mm_loadu_pd(s + t + i));
+            const __m128d pair =
+                _mm_add_pd(_mm_loadu_pd(s + std::ptrdiff_t(t + 1) - std::ptrdiff_t(i)),
+                           _mm_loadu_pd(s + t + i));
             acc = _mm_add_pd(acc, _mm_mul_pd(_mm_set1_pd(c[i - 1]), pair));
         }
         _mm_storeu_pd(out + t, acc);
     }
 #endif
-    for (; t < n; ++t) out[t] = mid(s + t, c, k);
+    for (; t < n; ++t)
+        out[t] = mid(s + t, c, k);
 }
 
 void interleave_double(const double* s, const double* m, std::size_t n, double* out) {
@@ -135,14 +150,18 @@ void mids_float(const float* s, std::size_t n, const float* c, std::size_t k, fl
     for (; t + 4 <= n; t += 4) {
         __m128 acc = _mm_setzero_ps();
         for (std::size_t i = 1; i <= k; ++i) {
-            const __m128 pair = _mm_add_ps(_mm_loadu_ps(s + std::ptrdiff_t(t + 1) - std::ptrdiff_t(i)), _mm_loadu_ps(s + t + i));
+            const __m128 pair =
+                _mm_add_ps(_mm_loadu_ps(s + std::ptrdiff_t(t + 1) - std::ptrdiff_t(i)),
+                           _mm_loadu_ps(s + t + i));
             acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(c[i - 1]), pair));
         }
         _mm_storeu_ps(out + t, acc);
     }
-    for (; t < n; ++t) out[t] = mid(s + t, c, k);
+    for (; t < n; ++t)
+        out[t] = mid(s + t, c, k);
 #else
-    for (std::size_t t = 0; t < n; ++t) out[t] = mid(s + t, c, k);
+    for (std::size_t t = 0; t < n; ++t)
+        out[t] = mid(s + t, c, k);
 #endif
 }
 
@@ -167,7 +186,8 @@ void block_max8(const float* y, std::size_t n, float* out) {
 #if defined(__SSE2__)
     const __m128 mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
     for (std::size_t j = 0; j < n; ++j) {
-        __m128 m = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(y + 8 * j), mask), _mm_and_ps(_mm_loadu_ps(y + 8 * j + 4), mask));
+        __m128 m = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(y + 8 * j), mask),
+                              _mm_and_ps(_mm_loadu_ps(y + 8 * j + 4), mask));
         m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
         m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
         out[j] = _mm_cvtss_f32(m);
@@ -175,7 +195,8 @@ void block_max8(const float* y, std::size_t n, float* out) {
 #else
     for (std::size_t j = 0; j < n; ++j) {
         float m = 0.0f;
-        for (std::size_t q = 0; q < 8; ++q) m = std::max(m, std::abs(y[8 * j + q]));
+        for (std::size_t q = 0; q < 8; ++q)
+            m = std::max(m, std::abs(y[8 * j + q]));
         out[j] = m;
     }
 #endif
@@ -187,7 +208,8 @@ template <typename T> inline T parabola_max(T a, T b, T c) {
     const T ends = std::max(a, c);
     if (den < 0) {
         const T diff = a - c;
-        if (std::abs(diff) <= -2 * den) return std::max(ends, b - diff * diff / (8 * den));
+        if (std::abs(diff) <= -2 * den)
+            return std::max(ends, b - diff * diff / (8 * den));
     }
     return std::max(ends, b);
 }
@@ -196,7 +218,8 @@ template <typename T> inline T parabola_max(T a, T b, T c) {
 
 template <typename T> T refined_peak(const T* y, std::size_t n) {
     T best = 0;
-    for (std::size_t i = 0; i < n; ++i) best = std::max(best, std::abs(y[i]));
+    for (std::size_t i = 0; i < n; ++i)
+        best = std::max(best, std::abs(y[i]));
     for (std::size_t i = 1; i + 1 < n; ++i)
         best = std::max(best, parabola_max(std::abs(y[i - 1]), std::abs(y[i]), std::abs(y[i + 1])));
     return best;
@@ -207,7 +230,8 @@ template double refined_peak<double>(const double*, std::size_t);
 IdealPeak8x::IdealPeak8x(double cutoff)
     : a_(midpoint_taps(ka, 5.0, cutoff)), b_(midpoint_taps(kb, 6.0)), c_(midpoint_taps(kc, 5.0)) {
     assert(cutoff > 0.5 && cutoff <= 1.0);
-    if (cutoff < 1.0) e_ = centre_taps(ka, 5.0, cutoff); // distances 0 .. 31: within x[-31 .. 32]
+    if (cutoff < 1.0)
+        e_ = centre_taps(ka, 5.0, cutoff); // distances 0 .. 31: within x[-31 .. 32]
     ef_.assign(e_.begin(), e_.end());
     af_.assign(a_.begin(), a_.end());
     bf_.assign(b_.begin(), b_.end());
@@ -220,7 +244,8 @@ IdealPeak8x::IdealPeak8x(double cutoff)
     for (std::size_t k = 0; k < n; ++k) {
         x[k] = 1.0;
         points(x.data() + past, y.data());
-        for (std::size_t q = 0; q < 11; ++q) gain[q] += std::abs(y[q]);
+        for (std::size_t q = 0; q < 11; ++q)
+            gain[q] += std::abs(y[q]);
         x[k] = 0.0;
     }
     max_gain_ = 1.125 * *std::max_element(gain.begin(), gain.end()) * (1.0 + 1e-9);
@@ -236,23 +261,25 @@ void IdealPeak8x::points(const double* x, double* y) const {
     // 2x points t = -7 .. 9 (index t + 7), 4x points j = -4 .. 8, 8x points q = -1 .. 9.
     double u[17], v[13];
     for (int t = -7; t <= 9; ++t)
-        u[t + 7] = (t & 1) ? mid(x + (t - 1) / 2, a_.data(), ka)
-                           : e_.empty() ? x[t / 2] : centre(x + t / 2, e_.data(), ka);
+        u[t + 7] = (t & 1)      ? mid(x + (t - 1) / 2, a_.data(), ka)
+                   : e_.empty() ? x[t / 2]
+                                : centre(x + t / 2, e_.data(), ka);
     for (int j = -4; j <= 8; ++j)
         v[j + 4] = (j & 1) ? mid(u + 7 + (j - 1) / 2, b_.data(), kb) : u[7 + j / 2];
     for (int q = -1; q <= 9; ++q)
         y[q + 1] = (q & 1) ? mid(v + 4 + (q - 1) / 2, c_.data(), kc) : v[4 + q / 2];
 }
 
-void IdealPeak8x::interval_peaks_float(const float* x, std::size_t count, float* out, std::vector<float>& scratch,
-                                       float refine_above) const {
-    if (count == 0) return;
+void IdealPeak8x::interval_peaks_float(const float* x, std::size_t count, float* out,
+                                       std::vector<float>& scratch, float refine_above) const {
+    if (count == 0)
+        return;
     // Same points as interval_peak(), for m = 0 .. count - 1 at once. Needed: 8x q = -1 ..
     // 8 count + 1; C midpoints k = -1 .. 4 count (read 4x j = -4 .. 4 count + 4); B midpoints
     // r = -2 .. 2 count + 1 (read 2x t = -7 .. 2 count + 7); A midpoints s = -4 .. count + 3
     // (read x[-35 .. count + 35]).
-    const std::size_t na = count + 8, nu = 2 * na, nb = 2 * count + 4, nv = 2 * nb + 1, nc = 4 * count + 2,
-                      ny = 2 * nc;
+    const std::size_t na = count + 8, nu = 2 * na, nb = 2 * count + 4, nv = 2 * nb + 1,
+                      nc = 4 * count + 2, ny = 2 * nc;
     scratch.resize(na + nu + nb + nv + nc + ny + 8);
     float* am = scratch.data(); // s = -4 + index
     float* u = am + na;         // t = -8 + index
@@ -287,10 +314,11 @@ void IdealPeak8x::interval_peaks_float(const float* x, std::size_t count, float*
 
 void IdealPeak8x::interval_peaks(const double* x, std::size_t count, double* out,
                                  std::vector<double>& scratch) const {
-    if (count == 0) return;
+    if (count == 0)
+        return;
     // The layout of interval_peaks_float(); the values are those of interval_peak().
-    const std::size_t na = count + 8, nu = 2 * na, nb = 2 * count + 4, nv = 2 * nb + 1, nc = 4 * count + 2,
-                      ny = 2 * nc;
+    const std::size_t na = count + 8, nu = 2 * na, nb = 2 * count + 4, nv = 2 * nb + 1,
+                      nc = 4 * count + 2, ny = 2 * nc;
     scratch.resize(na + nu + nb + nv + nc + ny);
     double* am = scratch.data();
     double* u = am + na;
@@ -310,7 +338,8 @@ void IdealPeak8x::interval_peaks(const double* x, std::size_t count, double* out
     v[nv - 1] = u[6 + nb];
     mids_double(v + 3, nc, c_.data(), kc, cm);
     interleave_double(v + 3, cm, nc, y);
-    for (std::size_t j = 0; j < count; ++j) out[j] = refined_peak(y + 1 + 8 * j, 11);
+    for (std::size_t j = 0; j < count; ++j)
+        out[j] = refined_peak(y + 1 + 8 * j, 11);
 }
 
 double IdealPeak8x::float_error_bound(double max_abs) const {

@@ -9,8 +9,10 @@
 namespace tapeop::dsp {
 
 Leveler::Leveler(const LevelerSettings& settings) : s_(settings) {
-    if (!(s_.window_s >= 0.2 && s_.window_s <= 30.0)) throw UsageError("leveler window must be 0.2 to 30 s");
-    if (!(s_.speed_s > 0.0)) throw UsageError("leveler speed must be positive");
+    if (!(s_.window_s >= 0.2 && s_.window_s <= 30.0))
+        throw UsageError("leveler window must be 0.2 to 30 s");
+    if (!(s_.speed_s > 0.0))
+        throw UsageError("leveler speed must be positive");
 }
 
 void Leveler::prepare(const StreamSpec& spec, std::size_t /*max_block*/) {
@@ -32,9 +34,12 @@ void Leveler::prepare(const StreamSpec& spec, std::size_t /*max_block*/) {
 }
 
 void Leveler::reset() {
-    for (auto& st : hp_state_) st = {};
-    for (auto& st : shelf_state_) st = {};
-    for (auto& d : delay_) std::fill(d.begin(), d.end(), 0.0f);
+    for (auto& st : hp_state_)
+        st = {};
+    for (auto& st : shelf_state_)
+        st = {};
+    for (auto& d : delay_)
+        std::fill(d.begin(), d.end(), 0.0f);
     std::fill(powers_.begin(), powers_.end(), 0.0);
     std::fill(gains_db_.begin(), gains_db_.end(), 0.0);
     delay_pos_ = 0;
@@ -56,7 +61,8 @@ void Leveler::end_of_hop() {
     ++hops_seen_;
     hop_power_ = 0.0;
     hop_fill_ = 0;
-    if (hops_seen_ <= half_) return; // the first decided hop is hop 0, once hop half_ is in
+    if (hops_seen_ <= half_)
+        return; // the first decided hop is hop 0, once hop half_ is in
     const double gate_power = std::pow(10.0, (s_.gate_lufs + 0.691) / 10.0);
     double sum = 0.0;
     std::size_t speech = 0;
@@ -115,7 +121,8 @@ void Leveler::process(AudioView io) {
         }
         delay_pos_ = delay_pos_ + 1 == latency_ ? 0 : delay_pos_ + 1;
         ++out_pos_;
-        if (++hop_fill_ == hop_) end_of_hop();
+        if (++hop_fill_ == hop_)
+            end_of_hop();
     }
 }
 

@@ -24,7 +24,8 @@ const std::array<std::array<double, 12>, 4> kPhase = [] {
     const auto& h = analysis::Oversampler4x::coefficients();
     std::array<std::array<double, 12>, 4> phases{};
     for (std::size_t p = 0; p < 4; ++p)
-        for (std::size_t k = 0; k < 12; ++k) phases[p][k] = h[p + 4 * k];
+        for (std::size_t k = 0; k < 12; ++k)
+            phases[p][k] = h[p + 4 * k];
     return phases;
 }();
 
@@ -33,7 +34,8 @@ double bs1770_peak(const double* w) {
     double peak = 0.0;
     for (const auto& ph : kPhase) {
         double acc = 0.0;
-        for (std::size_t k = 0; k < 12; ++k) acc += ph[k] * w[-std::ptrdiff_t(k)];
+        for (std::size_t k = 0; k < 12; ++k)
+            acc += ph[k] * w[-std::ptrdiff_t(k)];
         peak = std::max(peak, std::abs(acc));
     }
     return peak;
@@ -48,7 +50,8 @@ double hann_peak(const double* coeffs, std::size_t count, std::size_t len, const
     for (std::size_t p = 0; p < count; ++p) {
         const double* h = coeffs + p * len;
         double acc = 0.0;
-        for (std::size_t k = 0; k < len; ++k) acc += h[k] * w[-std::ptrdiff_t(k)];
+        for (std::size_t k = 0; k < len; ++k)
+            acc += h[k] * w[-std::ptrdiff_t(k)];
         peak = std::max(peak, std::abs(acc));
     }
     return peak;
@@ -63,7 +66,8 @@ const double active_gain = std::pow(10.0, -0.01 / 20.0);
 Limiter::Limiter(const LimiterSettings& s) : settings_(s) {
     if (!(s.lookahead_ms >= 0.1 && s.lookahead_ms <= 50.0))
         throw UsageError("limiter look-ahead must be between 0.1 and 50 ms");
-    if (!(s.release_ms >= 0.0)) throw UsageError("limiter release must be >= 0 ms");
+    if (!(s.release_ms >= 0.0))
+        throw UsageError("limiter release must be >= 0 ms");
     if (!(s.margin_db >= 0.0 && s.margin_db <= 6.0))
         throw UsageError("limiter margin must be between 0 and 6 dB");
     if (!(s.ceiling_dbtp <= 0.0 && s.ceiling_dbtp >= -60.0))
@@ -72,8 +76,8 @@ Limiter::Limiter(const LimiterSettings& s) : settings_(s) {
 
 void Limiter::prepare(const StreamSpec& spec, std::size_t) {
     channels_ = static_cast<std::size_t>(spec.channels);
-    lookahead_ = std::max<std::size_t>(
-        1, static_cast<std::size_t>(std::lround(settings_.lookahead_ms * 0.001 * spec.sample_rate)));
+    lookahead_ = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(
+                                              settings_.lookahead_ms * 0.001 * spec.sample_rate)));
     target_ = db_to_gain(settings_.ceiling_dbtp - settings_.margin_db);
     release_coeff_ = one_pole_coeff(settings_.release_ms, spec.sample_rate);
     // libebur128 1.2 (ebur128.c, interp_create): 49 taps, sinc(m pi / factor) times a Hann
@@ -89,7 +93,8 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
             double c = std::abs(m) > 1e-6 ? std::sin(x) / x : 1.0;
             c *= 0.5 * (1.0 - std::cos(2.0 * std::numbers::pi * j / (hann_taps - 1)));
             const std::size_t f = std::size_t(j) % factor_, idx = std::size_t(j) / factor_;
-            if (f > 0) hann_[(f - 1) * hann_len_ + idx] = c;
+            if (f > 0)
+                hann_[(f - 1) * hann_len_ + idx] = c;
         }
         hann_delay_ = std::size_t((hann_taps - 1) / 2) / factor_; // 6 or 12
     } else {
@@ -98,7 +103,8 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
         hann_delay_ = 0;
     }
     // Every estimate covers [m, m+1], m = n - detect_delay_: the near-ideal one needs the most
-    // future; the BS.1770 phases run on the window ending at m + 6, the Hann ones at m + hann_delay_.
+    // future; the BS.1770 phases run on the window ending at m + 6, the Hann ones at m +
+    // hann_delay_.
     detect_delay_ = IdealPeak8x::future;
     hist_len_ = std::max({detect_delay_ + IdealPeak8x::past + 1, detect_delay_ - 6 + 12,
                           detect_delay_ - hann_delay_ + hann_len_});
@@ -120,7 +126,8 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
     hann_f_.assign(hann_.begin(), hann_.end());
     for (std::size_t p = 0; p + 1 < factor_; ++p) {
         double sum = 0.0;
-        for (std::size_t k = 0; k < hann_len_; ++k) sum += std::abs(hann_[p * hann_len_ + k]);
+        for (std::size_t k = 0; k < hann_len_; ++k)
+            sum += std::abs(hann_[p * hann_len_ + k]);
         max_sum_abs_ = std::max(max_sum_abs_, sum);
     }
     max_sum_abs_ *= 1.0 + 1e-12;
@@ -167,7 +174,8 @@ void Limiter::process(AudioView io) {
     assert(io.channels() == channels_);
     for (std::size_t first = 0; first < io.frames(); first += block_frames) {
         const std::size_t count = std::min(block_frames, io.frames() - first);
-        for (std::size_t c = 0; c < channels_; ++c) detect(c, io.channel(c) + first, count);
+        for (std::size_t c = 0; c < channels_; ++c)
+            detect(c, io.channel(c) + first, count);
         envelope(io, first, count);
     }
 }
@@ -186,7 +194,8 @@ void Limiter::detect(std::size_t c, const float* x, std::size_t n) {
             // Where the screen cannot rule them out, the near-ideal peaks of the whole chunk
             // are evaluated streaming (the same values as the on-demand evaluation).
             bool any = false;
-            for (std::size_t j = 0; j < m; ++j) any = any || d.screen8[j] > target_;
+            for (std::size_t j = 0; j < m; ++j)
+                any = any || d.screen8[j] > target_;
             d.busy = false;
             std::fill(d.exact.begin(), d.exact.end(), 0.0);
             double* w = d.dwin.data();
@@ -194,9 +203,11 @@ void Limiter::detect(std::size_t c, const float* x, std::size_t n) {
             if (any) {
                 for (const IdealPeak8x* ip : {&ideal_, &dac_}) {
                     ip->interval_peaks(w + past - D, m, d.exact_out.data(), d.exact_scratch);
-                    for (std::size_t j = 0; j < m; ++j) d.exact[j] = std::max(d.exact[j], d.exact_out[j]);
+                    for (std::size_t j = 0; j < m; ++j)
+                        d.exact[j] = std::max(d.exact[j], d.exact_out[j]);
                 }
-                for (std::size_t j = 0; j < m; ++j) d.busy = d.busy || d.exact[j] > target_;
+                for (std::size_t j = 0; j < m; ++j)
+                    d.busy = d.busy || d.exact[j] > target_;
             }
             std::copy(w + m, w + m + past, w);
         }
@@ -210,10 +221,13 @@ void Limiter::detect(std::size_t c, const float* x, std::size_t n) {
             if (!fast_path_ || d.screen4[j] > target_) {
                 interp = bs1770_peak(w - (D - 6));
                 if (factor_ > 0)
-                    interp = std::max(interp, hann_peak(hann_.data(), factor_ - 1, hann_len_, w - (D - hann_delay_)));
+                    interp = std::max(interp, hann_peak(hann_.data(), factor_ - 1, hann_len_,
+                                                        w - (D - hann_delay_)));
             }
-            if (fast_path_) interp = std::max(interp, d.exact[j]);
-            else interp = std::max({interp, ideal_.interval_peak(w - D), dac_.interval_peak(w - D)});
+            if (fast_path_)
+                interp = std::max(interp, d.exact[j]);
+            else
+                interp = std::max({interp, ideal_.interval_peak(w - D), dac_.interval_peak(w - D)});
             d.interp[i0 + j] = interp;
             d.sample[i0 + j] = std::abs(w[-std::ptrdiff_t(D)]);
         }
@@ -247,18 +261,21 @@ void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
             }
             const double held = hold_.push(needed);
             double rel = release_gain_ + (1.0 - release_gain_) * (1.0 - release_coeff_);
-            if (rel > unity_snap) rel = 1.0;
+            if (rel > unity_snap)
+                rel = 1.0;
             release_gain_ = std::min(held, rel);
             gain = smooth_.push(release_gain_);
             if (needed == 1.0 && release_gain_ == 1.0) {
-                if (++unity_run_ >= lookahead_ + 1) idle_ = true;
+                if (++unity_run_ >= lookahead_ + 1)
+                    idle_ = true;
             } else {
                 unity_run_ = 0;
             }
         }
         // 6. Apply to the frame that entered latency_frames() ago.
         std::size_t out_pos = delay_pos_ + 1;
-        if (out_pos == delay_len_) out_pos = 0;
+        if (out_pos == delay_len_)
+            out_pos = 0;
         for (std::size_t c = 0; c < channels_; ++c) {
             const float x = delay_[c * delay_len_ + out_pos];
             io.channel(c)[i] = gain == 1.0 ? x : static_cast<float>(x * gain);
@@ -283,7 +300,9 @@ void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
 namespace {
 
 #if defined(__SSE2__)
-inline __m128 abs_ps(__m128 v) { return _mm_and_ps(v, _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff))); }
+inline __m128 abs_ps(__m128 v) {
+    return _mm_and_ps(v, _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff)));
+}
 #endif
 
 // out[j] = max(out[j], max over phases |sum_k h[p][k] * x[t_j - off - k]|) for j in [0, m),
@@ -309,7 +328,8 @@ void screen_phases(const float* x, std::size_t base, std::size_t off, std::size_
             const float* hp = h + p * len;
             const float* xp = x + base + j - off;
             float acc = 0.0f;
-            for (std::size_t k = 0; k < len; ++k) acc += hp[k] * xp[-std::ptrdiff_t(k)];
+            for (std::size_t k = 0; k < len; ++k)
+                acc += hp[k] * xp[-std::ptrdiff_t(k)];
             out[j] = std::max(out[j], std::abs(acc));
         }
 #endif
@@ -323,13 +343,15 @@ void Limiter::screen_chunk(Detect& d, const float* x, std::size_t m, bool screen
     std::copy(x, x + m, w + past);
     std::fill(w + past + m, w + d.fwin.size(), 0.0f);
     float mx = 0.0f;
-    for (std::size_t k = 0; k < past + m; ++k) mx = std::max(mx, std::abs(w[k]));
+    for (std::size_t k = 0; k < past + m; ++k)
+        mx = std::max(mx, std::abs(w[k]));
     const double max_abs = mx;
     // Float rounding of taps, products and sums: < 15 * 2^-24 * S * max|x| for the 4x
     // interpolators; 2e-6 covers it with room (and the double evaluation's own rounding). The
     // near-ideal ones state their own bound. The 4x and the 8x groups are screened apart.
     const double slack4 = 2e-6 * max_sum_abs_ * max_abs;
-    const double slack8 = std::max(ideal_.float_error_bound(max_abs), dac_.float_error_bound(max_abs));
+    const double slack8 =
+        std::max(ideal_.float_error_bound(max_abs), dac_.float_error_bound(max_abs));
     const double unknown = 2.0 * target_ + 1.0;
     const bool quiet4 = max_abs * max_sum_abs_ + slack4 <= target_;
     const bool quiet8 = max_abs * max_gain_ + slack8 <= target_;
@@ -340,17 +362,21 @@ void Limiter::screen_chunk(Detect& d, const float* x, std::size_t m, bool screen
         std::fill(best.begin(), best.end(), 0.0f);
         screen_phases(w, past, detect_delay_ - 6, m, bs_f_.data(), 4, 12, best.data());
         if (factor_ > 0)
-            screen_phases(w, past, detect_delay_ - hann_delay_, m, hann_f_.data(), factor_ - 1, hann_len_, best.data());
-        for (std::size_t j = 0; j < m; ++j) d.screen4[j] = double(best[j]) + slack4;
+            screen_phases(w, past, detect_delay_ - hann_delay_, m, hann_f_.data(), factor_ - 1,
+                          hann_len_, best.data());
+        for (std::size_t j = 0; j < m; ++j)
+            d.screen4[j] = double(best[j]) + slack4;
     }
     if (!quiet8 && screen) {
         std::fill(best.begin(), best.end(), 0.0f);
         for (const IdealPeak8x* ip : {&ideal_, &dac_}) {
-            ip->interval_peaks_float(w + past - detect_delay_, m, d.ideal_out.data(), d.ideal_scratch,
-                                     float(0.999 * (target_ - slack8)));
-            for (std::size_t j = 0; j < m; ++j) best[j] = std::max(best[j], d.ideal_out[j]);
+            ip->interval_peaks_float(w + past - detect_delay_, m, d.ideal_out.data(),
+                                     d.ideal_scratch, float(0.999 * (target_ - slack8)));
+            for (std::size_t j = 0; j < m; ++j)
+                best[j] = std::max(best[j], d.ideal_out[j]);
         }
-        for (std::size_t j = 0; j < m; ++j) d.screen8[j] = double(best[j]) + slack8;
+        for (std::size_t j = 0; j < m; ++j)
+            d.screen8[j] = double(best[j]) + slack8;
     }
     std::copy(w + m, w + m + past, w);
 }
@@ -359,7 +385,8 @@ LimiterStats Limiter::stats() const {
     LimiterStats s;
     s.frames = frames_;
     s.max_gain_reduction_db = active_ ? -20.0 * std::log10(min_gain_) : 0.0;
-    const double sum_db = -20.0 * (std::log10(gain_product_) + double(gain_exponent_) * std::log10(2.0));
+    const double sum_db =
+        -20.0 * (std::log10(gain_product_) + double(gain_exponent_) * std::log10(2.0));
     s.average_gain_reduction_db = active_ ? sum_db / double(active_) : 0.0;
     s.active_share = frames_ ? double(active_) / double(frames_) : 0.0;
     return s;

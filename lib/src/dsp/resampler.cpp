@@ -14,23 +14,30 @@ namespace tapeop::dsp {
 
 namespace {
 void check(soxr_error_t e, const char* what) {
-    if (e) throw Error(std::string("resampler: ") + what + ": " + e);
+    if (e)
+        throw Error(std::string("resampler: ") + what + ": " + e);
 }
 } // namespace
 
-void Resampler::Deleter::operator()(soxr* s) const { soxr_delete(s); }
+void Resampler::Deleter::operator()(soxr* s) const {
+    soxr_delete(s);
+}
 
 Resampler::Resampler(int channels, double in_rate, double out_rate)
     : channels_(channels), in_rate_(in_rate), out_rate_(out_rate) {
-    if (channels < 1) throw UsageError("resampler: need at least one channel");
-    if (!(in_rate > 0.0) || !(out_rate > 0.0)) throw UsageError("resampler: rates must be > 0");
+    if (channels < 1)
+        throw UsageError("resampler: need at least one channel");
+    if (!(in_rate > 0.0) || !(out_rate > 0.0))
+        throw UsageError("resampler: rates must be > 0");
     const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_S, SOXR_FLOAT32_S);
     const soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
     const soxr_runtime_spec_t rt = soxr_runtime_spec(1);
     soxr_error_t err = nullptr;
-    soxr_.reset(soxr_create(in_rate, out_rate, static_cast<unsigned>(channels), &err, &io, &q, &rt));
+    soxr_.reset(
+        soxr_create(in_rate, out_rate, static_cast<unsigned>(channels), &err, &io, &q, &rt));
     check(err, "cannot create");
-    if (!soxr_) throw Error("resampler: cannot create");
+    if (!soxr_)
+        throw Error("resampler: cannot create");
     in_ptrs_.resize(static_cast<std::size_t>(channels));
     out_ptrs_.resize(static_cast<std::size_t>(channels));
 }
@@ -70,7 +77,8 @@ void Resampler::process(AudioView in, AudioBuffer& out) {
               "process");
         consumed += idone;
         produced += odone;
-        if (consumed == in.frames() && odone < space) break;
+        if (consumed == in.frames() && odone < space)
+            break;
         if (produced == out.capacity()) {
             // Not expected with max_output_frames' margin; grow and keep going.
             AudioBuffer bigger(static_cast<std::size_t>(channels_), out.capacity() * 2);
@@ -96,11 +104,14 @@ void Resampler::flush(AudioBuffer& out) {
     std::size_t produced = 0;
     // in = NULL signals the end of input; soxr then drains what its filters hold.
     while (produced < want) {
-        for (int c = 0; c < channels_; ++c) out_ptrs_[c] = out.channel(c) + produced;
+        for (int c = 0; c < channels_; ++c)
+            out_ptrs_[c] = out.channel(c) + produced;
         std::size_t odone = 0;
-        check(soxr_process(soxr_.get(), nullptr, 0, nullptr, out_ptrs_.data(), want - produced, &odone),
+        check(soxr_process(soxr_.get(), nullptr, 0, nullptr, out_ptrs_.data(), want - produced,
+                           &odone),
               "flush");
-        if (odone == 0) break;
+        if (odone == 0)
+            break;
         produced += odone;
     }
     // Pad the (rare) shortfall with silence so the length is exact.

@@ -22,7 +22,6 @@ constexpr double inv_sqrt2 = 0.70710678118654752440;
 // Random numbers: xoshiro256** (Blackman & Vigna, prng.di.unimi.it) seeded through splitmix64.
 // Our own, so the stream is the same with every standard library.
 
-
 // A stateless hash of (seed, stream, index): for choices that must not depend on render order.
 std::uint64_t hash3(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
     std::uint64_t s = seed ^ (stream * 0xD1B54A32D192ED03ull) ^ (index * 0x8CB92BA72F3D8DD7ull);

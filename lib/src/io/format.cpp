@@ -36,39 +36,60 @@ std::string lower(std::string s) {
 
 std::string_view sample_format_name(SampleFormat f) {
     switch (f) {
-    case SampleFormat::pcm8: return "pcm8";
-    case SampleFormat::pcm16: return "pcm16";
-    case SampleFormat::pcm24: return "pcm24";
-    case SampleFormat::pcm32: return "pcm32";
-    case SampleFormat::float32: return "float";
-    case SampleFormat::float64: return "double";
-    case SampleFormat::lossy: return "lossy";
-    case SampleFormat::other: break;
+    case SampleFormat::pcm8:
+        return "pcm8";
+    case SampleFormat::pcm16:
+        return "pcm16";
+    case SampleFormat::pcm24:
+        return "pcm24";
+    case SampleFormat::pcm32:
+        return "pcm32";
+    case SampleFormat::float32:
+        return "float";
+    case SampleFormat::float64:
+        return "double";
+    case SampleFormat::lossy:
+        return "lossy";
+    case SampleFormat::other:
+        break;
     }
     return "other";
 }
 
 SampleFormat parse_bits(std::string_view text) {
     const std::string t = lower(std::string(text));
-    if (t == "16" || t == "pcm16") return SampleFormat::pcm16;
-    if (t == "24" || t == "pcm24") return SampleFormat::pcm24;
-    if (t == "32" || t == "pcm32") return SampleFormat::pcm32;
-    if (t == "8" || t == "pcm8") return SampleFormat::pcm8;
-    if (t == "float" || t == "f32" || t == "float32") return SampleFormat::float32;
-    if (t == "double" || t == "f64" || t == "float64") return SampleFormat::float64;
+    if (t == "16" || t == "pcm16")
+        return SampleFormat::pcm16;
+    if (t == "24" || t == "pcm24")
+        return SampleFormat::pcm24;
+    if (t == "32" || t == "pcm32")
+        return SampleFormat::pcm32;
+    if (t == "8" || t == "pcm8")
+        return SampleFormat::pcm8;
+    if (t == "float" || t == "f32" || t == "float32")
+        return SampleFormat::float32;
+    if (t == "double" || t == "f64" || t == "float64")
+        return SampleFormat::float64;
     throw UsageError("unknown sample format '" + std::string(text) +
                      "' (expected 16, 24, 32 or float)");
 }
 
-bool is_integer(SampleFormat f) { return integer_bits(f) > 0; }
+bool is_integer(SampleFormat f) {
+    return integer_bits(f) > 0;
+}
 
 int integer_bits(SampleFormat f) {
     switch (f) {
-    case SampleFormat::pcm8: return 8;
-    case SampleFormat::pcm16: return 16;
-    case SampleFormat::pcm24: return 24;
-    case SampleFormat::pcm32: return 32;
-    default: return 0;
+    case SampleFormat::pcm8:
+        return 8;
+    case SampleFormat::pcm16:
+        return 16;
+    case SampleFormat::pcm24:
+        return 24;
+    case SampleFormat::pcm32:
+        return 32;
+    default:
+        return 0;
     }
 }
 
@@ -78,20 +99,20 @@ const Container& container_for_path(const std::string& path) {
     if (dot != std::string::npos && (slash == std::string::npos || dot > slash)) {
         const std::string ext = lower(path.substr(dot + 1));
         for (const auto& c : containers)
-            if (c.extension == ext) return c;
-        throw UsageError("unknown output extension '." + ext + "' (known: " + known_extensions() +
-                             ")",
-                         path);
+            if (c.extension == ext)
+                return c;
+        throw UsageError(
+            "unknown output extension '." + ext + "' (known: " + known_extensions() + ")", path);
     }
-    throw UsageError("output has no extension to pick a format from (known: " +
-                         known_extensions() + ")",
-                     path);
+    throw UsageError(
+        "output has no extension to pick a format from (known: " + known_extensions() + ")", path);
 }
 
 std::string known_extensions() {
     std::string out;
     for (const auto& c : containers) {
-        if (!out.empty()) out += " ";
+        if (!out.empty())
+            out += " ";
         out += ".";
         out += c.extension;
     }
@@ -118,11 +139,15 @@ SampleFormat output_sample_format(const Container& c, SampleFormat input,
     switch (input) {
     case SampleFormat::pcm8:
     case SampleFormat::pcm16:
-    case SampleFormat::pcm24: return input;
-    case SampleFormat::pcm32: return flac ? SampleFormat::pcm24 : input;
+    case SampleFormat::pcm24:
+        return input;
+    case SampleFormat::pcm32:
+        return flac ? SampleFormat::pcm24 : input;
     case SampleFormat::float32:
-    case SampleFormat::float64: return flac ? SampleFormat::pcm24 : input;
-    default: return flac ? SampleFormat::pcm24 : SampleFormat::float32; // from lossy or exotic
+    case SampleFormat::float64:
+        return flac ? SampleFormat::pcm24 : input;
+    default:
+        return flac ? SampleFormat::pcm24 : SampleFormat::float32; // from lossy or exotic
     }
 }
 
@@ -144,17 +169,31 @@ int sf_format_word(const Container& c, SampleFormat f, int sample_rate, int chan
             throw UsageError("MP3 needs a rate from 8 to 48 kHz, not " +
                                  std::to_string(sample_rate) + " Hz (add --rate 44100)",
                              path);
-        if (channels > 2) throw UsageError("MP3 holds at most 2 channels", path);
+        if (channels > 2)
+            throw UsageError("MP3 holds at most 2 channels", path);
         sub = SF_FORMAT_MPEG_LAYER_III;
     } else {
         switch (f) {
-        case SampleFormat::pcm8: sub = c.sf_major == SF_FORMAT_WAV ? SF_FORMAT_PCM_U8 : SF_FORMAT_PCM_S8; break;
-        case SampleFormat::pcm16: sub = SF_FORMAT_PCM_16; break;
-        case SampleFormat::pcm24: sub = SF_FORMAT_PCM_24; break;
-        case SampleFormat::pcm32: sub = SF_FORMAT_PCM_32; break;
-        case SampleFormat::float32: sub = SF_FORMAT_FLOAT; break;
-        case SampleFormat::float64: sub = SF_FORMAT_DOUBLE; break;
-        default: throw UsageError("no sample format to write", path);
+        case SampleFormat::pcm8:
+            sub = c.sf_major == SF_FORMAT_WAV ? SF_FORMAT_PCM_U8 : SF_FORMAT_PCM_S8;
+            break;
+        case SampleFormat::pcm16:
+            sub = SF_FORMAT_PCM_16;
+            break;
+        case SampleFormat::pcm24:
+            sub = SF_FORMAT_PCM_24;
+            break;
+        case SampleFormat::pcm32:
+            sub = SF_FORMAT_PCM_32;
+            break;
+        case SampleFormat::float32:
+            sub = SF_FORMAT_FLOAT;
+            break;
+        case SampleFormat::float64:
+            sub = SF_FORMAT_DOUBLE;
+            break;
+        default:
+            throw UsageError("no sample format to write", path);
         }
         if (c.sf_major == SF_FORMAT_FLAC && sample_rate > 655350)
             throw UsageError("FLAC cannot hold a rate of " + std::to_string(sample_rate) + " Hz",

@@ -1,6 +1,8 @@
 #include "tapeop/io/reader.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/mpeg_quiet.hpp"
+#include "tapeop/limits.hpp"
 #include "tapeop/units.hpp"
 
 #include "tapeop/block_queue.hpp"
@@ -9,8 +11,8 @@
 #include <atomic>
 #include <cerrno>
 #include <exception>
-#include <system_error>
 #include <pthread.h>
+#include <system_error>
 #include <thread>
 
 #if defined(__SSE2__)
@@ -19,29 +21,40 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <sndfile.h>
 #include <sys/stat.h>
+#include <taglib/flacfile.h>
+#include <taglib/xiphcomment.h>
 
 namespace tapeop::io {
 namespace {
 
-// Upper bounds on headers we accept; anything beyond is a corrupt or hostile file.
-constexpr int max_channels = 1024;
-constexpr int max_sample_rate = 8 * 384000;
-
 std::string container_name(int format) {
     switch (format & SF_FORMAT_TYPEMASK) {
-    case SF_FORMAT_WAV: return "wav";
-    case SF_FORMAT_WAVEX: return "wav";
-    case SF_FORMAT_AIFF: return "aiff";
-    case SF_FORMAT_FLAC: return "flac";
-    case SF_FORMAT_OGG: return (format & SF_FORMAT_SUBMASK) == SF_FORMAT_OPUS ? "opus" : "ogg";
-    case SF_FORMAT_MPEG: return "mp3";
-    case SF_FORMAT_W64: return "w64";
-    case SF_FORMAT_RF64: return "rf64";
-    case SF_FORMAT_CAF: return "caf";
-    case SF_FORMAT_AU: return "au";
-    case SF_FORMAT_RAW: return "raw";
+    case SF_FORMAT_WAV:
+        return "wav";
+    case SF_FORMAT_WAVEX:
+        return "wav";
+    case SF_FORMAT_AIFF:
+        return "aiff";
+    case SF_FORMAT_FLAC:
+        return "flac";
+    case SF_FORMAT_OGG:
+        return (format & SF_FORMAT_SUBMASK) == SF_FORMAT_OPUS ? "opus" : "ogg";
+    case SF_FORMAT_MPEG:
+        return "mp3";
+    case SF_FORMAT_W64:
+        return "w64";
+    case SF_FORMAT_RF64:
+        return "rf64";
+    case SF_FORMAT_CAF:
+        return "caf";
+    case SF_FORMAT_AU:
+        return "au";
+    case SF_FORMAT_RAW:
+        return "raw";
     default: {
         SF_FORMAT_INFO fi{};
         fi.format = format & SF_FORMAT_TYPEMASK;
@@ -55,18 +68,26 @@ std::string container_name(int format) {
 SampleFormat sample_format_of(int format) {
     switch (format & SF_FORMAT_SUBMASK) {
     case SF_FORMAT_PCM_S8:
-    case SF_FORMAT_PCM_U8: return SampleFormat::pcm8;
-    case SF_FORMAT_PCM_16: return SampleFormat::pcm16;
-    case SF_FORMAT_PCM_24: return SampleFormat::pcm24;
-    case SF_FORMAT_PCM_32: return SampleFormat::pcm32;
-    case SF_FORMAT_FLOAT: return SampleFormat::float32;
-    case SF_FORMAT_DOUBLE: return SampleFormat::float64;
+    case SF_FORMAT_PCM_U8:
+        return SampleFormat::pcm8;
+    case SF_FORMAT_PCM_16:
+        return SampleFormat::pcm16;
+    case SF_FORMAT_PCM_24:
+        return SampleFormat::pcm24;
+    case SF_FORMAT_PCM_32:
+        return SampleFormat::pcm32;
+    case SF_FORMAT_FLOAT:
+        return SampleFormat::float32;
+    case SF_FORMAT_DOUBLE:
+        return SampleFormat::float64;
     case SF_FORMAT_VORBIS:
     case SF_FORMAT_OPUS:
     case SF_FORMAT_MPEG_LAYER_I:
     case SF_FORMAT_MPEG_LAYER_II:
-    case SF_FORMAT_MPEG_LAYER_III: return SampleFormat::lossy;
-    default: return SampleFormat::other;
+    case SF_FORMAT_MPEG_LAYER_III:
+        return SampleFormat::lossy;
+    default:
+        return SampleFormat::other;
     }
 }
 
@@ -75,14 +96,22 @@ std::string subtype_name(int format) {
     if (f != SampleFormat::lossy && f != SampleFormat::other)
         return std::string(sample_format_name(f));
     switch (format & SF_FORMAT_SUBMASK) {
-    case SF_FORMAT_VORBIS: return "vorbis";
-    case SF_FORMAT_OPUS: return "opus";
-    case SF_FORMAT_MPEG_LAYER_III: return "mp3";
-    case SF_FORMAT_MPEG_LAYER_II: return "mp2";
-    case SF_FORMAT_MPEG_LAYER_I: return "mp1";
-    case SF_FORMAT_ULAW: return "ulaw";
-    case SF_FORMAT_ALAW: return "alaw";
-    default: return "other";
+    case SF_FORMAT_VORBIS:
+        return "vorbis";
+    case SF_FORMAT_OPUS:
+        return "opus";
+    case SF_FORMAT_MPEG_LAYER_III:
+        return "mp3";
+    case SF_FORMAT_MPEG_LAYER_II:
+        return "mp2";
+    case SF_FORMAT_MPEG_LAYER_I:
+        return "mp1";
+    case SF_FORMAT_ULAW:
+        return "ulaw";
+    case SF_FORMAT_ALAW:
+        return "alaw";
+    default:
+        return "other";
     }
 }
 
@@ -93,7 +122,8 @@ std::string subtype_name(int format) {
 std::uint64_t wav_missing_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     char hdr[12];
-    if (!in.read(hdr, 12) || std::memcmp(hdr, "RIFF", 4) != 0 || std::memcmp(hdr + 8, "WAVE", 4) != 0)
+    if (!in.read(hdr, 12) || std::memcmp(hdr, "RIFF", 4) != 0 ||
+        std::memcmp(hdr + 8, "WAVE", 4) != 0)
         return 0;
     in.seekg(0, std::ios::end);
     const std::uint64_t file_size = static_cast<std::uint64_t>(in.tellg());
@@ -101,16 +131,193 @@ std::uint64_t wav_missing_bytes(const std::string& path) {
     for (int guard = 0; guard < 1000 && pos + 8 <= file_size; ++guard) {
         in.seekg(static_cast<std::streamoff>(pos));
         unsigned char ch[8];
-        if (!in.read(reinterpret_cast<char*>(ch), 8)) return 0;
-        const std::uint32_t size = ch[4] | (ch[5] << 8) | (ch[6] << 16) | (std::uint32_t(ch[7]) << 24);
+        if (!in.read(reinterpret_cast<char*>(ch), 8))
+            return 0;
+        const std::uint32_t size =
+            ch[4] | (ch[5] << 8) | (ch[6] << 16) | (std::uint32_t(ch[7]) << 24);
         if (std::memcmp(ch, "data", 4) == 0) {
-            if (size == 0 || size == 0xFFFFFFFFu) return 0;
+            if (size == 0 || size == 0xFFFFFFFFu)
+                return 0;
             const std::uint64_t present = file_size - (pos + 8);
             return size > present ? size - present : 0;
         }
         pos += 8 + size + (size & 1);
     }
     return 0;
+}
+
+// Channel layout --------------------------------------------------------------------------
+
+std::optional<Position> position_of_sf(int id) {
+    switch (id) {
+    case SF_CHANNEL_MAP_MONO:
+    case SF_CHANNEL_MAP_CENTER:
+    case SF_CHANNEL_MAP_FRONT_CENTER:
+        return Position::FC;
+    case SF_CHANNEL_MAP_LEFT:
+    case SF_CHANNEL_MAP_FRONT_LEFT:
+        return Position::FL;
+    case SF_CHANNEL_MAP_RIGHT:
+    case SF_CHANNEL_MAP_FRONT_RIGHT:
+        return Position::FR;
+    case SF_CHANNEL_MAP_REAR_CENTER:
+        return Position::BC;
+    case SF_CHANNEL_MAP_REAR_LEFT:
+        return Position::BL;
+    case SF_CHANNEL_MAP_REAR_RIGHT:
+        return Position::BR;
+    case SF_CHANNEL_MAP_LFE:
+        return Position::LFE;
+    case SF_CHANNEL_MAP_FRONT_LEFT_OF_CENTER:
+        return Position::FLC;
+    case SF_CHANNEL_MAP_FRONT_RIGHT_OF_CENTER:
+        return Position::FRC;
+    case SF_CHANNEL_MAP_SIDE_LEFT:
+        return Position::SL;
+    case SF_CHANNEL_MAP_SIDE_RIGHT:
+        return Position::SR;
+    case SF_CHANNEL_MAP_TOP_CENTER:
+        return Position::TC;
+    case SF_CHANNEL_MAP_TOP_FRONT_LEFT:
+        return Position::TFL;
+    case SF_CHANNEL_MAP_TOP_FRONT_RIGHT:
+        return Position::TFR;
+    case SF_CHANNEL_MAP_TOP_FRONT_CENTER:
+        return Position::TFC;
+    case SF_CHANNEL_MAP_TOP_REAR_LEFT:
+        return Position::TBL;
+    case SF_CHANNEL_MAP_TOP_REAR_RIGHT:
+        return Position::TBR;
+    case SF_CHANNEL_MAP_TOP_REAR_CENTER:
+        return Position::TBC;
+    case SF_CHANNEL_MAP_INVALID:
+        return std::nullopt;
+    default:
+        return Position::unknown; // ambisonic B-format and the like: no loudspeaker
+    }
+}
+
+// FLAC keeps a non-standard channel order in the WAVEFORMATEXTENSIBLE_CHANNEL_MASK Vorbis
+// comment (written by flac, ffmpeg); libsndfile does not read it.
+std::optional<std::vector<Position>> flac_mask_positions(const std::string& path, int channels) {
+    TagLib::FLAC::File file(path.c_str(), false);
+    if (!file.isValid() || !file.xiphComment())
+        return std::nullopt;
+    const auto& fields = file.xiphComment()->fieldListMap();
+    const auto it = fields.find("WAVEFORMATEXTENSIBLE_CHANNEL_MASK");
+    if (it == fields.end() || it->second.isEmpty())
+        return std::nullopt;
+    const std::string text = it->second.front().to8Bit();
+    try {
+        std::size_t end = 0;
+        const unsigned long long mask = std::stoull(text, &end, 0); // "0x3f" or decimal
+        if (end != text.size())
+            return std::nullopt;
+        return positions_from_mask(mask, channels);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+// The layout the file declares (WAVE_FORMAT_EXTENSIBLE in WAV/RF64, CAF's channel layout,
+// FLAC's mask comment), else its container's default order. libsndfile 1.2 reports a map for
+// WAVEX/RF64 and CAF; for AIFF it returns all INVALID, for W64 and FLAC nothing.
+ChannelLayout read_layout(SNDFILE* f, const FileInfo& info) {
+    std::vector<int> map(static_cast<std::size_t>(info.channels), SF_CHANNEL_MAP_INVALID);
+    if (sf_command(f, SFC_GET_CHANNEL_MAP_INFO, map.data(),
+                   static_cast<int>(map.size() * sizeof(int))) == SF_TRUE) {
+        std::vector<Position> positions;
+        for (int id : map) {
+            const auto p = position_of_sf(id);
+            if (!p)
+                break;
+            positions.push_back(*p);
+        }
+        if (positions.size() == map.size())
+            return make_layout(std::move(positions), LayoutSource::file);
+    }
+    if (info.format == "flac")
+        if (auto positions = flac_mask_positions(info.path, info.channels))
+            return make_layout(std::move(*positions), LayoutSource::file);
+    return default_layout(info.format, info.channels);
+}
+
+std::mutex layout_override_mutex;
+LayoutOverride layout_override; // guarded by layout_override_mutex
+
+LayoutOverride current_layout_override() {
+    std::lock_guard lock(layout_override_mutex);
+    return layout_override;
+}
+
+// The first bytes of a file name its container better than libsndfile's generic messages.
+std::string sniff_container(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    char m[12] = {};
+    in.read(m, sizeof m);
+    if (std::memcmp(m, "OggS", 4) == 0)
+        return "Ogg";
+    if (std::memcmp(m, "fLaC", 4) == 0)
+        return "FLAC";
+    if (std::memcmp(m, "ID3", 3) == 0 || (static_cast<unsigned char>(m[0]) == 0xFF &&
+                                          (static_cast<unsigned char>(m[1]) & 0xE0) == 0xE0))
+        return "MP3";
+    if (std::memcmp(m, "RIFF", 4) == 0 || std::memcmp(m, "RF64", 4) == 0)
+        return "WAV";
+    if (std::memcmp(m, "FORM", 4) == 0)
+        return "AIFF";
+    if (std::memcmp(m, "caff", 4) == 0)
+        return "CAF";
+    if (std::memcmp(m, ".snd", 4) == 0)
+        return "AU";
+    if (std::memcmp(m, "riff", 4) == 0)
+        return "W64";
+    return {};
+}
+
+// libsndfile's reason for a failed open, made accurate: the file exists and is a regular file
+// (checked before), so "does not exist or is not a regular file" really means that the
+// container's decoder (libvorbis, libopus) refused the stream.
+std::string open_failure(const std::string& path, std::string why) {
+    const std::string kind = sniff_container(path);
+    if (why.find("unknown format") != std::string::npos ||
+        why.find("Format not recognised") != std::string::npos ||
+        why.find("not recognised") != std::string::npos) {
+        if (kind.empty())
+            return "not an audio file in a format tapeop reads (" + why + ")";
+        return "damaged " + kind + " file: its header is not valid";
+    }
+    if (why.find("does not exist or is not a regular file") != std::string::npos)
+        return "damaged " + (kind.empty() ? std::string("audio") : kind) +
+               " file: the decoder refused the stream";
+    if (why.find("malformed") != std::string::npos)
+        return "damaged " + (kind.empty() ? std::string("audio") : kind) + " file: " + why;
+    return why;
+}
+
+// Absurd but parseable headers, refused before any work (what every stage supports is one
+// set of limits, tapeop/limits.hpp).
+void validate_header(const SF_INFO& sfi, std::uint64_t file_bytes, const std::string& path) {
+    if (sfi.channels < 1 || sfi.channels > limits::max_channels)
+        throw Error("absurd header: " + std::to_string(sfi.channels) +
+                        " channels (tapeop reads 1 to " + std::to_string(limits::max_channels) +
+                        ")",
+                    path);
+    if (sfi.samplerate < limits::min_sample_rate_hz || sfi.samplerate > limits::max_sample_rate_hz)
+        throw Error("absurd header: sample rate " + std::to_string(sfi.samplerate) +
+                        " Hz (tapeop reads " + std::to_string(limits::min_sample_rate_hz) +
+                        " Hz to " + std::to_string(limits::max_sample_rate_hz / 1000) + " kHz)",
+                    path);
+    // A stream whose length libsndfile cannot find in a regular file (we stat()ed it) is cut
+    // short or damaged: FLAC without a valid STREAMINFO total, Ogg without a final page.
+    if (sfi.frames < 0 || sfi.frames == SF_COUNT_MAX)
+        throw Error("truncated or damaged: the length of the audio cannot be determined", path);
+    const auto frames = static_cast<std::uint64_t>(sfi.frames);
+    if (frames / std::max<std::uint64_t>(file_bytes, 1) >=
+        static_cast<std::uint64_t>(limits::max_frames_per_byte))
+        throw Error("absurd header: " + std::to_string(frames) + " frames announced in a file of " +
+                        std::to_string(file_bytes) + " bytes",
+                    path);
 }
 
 std::atomic<bool> read_ahead_enabled{true};
@@ -123,12 +330,20 @@ std::size_t ahead_frames(std::size_t channels) {
 
 } // namespace
 
-void set_read_ahead(bool on) { read_ahead_enabled.store(on); }
+void set_read_ahead(bool on) {
+    read_ahead_enabled.store(on);
+}
+
+void set_layout_override(LayoutOverride o) {
+    std::lock_guard lock(layout_override_mutex);
+    layout_override = std::move(o);
+}
 
 struct AudioReader::State {
     struct Closer {
         void operator()(SNDFILE* f) const {
-            if (f) sf_close(f);
+            if (f)
+                sf_close(f);
         }
     };
     // A decoded block and the non-finite samples met in it.
@@ -160,7 +375,8 @@ struct AudioReader::State {
 
     // Decodes up to out.capacity() frames at file position `pos` into `out`; counts the
     // non-finite samples into `bad` and `first_bad` (or throws, naming the time and channel).
-    std::size_t decode(AudioBuffer& out, std::int64_t pos, std::uint64_t& bad, std::int64_t& first_bad);
+    std::size_t decode(AudioBuffer& out, std::int64_t pos, std::uint64_t& bad,
+                       std::int64_t& first_bad);
     void run_worker();
     void stop();
     std::size_t read(AudioBuffer& out);
@@ -173,7 +389,8 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
     std::size_t got = 0;
     if (integer_path) {
         scratch_int.resize(want * channels);
-        got = static_cast<std::size_t>(sf_readf_int(file.get(), scratch_int.data(), static_cast<sf_count_t>(want)));
+        got = static_cast<std::size_t>(
+            sf_readf_int(file.get(), scratch_int.data(), static_cast<sf_count_t>(want)));
         // libsndfile returns integers left-justified in 32 bits; 2^-31 scaling is exact for
         // up to 24 significant bits.
         constexpr float scale = 1.0f / 2147483648.0f;
@@ -188,9 +405,11 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
             const __m128 vscale = _mm_set1_ps(scale);
             for (; i + 4 <= got; i += 4) {
                 const __m128 a = _mm_mul_ps(
-                    _mm_cvtepi32_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i))), vscale);
-                const __m128 b = _mm_mul_ps(
-                    _mm_cvtepi32_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i + 4))), vscale);
+                    _mm_cvtepi32_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i))),
+                    vscale);
+                const __m128 b = _mm_mul_ps(_mm_cvtepi32_ps(_mm_loadu_si128(
+                                                reinterpret_cast<const __m128i*>(src + 2 * i + 4))),
+                                            vscale);
                 _mm_storeu_ps(l + i, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
                 _mm_storeu_ps(r + i, _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
             }
@@ -203,7 +422,8 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
             for (std::size_t c = 0; c < channels; ++c) {
                 float* dst = out.channel(c);
                 const std::int32_t* src = scratch_int.data() + c;
-                for (std::size_t i = 0; i < got; ++i) dst[i] = static_cast<float>(src[i * channels]) * scale;
+                for (std::size_t i = 0; i < got; ++i)
+                    dst[i] = static_cast<float>(src[i * channels]) * scale;
             }
         }
     } else {
@@ -213,7 +433,8 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
         for (std::size_t c = 0; c < channels; ++c) {
             float* dst = out.channel(c);
             const float* src = scratch_float.data() + c;
-            for (std::size_t i = 0; i < got; ++i) dst[i] = src[i * channels];
+            for (std::size_t i = 0; i < got; ++i)
+                dst[i] = src[i * channels];
         }
         // Float data can hold NaN/Inf; integer data cannot.
         for (std::size_t c = 0; c < channels; ++c) {
@@ -221,11 +442,13 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
             for (std::size_t i = 0; i < got; ++i) {
                 if (!std::isfinite(dst[i])) {
                     if (!allow_nonfinite)
-                        throw Error("non-finite sample (NaN or Inf) at " +
-                                        format_timestamp(double(pos + std::int64_t(i)) / info.sample_rate) +
-                                        " in channel " + std::to_string(c + 1),
-                                    info.path);
-                    if (first_bad < 0 || pos + std::int64_t(i) < first_bad) first_bad = pos + std::int64_t(i);
+                        throw Error(
+                            "non-finite sample (NaN or Inf) at " +
+                                format_timestamp(double(pos + std::int64_t(i)) / info.sample_rate) +
+                                " in channel " + std::to_string(c + 1),
+                            info.path);
+                    if (first_bad < 0 || pos + std::int64_t(i) < first_bad)
+                        first_bad = pos + std::int64_t(i);
                     ++bad;
                     dst[i] = 0.0f;
                 }
@@ -243,7 +466,8 @@ void AudioReader::State::run_worker() {
     std::int64_t pos = position;
     for (;;) {
         Slot* s = queue.acquire();
-        if (!s) return;
+        if (!s)
+            return;
         s->nonfinite = 0;
         s->first_nonfinite = -1;
         std::size_t got = 0;
@@ -278,8 +502,8 @@ void AudioReader::State::stop() {
 std::size_t AudioReader::State::read(AudioBuffer& out) {
     const std::size_t channels = static_cast<std::size_t>(info.channels);
     if (out.channels() != channels)
-        throw Error("internal: read buffer has " + std::to_string(out.channels()) + " channels, file has " +
-                        std::to_string(channels),
+        throw Error("internal: read buffer has " + std::to_string(out.channels()) +
+                        " channels, file has " + std::to_string(channels),
                     info.path);
     if (!started) {
         started = true;
@@ -287,7 +511,8 @@ std::size_t AudioReader::State::read(AudioBuffer& out) {
         const auto block = ahead_frames(channels);
         if (read_ahead_enabled.load() && info.frames - position > std::int64_t(2 * block)) {
             for (Slot& s : queue.slots())
-                if (s.audio.channels() != channels) s.audio.resize(channels, block);
+                if (s.audio.channels() != channels)
+                    s.audio.resize(channels, block);
             try {
                 worker = std::thread([this] { run_worker(); });
                 ahead = true;
@@ -315,7 +540,8 @@ std::size_t AudioReader::State::read(AudioBuffer& out) {
             }
             offset = 0;
             nonfinite += current->nonfinite;
-            if (current->first_nonfinite >= 0 && (first_nonfinite < 0 || current->first_nonfinite < first_nonfinite))
+            if (current->first_nonfinite >= 0 &&
+                (first_nonfinite < 0 || current->first_nonfinite < first_nonfinite))
                 first_nonfinite = current->first_nonfinite;
         }
         const std::size_t n = std::min(want - got, current->audio.frames() - offset);
@@ -338,26 +564,19 @@ AudioReader::AudioReader(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         throw Error(std::string("cannot open: ") + std::strerror(errno), path);
-    if (S_ISDIR(st.st_mode)) throw Error("is a folder, not an audio file", path);
-    if (st.st_size == 0) throw Error("empty file (0 bytes), not audio", path);
+    if (S_ISDIR(st.st_mode))
+        throw Error("is a folder, not an audio file", path);
+    if (st.st_size == 0)
+        throw Error("empty file (0 bytes), not audio", path);
 
+    quiet_mpeg_decoder();
     SF_INFO sfi{};
     SNDFILE* f = sf_open(path.c_str(), SFM_READ, &sfi);
-    if (!f) {
-        std::string why = sf_strerror(nullptr);
-        if (why.find("unknown format") != std::string::npos ||
-            why.find("Format not recognised") != std::string::npos)
-            why = "not an audio file in a format tapeop reads (" + why + ")";
-        throw Error("cannot read: " + why, path);
-    }
+    if (!f)
+        throw Error("cannot read: " + open_failure(path, sf_strerror(nullptr)), path);
     state_ = std::make_unique<State>();
     state_->file.reset(f);
-    if (sfi.channels < 1 || sfi.channels > max_channels)
-        throw Error("absurd header: " + std::to_string(sfi.channels) + " channels", path);
-    if (sfi.samplerate < 1 || sfi.samplerate > max_sample_rate)
-        throw Error("absurd header: sample rate " + std::to_string(sfi.samplerate) + " Hz", path);
-    if (sfi.frames < 0 || sfi.frames == SF_COUNT_MAX)
-        throw Error("unknown length (not a seekable file)", path);
+    validate_header(sfi, static_cast<std::uint64_t>(st.st_size), path);
     if (const auto missing = wav_missing_bytes(path); missing > 0)
         throw Error("truncated: the header announces " + std::to_string(missing) +
                         " more bytes of audio than the file holds",
@@ -369,6 +588,9 @@ AudioReader::AudioReader(const std::string& path) {
     info_.sample_rate = sfi.samplerate;
     info_.channels = sfi.channels;
     info_.frames = sfi.frames;
+    info_.layout = read_layout(f, info_);
+    if (const LayoutOverride o = current_layout_override(); !o.empty())
+        info_.layout = apply_override(info_.layout, o, path);
     state_->integer_path = is_integer(info_.sample_format);
     state_->info = info_;
 }
@@ -377,21 +599,34 @@ AudioReader::~AudioReader() = default;
 AudioReader::AudioReader(AudioReader&&) noexcept = default;
 AudioReader& AudioReader::operator=(AudioReader&&) noexcept = default;
 
-std::size_t AudioReader::read(AudioBuffer& out) { return state_->read(out); }
+std::size_t AudioReader::read(AudioBuffer& out) {
+    return state_->read(out);
+}
 
 void AudioReader::rewind() {
     state_->stop();
-    if (sf_seek(state_->file.get(), 0, SEEK_SET) < 0) throw Error("cannot seek to the start", info_.path);
+    if (sf_seek(state_->file.get(), 0, SEEK_SET) < 0)
+        throw Error("cannot seek to the start", info_.path);
     state_->position = 0;
     state_->nonfinite = 0;
     state_->first_nonfinite = -1;
 }
 
-void AudioReader::allow_nonfinite(bool allow) { state_->allow_nonfinite = allow; }
-std::uint64_t AudioReader::nonfinite_samples() const { return state_->nonfinite; }
-std::int64_t AudioReader::first_nonfinite_frame() const { return state_->first_nonfinite; }
-std::int64_t AudioReader::position() const { return state_->position; }
+void AudioReader::allow_nonfinite(bool allow) {
+    state_->allow_nonfinite = allow;
+}
+std::uint64_t AudioReader::nonfinite_samples() const {
+    return state_->nonfinite;
+}
+std::int64_t AudioReader::first_nonfinite_frame() const {
+    return state_->first_nonfinite;
+}
+std::int64_t AudioReader::position() const {
+    return state_->position;
+}
 
-FileInfo probe(const std::string& path) { return AudioReader(path).info(); }
+FileInfo probe(const std::string& path) {
+    return AudioReader(path).info();
+}
 
 } // namespace tapeop::io

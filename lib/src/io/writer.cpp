@@ -2,11 +2,11 @@
 
 #include "tapeop/error.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -39,10 +39,12 @@ std::array<PendingSlot, max_pending> pending;
 
 // Returns the slot index, or -1 (no room: the file is then not cleaned up on a signal).
 int register_pending(const std::string& p) {
-    if (p.size() + 1 > max_path) return -1;
+    if (p.size() + 1 > max_path)
+        return -1;
     for (std::size_t i = 0; i < max_pending; ++i) {
         int expected = slot_free;
-        if (!pending[i].state.compare_exchange_strong(expected, slot_writing)) continue;
+        if (!pending[i].state.compare_exchange_strong(expected, slot_writing))
+            continue;
         std::memcpy(pending[i].path, p.c_str(), p.size() + 1);
         pending[i].state.store(slot_ready);
         return static_cast<int>(i);
@@ -51,7 +53,8 @@ int register_pending(const std::string& p) {
 }
 
 void unregister_pending(int slot) {
-    if (slot >= 0) pending[static_cast<std::size_t>(slot)].state.store(slot_free);
+    if (slot >= 0)
+        pending[static_cast<std::size_t>(slot)].state.store(slot_free);
 }
 
 mode_t current_umask() {
@@ -66,8 +69,10 @@ mode_t current_umask() {
 
 std::string parent_dir(const std::string& path) {
     const auto slash = path.find_last_of('/');
-    if (slash == std::string::npos) return ".";
-    if (slash == 0) return "/";
+    if (slash == std::string::npos)
+        return ".";
+    if (slash == 0)
+        return "/";
     return path.substr(0, slash);
 }
 
@@ -81,10 +86,12 @@ std::atomic<bool> durable_writes{false};
 // Host names as they may appear in a file name: no '/', '@' or control characters.
 std::string file_safe_host() {
     char host[256] = {};
-    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "unknown";
+    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+        return "unknown";
     std::string out;
     for (const char* c = host; *c && out.size() < 64; ++c) {
-        const bool ok = std::isalnum(static_cast<unsigned char>(*c)) || *c == '.' || *c == '-' || *c == '_';
+        const bool ok =
+            std::isalnum(static_cast<unsigned char>(*c)) || *c == '.' || *c == '-' || *c == '_';
         out += ok ? *c : '_';
     }
     return out;
@@ -94,22 +101,27 @@ std::string file_safe_host() {
 
 std::string temporary_template_for(const std::string& path) {
     static const std::string host = file_safe_host();
-    return parent_dir(path) + "/." + base_name(path) + ".tapeop-tmp-" + std::to_string(::getpid()) + "@" + host +
-           "-XXXXXX";
+    return parent_dir(path) + "/." + base_name(path) + ".tapeop-tmp-" + std::to_string(::getpid()) +
+           "@" + host + "-XXXXXX";
 }
 
-void set_durable_writes(bool durable) { durable_writes.store(durable); }
+void set_durable_writes(bool durable) {
+    durable_writes.store(durable);
+}
 
 void remove_pending_temporaries() noexcept {
     for (auto& slot : pending)
-        if (slot.state.load() == slot_ready) ::unlink(slot.path);
+        if (slot.state.load() == slot_ready)
+            ::unlink(slot.path);
 }
 
 void AudioWriter::Closer::operator()(SNDFILE* f) const {
-    if (f) sf_close(f);
+    if (f)
+        sf_close(f);
 }
 
-AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec) : path_(path), spec_(spec) {
+AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec)
+    : path_(path), spec_(spec) {
     const Container& c = container_for_path(path);
     const int format = sf_format_word(c, spec.sample_format, spec.sample_rate, spec.channels, path);
     integer_ = is_integer(spec.sample_format) && !c.lossy;
@@ -123,7 +135,8 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec) : path
     std::vector<char> buf(templ.begin(), templ.end());
     buf.push_back('\0');
     fd_ = ::mkstemp(buf.data());
-    if (fd_ < 0) throw Error(std::string("cannot write in ") + dir + ": " + std::strerror(errno), path);
+    if (fd_ < 0)
+        throw Error(std::string("cannot write in ") + dir + ": " + std::strerror(errno), path);
     temp_path_ = buf.data();
     pending_slot_ = register_pending(temp_path_);
     ::fchmod(fd_, 0666 & ~current_umask());
@@ -134,9 +147,10 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec) : path
     sfi.format = format;
     bool rf64_downgrade = false;
     if (c.sf_major == SF_FORMAT_WAV) {
-        const double data_bytes = double(spec.expected_frames) * spec.channels *
-                                  bytes_per_sample(spec.sample_format);
-        constexpr double wav_limit = 4294967295.0 - 1024.0 * 1024.0; // RIFF size field, with room for chunks
+        const double data_bytes =
+            double(spec.expected_frames) * spec.channels * bytes_per_sample(spec.sample_format);
+        constexpr double wav_limit =
+            4294967295.0 - 1024.0 * 1024.0; // RIFF size field, with room for chunks
         if (spec.expected_frames < 0 || data_bytes >= wav_limit) {
             sfi.format = (format & ~SF_FORMAT_TYPEMASK) | SF_FORMAT_RF64;
             rf64_downgrade = spec.expected_frames < 0;
@@ -149,7 +163,8 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec) : path
         throw Error("cannot write: " + why, path);
     }
     file_.reset(f);
-    if (rf64_downgrade) sf_command(f, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
+    if (rf64_downgrade)
+        sf_command(f, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
     if (c.lossy) {
         // Highest quality for lossy deliverables: this is a mastering tool.
         double quality = 1.0;
@@ -158,7 +173,8 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec) : path
 }
 
 AudioWriter::~AudioWriter() {
-    if (!temp_path_.empty()) abandon();
+    if (!temp_path_.empty())
+        abandon();
 }
 
 void AudioWriter::abandon() noexcept {
@@ -176,11 +192,12 @@ void AudioWriter::abandon() noexcept {
 }
 
 void AudioWriter::write(AudioView block) {
-    if (!file_) throw Error("internal: write after commit", path_);
+    if (!file_)
+        throw Error("internal: write after commit", path_);
     const std::size_t channels = static_cast<std::size_t>(spec_.channels);
     if (block.channels() != channels)
-        throw Error("internal: block has " + std::to_string(block.channels()) + " channels, output " +
-                        std::to_string(channels),
+        throw Error("internal: block has " + std::to_string(block.channels()) +
+                        " channels, output " + std::to_string(channels),
                     path_);
     const std::size_t n = block.frames();
     sf_count_t written = 0;
@@ -212,16 +229,19 @@ void AudioWriter::write(AudioView block) {
                 __m128i counts = _mm_setzero_si128(); // per lane, minus the clamped samples
                 for (; i + 4 <= n; i += 4) {
                     // max() first: a NaN becomes the lower bound (counted as clipped).
-                    const __m128 x = _mm_min_ps(_mm_max_ps(_mm_mul_ps(_mm_loadu_ps(src + i), vscale), vmin), vmax);
+                    const __m128 x = _mm_min_ps(
+                        _mm_max_ps(_mm_mul_ps(_mm_loadu_ps(src + i), vscale), vmin), vmax);
                     __m128i v = _mm_cvtps_epi32(x);
                     const __m128i below = _mm_cmplt_epi32(v, ilo), above = _mm_cmpgt_epi32(v, ihi);
                     counts = _mm_add_epi32(counts, _mm_or_si128(below, above));
                     v = _mm_add_epi32(_mm_sub_epi32(v, below), above);
                     _mm_store_si128(reinterpret_cast<__m128i*>(tmp), _mm_sll_epi32(v, vshift));
-                    for (std::size_t k = 0; k < 4; ++k) dst[(i + k) * channels] = tmp[k];
+                    for (std::size_t k = 0; k < 4; ++k)
+                        dst[(i + k) * channels] = tmp[k];
                 }
                 _mm_store_si128(reinterpret_cast<__m128i*>(tmp), counts);
-                for (std::int32_t k : tmp) clipped += static_cast<std::uint64_t>(-static_cast<std::int64_t>(k));
+                for (std::int32_t k : tmp)
+                    clipped += static_cast<std::uint64_t>(-static_cast<std::int64_t>(k));
             }
 #endif
             for (; i < n; ++i) {
@@ -251,7 +271,8 @@ void AudioWriter::write(AudioView block) {
             float* dst = scratch_float_.data() + c;
             for (std::size_t i = 0; i < n; ++i) {
                 dst[i * channels] = src[i];
-                if (count_overs && std::fabs(src[i]) > 1.0f) ++clipped_;
+                if (count_overs && std::fabs(src[i]) > 1.0f)
+                    ++clipped_;
             }
         }
         written = sf_writef_float(file_.get(), scratch_float_.data(), static_cast<sf_count_t>(n));
@@ -262,14 +283,25 @@ void AudioWriter::write(AudioView block) {
 }
 
 void AudioWriter::commit() {
-    if (!file_) throw Error("internal: commit twice", path_);
+    if (!file_)
+        throw Error("internal: commit twice", path_);
+    // FLAC, Ogg Vorbis, Opus and MP3 encoders write their last data when the file is closed:
+    // a full disk shows only in sf_close's result, so it is checked rather than left to the
+    // handle's destructor.
     sf_write_sync(file_.get());
-    const int err = sf_error(file_.get());
-    file_.reset();
+    int err = sf_error(file_.get());
+    const int close_err = sf_close(file_.release());
+    if (err == SF_ERR_NO_ERROR)
+        err = close_err;
     if (err != SF_ERR_NO_ERROR) {
+        const std::string why = sf_error_number(err);
         abandon();
-        throw Error("write failed while closing", path_);
+        throw Error("could not finish writing (disk full?): " + why, path_);
     }
+    // Some encoders lose a failed final write without reporting it (measured: an Opus file cut
+    // short on a full disk closed without error). The finished temporary is opened again and
+    // must hold every frame written before it may replace anything.
+    verify_complete();
     if (durable_writes.load() && ::fsync(fd_) != 0) {
         const std::string why = std::strerror(errno);
         abandon();
@@ -287,6 +319,29 @@ void AudioWriter::commit() {
     temp_path_.clear();
 }
 
+void AudioWriter::verify_complete() {
+    SF_INFO sfi{};
+    const std::unique_ptr<SNDFILE, Closer> f(sf_open(temp_path_.c_str(), SFM_READ, &sfi));
+    std::string why;
+    if (!f) {
+        why = sf_strerror(nullptr);
+    } else {
+        // Lossy decoders may report a few frames of encoder padding more than were written,
+        // never fewer; PCM and FLAC must match exactly.
+        const auto frames = static_cast<std::uint64_t>(sfi.frames);
+        const bool lossy = spec_.sample_format == SampleFormat::lossy;
+        const bool known = sfi.frames != SF_COUNT_MAX;
+        if (!known || (lossy ? frames < frames_ : frames != frames_))
+            why = "the written file holds " +
+                  (known ? std::to_string(sfi.frames) : std::string("an unknown number of")) +
+                  " frames of " + std::to_string(frames_);
+    }
+    if (!why.empty()) {
+        abandon();
+        throw Error("could not finish writing (disk full?): " + why, path_);
+    }
+}
+
 OutputSpec output_spec_for(const std::string& path, const FileInfo& input,
                            std::optional<SampleFormat> bits, std::optional<int> sample_rate,
                            std::optional<int> channels) {
@@ -298,27 +353,36 @@ OutputSpec output_spec_for(const std::string& path, const FileInfo& input,
     spec.expected_frames =
         spec.sample_rate == input.sample_rate
             ? input.frames
-            : static_cast<std::int64_t>(double(input.frames) * spec.sample_rate / input.sample_rate + 0.5);
+            : static_cast<std::int64_t>(
+                  double(input.frames) * spec.sample_rate / input.sample_rate + 0.5);
     return spec;
 }
 
 int bytes_per_sample(SampleFormat f) {
     switch (f) {
-    case SampleFormat::pcm8: return 1;
-    case SampleFormat::pcm16: return 2;
-    case SampleFormat::pcm24: return 3;
+    case SampleFormat::pcm8:
+        return 1;
+    case SampleFormat::pcm16:
+        return 2;
+    case SampleFormat::pcm24:
+        return 3;
     case SampleFormat::pcm32:
-    case SampleFormat::float32: return 4;
-    case SampleFormat::float64: return 8;
-    default: return 0;
+    case SampleFormat::float32:
+        return 4;
+    case SampleFormat::float64:
+        return 8;
+    default:
+        return 0;
     }
 }
 
 void refuse_overwriting_inputs(const std::string& output, const std::vector<std::string>& inputs,
                                bool in_place) {
-    if (in_place) return;
+    if (in_place)
+        return;
     struct stat out {};
-    if (::stat(output.c_str(), &out) != 0) return; // does not exist yet
+    if (::stat(output.c_str(), &out) != 0)
+        return; // does not exist yet
     for (const auto& in : inputs) {
         struct stat st {};
         if (::stat(in.c_str(), &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino)
@@ -330,11 +394,13 @@ void refuse_overwriting_inputs(const std::string& output, const std::vector<std:
 
 std::string output_path_for(const std::string& input, const std::string& out, bool out_is_dir,
                             const std::string& extension) {
-    if (!out_is_dir) return out;
+    if (!out_is_dir)
+        return out;
     std::filesystem::path in(input);
     std::string ext = extension.empty() ? in.extension().string() : extension;
     std::string dir = out;
-    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    while (dir.size() > 1 && dir.back() == '/')
+        dir.pop_back();
     return dir + "/" + in.stem().string() + ext;
 }
 

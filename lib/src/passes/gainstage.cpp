@@ -4,6 +4,7 @@
 #include "tapeop/analysis/loudness.hpp"
 #include "tapeop/dsp/gain.hpp"
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/parallel.hpp"
 #include "tapeop/units.hpp"
@@ -19,9 +20,12 @@ namespace tapeop::passes {
 
 std::string_view stage_kind_name(StageKind k) {
     switch (k) {
-    case StageKind::rms: return "rms";
-    case StageKind::peak: return "peak";
-    case StageKind::lufs: return "lufs";
+    case StageKind::rms:
+        return "rms";
+    case StageKind::peak:
+        return "peak";
+    case StageKind::lufs:
+        return "lufs";
     }
     return "";
 }
@@ -55,20 +59,23 @@ void parse_stage_target(const std::string& text, GainstageSettings& s) {
         s.kind = StageKind::lufs;
         s.level = parse_value(level, {Unit::LUFS}, "--target");
     } else {
-        throw UsageError("--target " + text + ": unknown level '" + kind + "' (expected rms, peak or lufs)");
+        throw UsageError("--target " + text + ": unknown level '" + kind +
+                         "' (expected rms, peak or lufs)");
     }
-    if (s.level > 0 || s.level < -100) throw UsageError("--target " + text + ": the level must be from -100 to 0");
+    if (s.level > 0 || s.level < -100)
+        throw UsageError("--target " + text + ": the level must be from -100 to 0");
 }
 
 std::size_t GainstageReport::failed() const {
-    return static_cast<std::size_t>(std::count_if(stems.begin(), stems.end(), [](const StemOutcome& o) { return !o.error.empty(); }));
+    return static_cast<std::size_t>(std::count_if(
+        stems.begin(), stems.end(), [](const StemOutcome& o) { return !o.error.empty(); }));
 }
 
 namespace {
 
 // Subtracts a constant per channel (the measured DC offset).
 class DcShift : public dsp::Processor {
-public:
+  public:
     explicit DcShift(std::vector<float> offsets) : offsets_(std::move(offsets)) {}
     void prepare(const dsp::StreamSpec&, std::size_t) override {}
     void reset() override {}
@@ -77,11 +84,12 @@ public:
             const float d = offsets_[c];
             float* x = io.channel(c);
             if (d != 0.0f)
-                for (std::size_t i = 0; i < io.frames(); ++i) x[i] -= d;
+                for (std::size_t i = 0; i < io.frames(); ++i)
+                    x[i] -= d;
         }
     }
 
-private:
+  private:
     std::vector<float> offsets_;
 };
 
@@ -96,17 +104,22 @@ struct StemScan {
 StemScan scan_stem(const std::string& path, bool loudness, const StemProgress& progress) {
     io::AudioReader reader(path);
     const io::FileInfo& fi = reader.info();
-    if (fi.frames == 0) throw Error("contains no audio (0 frames)", path);
+    if (fi.frames == 0)
+        throw Error("contains no audio (0 frames)", path);
     const auto ch = static_cast<std::size_t>(fi.channels);
     analysis::LevelMeter levels(fi.channels);
     std::unique_ptr<analysis::LoudnessMeter> lm;
-    if (loudness) lm = std::make_unique<analysis::LoudnessMeter>(fi.channels, fi.sample_rate);
-    std::vector<float> hi(ch, -std::numeric_limits<float>::infinity()), lo(ch, std::numeric_limits<float>::infinity());
+    if (loudness)
+        lm = std::make_unique<analysis::LoudnessMeter>(fi.channels, fi.sample_rate,
+                                                       analysis::channel_weights(fi));
+    std::vector<float> hi(ch, -std::numeric_limits<float>::infinity()),
+        lo(ch, std::numeric_limits<float>::infinity());
     AudioBuffer block(ch, default_block_frames);
     std::int64_t done = 0;
     while (reader.read(block) > 0) {
         levels.add(block.view());
-        if (lm) lm->add(block.view());
+        if (lm)
+            lm->add(block.view());
         for (std::size_t c = 0; c < ch; ++c) {
             const float* x = block.channel(c);
             float h = hi[c], l = lo[c];
@@ -118,9 +131,11 @@ StemScan scan_stem(const std::string& path, bool loudness, const StemProgress& p
             lo[c] = l;
         }
         done += static_cast<std::int64_t>(block.frames());
-        if (progress) progress(path, double(block.frames()) / fi.sample_rate);
+        if (progress)
+            progress(path, double(block.frames()) / fi.sample_rate);
     }
-    if (done == 0) throw Error("contains no audio (0 frames could be read)", path);
+    if (done == 0)
+        throw Error("contains no audio (0 frames could be read)", path);
     StemScan s;
     s.info = fi;
     s.info.frames = done;
@@ -144,11 +159,16 @@ double level_of(const StemScan& s, StageKind k) {
 
 int format_rank(io::SampleFormat f) {
     switch (f) {
-    case io::SampleFormat::pcm8: return 0;
-    case io::SampleFormat::pcm16: return 1;
-    case io::SampleFormat::pcm24: return 2;
-    case io::SampleFormat::pcm32: return 3;
-    default: return 4; // float, double, lossy: float
+    case io::SampleFormat::pcm8:
+        return 0;
+    case io::SampleFormat::pcm16:
+        return 1;
+    case io::SampleFormat::pcm24:
+        return 2;
+    case io::SampleFormat::pcm32:
+        return 3;
+    default:
+        return 4; // float, double, lossy: float
     }
 }
 
@@ -158,8 +178,9 @@ std::string db_text(double db) {
     return buf;
 }
 
-void render_stem(const StemScan& scan, StemOutcome& o, const GainstageSettings& s, io::SampleFormat format,
-                 int rate, std::int64_t pad_to, const StemProgress& progress) {
+void render_stem(const StemScan& scan, StemOutcome& o, const GainstageSettings& s,
+                 io::SampleFormat format, int rate, std::int64_t pad_to,
+                 const StemProgress& progress) {
     io::AudioReader reader(scan.info.path);
     dsp::Chain chain;
     if (!o.silent) {
@@ -175,7 +196,8 @@ void render_stem(const StemScan& scan, StemOutcome& o, const GainstageSettings& 
                 o.dc_removed = scan.dc;
             }
         }
-        if (o.gain_db != 0.0) chain.add(std::make_unique<dsp::Gain>(o.gain_db));
+        if (o.gain_db != 0.0)
+            chain.add(std::make_unique<dsp::Gain>(o.gain_db));
     }
     OutputSettings out;
     out.sample_rate = rate;
@@ -183,48 +205,60 @@ void render_stem(const StemScan& scan, StemOutcome& o, const GainstageSettings& 
     out.dither = s.dither;
     // Measure the content as written, not the padding.
     const std::int64_t content =
-        rate == scan.info.sample_rate ? scan.info.frames
-                                      : static_cast<std::int64_t>(std::llround(double(scan.info.frames) * rate / scan.info.sample_rate));
+        rate == scan.info.sample_rate
+            ? scan.info.frames
+            : static_cast<std::int64_t>(
+                  std::llround(double(scan.info.frames) * rate / scan.info.sample_rate));
     analysis::LevelMeter after(scan.info.channels);
     std::unique_ptr<analysis::LoudnessMeter> lufs;
-    if (s.kind == StageKind::lufs) lufs = std::make_unique<analysis::LoudnessMeter>(scan.info.channels, rate);
+    if (s.kind == StageKind::lufs)
+        lufs = std::make_unique<analysis::LoudnessMeter>(scan.info.channels, rate,
+                                                         analysis::channel_weights(scan.info));
     std::int64_t seen = 0;
     auto observe = [&](AudioView v) {
-        const auto n = static_cast<std::size_t>(std::clamp<std::int64_t>(content - seen, 0, static_cast<std::int64_t>(v.frames())));
+        const auto n = static_cast<std::size_t>(
+            std::clamp<std::int64_t>(content - seen, 0, static_cast<std::int64_t>(v.frames())));
         seen += static_cast<std::int64_t>(v.frames());
-        if (n == 0) return;
+        if (n == 0)
+            return;
         after.add(v.sub(0, n));
-        if (lufs) lufs->add(v.sub(0, n));
+        if (lufs)
+            lufs->add(v.sub(0, n));
     };
     // render_file has no padding: run the chain into an output stage ourselves.
     reader.rewind();
     const dsp::StreamSpec spec{scan.info.sample_rate, scan.info.channels};
     chain.prepare(spec, default_block_frames);
-    OutputStage stage(o.output, scan.info, spec, out, chain.size() > 0);
+    OutputStage stage(o.output, scan.info, spec, out, !chain.is_identity());
     stage.set_observer(observe);
     stage.run_in_background();
     AudioBuffer block(static_cast<std::size_t>(scan.info.channels), default_block_frames);
     while (reader.read(block) > 0) {
         AudioView v = chain.process(block.view());
-        if (v.frames() > 0) stage.push(v);
-        if (progress) progress(scan.info.path, double(block.frames()) / scan.info.sample_rate);
+        if (v.frames() > 0)
+            stage.push(v);
+        if (progress)
+            progress(scan.info.path, double(block.frames()) / scan.info.sample_rate);
     }
     AudioBuffer tail;
     chain.flush(tail);
-    if (tail.frames() > 0) stage.push(tail.view());
+    if (tail.frames() > 0)
+        stage.push(tail.view());
     stage.finish(pad_to);
 
     o.peak_after_dbfs = after.sample_peak_dbfs();
-    o.level_after = s.kind == StageKind::rms ? after.rms_dbfs() : s.kind == StageKind::peak ? after.sample_peak_dbfs() : lufs->integrated_lufs();
+    o.level_after = s.kind == StageKind::rms    ? after.rms_dbfs()
+                    : s.kind == StageKind::peak ? after.sample_peak_dbfs()
+                                                : lufs->integrated_lufs();
 }
 
 } // namespace
 
 GainstageReport gainstage(const std::vector<std::string>& stems, const GainstageSettings& s,
                           const std::string& out_dir, int jobs, const StemProgress& progress) {
-    if (stems.empty()) throw UsageError("gainstage needs at least one stem");
-    std::error_code ec;
-    if (!std::filesystem::is_directory(out_dir, ec)) throw UsageError("is not a folder (gainstage writes one file per stem)", out_dir);
+    if (stems.empty())
+        throw UsageError("gainstage needs at least one stem");
+    io::ensure_folder(out_dir, "is not a folder (gainstage writes one file per stem)");
     GainstageReport report;
     report.stems.resize(stems.size());
     std::vector<std::string> outputs;
@@ -233,7 +267,8 @@ GainstageReport gainstage(const std::vector<std::string>& stems, const Gainstage
         o.path = stems[i];
         std::string ext = std::filesystem::path(stems[i]).extension().string();
         try {
-            if (io::container_for_path(stems[i]).lossy) ext = ".wav";
+            if (io::container_for_path(stems[i]).lossy)
+                ext = ".wav";
         } catch (const UsageError&) {
             ext = ".wav";
         }
@@ -259,7 +294,8 @@ GainstageReport gainstage(const std::vector<std::string>& stems, const Gainstage
     int rank = -1;
     io::SampleFormat widest = io::SampleFormat::pcm16;
     for (const auto& sc : scans) {
-        if (!sc) continue;
+        if (!sc)
+            continue;
         ++rate_count[sc->info.sample_rate];
         const int r = format_rank(sc->info.sample_format);
         if (r > rank) {
@@ -267,7 +303,8 @@ GainstageReport gainstage(const std::vector<std::string>& stems, const Gainstage
             widest = r == 4 ? io::SampleFormat::float32 : sc->info.sample_format;
         }
     }
-    if (rate_count.empty()) return report;
+    if (rate_count.empty())
+        return report;
     int rate = 0, best = 0;
     for (const auto& [r, n] : rate_count)
         if (n >= best) { // ascending rates: ties go to the higher
@@ -278,15 +315,18 @@ GainstageReport gainstage(const std::vector<std::string>& stems, const Gainstage
     report.format = s.bits.value_or(widest);
     for (const auto& sc : scans)
         if (sc) {
-            const std::int64_t f = sc->info.sample_rate == report.rate
-                                       ? sc->info.frames
-                                       : static_cast<std::int64_t>(std::llround(double(sc->info.frames) * report.rate / sc->info.sample_rate));
+            const std::int64_t f =
+                sc->info.sample_rate == report.rate
+                    ? sc->info.frames
+                    : static_cast<std::int64_t>(std::llround(double(sc->info.frames) * report.rate /
+                                                             sc->info.sample_rate));
             report.frames = std::max(report.frames, f);
         }
 
     // Plan each stem's gain.
     for (std::size_t i = 0; i < stems.size(); ++i) {
-        if (!scans[i]) continue;
+        if (!scans[i])
+            continue;
         const StemScan& sc = *scans[i];
         StemOutcome& o = report.stems[i];
         o.rate_in = sc.info.sample_rate;
@@ -294,8 +334,9 @@ GainstageReport gainstage(const std::vector<std::string>& stems, const Gainstage
         o.level_before = level_of(sc, s.kind);
         if (!(sc.peak_dbfs >= s.silence_dbfs) || !std::isfinite(o.level_before)) {
             o.silent = true;
-            o.notes.push_back(sc.peak_dbfs == -std::numeric_limits<double>::infinity() ? "silent: left unchanged"
-                                                                                        : "near-silent: left unchanged");
+            o.notes.push_back(sc.peak_dbfs == -std::numeric_limits<double>::infinity()
+                                  ? "silent: left unchanged"
+                                  : "near-silent: left unchanged");
             continue;
         }
         o.gain_db = s.level - o.level_before;
@@ -305,7 +346,8 @@ GainstageReport gainstage(const std::vector<std::string>& stems, const Gainstage
             o.gain_db = limited;
             o.peak_limited = true;
         }
-        if (o.rate_in != o.rate_out) o.notes.push_back("resampled");
+        if (o.rate_in != o.rate_out)
+            o.notes.push_back("resampled");
         for (double d : sc.dc)
             if (std::fabs(d) >= 1e-4 && s.remove_dc) {
                 o.notes.push_back("DC removed");
@@ -315,9 +357,11 @@ GainstageReport gainstage(const std::vector<std::string>& stems, const Gainstage
 
     // Pass 2: render.
     parallel_for(stems.size(), jobs, [&](std::size_t i) {
-        if (!scans[i]) return;
+        if (!scans[i])
+            return;
         try {
-            render_stem(*scans[i], report.stems[i], s, report.format, report.rate, report.frames, progress);
+            render_stem(*scans[i], report.stems[i], s, report.format, report.rate, report.frames,
+                        progress);
         } catch (const Error& e) {
             report.stems[i].error = e.what();
         }

@@ -49,7 +49,8 @@ double sum_squares(const float* x, std::size_t n) {
     _mm_store_pd(lanes, _mm_add_pd(a, b));
     total = lanes[0] + lanes[1];
 #endif
-    for (; i < n; ++i) total += double(x[i]) * double(x[i]);
+    for (; i < n; ++i)
+        total += double(x[i]) * double(x[i]);
     return total;
 }
 
@@ -57,7 +58,8 @@ double sum_squares(const float* x, std::size_t n) {
 struct Meters {
     analysis::LoudnessMeter loudness;
     analysis::TruePeakMeter peak;
-    Meters(int channels, int rate) : loudness(channels, rate), peak(channels, rate) {}
+    Meters(int channels, int rate, std::vector<double> weights)
+        : loudness(channels, rate, std::move(weights)), peak(channels, rate) {}
     void add(AudioView v) {
         loudness.add(v);
         peak.add(v);
@@ -76,7 +78,7 @@ struct Meters {
 // log2(Pmax) (32 bins per octave), so any (g, c) is evaluated afterwards in O(bins) and the
 // memory is fixed.
 class GainModel {
-public:
+  public:
     static constexpr std::size_t group = 16;
     // Share of the release counted as full-depth hold: calibrated on generated music against
     // measured render passes (0.1 .. 0.5 tried; 0.15 gave the smallest first-pass errors).
@@ -86,7 +88,8 @@ public:
 
     GainModel(int channels, int rate, const dsp::LimiterSettings& ls)
         : channels_(std::size_t(channels)), hist_(std::size_t(max_bin - min_bin + 1), 0.0) {
-        const double reach = ls.lookahead_ms * 1e-3 * rate + reach_release * ls.release_ms * 1e-3 * rate;
+        const double reach =
+            ls.lookahead_ms * 1e-3 * rate + reach_release * ls.release_ms * 1e-3 * rate;
         half_ = std::size_t(std::ceil(reach / group));
         window_.resize(2 * half_ + 1);
         window_.reset(0.0);
@@ -108,13 +111,16 @@ public:
             }
             fill_ += take;
             i += take;
-            if (fill_ == group) flush_group();
+            if (fill_ == group)
+                flush_group();
         }
     }
 
     void finish() {
-        if (fill_ > 0) flush_group();
-        for (std::size_t k = 0; k < half_; ++k) push_group(0.0, 0.0);
+        if (fill_ > 0)
+            flush_group();
+        for (std::size_t k = 0; k < half_; ++k)
+            push_group(0.0, 0.0);
     }
 
     // Share of energy kept by the limiter at gain `gain_db` with ceiling `ceiling_dbtp`, in dB.
@@ -122,7 +128,8 @@ public:
         const double u = db_to_gain(gain_db - ceiling_dbtp);
         double kept = 0.0;
         for (std::size_t b = 0; b < hist_.size(); ++b) {
-            if (hist_[b] == 0.0) continue;
+            if (hist_[b] == 0.0)
+                continue;
             const double p = std::exp2((double(int(b) + min_bin) + 0.5) / bins_per_octave);
             const double g = std::min(1.0, 1.0 / (u * p));
             kept += hist_[b] * g * g;
@@ -130,7 +137,7 @@ public:
         return total_ > 0.0 && kept > 0.0 ? 10.0 * std::log10(kept / total_) : 0.0;
     }
 
-private:
+  private:
     void flush_group() {
         const std::size_t hist = analysis::Oversampler4x::history;
         const std::size_t stride = hist + group + 8;
@@ -153,7 +160,8 @@ private:
         const double e_centre = energy_ring_[ring_pos_];
         energy_ring_[ring_pos_] = e;
         ring_pos_ = (ring_pos_ + 1) % energy_ring_.size();
-        if (e_centre <= 0.0) return;
+        if (e_centre <= 0.0)
+            return;
         total_ += e_centre;
         int bin = pmax > 0.0 ? int(std::floor(std::log2(pmax) * bins_per_octave)) : min_bin;
         bin = std::clamp(bin, min_bin, max_bin);
@@ -177,8 +185,10 @@ double solve_gain(const GainModel& model, double l0, double target, double ceili
                   double scale = 1.0) {
     auto predict = [&](double g) { return l0 + g + scale * model.loss_db(g, ceiling) + offset; };
     double lo = target - l0 - offset, hi = lo + 1.0;
-    if (predict(lo) >= target) return lo;
-    while (predict(hi) < target && hi - lo < 12.0) hi += 2.0 * (hi - lo);
+    if (predict(lo) >= target)
+        return lo;
+    while (predict(hi) < target && hi - lo < 12.0)
+        hi += 2.0 * (hi - lo);
     for (int i = 0; i < 60; ++i) {
         const double mid = 0.5 * (lo + hi);
         (predict(mid) < target ? lo : hi) = mid;
@@ -186,13 +196,16 @@ double solve_gain(const GainModel& model, double l0, double target, double ceili
     return 0.5 * (lo + hi);
 }
 
-bool is_lossy(const std::string& path) { return io::container_for_path(path).lossy; }
+bool is_lossy(const std::string& path) {
+    return io::container_for_path(path).lossy;
+}
 
 // A hidden sibling of `path` with the same extension, for lossy outputs that are decoded and
 // checked before they take the real name.
 std::string verify_path(const std::string& path) {
     const std::filesystem::path p(path);
-    const std::string name = "." + p.stem().string() + ".tapeop-tmp-verify" + p.extension().string();
+    const std::string name =
+        "." + p.stem().string() + ".tapeop-tmp-verify" + p.extension().string();
     return (p.parent_path() / name).string();
 }
 
@@ -203,21 +216,25 @@ struct RenderOutcome {
 };
 
 // One render pass: pre-chain -> layout -> resampler -> gain -> limiter -> output stage.
-RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain, const OutputSettings& out,
-                          const std::string& write_path, double gain_db, const dsp::LimiterSettings& lim_settings,
-                          const Progress& progress) {
+RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain,
+                          const OutputSettings& out, const std::string& write_path, double gain_db,
+                          const dsp::LimiterSettings& lim_settings, const Progress& progress) {
     const io::FileInfo& fi = reader.info();
     const dsp::StreamSpec in_spec{fi.sample_rate, fi.channels};
-    const dsp::StreamSpec out_spec{out.sample_rate.value_or(fi.sample_rate), out.channels.value_or(fi.channels)};
+    const dsp::StreamSpec out_spec{out.sample_rate.value_or(fi.sample_rate),
+                                   out.channels.value_or(fi.channels)};
     dsp::Chain pre;
-    if (pre_chain) pre_chain(pre, in_spec);
+    if (pre_chain)
+        pre_chain(pre, in_spec);
     pre.prepare(in_spec, default_block_frames);
 
     std::unique_ptr<dsp::Resampler> resampler;
     if (out_spec.sample_rate != in_spec.sample_rate)
-        resampler = std::make_unique<dsp::Resampler>(out_spec.channels, in_spec.sample_rate, out_spec.sample_rate);
+        resampler = std::make_unique<dsp::Resampler>(out_spec.channels, in_spec.sample_rate,
+                                                     out_spec.sample_rate);
     AudioBuffer layout;
-    if (out_spec.channels != in_spec.channels) layout.resize(std::size_t(out_spec.channels), default_block_frames);
+    if (out_spec.channels != in_spec.channels)
+        layout.resize(std::size_t(out_spec.channels), default_block_frames);
     AudioBuffer resampled;
 
     dsp::Chain loud;
@@ -231,8 +248,12 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
     stage_settings.channels.reset();
     const std::int64_t expected =
         std::int64_t(std::llround(double(fi.frames) * out_spec.sample_rate / in_spec.sample_rate));
-    auto stage = std::make_unique<OutputStage>(write_path, fi, out_spec, stage_settings, true, expected);
-    auto meters = std::make_shared<Meters>(out_spec.channels, out_spec.sample_rate);
+    auto stage =
+        std::make_unique<OutputStage>(write_path, fi, out_spec, stage_settings, true, expected);
+    auto meters = std::make_shared<Meters>(
+        out_spec.channels, out_spec.sample_rate,
+        out_spec.channels == fi.channels ? analysis::channel_weights(fi)
+                                         : analysis::default_channel_weights(out_spec.channels));
     stage->set_observer([meters](AudioView v) { meters->add(v); });
     stage->run_in_background(); // dither, the meters and writing on a second core
 
@@ -240,7 +261,8 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
         for (std::size_t at = 0; at < v.frames(); at += default_block_frames) {
             AudioView part = v.sub(at, std::min(default_block_frames, v.frames() - at));
             AudioView o = loud.process(part);
-            if (o.frames() > 0) stage->push(o);
+            if (o.frames() > 0)
+                stage->push(o);
         }
     };
     auto after_pre = [&](AudioView v) {
@@ -251,7 +273,8 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
         }
         if (resampler) {
             resampler->process(v, resampled);
-            if (resampled.frames() > 0) to_loud(resampled.view());
+            if (resampled.frames() > 0)
+                to_loud(resampled.view());
         } else {
             to_loud(v);
         }
@@ -262,19 +285,24 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
     std::int64_t done = 0;
     while (reader.read(block) > 0) {
         AudioView o = pre.process(block.view());
-        if (o.frames() > 0) after_pre(o);
+        if (o.frames() > 0)
+            after_pre(o);
         done += std::int64_t(block.frames());
-        if (progress) progress(done);
+        if (progress)
+            progress(done);
     }
     AudioBuffer tail;
     pre.flush(tail);
-    if (tail.frames() > 0) after_pre(tail.view());
+    if (tail.frames() > 0)
+        after_pre(tail.view());
     if (resampler) {
         resampler->flush(resampled);
-        if (resampled.frames() > 0) to_loud(resampled.view());
+        if (resampled.frames() > 0)
+            to_loud(resampled.view());
     }
     loud.flush(tail);
-    if (tail.frames() > 0) stage->push(tail.view());
+    if (tail.frames() > 0)
+        stage->push(tail.view());
     stage->drain();
 
     RenderOutcome r;
@@ -286,14 +314,17 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
 
 Measurement measure_file(const std::string& path) {
     io::AudioReader reader(path);
-    Meters m(reader.info().channels, reader.info().sample_rate);
+    Meters m(reader.info().channels, reader.info().sample_rate,
+             analysis::channel_weights(reader.info()));
     AudioBuffer block(std::size_t(reader.info().channels), default_block_frames);
-    while (reader.read(block) > 0) m.add(block.view());
+    while (reader.read(block) > 0)
+        m.add(block.view());
     return m.result();
 }
 
-DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_chain, const LoudnessSettings& ls,
-                             const Deliverable& d, const GainModel& model, double l0, int& passes,
+DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_chain,
+                             const LoudnessSettings& ls, const Deliverable& d,
+                             const GainModel& model, double l0, int& passes,
                              const Progress& progress) {
     DeliverableReport rep;
     rep.path = d.path;
@@ -301,8 +332,10 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
     rep.target_lufs = d.target_lufs.value_or(ls.target_lufs);
     rep.ceiling_dbtp = d.ceiling_dbtp.value_or(ls.ceiling_dbtp);
     const double target = rep.target_lufs, ceiling = rep.ceiling_dbtp;
-    if (!(target <= 0.0 && target >= -70.0)) throw UsageError("target must be between -70 and 0 LUFS", d.path);
-    if (!(ceiling <= 0.0 && ceiling >= -30.0)) throw UsageError("ceiling must be between -30 and 0 dBTP", d.path);
+    if (!(target <= 0.0 && target >= -70.0))
+        throw UsageError("target must be between -70 and 0 LUFS", d.path);
+    if (!(ceiling <= 0.0 && ceiling >= -30.0))
+        throw UsageError("ceiling must be between -30 and 0 dBTP", d.path);
     const double accept = std::max(0.5 * ls.tolerance_lu, ls.tolerance_lu - 0.02);
     const bool lossy = is_lossy(d.path);
     const std::string write_path = lossy ? verify_path(d.path) : d.path;
@@ -315,7 +348,8 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
         double gain, lufs;
     };
     std::vector<Point> points; // at the current limiter ceiling
-    double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
+    double lo = -std::numeric_limits<double>::infinity(),
+           hi = std::numeric_limits<double>::infinity();
     Measurement last{};
     for (int pass = 1; pass <= ls.max_render_passes; ++pass) {
         ++passes;
@@ -341,7 +375,8 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
                 std::filesystem::rename(write_path, d.path, ec);
                 if (ec) {
                     std::filesystem::remove(write_path);
-                    throw Error("cannot rename the verified file into place: " + ec.message(), d.path);
+                    throw Error("cannot rename the verified file into place: " + ec.message(),
+                                d.path);
                 }
             } else {
                 RenderResult written = r.stage->finish();
@@ -356,21 +391,25 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
             if (r.limiter.max_gain_reduction_db > ls.heavy_limiting_db)
                 rep.warnings.push_back("heavy limiting: the target needed up to " +
                                        fmt("%.1f", r.limiter.max_gain_reduction_db) +
-                                       " dB of gain reduction (more than " + fmt("%.0f", ls.heavy_limiting_db) +
+                                       " dB of gain reduction (more than " +
+                                       fmt("%.0f", ls.heavy_limiting_db) +
                                        " dB); consider a lower target or less dynamic input");
             return rep;
         }
-        if (lossy) std::filesystem::remove(write_path);
+        if (lossy)
+            std::filesystem::remove(write_path);
         r.stage.reset(); // not committed: the temporary file goes
         if (!peak_ok) {
             // Resampling or a lossy codec raised the peak: lower the limiter's ceiling.
             const double lowered = lim.ceiling_dbtp - (m.true_peak_dbtp - ceiling) - 0.02;
-            if (lowered < -60.0) break;
+            if (lowered < -60.0)
+                break;
             lim.ceiling_dbtp = lowered;
             points.clear();
             lo = -std::numeric_limits<double>::infinity();
             hi = std::numeric_limits<double>::infinity();
-            offset = m.integrated_lufs - (l0 + gain + model.loss_db(gain, lim.ceiling_dbtp - lim.margin_db));
+            offset = m.integrated_lufs -
+                     (l0 + gain + model.loss_db(gain, lim.ceiling_dbtp - lim.margin_db));
             gain = solve_gain(model, l0, target, lim.ceiling_dbtp - lim.margin_db, offset);
             continue;
         }
@@ -382,8 +421,10 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
         // passes are close (< 0.5 dB apart) their secant is more accurate. A step that would
         // leave the bracket bisects it.
         points.push_back({gain, m.integrated_lufs});
-        if (m.integrated_lufs < target) lo = std::max(lo, gain);
-        else hi = std::min(hi, gain);
+        if (m.integrated_lufs < target)
+            lo = std::max(lo, gain);
+        else
+            hi = std::min(hi, gain);
         const double ceiling_used = lim.ceiling_dbtp - lim.margin_db;
         const double modelled_loss = model.loss_db(gain, ceiling_used);
         const double measured_loss = m.integrated_lufs - (l0 + gain);
@@ -394,45 +435,57 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
             const double slope = b.gain != a.gain ? (b.lufs - a.lufs) / (b.gain - a.gain) : 1.0;
             next = b.gain + (target - b.lufs) / std::clamp(slope, 0.02, 1.0);
         } else if (modelled_loss < -0.05) {
-            next = solve_gain(model, l0, target, ceiling_used, 0.0, std::clamp(measured_loss / modelled_loss, 0.25, 4.0));
+            next = solve_gain(model, l0, target, ceiling_used, 0.0,
+                              std::clamp(measured_loss / modelled_loss, 0.25, 4.0));
         } else {
             next = solve_gain(model, l0, target, ceiling_used, measured_loss - modelled_loss);
         }
         next = std::clamp(next, gain - 24.0, gain + 24.0);
-        if (next <= lo || next >= hi) next = std::isfinite(hi) && std::isfinite(lo) ? 0.5 * (lo + hi)
-                                              : (next <= lo ? lo + 0.5 * std::abs(gain - lo) + 0.1 : hi - 0.5);
+        if (next <= lo || next >= hi)
+            next = std::isfinite(hi) && std::isfinite(lo)
+                       ? 0.5 * (lo + hi)
+                       : (next <= lo ? lo + 0.5 * std::abs(gain - lo) + 0.1 : hi - 0.5);
         gain = next;
     }
-    throw Error("could not reach " + fmt("%.1f", target) + " LUFS / " + fmt("%.1f", ceiling) + " dBTP in " +
-                    std::to_string(ls.max_render_passes) + " passes (last: " + fmt("%.2f", last.integrated_lufs) +
-                    " LUFS, " + fmt("%.2f", last.true_peak_dbtp) + " dBTP)",
+    throw Error("could not reach " + fmt("%.1f", target) + " LUFS / " + fmt("%.1f", ceiling) +
+                    " dBTP in " + std::to_string(ls.max_render_passes) +
+                    " passes (last: " + fmt("%.2f", last.integrated_lufs) + " LUFS, " +
+                    fmt("%.2f", last.true_peak_dbtp) + " dBTP)",
                 d.path);
 }
 
 } // namespace
 
-MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain, const LoudnessSettings& ls,
-                         const std::vector<Deliverable>& deliverables, const Progress& progress) {
-    if (deliverables.empty()) throw UsageError("no output given", input);
+MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain,
+                         const LoudnessSettings& ls, const std::vector<Deliverable>& deliverables,
+                         const Progress& progress) {
+    if (deliverables.empty())
+        throw UsageError("no output given", input);
     io::AudioReader reader(input);
     const io::FileInfo& fi = reader.info();
     MasterReport rep;
     rep.input = input;
     rep.info = fi;
-    if (fi.frames <= 0) throw Error("the input has no audio", input);
+    if (fi.frames <= 0)
+        throw Error("the input has no audio", input);
 
     // Pass 1: analysis of the input and of the pre-chain's output, and the model.
     const dsp::StreamSpec spec{fi.sample_rate, fi.channels};
     dsp::Chain pre;
-    if (pre_chain) pre_chain(pre, spec);
+    if (pre_chain)
+        pre_chain(pre, spec);
     const bool has_chain = pre.size() > 0;
-    Meters before(fi.channels, fi.sample_rate), after_chain(fi.channels, fi.sample_rate);
+    Meters before(fi.channels, fi.sample_rate, analysis::channel_weights(fi)),
+        after_chain(fi.channels, fi.sample_rate, analysis::channel_weights(fi));
     GainModel model(fi.channels, fi.sample_rate, ls.limiter);
     // The meters run on workers while this thread runs the chain and the model.
     const auto channels = static_cast<std::size_t>(fi.channels);
-    BackgroundSink metering(channels, [&](AudioView v) { after_chain.add(v); }, "tapeop-meter");
+    BackgroundSink metering(
+        channels, [&](AudioView v) { after_chain.add(v); }, "tapeop-meter");
     std::optional<BackgroundSink> metering_before;
-    if (has_chain) metering_before.emplace(channels, [&](AudioView v) { before.add(v); }, "tapeop-meter");
+    if (has_chain)
+        metering_before.emplace(
+            channels, [&](AudioView v) { before.add(v); }, "tapeop-meter");
     auto observe = [&](AudioView v) {
         metering.push(v);
         model.add(v);
@@ -441,29 +494,37 @@ MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain
     AudioBuffer block(std::size_t(fi.channels), default_block_frames);
     std::int64_t done = 0;
     while (reader.read(block) > 0) {
-        if (metering_before) metering_before->push(block.view());
+        if (metering_before)
+            metering_before->push(block.view());
         AudioView o = pre.process(block.view());
-        if (o.frames() > 0) observe(o);
+        if (o.frames() > 0)
+            observe(o);
         done += std::int64_t(block.frames());
-        if (progress) progress(done);
+        if (progress)
+            progress(done);
     }
     AudioBuffer tail;
     pre.flush(tail);
-    if (tail.frames() > 0) observe(tail.view());
+    if (tail.frames() > 0)
+        observe(tail.view());
     model.finish();
     metering.drain();
-    if (metering_before) metering_before->drain();
+    if (metering_before)
+        metering_before->drain();
     rep.passes = 1;
     rep.pre_chain = after_chain.result();
     rep.before = has_chain ? before.result() : rep.pre_chain;
     const double l0 = rep.pre_chain.integrated_lufs;
     if (!std::isfinite(rep.before.integrated_lufs))
         throw Error("the input is silent (no audio above -70 LUFS): nothing to master", input);
-    if (!std::isfinite(l0)) throw Error("the processing chain turns the input into silence", input);
+    if (!std::isfinite(l0))
+        throw Error("the processing chain turns the input into silence", input);
 
     for (const Deliverable& d : deliverables) {
-        DeliverableReport dr = master_one(reader, pre_chain, ls, d, model, l0, rep.passes, progress);
-        for (const auto& w : dr.warnings) rep.warnings.push_back(d.path + ": " + w);
+        DeliverableReport dr =
+            master_one(reader, pre_chain, ls, d, model, l0, rep.passes, progress);
+        for (const auto& w : dr.warnings)
+            rep.warnings.push_back(d.path + ": " + w);
         rep.deliverables.push_back(std::move(dr));
     }
     return rep;

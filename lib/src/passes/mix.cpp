@@ -21,7 +21,8 @@ MixStem stem_from_params(const std::string& path, const steps::ParamValues& v) {
     s.invert = v.text("polarity") == "invert";
     const double off = v.number("offset");
     if (v.unit("offset") == Unit::samples) {
-        if (off != std::floor(off)) throw UsageError("offset=" + std::to_string(off) + " samples: expected a whole number");
+        if (off != std::floor(off))
+            throw UsageError("offset=" + std::to_string(off) + " samples: expected a whole number");
         s.offset_frames = static_cast<std::int64_t>(off);
     } else {
         s.offset_s = off / 1000.0; // stored in ms, the parameter's first unit
@@ -48,17 +49,21 @@ namespace {
 // through its pre-chain and resampler with its first frames dropped (negative offset).
 // Frames come out as views into internal buffers (no copy when nothing is converted).
 class StemSource {
-public:
-    StemSource(const MixStem& stem, int mix_rate) : stem_(stem), reader_(stem.path), mix_rate_(mix_rate) {
+  public:
+    StemSource(const MixStem& stem, int mix_rate)
+        : stem_(stem), reader_(stem.path), mix_rate_(mix_rate) {
         const io::FileInfo& fi = reader_.info();
         if (fi.channels < 1 || fi.channels > 2)
-            throw Error("has " + std::to_string(fi.channels) + " channels; mix takes mono and stereo stems", stem.path);
-        const std::int64_t offset = stem.offset_frames ? *stem.offset_frames
-                                                       : std::llround(stem.offset_s * mix_rate);
+            throw Error("has " + std::to_string(fi.channels) +
+                            " channels; mix takes mono and stereo stems",
+                        stem.path);
+        const std::int64_t offset =
+            stem.offset_frames ? *stem.offset_frames : std::llround(stem.offset_s * mix_rate);
         offset_ = offset;
         if (fi.sample_rate != mix_rate) {
             resampled_ = true;
-            body_frames_ = static_cast<std::int64_t>(std::llround(double(fi.frames) * mix_rate / fi.sample_rate));
+            body_frames_ = static_cast<std::int64_t>(
+                std::llround(double(fi.frames) * mix_rate / fi.sample_rate));
         } else {
             body_frames_ = fi.frames;
         }
@@ -78,9 +83,11 @@ public:
         chain_ = dsp::Chain();
         const io::FileInfo& fi = reader_.info();
         const dsp::StreamSpec spec{fi.sample_rate, fi.channels};
-        if (stem_.pre_chain) stem_.pre_chain(chain_, spec);
+        if (stem_.pre_chain)
+            stem_.pre_chain(chain_, spec);
         chain_.prepare(spec, default_block_frames);
-        if (resampled_) resampler_ = std::make_unique<dsp::Resampler>(fi.channels, fi.sample_rate, mix_rate_);
+        if (resampled_)
+            resampler_ = std::make_unique<dsp::Resampler>(fi.channels, fi.sample_rate, mix_rate_);
         lead_ = std::max<std::int64_t>(0, offset_);
         skip_ = std::max<std::int64_t>(0, -offset_);
         phase_ = Phase::reading;
@@ -89,21 +96,23 @@ public:
 
     // Consumes up to `max` frames of leading silence; returns how many.
     std::size_t take_silence(std::size_t max) {
-        const auto n = static_cast<std::size_t>(std::min<std::int64_t>(lead_, static_cast<std::int64_t>(max)));
+        const auto n =
+            static_cast<std::size_t>(std::min<std::int64_t>(lead_, static_cast<std::int64_t>(max)));
         lead_ -= static_cast<std::int64_t>(n);
         return n;
     }
 
     // The next up to `max` frames of the stem (0 frames: it has ended).
     AudioView take(std::size_t max) {
-        if (avail_.frames() == 0 && !refill()) return AudioView();
+        if (avail_.frames() == 0 && !refill())
+            return AudioView();
         const std::size_t n = std::min(max, avail_.frames());
         AudioView out = avail_.sub(0, n);
         avail_ = avail_.sub(n, avail_.frames() - n);
         return out;
     }
 
-private:
+  private:
     enum class Phase { reading, chain_tail, resampler_tail, done };
 
     bool refill() {
@@ -121,7 +130,8 @@ private:
                 break;
             case Phase::chain_tail:
                 phase_ = resampled_ ? Phase::resampler_tail : Phase::done;
-                if (chain_.size() == 0) continue;
+                if (chain_.size() == 0)
+                    continue;
                 chain_.flush(tail_);
                 v = tail_.view();
                 break;
@@ -131,14 +141,16 @@ private:
                 v = resampled_buf_.view();
                 resample = false;
                 break;
-            case Phase::done: break;
+            case Phase::done:
+                break;
             }
             if (resample && v.frames() > 0) {
                 resampler_->process(v, resampled_buf_);
                 v = resampled_buf_.view();
             }
             if (skip_ > 0) {
-                const auto n = static_cast<std::size_t>(std::min<std::int64_t>(skip_, static_cast<std::int64_t>(v.frames())));
+                const auto n = static_cast<std::size_t>(
+                    std::min<std::int64_t>(skip_, static_cast<std::int64_t>(v.frames())));
                 skip_ -= static_cast<std::int64_t>(n);
                 v = v.sub(n, v.frames() - n);
             }
@@ -165,11 +177,14 @@ private:
 // bus[i] += g * x[i] over contiguous floats (vectorizes).
 void accumulate(float* __restrict bus, const float* __restrict x, float g, std::size_t n) {
     if (g == 1.0f) {
-        for (std::size_t i = 0; i < n; ++i) bus[i] += x[i];
+        for (std::size_t i = 0; i < n; ++i)
+            bus[i] += x[i];
     } else if (g == -1.0f) {
-        for (std::size_t i = 0; i < n; ++i) bus[i] -= x[i];
+        for (std::size_t i = 0; i < n; ++i)
+            bus[i] -= x[i];
     } else {
-        for (std::size_t i = 0; i < n; ++i) bus[i] += g * x[i];
+        for (std::size_t i = 0; i < n; ++i)
+            bus[i] += g * x[i];
     }
 }
 
@@ -196,8 +211,10 @@ StemGains gains_for(const MixStem& s, std::size_t stem_channels, const MixSettin
     StemGains out;
     double g[2][2] = {{0, 0}, {0, 0}};
     if (m.channels == 1) {
-        if (stem_channels == 1) g[0][0] = level;
-        else g[0][0] = g[0][1] = level * 0.5;
+        if (stem_channels == 1)
+            g[0][0] = level;
+        else
+            g[0][0] = g[0][1] = level * 0.5;
     } else if (stem_channels == 1) {
         const dsp::PanGains p = dsp::pan_gains(s.pan, m.pan_law);
         g[0][0] = level * p.left;
@@ -212,20 +229,24 @@ StemGains gains_for(const MixStem& s, std::size_t stem_channels, const MixSettin
             out.g[o][i] = static_cast<float>(g[o][i]);
             const float a = std::fabs(out.g[o][i]);
             const bool used = !(m.channels == 1 && o == 1) && !(stem_channels == 1 && i == 1);
-            if (used && a != 0.0f && a != 1.0f) out.unity_or_inverted = false;
+            if (used && a != 0.0f && a != 1.0f)
+                out.unity_or_inverted = false;
         }
     return out;
 }
 
-
 } // namespace
 
-MixResult mix(const std::vector<MixStem>& stems, const MixSettings& settings, const std::string& output_path,
-              const OutputSettings& output, const ChainBuilder& bus_chain, const Progress& progress) {
-    if (stems.empty()) throw UsageError("mix needs at least one stem");
-    if (settings.channels != 1 && settings.channels != 2) throw UsageError("a mix is mono or stereo");
+MixResult mix(const std::vector<MixStem>& stems, const MixSettings& settings,
+              const std::string& output_path, const OutputSettings& output,
+              const ChainBuilder& bus_chain, const Progress& progress) {
+    if (stems.empty())
+        throw UsageError("mix needs at least one stem");
+    if (settings.channels != 1 && settings.channels != 2)
+        throw UsageError("a mix is mono or stereo");
     std::vector<std::string> inputs;
-    for (const auto& s : stems) inputs.push_back(s.path);
+    for (const auto& s : stems)
+        inputs.push_back(s.path);
     io::refuse_overwriting_inputs(output_path, inputs, false);
 
     MixResult result;
@@ -234,7 +255,8 @@ MixResult mix(const std::vector<MixStem>& stems, const MixSettings& settings, co
     result.mix_rate = rate;
 
     bool any_solo = false;
-    for (const auto& s : stems) any_solo = any_solo || (s.solo && !s.mute);
+    for (const auto& s : stems)
+        any_solo = any_solo || (s.solo && !s.mute);
     std::vector<std::unique_ptr<StemSource>> sources;
     std::vector<StemGains> gains;
     std::int64_t total = 0;
@@ -242,14 +264,17 @@ MixResult mix(const std::vector<MixStem>& stems, const MixSettings& settings, co
         auto src = std::make_unique<StemSource>(s, rate);
         total = std::max(total, src->length());
         const bool active = !s.mute && (!any_solo || s.solo);
-        if (!active) continue;
-        if (src->resampled()) result.resampled.push_back(s.path);
+        if (!active)
+            continue;
+        if (src->resampled())
+            result.resampled.push_back(s.path);
         gains.push_back(gains_for(s, src->channels(), settings));
         sources.push_back(std::move(src));
     }
     result.mix_frames = total;
     result.stems_mixed = sources.size();
-    if (total == 0) throw Error("the stems hold no audio", stems.front().path);
+    if (total == 0)
+        throw Error("the stems hold no audio", stems.front().path);
 
     // Output format, and whether the sum lands exactly on its grid (no dither then): unity or
     // inverted gains, no chains, no conversion, and stems no finer than the output.
@@ -257,15 +282,18 @@ MixResult mix(const std::vector<MixStem>& stems, const MixSettings& settings, co
     const io::SampleFormat out_format =
         io::output_sample_format(container, first.sample_format, output.bits, output_path);
     const int out_bits = io::integer_bits(out_format);
-    bool exact = !bus_chain && out_bits > 0 && (!output.sample_rate || *output.sample_rate == rate) &&
+    bool exact = !bus_chain && out_bits > 0 &&
+                 (!output.sample_rate || *output.sample_rate == rate) &&
                  (!output.channels || *output.channels == settings.channels);
     for (std::size_t k = 0; k < sources.size(); ++k) {
         const io::FileInfo& fi = sources[k]->info();
         const int b = io::integer_bits(fi.sample_format);
-        if (!gains[k].unity_or_inverted || sources[k]->resampled() || b == 0 || b > out_bits) exact = false;
+        if (!gains[k].unity_or_inverted || sources[k]->resampled() || b == 0 || b > out_bits)
+            exact = false;
     }
     for (const auto& s : stems)
-        if (s.pre_chain) exact = false;
+        if (s.pre_chain)
+            exact = false;
 
     io::FileInfo source = first;
     source.sample_rate = rate;
@@ -280,56 +308,70 @@ MixResult mix(const std::vector<MixStem>& stems, const MixSettings& settings, co
     double bus_peak = 0.0;
     std::uint64_t over = 0;
     auto run_pass = [&](float trim_gain, bool may_abort, std::optional<RenderResult>& rendered) {
-        for (auto& s : sources) s->start();
+        for (auto& s : sources)
+            s->start();
         dsp::Chain chain;
-        if (bus_chain) bus_chain(chain, {rate, settings.channels});
+        if (bus_chain)
+            bus_chain(chain, {rate, settings.channels});
         chain.prepare({rate, settings.channels}, default_block_frames);
-        auto stage = std::make_unique<OutputStage>(output_path, source, dsp::StreamSpec{rate, settings.channels},
-                                                   output, !exact || trim_gain != 1.0f, total);
+        auto stage = std::make_unique<OutputStage>(output_path, source,
+                                                   dsp::StreamSpec{rate, settings.channels}, output,
+                                                   !exact || trim_gain != 1.0f, total);
         float out_peak = 0.0f;
-        if (may_abort) stage->set_observer([&](AudioView v) { out_peak = std::max(out_peak, peak_of(v)); });
+        if (may_abort)
+            stage->set_observer([&](AudioView v) { out_peak = std::max(out_peak, peak_of(v)); });
         float peak = 0.0f;
         over = 0;
         auto emit = [&](AudioView v) {
-            if (v.frames() == 0) return;
+            if (v.frames() == 0)
+                return;
             peak = std::max(peak, peak_of(v));
             const float over_level = static_cast<float>(clip);
             for (std::size_t c = 0; c < v.channels(); ++c) {
                 float* x = v.channel(c);
                 if (trim_gain != 1.0f)
-                    for (std::size_t i = 0; i < v.frames(); ++i) x[i] *= trim_gain;
+                    for (std::size_t i = 0; i < v.frames(); ++i)
+                        x[i] *= trim_gain;
                 if (clip > 0) {
                     std::uint64_t k = 0;
-                    for (std::size_t i = 0; i < v.frames(); ++i) k += std::fabs(x[i]) >= over_level ? 1u : 0u;
+                    for (std::size_t i = 0; i < v.frames(); ++i)
+                        k += std::fabs(x[i]) >= over_level ? 1u : 0u;
                     over += k;
                 }
             }
             if (stage) {
                 stage->push(v);
-                if (may_abort && clip > 0 && out_peak >= clip) stage.reset(); // abandons the file
+                if (may_abort && clip > 0 && out_peak >= clip)
+                    stage.reset(); // abandons the file
             }
         };
         std::int64_t done = 0;
         while (done < total) {
-            const auto n = static_cast<std::size_t>(std::min<std::int64_t>(total - done, default_block_frames));
+            const auto n = static_cast<std::size_t>(
+                std::min<std::int64_t>(total - done, default_block_frames));
             bus.set_frames(n);
-            for (std::size_t c = 0; c < bus_ch; ++c) std::fill(bus.channel(c), bus.channel(c) + n, 0.0f);
+            for (std::size_t c = 0; c < bus_ch; ++c)
+                std::fill(bus.channel(c), bus.channel(c) + n, 0.0f);
             for (std::size_t k = 0; k < sources.size(); ++k) {
                 StemSource& src = *sources[k];
                 const StemGains& g = gains[k];
                 std::size_t pos = src.take_silence(n);
                 while (pos < n) {
                     AudioView v = src.take(n - pos);
-                    if (v.frames() == 0) break;
+                    if (v.frames() == 0)
+                        break;
                     for (std::size_t o = 0; o < bus_ch; ++o)
                         for (std::size_t i = 0; i < v.channels(); ++i)
-                            if (g.g[o][i] != 0.0f) accumulate(bus.channel(o) + pos, v.channel(i), g.g[o][i], v.frames());
+                            if (g.g[o][i] != 0.0f)
+                                accumulate(bus.channel(o) + pos, v.channel(i), g.g[o][i],
+                                           v.frames());
                     pos += v.frames();
                 }
             }
             emit(chain.size() > 0 ? chain.process(bus.view()) : bus.view());
             done += static_cast<std::int64_t>(n);
-            if (progress) progress(done);
+            if (progress)
+                progress(done);
         }
         if (chain.size() > 0) {
             AudioBuffer tail;
@@ -337,7 +379,8 @@ MixResult mix(const std::vector<MixStem>& stems, const MixSettings& settings, co
             emit(tail.view());
         }
         bus_peak = peak;
-        if (!stage) return false;
+        if (!stage)
+            return false;
         rendered = stage->finish();
         return true;
     };

@@ -6,16 +6,20 @@
 namespace tapeop::passes {
 
 DitherMode parse_dither(const std::string& text) {
-    if (text == "auto" || text == "automatic") return DitherMode::automatic;
-    if (text == "tpdf") return DitherMode::tpdf;
-    if (text == "shaped") return DitherMode::shaped;
-    if (text == "none" || text == "off") return DitherMode::none;
+    if (text == "auto" || text == "automatic")
+        return DitherMode::automatic;
+    if (text == "tpdf")
+        return DitherMode::tpdf;
+    if (text == "shaped")
+        return DitherMode::shaped;
+    if (text == "none" || text == "off")
+        return DitherMode::none;
     throw UsageError("unknown dither '" + text + "' (expected auto, tpdf, shaped or none)");
 }
 
 OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
-                         const dsp::StreamSpec& stream, const OutputSettings& settings, bool changed,
-                         std::int64_t expected_input_frames)
+                         const dsp::StreamSpec& stream, const OutputSettings& settings,
+                         bool changed, std::int64_t expected_input_frames)
     : stream_(stream) {
     const int out_channels = settings.channels.value_or(stream.channels);
     const int out_rate = settings.sample_rate.value_or(stream.sample_rate);
@@ -31,18 +35,22 @@ OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
     const bool fewer_bits = out_bits > 0 && (src_bits == 0 || out_bits < src_bits);
     const bool audio_changed = changed || layout_changed || rate_changed || fewer_bits;
     DitherMode mode = settings.dither;
-    if (mode == DitherMode::automatic) mode = audio_changed ? DitherMode::tpdf : DitherMode::none;
+    if (mode == DitherMode::automatic)
+        mode = audio_changed ? DitherMode::tpdf : DitherMode::none;
     if (mode != DitherMode::none && (out_bits == 16 || out_bits == 24 || out_bits == 8)) {
         dsp::DitherSettings ds;
         ds.bits = out_bits;
         ds.seed = settings.dither_seed;
-        ds.shaping = mode == DitherMode::shaped ? dsp::NoiseShaping::second_order : dsp::NoiseShaping::none;
+        ds.shaping =
+            mode == DitherMode::shaped ? dsp::NoiseShaping::second_order : dsp::NoiseShaping::none;
         dither_ = std::make_unique<dsp::Dither>(ds);
         dither_->prepare({out_rate, out_channels}, default_block_frames);
         result_.dithered = true;
     }
-    if (rate_changed) resampler_ = std::make_unique<dsp::Resampler>(out_channels, stream.sample_rate, out_rate);
-    if (layout_changed) layout_buf_.resize(static_cast<std::size_t>(out_channels), default_block_frames);
+    if (rate_changed)
+        resampler_ = std::make_unique<dsp::Resampler>(out_channels, stream.sample_rate, out_rate);
+    if (layout_changed)
+        layout_buf_.resize(static_cast<std::size_t>(out_channels), default_block_frames);
     writer_ = std::make_unique<io::AudioWriter>(path, spec);
     result_.path = path;
     result_.spec = spec;
@@ -50,12 +58,15 @@ OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
 
 OutputStage::~OutputStage() = default;
 
-void OutputStage::run_in_background() { want_background_ = true; }
+void OutputStage::run_in_background() {
+    want_background_ = true;
+}
 
 void OutputStage::push(AudioView block) {
     if (want_background_ && !background_)
         background_ = std::make_unique<BackgroundSink>(
-            static_cast<std::size_t>(stream_.channels), [this](AudioView v) { consume(v); }, "tapeop-write");
+            static_cast<std::size_t>(stream_.channels), [this](AudioView v) { consume(v); },
+            "tapeop-write");
     if (background_) {
         background_->push(block);
         return;
@@ -65,7 +76,8 @@ void OutputStage::push(AudioView block) {
 
 void OutputStage::drain() {
     want_background_ = false;
-    if (!background_) return;
+    if (!background_)
+        return;
     // Dropped first, so the stage works in this thread again even when the worker failed.
     std::unique_ptr<BackgroundSink> bg = std::move(background_);
     bg->drain();
@@ -83,7 +95,8 @@ void OutputStage::consume(AudioView block) {
         }
         if (resampler_) {
             resampler_->process(v, resampled_);
-            if (resampled_.frames() > 0) emit(resampled_.view());
+            if (resampled_.frames() > 0)
+                emit(resampled_.view());
         } else {
             emit(v);
         }
@@ -93,8 +106,10 @@ void OutputStage::consume(AudioView block) {
 void OutputStage::emit(AudioView block) {
     for (std::size_t at = 0; at < block.frames(); at += default_block_frames) {
         AudioView part = block.sub(at, std::min(default_block_frames, block.frames() - at));
-        if (dither_) dither_->process(part);
-        if (observer_) observer_(part);
+        if (dither_)
+            dither_->process(part);
+        if (observer_)
+            observer_(part);
         writer_->write(part);
     }
 }
@@ -103,14 +118,17 @@ RenderResult OutputStage::finish(std::int64_t pad_to_frames) {
     drain();
     if (resampler_) {
         resampler_->flush(resampled_);
-        if (resampled_.frames() > 0) emit(resampled_.view());
+        if (resampled_.frames() > 0)
+            emit(resampled_.view());
     }
     if (pad_to_frames > frames_out()) {
         AudioBuffer zeros(static_cast<std::size_t>(writer_->spec().channels), default_block_frames);
         while (frames_out() < pad_to_frames) {
-            const auto n = std::min<std::int64_t>(pad_to_frames - frames_out(), default_block_frames);
+            const auto n =
+                std::min<std::int64_t>(pad_to_frames - frames_out(), default_block_frames);
             zeros.set_frames(static_cast<std::size_t>(n));
-            if (observer_) observer_(zeros.view());
+            if (observer_)
+                observer_(zeros.view());
             writer_->write(zeros.view());
         }
     }
@@ -122,8 +140,8 @@ RenderResult OutputStage::finish(std::int64_t pad_to_frames) {
 
 namespace {
 
-void stream_chain(io::AudioReader& input, dsp::Chain& chain, const std::function<void(AudioView)>& sink,
-                  const Progress& progress) {
+void stream_chain(io::AudioReader& input, dsp::Chain& chain,
+                  const std::function<void(AudioView)>& sink, const Progress& progress) {
     const io::FileInfo& fi = input.info();
     input.rewind();
     chain.prepare({fi.sample_rate, fi.channels}, default_block_frames);
@@ -131,28 +149,36 @@ void stream_chain(io::AudioReader& input, dsp::Chain& chain, const std::function
     std::int64_t done = 0;
     while (input.read(block) > 0) {
         AudioView out = chain.process(block.view());
-        if (out.frames() > 0) sink(out);
+        if (out.frames() > 0)
+            sink(out);
         done += static_cast<std::int64_t>(block.frames());
-        if (progress) progress(done);
+        if (progress)
+            progress(done);
     }
     AudioBuffer tail;
     chain.flush(tail);
-    if (tail.frames() > 0) sink(tail.view());
+    if (tail.frames() > 0)
+        sink(tail.view());
 }
 
 } // namespace
 
 RenderResult render_file(io::AudioReader& input, dsp::Chain& chain, const std::string& output_path,
-                         const OutputSettings& settings, const Observer& observe, const Progress& progress) {
+                         const OutputSettings& settings, const Observer& observe,
+                         const Progress& progress) {
     const io::FileInfo& fi = input.info();
-    OutputStage stage(output_path, fi, {fi.sample_rate, fi.channels}, settings, chain.size() > 0);
-    if (observe) stage.set_observer(observe);
+    OutputStage stage(output_path, fi, {fi.sample_rate, fi.channels}, settings,
+                      !chain.is_identity());
+    if (observe)
+        stage.set_observer(observe);
     stage.run_in_background();
-    stream_chain(input, chain, [&](AudioView v) { stage.push(v); }, progress);
+    stream_chain(
+        input, chain, [&](AudioView v) { stage.push(v); }, progress);
     return stage.finish();
 }
 
-void run_chain(io::AudioReader& input, dsp::Chain& chain, const Observer& observe, const Progress& progress) {
+void run_chain(io::AudioReader& input, dsp::Chain& chain, const Observer& observe,
+               const Progress& progress) {
     stream_chain(input, chain, observe, progress);
 }
 

@@ -1,6 +1,7 @@
 #include "tapeop/passes/trim.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/units.hpp"
 
@@ -13,9 +14,12 @@
 namespace tapeop::passes {
 
 dsp::FadeCurve parse_fade_curve(const std::string& c) {
-    if (c == "linear") return dsp::FadeCurve::linear;
-    if (c == "equal-power") return dsp::FadeCurve::equal_power;
-    if (c == "log" || c == "logarithmic") return dsp::FadeCurve::logarithmic;
+    if (c == "linear")
+        return dsp::FadeCurve::linear;
+    if (c == "equal-power")
+        return dsp::FadeCurve::equal_power;
+    if (c == "log" || c == "logarithmic")
+        return dsp::FadeCurve::logarithmic;
     throw UsageError("unknown fade curve '" + c + "' (expected linear, equal-power or log)");
 }
 
@@ -29,7 +33,9 @@ FadeOptions fade_from(const steps::ParamValues& v) {
     return f;
 }
 
-std::int64_t to_frames(double seconds, int rate) { return static_cast<std::int64_t>(std::llround(seconds * rate)); }
+std::int64_t to_frames(double seconds, int rate) {
+    return static_cast<std::int64_t>(std::llround(seconds * rate));
+}
 
 } // namespace
 
@@ -37,10 +43,14 @@ TrimSettings trim_settings_from(const steps::ParamValues& v) {
     TrimSettings s;
     s.silence_dbfs = v.number("silence");
     s.pad_s = v.number("pad");
-    if (v.given("start")) s.start_s = v.number("start");
-    if (v.given("end")) s.end_s = v.number("end");
-    if (v.given("duration")) s.duration_s = v.number("duration");
-    if (s.end_s && s.duration_s) throw UsageError("trim takes end or duration, not both");
+    if (v.given("start"))
+        s.start_s = v.number("start");
+    if (v.given("end"))
+        s.end_s = v.number("end");
+    if (v.given("duration"))
+        s.duration_s = v.number("duration");
+    if (s.end_s && s.duration_s)
+        throw UsageError("trim takes end or duration, not both");
     s.fade = fade_from(v);
     return s;
 }
@@ -55,7 +65,8 @@ SplitSettings split_settings_from(const steps::ParamValues& v) {
     return s;
 }
 
-std::vector<FrameRange> find_audio(const std::string& path, double silence_dbfs, std::int64_t min_gap_frames) {
+std::vector<FrameRange> find_audio(const std::string& path, double silence_dbfs,
+                                   std::int64_t min_gap_frames) {
     io::AudioReader reader(path);
     const io::FileInfo& fi = reader.info();
     const float thr = static_cast<float>(db_to_gain(silence_dbfs));
@@ -78,19 +89,22 @@ std::vector<FrameRange> find_audio(const std::string& path, double silence_dbfs,
             }
         }
         for (std::size_t i = 0; i < n; ++i) {
-            if (!(loud[i] > thr)) continue;
+            if (!(loud[i] > thr))
+                continue;
             const std::int64_t f = pos + static_cast<std::int64_t>(i);
             if (open && (min_gap_frames <= 0 || f - cur.end < min_gap_frames)) {
                 cur.end = f + 1;
             } else {
-                if (open) out.push_back(cur);
+                if (open)
+                    out.push_back(cur);
                 cur = {f, f + 1};
                 open = true;
             }
         }
         pos += static_cast<std::int64_t>(n);
     }
-    if (open) out.push_back(cur);
+    if (open)
+        out.push_back(cur);
     return out;
 }
 
@@ -98,18 +112,21 @@ namespace {
 
 // Streams ranges of one input (ascending, not overlapping) into their outputs, reading once.
 void render_ranges(io::AudioReader& reader, const std::vector<FrameRange>& ranges,
-                   const std::vector<std::string>& outputs, const FadeOptions& fade, const OutputSettings& out,
-                   std::vector<RenderResult>& results, const Progress& progress) {
+                   const std::vector<std::string>& outputs, const FadeOptions& fade,
+                   const OutputSettings& out, std::vector<RenderResult>& results,
+                   const Progress& progress) {
     const io::FileInfo& fi = reader.info();
     reader.rewind();
     AudioBuffer block(static_cast<std::size_t>(fi.channels), default_block_frames);
-    std::int64_t pos = 0; // frames of the input read
+    std::int64_t pos = 0;           // frames of the input read
     std::size_t have = 0, used = 0; // frames in `block` and consumed from it
     auto next = [&]() -> bool {
-        if (used < have) return true;
+        if (used < have)
+            return true;
         have = reader.read(block);
         used = 0;
-        if (progress) progress(pos + static_cast<std::int64_t>(have));
+        if (progress)
+            progress(pos + static_cast<std::int64_t>(have));
         return have > 0;
     };
     for (std::size_t k = 0; k < ranges.size(); ++k) {
@@ -120,37 +137,46 @@ void render_ranges(io::AudioReader& reader, const std::vector<FrameRange>& range
             dsp::FadeSettings s;
             s.direction = dsp::FadeDirection::in;
             s.curve = fade.curve;
-            s.length_frames = std::min<std::uint64_t>(len, static_cast<std::uint64_t>(to_frames(fade.in_s, fi.sample_rate)));
+            s.length_frames = std::min<std::uint64_t>(
+                len, static_cast<std::uint64_t>(to_frames(fade.in_s, fi.sample_rate)));
             chain.add(std::make_unique<dsp::Fade>(s));
         }
         if (fade.out_s > 0) {
             dsp::FadeSettings s;
             s.direction = dsp::FadeDirection::out;
             s.curve = fade.curve;
-            s.length_frames = std::min<std::uint64_t>(len, static_cast<std::uint64_t>(to_frames(fade.out_s, fi.sample_rate)));
+            s.length_frames = std::min<std::uint64_t>(
+                len, static_cast<std::uint64_t>(to_frames(fade.out_s, fi.sample_rate)));
             s.total_frames = len;
             chain.add(std::make_unique<dsp::Fade>(s));
         }
         chain.prepare({fi.sample_rate, fi.channels}, default_block_frames);
         io::FileInfo source = fi;
-        OutputStage stage(outputs[k], source, {fi.sample_rate, fi.channels}, out, chain.size() > 0, r.frames());
+        OutputStage stage(outputs[k], source, {fi.sample_rate, fi.channels}, out,
+                          !chain.is_identity(), r.frames());
         while (pos < r.end && next()) {
             const std::size_t avail = have - used;
             // Skip what lies before the range, then pass what lies in it.
             if (pos < r.start) {
-                const auto skip = static_cast<std::size_t>(std::min<std::int64_t>(r.start - pos, static_cast<std::int64_t>(avail)));
+                const auto skip = static_cast<std::size_t>(
+                    std::min<std::int64_t>(r.start - pos, static_cast<std::int64_t>(avail)));
                 used += skip;
                 pos += static_cast<std::int64_t>(skip);
                 continue;
             }
-            const auto n = static_cast<std::size_t>(std::min<std::int64_t>(r.end - pos, static_cast<std::int64_t>(avail)));
+            const auto n = static_cast<std::size_t>(
+                std::min<std::int64_t>(r.end - pos, static_cast<std::int64_t>(avail)));
             AudioView v = block.view().sub(used, n);
             AudioView o = chain.size() > 0 ? chain.process(v) : v;
-            if (o.frames() > 0) stage.push(o);
+            if (o.frames() > 0)
+                stage.push(o);
             used += n;
             pos += static_cast<std::int64_t>(n);
         }
-        if (pos < r.end) throw Error("ended at " + format_timestamp(double(pos) / fi.sample_rate) + ", before the end of the range", fi.path);
+        if (pos < r.end)
+            throw Error("ended at " + format_timestamp(double(pos) / fi.sample_rate) +
+                            ", before the end of the range",
+                        fi.path);
         results.push_back(stage.finish());
     }
 }
@@ -166,18 +192,24 @@ TrimResult trim_file(const std::string& input, const std::string& output, const 
     FrameRange keep{0, fi.frames};
     if (s.start_s || s.end_s || s.duration_s) {
         keep.start = to_frames(s.start_s.value_or(0.0), rate);
-        if (s.end_s) keep.end = to_frames(*s.end_s, rate);
-        if (s.duration_s) keep.end = keep.start + to_frames(*s.duration_s, rate);
+        if (s.end_s)
+            keep.end = to_frames(*s.end_s, rate);
+        if (s.duration_s)
+            keep.end = keep.start + to_frames(*s.duration_s, rate);
         if (keep.start >= fi.frames)
-            throw Error("start " + format_timestamp(double(keep.start) / rate) + " is past the end (" +
-                            format_timestamp(fi.duration_s()) + ")", input);
+            throw Error("start " + format_timestamp(double(keep.start) / rate) +
+                            " is past the end (" + format_timestamp(fi.duration_s()) + ")",
+                        input);
         keep.end = std::min(keep.end, fi.frames);
-        if (keep.end <= keep.start) throw Error("the end is not after the start: nothing to keep", input);
+        if (keep.end <= keep.start)
+            throw Error("the end is not after the start: nothing to keep", input);
     } else {
         const auto audio = find_audio(input, s.silence_dbfs, 0);
         if (audio.empty())
-            throw Error("is silent throughout (nothing above " + std::to_string(static_cast<int>(std::lround(s.silence_dbfs))) +
-                            " dBFS): nothing to keep", input);
+            throw Error("is silent throughout (nothing above " +
+                            std::to_string(static_cast<int>(std::lround(s.silence_dbfs))) +
+                            " dBFS): nothing to keep",
+                        input);
         const std::int64_t pad = to_frames(s.pad_s, rate);
         keep.start = std::max<std::int64_t>(0, audio.front().start - pad);
         keep.end = std::min<std::int64_t>(fi.frames, audio.back().end + pad);
@@ -203,22 +235,25 @@ std::vector<FrameRange> find_takes(const std::string& input, const SplitSettings
     for (std::size_t k = 0; k < audio.size(); ++k) {
         // Pads stop at the middle of the gap to the neighbour.
         const std::int64_t lo = k == 0 ? 0 : (audio[k - 1].end + audio[k].start) / 2;
-        const std::int64_t hi = k + 1 == audio.size() ? fi.frames : (audio[k].end + audio[k + 1].start) / 2;
+        const std::int64_t hi =
+            k + 1 == audio.size() ? fi.frames : (audio[k].end + audio[k + 1].start) / 2;
         takes.push_back({std::max(lo, audio[k].start - pad), std::min(hi, audio[k].end + pad)});
     }
     return takes;
 }
 
-std::vector<Take> split_file(const std::string& input, const std::string& out_dir, const SplitSettings& s,
-                             const OutputSettings& out, const std::string& extension) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(out_dir, ec)) throw UsageError("is not a folder (split writes one file per take)", out_dir);
+std::vector<Take> split_file(const std::string& input, const std::string& out_dir,
+                             const SplitSettings& s, const OutputSettings& out,
+                             const std::string& extension) {
+    io::ensure_folder(out_dir, "is not a folder (split writes one file per take)");
     const std::vector<FrameRange> takes = find_takes(input, s);
-    if (takes.empty()) throw Error("is silent throughout: no takes found", input);
+    if (takes.empty())
+        throw Error("is silent throughout: no takes found", input);
     const std::filesystem::path in(input);
     const std::string ext = extension.empty() ? in.extension().string() : extension;
     std::string dir = out_dir;
-    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    while (dir.size() > 1 && dir.back() == '/')
+        dir.pop_back();
     std::vector<std::string> outputs;
     for (std::size_t k = 0; k < takes.size(); ++k) {
         char num[24];
@@ -230,7 +265,8 @@ std::vector<Take> split_file(const std::string& input, const std::string& out_di
     std::vector<RenderResult> results;
     render_ranges(reader, takes, outputs, s.fade, out, results, {});
     std::vector<Take> r;
-    for (std::size_t k = 0; k < takes.size(); ++k) r.push_back({outputs[k], takes[k], results[k]});
+    for (std::size_t k = 0; k < takes.size(); ++k)
+        r.push_back({outputs[k], takes[k], results[k]});
     return r;
 }
 

@@ -3,10 +3,10 @@
 #include "tapeop/analysis/levels.hpp"
 #include "tapeop/analysis/loudness.hpp"
 #include "tapeop/analysis/true_peak.hpp"
+#include "tapeop/background.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/qc/detectors.hpp"
-#include "tapeop/background.hpp"
 #include "tapeop/units.hpp"
 
 #include <algorithm>
@@ -97,7 +97,7 @@ void run(FileReport& rep, const Spec& spec, const analysis::ProgressFn& progress
     // Meters and detectors: only what the spec needs, all fed by the one pass below.
     std::optional<analysis::LoudnessMeter> loudness;
     if (on("loudness") || on("loudness_range"))
-        loudness.emplace(C, rate);
+        loudness.emplace(C, rate, analysis::channel_weights(fi));
     std::optional<analysis::TruePeakMeter> true_peak;
     if (on("true_peak"))
         true_peak.emplace(C, rate);
@@ -145,12 +145,15 @@ void run(FileReport& rep, const Spec& spec, const analysis::ProgressFn& progress
     // The loudness and true-peak meters run on a worker, beside the detectors in this thread.
     std::optional<BackgroundSink> metering;
     if (loudness || true_peak)
-        metering.emplace(static_cast<std::size_t>(C), [&](AudioView v) {
-            if (loudness)
-                loudness->add(v);
-            if (true_peak)
-                true_peak->add(v);
-        }, "tapeop-meter");
+        metering.emplace(
+            static_cast<std::size_t>(C),
+            [&](AudioView v) {
+                if (loudness)
+                    loudness->add(v);
+                if (true_peak)
+                    true_peak->add(v);
+            },
+            "tapeop-meter");
     std::int64_t done = 0;
     for (;;) {
         // Read straight into the meters' next block; the detectors read it first.
@@ -472,8 +475,8 @@ FileReport check_file(const std::string& path, const Spec& spec,
     rep.path = path;
     try {
         run(rep, spec, progress);
-    } catch (const Error& e) {
-        rep.error = e.what();
+    } catch (const std::exception& e) {
+        rep.error = error_line(e, path);
         rep.findings.clear();
         rep.checks.clear();
     }

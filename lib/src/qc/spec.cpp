@@ -1,7 +1,8 @@
 #include "tapeop/qc/spec.hpp"
 
 #include "tapeop/error.hpp"
-#include "tapeop/recipe/lexer.hpp"
+#include "tapeop/text/lexer.hpp"
+#include "tapeop/text/words.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -276,7 +277,7 @@ std::string closest_check(const std::string& word) {
     for (const auto& n : names)
         if (n.starts_with(word))
             return n;
-    if (std::string near = steps::suggest(word, names); !near.empty())
+    if (std::string near = text::suggest(word, names); !near.empty())
         return near;
     for (const auto& n : names)
         if (n.find(word) != std::string::npos)
@@ -308,7 +309,7 @@ class Parser {
   public:
     Parser(Spec& spec, std::vector<std::string> dirs) : spec_(spec), dirs_(std::move(dirs)) {}
 
-    void parse(const std::vector<recipe::Line>& lines, const std::string& file, int depth) {
+    void parse(const std::vector<text::Line>& lines, const std::string& file, int depth) {
         if (depth > 16)
             throw Error("`use` nested more than 16 deep (a spec including itself?)", file);
         for (const auto& line : lines)
@@ -316,7 +317,7 @@ class Parser {
     }
 
   private:
-    void statement(const recipe::Line& line, const std::string& file, int depth) {
+    void statement(const text::Line& line, const std::string& file, int depth) {
         const auto& head = line.words.front();
         if (head.text == "use") {
             use(line, file, depth);
@@ -325,10 +326,10 @@ class Parser {
         const CheckDef* def = find_check(head.text);
         if (!def) {
             std::string hint = closest_check(head.text);
-            throw recipe::RecipeError(file, line.number, head.col,
-                                      "unknown check '" + head.text + "'" +
-                                          (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                                          "; see docs/specs.md");
+            throw text::TextError(file, line.number, head.col,
+                                  "unknown check '" + head.text + "'" +
+                                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                                      "; see docs/specs.md");
         }
         // The words after the check name, LKFS read as LUFS, and their columns.
         std::vector<std::string> words;
@@ -338,7 +339,7 @@ class Parser {
             cols.push_back(line.words[i].col);
         }
         auto fail = [&](int col, const std::string& msg) {
-            throw recipe::RecipeError(file, line.number, col, def->name + ": " + msg);
+            throw text::TextError(file, line.number, col, def->name + ": " + msg);
         };
         Rule& rule = spec_.rule(def->name);
         for (std::size_t i = 0; i < words.size(); ++i)
@@ -365,7 +366,7 @@ class Parser {
                     continue;
                 }
                 std::string value = words[i];
-                if (i + 1 < words.size() && steps::is_unit_word(words[i + 1]))
+                if (i + 1 < words.size() && text::is_unit_word(words[i + 1]))
                     value += words[++i];
                 if (!list_given) {
                     rule.numbers.clear();
@@ -431,12 +432,12 @@ class Parser {
         rule.numbers.push_back(v);
     }
 
-    void validate(const Rule& r, const std::string& file, const recipe::Line& line) {
+    void validate(const Rule& r, const std::string& file, const text::Line& line) {
         if (!r.enabled)
             return;
         auto fail = [&](const std::string& msg) {
-            throw recipe::RecipeError(file, line.number, line.words.front().col,
-                                      r.def->name + ": " + msg);
+            throw text::TextError(file, line.number, line.words.front().col,
+                                  r.def->name + ": " + msg);
         };
         const std::string& n = r.def->name;
         if ((n == "sample_rate" || n == "channels") && r.numbers.empty())
@@ -453,10 +454,10 @@ class Parser {
             fail("min is above max");
     }
 
-    void use(const recipe::Line& line, const std::string& file, int depth) {
+    void use(const text::Line& line, const std::string& file, int depth) {
         if (line.words.size() != 2)
-            throw recipe::RecipeError(file, line.number, line.words.front().col,
-                                      "use: give one spec name or path");
+            throw text::TextError(file, line.number, line.words.front().col,
+                                  "use: give one spec name or path");
         const auto& w = line.words[1];
         std::string target;
         if (looks_like_path(w.text)) {
@@ -469,10 +470,10 @@ class Parser {
             dirs.insert(dirs.end(), dirs_.begin(), dirs_.end());
             target = find_named_spec(w.text, dirs);
             if (target.empty())
-                throw recipe::RecipeError(file, line.number, w.col,
-                                          "use: unknown spec '" + w.text + "'");
+                throw text::TextError(file, line.number, w.col,
+                                      "use: unknown spec '" + w.text + "'");
         }
-        parse(recipe::lex_file(target), target, depth + 1);
+        parse(text::lex_file(target), target, depth + 1);
     }
 
     Spec& spec_;
@@ -557,7 +558,7 @@ Spec parse_spec(const std::string& text, const std::string& file,
     Spec spec = default_spec();
     spec.name = stem_of(file);
     spec.path = file;
-    Parser(spec, search_dirs).parse(recipe::lex(text, file), file, 0);
+    Parser(spec, search_dirs).parse(text::lex(text, file), file, 0);
     return spec;
 }
 
@@ -578,7 +579,7 @@ Spec load_spec(const std::string& name_or_path, const std::vector<std::string>& 
     spec.name = stem_of(path);
     spec.path = path;
     // lex_file names the file when it cannot be read.
-    Parser(spec, search_dirs).parse(recipe::lex_file(path), path, 0);
+    Parser(spec, search_dirs).parse(text::lex_file(path), path, 0);
     return spec;
 }
 

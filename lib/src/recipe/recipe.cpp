@@ -1,6 +1,8 @@
 #include "tapeop/recipe/recipe.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/presets.hpp"
+#include "tapeop/text/words.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -11,18 +13,10 @@ namespace tapeop::recipe {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
-
-// A word that is only a unit, written apart from its number ("-14 LUFS").
-bool is_unit_word(const std::string& w) {
-    if (w.empty() || !std::isalpha(static_cast<unsigned char>(w[0]))) return false;
-    try {
-        return parse_quantity("0" + w).unit != Unit::none;
-    } catch (const UsageError&) {
-        return false;
-    }
-}
+using text::is_name_char;
+using text::is_unit_word;
+using text::Line;
+using text::Word;
 
 struct ParamDef {
     std::string value;
@@ -30,19 +24,19 @@ struct ParamDef {
 };
 
 class Parser {
-public:
+  public:
     Parser(const steps::Registry& registry, const ParseOptions& options)
         : registry_(registry), options_(options) {}
 
     Recipe run(const std::string& text, const std::string& file) {
         recipe_.file = file;
         stack_.push_back(canonical(file));
-        process(lex(text, file), file, {}, 0);
+        process(text::lex(text, file), file, {}, 0);
         finish();
         return std::move(recipe_);
     }
 
-private:
+  private:
     // --- helpers -----------------------------------------------------------------------
     static std::string canonical(const std::string& path) {
         std::error_code ec;
@@ -56,7 +50,8 @@ private:
 
     const steps::StepSpec& statement_spec(const std::string& name) const {
         const steps::StepSpec* s = registry_.find(name);
-        if (!s) throw Error("internal: the registry has no '" + name + "' statement");
+        if (!s)
+            throw Error("internal: the registry has no '" + name + "' statement");
         return *s;
     }
 
@@ -74,17 +69,20 @@ private:
             if (i + 1 < t.size() && t[i + 1] == '{') {
                 const std::size_t close = t.find('}', i + 2);
                 if (close == std::string::npos)
-                    throw RecipeError(file, w.line, w.col + static_cast<int>(start), "unterminated ${...}");
+                    throw RecipeError(file, w.line, w.col + static_cast<int>(start),
+                                      "unterminated ${...}");
                 name = t.substr(i + 2, close - i - 2);
                 i = close + 1;
             } else {
                 ++i;
-                while (i < t.size() && is_name_char(t[i])) name += t[i++];
+                while (i < t.size() && is_name_char(t[i]))
+                    name += t[i++];
             }
             auto it = params_.find(name);
             if (it == params_.end()) {
                 std::vector<std::string> names;
-                for (const auto& [k, v] : params_) names.push_back(k);
+                for (const auto& [k, v] : params_)
+                    names.push_back(k);
                 const std::string near = steps::suggest(name, names);
                 throw RecipeError(file, w.line, w.col + static_cast<int>(start),
                                   "unknown param '$" + name + "'" +
@@ -95,9 +93,11 @@ private:
         return out;
     }
 
-    std::vector<std::string> args(const std::string& file, const Line& line, std::size_t from) const {
+    std::vector<std::string> args(const std::string& file, const Line& line,
+                                  std::size_t from) const {
         std::vector<std::string> out;
-        for (std::size_t i = from; i < line.words.size(); ++i) out.push_back(substitute(file, line.words[i]));
+        for (std::size_t i = from; i < line.words.size(); ++i)
+            out.push_back(substitute(file, line.words[i]));
         return out;
     }
 
@@ -113,18 +113,24 @@ private:
         }
     }
 
-    std::string find_use(const std::string& name, const std::string& from_file, const Word& w) const {
+    std::string find_use(const std::string& name, const std::string& from_file,
+                         const Word& w) const {
         const bool is_path = name.find('/') != std::string::npos || name.ends_with(".recipe");
         if (is_path) {
             fs::path p(name);
-            if (p.is_relative()) p = fs::path(from_file).parent_path() / p;
-            if (fs::exists(p)) return p.string();
+            if (p.is_relative())
+                p = fs::path(from_file).parent_path() / p;
+            if (fs::exists(p))
+                return p.string();
             fail(from_file, w, "recipe not found: " + name);
         }
         std::vector<std::string> folders{fs::path(from_file).parent_path().string()};
         folders.insert(folders.end(), options_.search_path.begin(), options_.search_path.end());
         const std::string found = find_in_path(name, folders, ".recipe");
-        if (found.empty()) fail(from_file, w, "no recipe named '" + name + "' (looked in the recipe's folder and the stock recipes)");
+        if (found.empty())
+            fail(from_file, w,
+                 "no recipe named '" + name +
+                     "' (looked in the recipe's folder and the stock recipes)");
         return found;
     }
 
@@ -137,17 +143,22 @@ private:
             const Word& kw = line.words.front();
             const std::string& k = kw.text;
             const bool indented = current_stem && line.indent > stem_indent;
-            if (!indented) current_stem = nullptr;
+            if (!indented)
+                current_stem = nullptr;
             if (line.indent > 0 && !indented && depth == 0 && k != "param")
-                fail(file, kw, "indented line outside a stem (only a stem's own chain is indented)");
+                fail(file, kw,
+                     "indented line outside a stem (only a stem's own chain is indented)");
 
             if (k == "param") {
                 declare_param(file, line, use_overrides);
             } else if (k == "input") {
-                if (line.words.size() < 2) fail(file, kw, "input needs a file or a pattern");
-                for (const auto& a : args(file, line, 1)) recipe_.inputs.push_back(a);
+                if (line.words.size() < 2)
+                    fail(file, kw, "input needs a file or a pattern");
+                for (const auto& a : args(file, line, 1))
+                    recipe_.inputs.push_back(a);
             } else if (k == "output") {
-                if (line.words.size() < 2) fail(file, kw, "output needs a file name (e.g. {name}-master.wav)");
+                if (line.words.size() < 2)
+                    fail(file, kw, "output needs a file name (e.g. {name}-master.wav)");
                 OutputDecl o;
                 o.name_template = substitute(file, line.words[1]);
                 o.values = params_of(file, line, 2, statement_spec("output"));
@@ -155,8 +166,11 @@ private:
                 outputs_by_depth_[depth].push_back(std::move(o));
                 seen_output_ = true;
             } else if (k == "stem") {
-                if (recipe_.mix) fail(file, kw, "stem after mix: stems come first, then mix, then the bus chain");
-                if (line.words.size() < 2) fail(file, kw, "stem needs a file");
+                if (recipe_.mix)
+                    fail(file, kw,
+                         "stem after mix: stems come first, then mix, then the bus chain");
+                if (line.words.size() < 2)
+                    fail(file, kw, "stem needs a file");
                 StemDecl s;
                 s.path = substitute(file, line.words[1]);
                 s.values = params_of(file, line, 2, statement_spec("stem"));
@@ -165,7 +179,8 @@ private:
                 current_stem = &recipe_.stems.back();
                 stem_indent = line.indent;
             } else if (k == "mix") {
-                if (recipe_.mix) fail(file, kw, "a second mix (a recipe mixes once)");
+                if (recipe_.mix)
+                    fail(file, kw, "a second mix (a recipe mixes once)");
                 StepCall m;
                 m.spec = &statement_spec("mix");
                 m.values = params_of(file, line, 1, *m.spec);
@@ -174,7 +189,8 @@ private:
             } else if (k == "use") {
                 use(file, line, depth);
             } else if (k == "check") {
-                if (line.words.size() < 2) fail(file, kw, "check needs a spec (a name such as spotify, or a path)");
+                if (line.words.size() < 2)
+                    fail(file, kw, "check needs a spec (a name such as spotify, or a path)");
                 CheckDecl c;
                 const steps::ParamValues v = params_of(file, line, 1, statement_spec("check"));
                 c.spec = v.text("spec");
@@ -191,7 +207,8 @@ private:
                        const std::map<std::string, std::string>& use_overrides) {
         // param NAME = VALUE...   or   param NAME=VALUE...
         std::vector<std::string> rest;
-        for (std::size_t i = 1; i < line.words.size(); ++i) rest.push_back(line.words[i].text);
+        for (std::size_t i = 1; i < line.words.size(); ++i)
+            rest.push_back(line.words[i].text);
         std::string name, value;
         std::size_t value_from = 0;
         if (rest.size() >= 2 && rest[1] == "=") {
@@ -208,12 +225,15 @@ private:
             fail(file, line.words[1], "a param name is letters, digits, '_' and '-'");
         for (std::size_t i = value_from; i < line.words.size(); ++i) {
             const std::string w = substitute(file, line.words[i]);
-            if (!value.empty() && !is_unit_word(w)) value += " ";
+            if (!value.empty() && !is_unit_word(w))
+                value += " ";
             value += w;
         }
-        if (value.empty()) fail(file, line.words.front(), "param " + name + " has no value");
+        if (value.empty())
+            fail(file, line.words.front(), "param " + name + " has no value");
         declared_.insert(name);
-        if (params_.count(name)) return; // the including recipe or --set decided already
+        if (params_.count(name))
+            return; // the including recipe or --set decided already
         ParamDef def{value, {file, line.number, line.words.front().col}};
         if (auto it = options_.overrides.find(name); it != options_.overrides.end())
             def.value = it->second;
@@ -224,7 +244,8 @@ private:
 
     void use(const std::string& file, const Line& line, int depth) {
         const Word& kw = line.words.front();
-        if (line.words.size() < 2) fail(file, kw, "use needs a recipe name or path");
+        if (line.words.size() < 2)
+            fail(file, kw, "use needs a recipe name or path");
         const std::string name = substitute(file, line.words[1]);
         const std::string path = find_use(name, file, line.words[1]);
         const std::string canon = canonical(path);
@@ -248,14 +269,15 @@ private:
         }
         stack_.push_back(canon);
         recipe_.included.push_back(path);
-        process(lex_file(path), path, overrides, depth + 1);
+        process(text::lex_file(path), path, overrides, depth + 1);
         stack_.pop_back();
         for (const auto& [k, v] : overrides)
             if (!declared_.count(k)) {
                 std::vector<std::string> names(declared_.begin(), declared_.end());
                 const std::string near = steps::suggest(k, names);
-                fail(file, line.words[1], "recipe '" + name + "' has no param '" + k + "'" +
-                                              (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+                fail(file, line.words[1],
+                     "recipe '" + name + "' has no param '" + k + "'" +
+                         (near.empty() ? "" : " (did you mean '" + near + "'?)"));
             }
     }
 
@@ -267,7 +289,7 @@ private:
         } catch (const UsageError& e) {
             fail(file, kw, e.message());
         }
-        if (spec->name == "stem" || spec->name == "output" || spec->name == "mix" || spec->name == "check")
+        if (spec->kind == steps::StepKind::statement)
             fail(file, kw, "internal: statement handled elsewhere");
         StepCall call;
         call.spec = spec;
@@ -289,13 +311,15 @@ private:
                 std::vector<std::string> names(declared_.begin(), declared_.end());
                 const std::string near = steps::suggest(name, names);
                 std::string list;
-                for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+                for (const auto& n : names)
+                    list += (list.empty() ? "" : ", ") + n;
                 throw UsageError("--set " + name + ": the recipe has no param '" + name + "'" +
                                      (near.empty() ? "" : " (did you mean '" + near + "'?)") +
                                      (list.empty() ? "" : "; its params: " + list),
                                  recipe_.file);
             }
-        for (const auto& [name, def] : params_) recipe_.params[name] = def.value;
+        for (const auto& [name, def] : params_)
+            recipe_.params[name] = def.value;
         // The outermost recipe that names outputs decides them.
         for (auto& [depth, outs] : outputs_by_depth_)
             if (!outs.empty()) {
@@ -303,12 +327,66 @@ private:
                 break;
             }
         if (recipe_.mix && recipe_.stems.empty())
-            throw RecipeError(recipe_.mix->origin.file, recipe_.mix->origin.line, recipe_.mix->origin.col,
+            throw RecipeError(recipe_.mix->origin.file, recipe_.mix->origin.line,
+                              recipe_.mix->origin.col,
                               "mix without stems (add stem lines before it)");
         if (!recipe_.stems.empty() && !recipe_.mix) {
             const auto& o = recipe_.stems.front().origin;
             throw RecipeError(o.file, o.line, o.col, "stems but no mix line (add: mix)");
         }
+        validate();
+    }
+
+    // What can be known without audio is checked before any job starts; every mistake is
+    // listed, one "file:line:col: message" a line (the first one is the error's position).
+    void validate() const {
+        std::vector<std::pair<Origin, std::string>> mistakes;
+        auto order = [&](const std::vector<StepCall>& chain, bool in_stem) {
+            const StepCall* loudness = nullptr;
+            for (const StepCall& c : chain) {
+                if (c.spec->name == "loudness") {
+                    if (in_stem)
+                        mistakes.emplace_back(c.origin,
+                                              "loudness belongs after mix (it masters what is "
+                                              "delivered), not in a stem's chain");
+                    loudness = &c;
+                } else if (loudness && c.spec->name != "dither") {
+                    mistakes.emplace_back(c.origin, "loudness must be the last processing step (it "
+                                                    "verifies what is written); move " +
+                                                        c.spec->name + " before it");
+                }
+            }
+            return loudness != nullptr;
+        };
+        for (const StemDecl& st : recipe_.stems)
+            order(st.chain, true);
+        const bool has_loudness =
+            order(recipe_.is_session() ? recipe_.bus_chain : recipe_.chain, false);
+        for (const OutputDecl& o : recipe_.outputs) {
+            const DeliveryPreset* preset = nullptr;
+            if (o.values.given("preset")) {
+                try {
+                    preset = &find_preset(o.values.text("preset"));
+                } catch (const UsageError& e) {
+                    mistakes.emplace_back(o.origin, e.message());
+                }
+            }
+            const bool wants_loudness = o.values.given("target") || o.values.given("ceiling") ||
+                                        (preset && preset->target_lufs);
+            if (wants_loudness && !has_loudness)
+                mistakes.emplace_back(o.origin, "this output sets a loudness target or ceiling, "
+                                                "but the chain has no loudness step");
+        }
+        if (mistakes.empty())
+            return;
+        std::string message = mistakes.front().second;
+        for (std::size_t i = 1; i < mistakes.size(); ++i) {
+            const Origin& at = mistakes[i].first;
+            message += "\n" + at.file + ":" + std::to_string(at.line) + ":" +
+                       std::to_string(at.col) + ": " + mistakes[i].second;
+        }
+        const Origin& first = mistakes.front().first;
+        throw RecipeError(first.file, first.line, first.col, message);
     }
 
     const steps::Registry& registry_;
@@ -329,7 +407,8 @@ std::string find_in_path(const std::string& name, const std::vector<std::string>
         for (const std::string& candidate : {name + extension, name}) {
             const fs::path p = fs::path(dir) / candidate;
             std::error_code ec;
-            if (fs::is_regular_file(p, ec)) return p.string();
+            if (fs::is_regular_file(p, ec))
+                return p.string();
         }
     }
     return {};
@@ -340,8 +419,9 @@ Recipe parse_text(const std::string& text, const std::string& file, const steps:
     return Parser(registry, options).run(text, file);
 }
 
-Recipe parse_file(const std::string& path, const steps::Registry& registry, const ParseOptions& options) {
-    return parse_text(read_text(path), path, registry, options);
+Recipe parse_file(const std::string& path, const steps::Registry& registry,
+                  const ParseOptions& options) {
+    return parse_text(text::read_text(path), path, registry, options);
 }
 
 } // namespace tapeop::recipe

@@ -4,15 +4,15 @@
 #include "tapeop/dsp/gain.hpp"
 #include "tapeop/dsp/limiter.hpp"
 #include "tapeop/error.hpp"
-#include "tapeop/presets.hpp"
-#include "tapeop/qc/check.hpp"
-#include "tapeop/units.hpp"
 #include "tapeop/passes/gainstage.hpp"
 #include "tapeop/passes/master.hpp"
 #include "tapeop/passes/mix.hpp"
 #include "tapeop/passes/normalize.hpp"
-#include "tapeop/passes/trim.hpp"
 #include "tapeop/passes/render.hpp"
+#include "tapeop/passes/trim.hpp"
+#include "tapeop/presets.hpp"
+#include "tapeop/qc/check.hpp"
+#include "tapeop/units.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -35,7 +35,8 @@ std::vector<std::string> expand_glob(const std::string& pattern) {
     glob_t g{};
     std::vector<std::string> out;
     if (::glob(pattern.c_str(), 0, nullptr, &g) == 0)
-        for (std::size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
+        for (std::size_t i = 0; i < g.gl_pathc; ++i)
+            out.emplace_back(g.gl_pathv[i]);
     ::globfree(&g);
     std::sort(out.begin(), out.end());
     return out;
@@ -47,7 +48,8 @@ std::string recipe_dir(const Recipe& r) {
 }
 
 std::string relative_to(const std::string& base, const std::string& path) {
-    if (path.empty() || path[0] == '/') return path;
+    if (path.empty() || path[0] == '/')
+        return path;
     return (fs::path(base) / path).lexically_normal().string();
 }
 
@@ -62,7 +64,8 @@ std::string expand_template(const OutputDecl& o, const Recipe& r, const std::str
         }
         const std::size_t close = t.find('}', i);
         if (close == std::string::npos)
-            throw RecipeError(o.origin.file, o.origin.line, o.origin.col, "unclosed '{' in output name '" + t + "'");
+            throw RecipeError(o.origin.file, o.origin.line, o.origin.col,
+                              "unclosed '{' in output name '" + t + "'");
         const std::string key = t.substr(i + 1, close - i - 1);
         if (key == "name")
             out += name;
@@ -84,7 +87,7 @@ std::string expand_template(const OutputDecl& o, const Recipe& r, const std::str
 
 // Hidden intermediate files of one job, removed when the job ends.
 class Workspace {
-public:
+  public:
     Workspace(std::string dir, std::string job) : dir_(std::move(dir)), job_(std::move(job)) {}
     ~Workspace() {
         for (const auto& f : files_) {
@@ -93,11 +96,12 @@ public:
         }
     }
     std::string next() {
-        files_.push_back(dir_ + "/." + job_ + ".tapeop-work-" + std::to_string(files_.size() + 1) + ".w64");
+        files_.push_back(dir_ + "/." + job_ + ".tapeop-work-" + std::to_string(files_.size() + 1) +
+                         ".w64");
         return files_.back();
     }
 
-private:
+  private:
     std::string dir_, job_;
     std::vector<std::string> files_;
 };
@@ -111,16 +115,21 @@ struct Pending {
     void add_step(const StepCall& call) {
         const steps::StepSpec* spec = call.spec;
         const steps::ParamValues values = call.values;
-        items.emplace_back(spec->name, [spec, values](const steps::StepContext& ctx) { return spec->make(values, ctx); });
+        items.emplace_back(spec->name, [spec, values](const steps::StepContext& ctx) {
+            return spec->make(values, ctx);
+        });
     }
     passes::ChainBuilder builder(std::int64_t total_frames) const {
         auto copy = items;
         return [copy, total_frames](dsp::Chain& chain, const dsp::StreamSpec& spec) {
             steps::StepContext ctx{spec, total_frames};
-            for (const auto& [name, make] : copy) chain.add(make(ctx));
+            for (const auto& [name, make] : copy)
+                chain.add(make(ctx));
         };
     }
-    void fill(dsp::Chain& chain, const io::FileInfo& fi) const { builder(fi.frames)(chain, {fi.sample_rate, fi.channels}); }
+    void fill(dsp::Chain& chain, const io::FileInfo& fi) const {
+        builder(fi.frames)(chain, {fi.sample_rate, fi.channels});
+    }
 };
 
 struct OutputPlan {
@@ -133,22 +142,20 @@ struct OutputPlan {
 // A set step works on all inputs together (one job for the whole set).
 const StepCall* set_step(const Recipe& r) {
     for (const auto& c : r.chain)
-        if (c.spec->name == "gainstage") return &c;
+        if (c.spec->kind == steps::StepKind::set)
+            return &c;
     return nullptr;
 }
 
-bool is_whole_file(const std::string& name) {
-    return name == "loudness" || name == "normalize" || name == "trim" || name == "convert" ||
-           name == "analyze" || name == "dither";
-}
-
 std::optional<io::SampleFormat> bits_of(const std::string& b) {
-    if (b == "auto") return std::nullopt;
+    if (b == "auto")
+        return std::nullopt;
     return io::parse_bits(b);
 }
 
 std::string format_level(double v) {
-    if (!std::isfinite(v)) return "-inf";
+    if (!std::isfinite(v))
+        return "-inf";
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f", v);
     return buf;
@@ -169,7 +176,8 @@ std::string render_intermediate(const std::string& input, const Pending& pending
 
 OutputReport measure_output(const std::string& path) {
     const analysis::FileAnalysis a = analysis::analyze_file(path);
-    return {path, a.integrated_lufs, a.true_peak_dbtp, a.sample_peak_dbfs, a.info.subtype, a.info.sample_rate};
+    return {path,           a.integrated_lufs, a.true_peak_dbtp, a.sample_peak_dbfs,
+            a.info.subtype, a.info.sample_rate};
 }
 
 // Runs the recipe's `check` gates on `files` (its inputs, or its outputs as written). Findings
@@ -177,7 +185,8 @@ OutputReport measure_output(const std::string& path) {
 void run_checks(const Recipe& recipe, bool on_outputs, const std::vector<std::string>& files,
                 const RunOptions& options, JobReport& report) {
     for (const CheckDecl& c : recipe.checks) {
-        if (c.on_outputs != on_outputs) continue;
+        if (c.on_outputs != on_outputs)
+            continue;
         std::vector<std::string> dirs{recipe_dir(recipe)};
         dirs.insert(dirs.end(), options.spec_path.begin(), options.spec_path.end());
         const std::string local = relative_to(recipe_dir(recipe), c.spec);
@@ -190,26 +199,32 @@ void run_checks(const Recipe& recipe, bool on_outputs, const std::vector<std::st
             throw RecipeError(c.origin.file, c.origin.line, c.origin.col, e.message());
         }
         std::vector<qc::FileReport> reports;
-        for (const auto& f : files) reports.push_back(qc::check_file(f, spec));
-        if (reports.size() > 1) qc::check_set(reports, spec);
+        for (const auto& f : files)
+            reports.push_back(qc::check_file(f, spec));
+        if (reports.size() > 1)
+            qc::check_set(reports, spec);
         std::string first_error;
         for (const auto& r : reports) {
-            if (!r.readable()) throw Error(r.error);
+            if (!r.readable())
+                throw Error(r.error);
             for (const auto& f : r.findings) {
                 const bool error = f.severity == qc::Severity::error;
-                report.notes.push_back(std::string("check ") + spec.name + ": " + fs::path(r.path).filename().string() +
-                                       ": " + (error ? "" : "warning: ") + f.message);
-                if (error && first_error.empty()) first_error = fs::path(r.path).filename().string() + ": " + f.message;
+                report.notes.push_back(std::string("check ") + spec.name + ": " +
+                                       fs::path(r.path).filename().string() + ": " +
+                                       (error ? "" : "warning: ") + f.message);
+                if (error && first_error.empty())
+                    first_error = fs::path(r.path).filename().string() + ": " + f.message;
             }
         }
         if (!first_error.empty())
-            throw Error("check " + spec.name + " failed on " + (on_outputs ? "the outputs" : "the inputs") + ": " + first_error,
+            throw Error("check " + spec.name + " failed on " +
+                            (on_outputs ? "the outputs" : "the inputs") + ": " + first_error,
                         recipe.file + ":" + std::to_string(c.origin.line));
     }
 }
 
-void render_outputs(const std::string& current, const Pending& pending, const std::vector<OutputPlan>& outputs,
-                    JobReport& report) {
+void render_outputs(const std::string& current, const Pending& pending,
+                    const std::vector<OutputPlan>& outputs, JobReport& report) {
     for (const auto& o : outputs) {
         io::AudioReader reader(current);
         dsp::Chain c;
@@ -231,24 +246,27 @@ struct Walked {
 
 // Walks a chain from `current`: processing steps accumulate, whole-file steps act on the
 // segment so far (rendering it to an intermediate when they need it as a file).
-Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, Workspace& ws, JobReport& report,
-                  const std::string& label = {}) {
+Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, Workspace& ws,
+                  JobReport& report, const std::string& label = {}) {
     Walked w;
     const std::string who = label.empty() ? std::string() : label + ": ";
     w.current = start;
     std::string& current = w.current;
     Pending& pending = w.pending;
     auto settle = [&] {
-        if (pending.items.empty()) return;
+        if (pending.items.empty())
+            return;
         current = render_intermediate(current, pending, ws);
         pending = {};
     };
     for (const StepCall& call : chain) {
         const std::string& name = call.spec->name;
         if (w.loudness && name != "dither")
-            throw RecipeError(call.origin.file, call.origin.line, call.origin.col,
-                              "loudness must be the last processing step (it verifies what is written); move " + name + " before it");
-        if (!is_whole_file(name)) {
+            throw RecipeError(
+                call.origin.file, call.origin.line, call.origin.col,
+                "loudness must be the last processing step (it verifies what is written); move " +
+                    name + " before it");
+        if (call.spec->kind == steps::StepKind::processor) {
             pending.add_step(call);
             continue;
         }
@@ -260,26 +278,34 @@ Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, 
         } else if (name == "analyze") {
             settle();
             const analysis::FileAnalysis a = analysis::analyze_file(current);
-            report.notes.push_back(who + "analyze (line " + std::to_string(call.origin.line) + "): " +
-                                   format_level(a.integrated_lufs) + " LUFS, " + format_level(a.true_peak_dbtp) +
-                                   " dBTP, LRA " + format_level(a.loudness_range_lu) + " LU");
+            report.notes.push_back(who + "analyze (line " + std::to_string(call.origin.line) +
+                                   "): " + format_level(a.integrated_lufs) + " LUFS, " +
+                                   format_level(a.true_peak_dbtp) + " dBTP, LRA " +
+                                   format_level(a.loudness_range_lu) + " LU");
         } else if (name == "normalize") {
             settle();
             const passes::NormalizeSettings ns = passes::normalize_settings_from(call.values);
             const passes::LevelScan scan = passes::scan_levels(current, ns.mode);
             const double gain_db = passes::gain_to_reach(scan.level(ns.mode), ns.level, current);
-            pending.items.emplace_back("gain", [gain_db](const steps::StepContext&) { return std::make_unique<dsp::Gain>(gain_db); });
+            pending.items.emplace_back("gain", [gain_db](const steps::StepContext&) {
+                return std::make_unique<dsp::Gain>(gain_db);
+            });
             if (ns.ceiling_dbtp) {
                 dsp::LimiterSettings ls;
                 ls.ceiling_dbtp = *ns.ceiling_dbtp;
-                pending.items.emplace_back("limit", [ls](const steps::StepContext&) { return std::make_unique<dsp::Limiter>(ls); });
+                pending.items.emplace_back("limit", [ls](const steps::StepContext&) {
+                    return std::make_unique<dsp::Limiter>(ls);
+                });
             }
-            report.notes.push_back(who + "normalize " + std::string(passes::mode_name(ns.mode)) + ": " + format_level(gain_db) + " dB");
+            report.notes.push_back(who + "normalize " + std::string(passes::mode_name(ns.mode)) +
+                                   ": " + format_level(gain_db) + " dB");
         } else if (name == "convert") {
             passes::OutputSettings cs;
-            if (call.values.number("rate") > 0) cs.sample_rate = static_cast<int>(call.values.number("rate"));
+            if (call.values.number("rate") > 0)
+                cs.sample_rate = static_cast<int>(call.values.number("rate"));
             const std::string& ch = call.values.text("channels");
-            if (ch != "keep") cs.channels = ch == "mono" ? 1 : 2;
+            if (ch != "keep")
+                cs.channels = ch == "mono" ? 1 : 2;
             current = render_intermediate(current, pending, ws, cs);
             pending = {};
         } else if (name == "trim") {
@@ -288,10 +314,17 @@ Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, 
             ts.bits = io::SampleFormat::float32;
             ts.dither = passes::DitherMode::none;
             const std::string trimmed = ws.next();
-            const passes::TrimResult t = passes::trim_file(current, trimmed, passes::trim_settings_from(call.values), ts);
-            report.notes.push_back(who + "trim: kept " + format_timestamp(double(t.kept.start) / t.input.sample_rate) + " to " +
-                                   format_timestamp(double(t.kept.end) / t.input.sample_rate));
+            const passes::TrimResult t =
+                passes::trim_file(current, trimmed, passes::trim_settings_from(call.values), ts);
+            report.notes.push_back(
+                who + "trim: kept " + format_timestamp(double(t.kept.start) / t.input.sample_rate) +
+                " to " + format_timestamp(double(t.kept.end) / t.input.sample_rate));
             current = trimmed;
+        } else {
+            // A pass the runner has no place for (split makes several files from one).
+            throw RecipeError(call.origin.file, call.origin.line, call.origin.col,
+                              name + " cannot run inside a recipe chain (use `tapeop " + name +
+                                  "`)");
         }
     }
     return w;
@@ -301,22 +334,27 @@ Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, 
 
 // ---------------------------------------------------------------------------------------
 
-std::vector<std::string> resolve_inputs(const Recipe& recipe, const RunOptions& options, const std::string& base) {
+std::vector<std::string> resolve_inputs(const Recipe& recipe, const RunOptions& options,
+                                        const std::string& base) {
     std::vector<std::string> files;
     if (!options.inputs.empty()) {
         for (const auto& in : options.inputs) {
-            if (!fs::exists(in)) throw Error("input not found", in);
+            if (!fs::exists(in))
+                throw Error("input not found", in);
             files.push_back(in);
         }
     } else {
         for (const auto& pattern : recipe.inputs) {
             auto found = expand_glob(relative_to(base, pattern));
-            if (found.empty()) throw Error("no file matches the recipe's input '" + pattern + "'", recipe.file);
+            if (found.empty())
+                throw Error("no file matches the recipe's input '" + pattern + "'", recipe.file);
             files.insert(files.end(), found.begin(), found.end());
         }
     }
     if (files.empty())
-        throw UsageError("no inputs: give files on the command line or an `input` line in the recipe", recipe.file);
+        throw UsageError(
+            "no inputs: give files on the command line or an `input` line in the recipe",
+            recipe.file);
     return files;
 }
 
@@ -338,13 +376,16 @@ Plan make_plan(const Recipe& recipe, const RunOptions& options) {
     };
     if (recipe.is_session()) {
         if (!options.inputs.empty())
-            throw UsageError("a session recipe names its stems itself; give no input files (use --set with $params to choose stems)",
+            throw UsageError("a session recipe names its stems itself; give no input files (use "
+                             "--set with $params to choose stems)",
                              recipe.file);
         Job job;
         job.name = fs::path(recipe.file).stem().string();
         for (const auto& s : recipe.stems) {
             const std::string p = relative_to(base, s.path);
-            if (!fs::exists(p)) throw RecipeError(s.origin.file, s.origin.line, s.origin.col, "stem not found: " + p);
+            if (!fs::exists(p))
+                throw RecipeError(s.origin.file, s.origin.line, s.origin.col,
+                                  "stem not found: " + p);
             job.inputs.push_back(p);
         }
         add_outputs(job, "wav");
@@ -353,23 +394,28 @@ Plan make_plan(const Recipe& recipe, const RunOptions& options) {
         std::vector<std::string> files = resolve_inputs(recipe, options, base);
         if (const StepCall* set = set_step(recipe)) {
             if (recipe.chain.size() != 1)
-                throw RecipeError(set->origin.file, set->origin.line, set->origin.col,
-                                  "gainstage works on the whole set of stems; it must be the only step");
+                throw RecipeError(
+                    set->origin.file, set->origin.line, set->origin.col,
+                    set->spec->name +
+                        " works on the whole set of inputs; it must be the only step");
             Job job;
             job.name = fs::path(recipe.file).stem().string();
             job.inputs = files;
-            for (const auto& f : files) job.outputs.push_back(io::output_path_for(f, out_dir, true));
+            for (const auto& f : files)
+                job.outputs.push_back(io::output_path_for(f, out_dir, true));
             plan.jobs.push_back(std::move(job));
             return plan;
         }
         std::set<std::string> seen;
         for (const auto& f : files) {
-            if (!seen.insert(fs::weakly_canonical(f).string()).second) continue;
+            if (!seen.insert(fs::weakly_canonical(f).string()).second)
+                continue;
             Job job;
             job.name = fs::path(f).stem().string();
             job.inputs = {f};
             std::string ext = fs::path(f).extension().string();
-            if (!ext.empty()) ext.erase(0, 1);
+            if (!ext.empty())
+                ext.erase(0, 1);
             add_outputs(job, ext);
             plan.jobs.push_back(std::move(job));
         }
@@ -379,8 +425,9 @@ Plan make_plan(const Recipe& recipe, const RunOptions& options) {
         for (const auto& out : job.outputs) {
             const std::string key = fs::weakly_canonical(out).string();
             if (auto [it, fresh] = owner.emplace(key, job.name); !fresh)
-                throw UsageError("two outputs would be written to the same file (jobs '" + it->second + "' and '" +
-                                     job.name + "'); put {name} in the output name",
+                throw UsageError("two outputs would be written to the same file (jobs '" +
+                                     it->second + "' and '" + job.name +
+                                     "'); put {name} in the output name",
                                  out);
         }
     return plan;
@@ -388,10 +435,12 @@ Plan make_plan(const Recipe& recipe, const RunOptions& options) {
 
 std::string describe_plan(const Recipe& recipe, const Plan& plan) {
     std::string out = "recipe " + recipe.file + "\n";
-    for (const auto& [k, v] : recipe.params) out += "  param " + k + " = " + v + "\n";
+    for (const auto& [k, v] : recipe.params)
+        out += "  param " + k + " = " + v + "\n";
     auto steps_text = [](const std::vector<StepCall>& chain, const std::string& indent) {
         std::string s;
-        for (const auto& c : chain) s += indent + c.spec->name + " " + c.values.describe(*c.spec) + "\n";
+        for (const auto& c : chain)
+            s += indent + c.spec->name + " " + c.values.describe(*c.spec) + "\n";
         return s;
     };
     for (const auto& job : plan.jobs) {
@@ -399,7 +448,8 @@ std::string describe_plan(const Recipe& recipe, const Plan& plan) {
         if (recipe.is_session()) {
             for (std::size_t i = 0; i < recipe.stems.size(); ++i) {
                 const auto& st = recipe.stems[i];
-                out += "  stem " + job.inputs[i] + " " + st.values.describe(*steps::builtin_registry().find("stem")) + "\n";
+                out += "  stem " + job.inputs[i] + " " +
+                       st.values.describe(*steps::builtin_registry().find("stem")) + "\n";
                 out += steps_text(st.chain, "    ");
             }
             out += "  mix " + recipe.mix->values.describe(*recipe.mix->spec) + "\n";
@@ -408,22 +458,27 @@ std::string describe_plan(const Recipe& recipe, const Plan& plan) {
             out += "  input " + job.inputs.front() + "\n";
             out += steps_text(recipe.chain, "  ");
         }
-        for (const auto& c : recipe.checks) out += "  check " + c.spec + (c.on_outputs ? " (outputs)" : " (inputs)") + "\n";
+        for (const auto& c : recipe.checks)
+            out += "  check " + c.spec + (c.on_outputs ? " (outputs)" : " (inputs)") + "\n";
         for (std::size_t i = 0; i < job.outputs.size(); ++i) {
             const OutputDecl* d = i < recipe.outputs.size() ? &recipe.outputs[i] : nullptr;
             out += "  output " + job.outputs[i] +
-                   (d ? " " + d->values.describe(*steps::builtin_registry().find("output")) : std::string()) + "\n";
+                   (d ? " " + d->values.describe(*steps::builtin_registry().find("output"))
+                      : std::string()) +
+                   "\n";
         }
     }
     return out;
 }
 
-JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& options, const JobProgress& progress) {
+JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& options,
+                  const JobProgress& progress) {
     JobReport report;
     report.name = job.name;
     const auto t0 = std::chrono::steady_clock::now();
     try {
-        for (const auto& out : job.outputs) io::refuse_overwriting_inputs(out, job.inputs, false);
+        for (const auto& out : job.outputs)
+            io::refuse_overwriting_inputs(out, job.inputs, false);
         const std::string out_dir = options.out_dir.empty() ? "." : options.out_dir;
         Workspace ws(out_dir, job.name);
 
@@ -439,14 +494,18 @@ JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& option
                     try {
                         o.preset = &find_preset(v.text("preset"));
                     } catch (const UsageError& e) {
-                        throw RecipeError(o.decl->origin.file, o.decl->origin.line, o.decl->origin.col, e.message());
+                        throw RecipeError(o.decl->origin.file, o.decl->origin.line,
+                                          o.decl->origin.col, e.message());
                     }
                     o.settings.bits = o.preset->bits;
                     o.settings.sample_rate = o.preset->sample_rate;
                 }
-                if (v.text("bits") != "auto") o.settings.bits = bits_of(v.text("bits"));
-                if (v.number("rate") > 0) o.settings.sample_rate = static_cast<int>(v.number("rate"));
-                if (v.text("dither") != "auto") o.settings.dither = passes::parse_dither(v.text("dither"));
+                if (v.text("bits") != "auto")
+                    o.settings.bits = bits_of(v.text("bits"));
+                if (v.number("rate") > 0)
+                    o.settings.sample_rate = static_cast<int>(v.number("rate"));
+                if (v.text("dither") != "auto")
+                    o.settings.dither = passes::parse_dither(v.text("dither"));
             }
             outputs.push_back(o);
         }
@@ -459,15 +518,19 @@ JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& option
                 gs.rate = outputs.front().settings.sample_rate;
                 gs.dither = outputs.front().settings.dither;
             }
-            const passes::GainstageReport g = passes::gainstage(job.inputs, gs, out_dir, options.jobs);
+            const passes::GainstageReport g =
+                passes::gainstage(job.inputs, gs, out_dir, options.jobs);
             for (const auto& st : g.stems) {
-                if (!st.error.empty()) throw Error(st.error);
+                if (!st.error.empty())
+                    throw Error(st.error);
                 report.outputs.push_back(measure_output(st.output));
-                for (const auto& n : st.notes) report.notes.push_back(st.path + ": " + n);
+                for (const auto& n : st.notes)
+                    report.notes.push_back(st.path + ": " + n);
             }
             run_checks(recipe, true, job.outputs, options, report);
             report.ok = true;
-            report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            report.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             return report;
         }
 
@@ -478,22 +541,29 @@ JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& option
             std::vector<passes::MixStem> stems;
             for (std::size_t i = 0; i < recipe.stems.size(); ++i) {
                 const StemDecl& sd = recipe.stems[i];
-                // A stem's chain may hold whole-file steps too (normalize for gain staging, trim...):
-                // they run on the stem first; the processing steps after them stream into the mix.
-                const Walked sw = walk_chain(sd.chain, job.inputs[i], ws, report, fs::path(job.inputs[i]).filename().string());
+                // A stem's chain may hold whole-file steps too (normalize for gain staging,
+                // trim...): they run on the stem first; the processing steps after them stream into
+                // the mix.
+                const Walked sw = walk_chain(sd.chain, job.inputs[i], ws, report,
+                                             fs::path(job.inputs[i]).filename().string());
                 if (sw.loudness)
-                    throw RecipeError(sw.loudness->origin.file, sw.loudness->origin.line, sw.loudness->origin.col,
-                                      "loudness belongs after mix (it masters what is delivered), not in a stem's chain");
+                    throw RecipeError(sw.loudness->origin.file, sw.loudness->origin.line,
+                                      sw.loudness->origin.col,
+                                      "loudness belongs after mix (it masters what is delivered), "
+                                      "not in a stem's chain");
                 passes::MixStem s = passes::stem_from_params(sw.current, sd.values);
-                if (!sw.pending.items.empty()) s.pre_chain = sw.pending.builder(io::probe(sw.current).frames);
+                if (!sw.pending.items.empty())
+                    s.pre_chain = sw.pending.builder(io::probe(sw.current).frames);
                 stems.push_back(std::move(s));
             }
             passes::OutputSettings mix_out;
             mix_out.bits = io::SampleFormat::float32;
             mix_out.dither = passes::DitherMode::none;
             current = ws.next();
-            const passes::MixResult m = passes::mix(stems, passes::mix_settings_from(recipe.mix->values), current, mix_out);
-            report.notes.push_back("mixed " + std::to_string(m.stems_mixed) + " stems at " + std::to_string(m.mix_rate) + " Hz");
+            const passes::MixResult m =
+                passes::mix(stems, passes::mix_settings_from(recipe.mix->values), current, mix_out);
+            report.notes.push_back("mixed " + std::to_string(m.stems_mixed) + " stems at " +
+                                   std::to_string(m.mix_rate) + " Hz");
             chain = &recipe.bus_chain;
         } else {
             current = job.inputs.front();
@@ -507,7 +577,8 @@ JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& option
         const std::optional<passes::DitherMode> dither_step = w.dither;
         const std::uint64_t dither_seed = w.dither_seed;
         for (auto& o : outputs) {
-            if (o.settings.dither == passes::DitherMode::automatic && dither_step) o.settings.dither = *dither_step;
+            if (o.settings.dither == passes::DitherMode::automatic && dither_step)
+                o.settings.dither = *dither_step;
             o.settings.dither_seed = dither_seed;
         }
 
@@ -526,37 +597,43 @@ JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& option
                     d.target_lufs = o.preset->target_lufs;
                     d.ceiling_dbtp = o.preset->ceiling_dbtp;
                 }
-                if (o.decl && o.decl->values.given("target")) d.target_lufs = o.decl->values.number("target");
-                if (o.decl && o.decl->values.given("ceiling")) d.ceiling_dbtp = o.decl->values.number("ceiling");
+                if (o.decl && o.decl->values.given("target"))
+                    d.target_lufs = o.decl->values.number("target");
+                if (o.decl && o.decl->values.given("ceiling"))
+                    d.ceiling_dbtp = o.decl->values.number("ceiling");
                 deliverables.push_back(std::move(d));
             }
             const io::FileInfo fi = io::probe(current);
-            const passes::MasterReport m = passes::master_file(current, pending.builder(fi.frames), ls, deliverables);
+            const passes::MasterReport m =
+                passes::master_file(current, pending.builder(fi.frames), ls, deliverables);
             for (const auto& d : m.deliverables) {
-                report.outputs.push_back({d.path, d.after.integrated_lufs, d.after.true_peak_dbtp, d.after.sample_peak_dbfs,
-                                          std::string(io::sample_format_name(d.spec.sample_format)), d.spec.sample_rate});
-                report.notes.push_back(d.path + ": gain " + format_level(d.gain_db) + " dB, limiter max " +
+                report.outputs.push_back({d.path, d.after.integrated_lufs, d.after.true_peak_dbtp,
+                                          d.after.sample_peak_dbfs,
+                                          std::string(io::sample_format_name(d.spec.sample_format)),
+                                          d.spec.sample_rate});
+                report.notes.push_back(d.path + ": gain " + format_level(d.gain_db) +
+                                       " dB, limiter max " +
                                        format_level(d.limiter.max_gain_reduction_db) + " dB, " +
                                        std::to_string(d.render_passes) + " render pass(es)");
             }
-            for (const auto& w : m.warnings) report.notes.push_back("warning: " + w);
+            for (const auto& w : m.warnings)
+                report.notes.push_back("warning: " + w);
         } else {
             for (const auto& o : outputs)
                 if (o.decl && (o.decl->values.given("target") || o.decl->values.given("ceiling") ||
                                (o.preset && o.preset->target_lufs)))
                     throw RecipeError(o.decl->origin.file, o.decl->origin.line, o.decl->origin.col,
-                                      "this output sets a loudness target or ceiling, but the chain has no loudness step");
+                                      "this output sets a loudness target or ceiling, but the "
+                                      "chain has no loudness step");
             render_outputs(current, pending, outputs, report);
         }
         run_checks(recipe, true, job.outputs, options, report);
-        if (progress) progress(job.name, report.audio_seconds);
+        if (progress)
+            progress(job.name, report.audio_seconds);
         report.ok = true;
-    } catch (const Error& e) {
-        report.ok = false;
-        report.error = e.what();
     } catch (const std::exception& e) {
         report.ok = false;
-        report.error = job.name + ": " + e.what();
+        report.error = error_line(e, job.inputs.size() == 1 ? job.inputs[0] : job.name);
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report;

@@ -25,16 +25,23 @@ std::string describe_param(const ParamSpec& p) {
         head += p.required ? "<" + (unit_of(p).empty() ? std::string("number") : unit_of(p)) + ">"
                            : num(p.default_value) + unit_of(p);
         if (p.min > -1e299 && p.max < 1e299)
-            range = "(" + num(p.min) + ".." + num(p.max) + (unit_of(p).empty() ? "" : " " + unit_of(p)) + ")";
+            range = "(" + num(p.min) + ".." + num(p.max) +
+                    (unit_of(p).empty() ? "" : " " + unit_of(p)) + ")";
         break;
     case ParamType::choice: {
         head += p.default_text;
-        for (const auto& c : p.choices) range += (range.empty() ? "(" : "|") + c;
+        for (const auto& c : p.choices)
+            range += (range.empty() ? "(" : "|") + c;
         range += ")";
         break;
     }
-    case ParamType::text: head += p.required ? "<text>" : (p.default_text.empty() ? "\"\"" : p.default_text); break;
-    case ParamType::flag: head += p.default_value != 0 ? "yes" : "no"; range = "(yes|no)"; break;
+    case ParamType::text:
+        head += p.required ? "<text>" : (p.default_text.empty() ? "\"\"" : p.default_text);
+        break;
+    case ParamType::flag:
+        head += p.default_value != 0 ? "yes" : "no";
+        range = "(yes|no)";
+        break;
     }
     char buf[512];
     std::snprintf(buf, sizeof buf, "%-26s %-24s %s", head.c_str(), range.c_str(), p.help.c_str());
@@ -43,10 +50,13 @@ std::string describe_param(const ParamSpec& p) {
 
 std::string describe_step(const StepSpec& s) {
     std::string out = s.name;
-    for (const auto& k : s.positional) out += " [" + k + "]";
-    if (!s.params.empty()) out += " [name=value ...]";
+    for (const auto& k : s.positional)
+        out += " [" + k + "]";
+    if (!s.params.empty())
+        out += " [name=value ...]";
     out += "\n    " + s.summary + "\n";
-    for (const auto& p : s.params) out += "      " + describe_param(p) + "\n";
+    for (const auto& p : s.params)
+        out += "      " + describe_param(p) + "\n";
     return out;
 }
 

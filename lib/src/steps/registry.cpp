@@ -1,6 +1,7 @@
 #include "tapeop/steps/registry.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/text/words.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -19,22 +20,9 @@ std::string format_number(double v) {
 
 std::string with_unit(double v, const ParamSpec& p) {
     std::string s = format_number(v);
-    if (!p.units.empty() && p.units.front() != Unit::none) s += " " + std::string(unit_name(p.units.front()));
+    if (!p.units.empty() && p.units.front() != Unit::none)
+        s += " " + std::string(unit_name(p.units.front()));
     return s;
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t sub = prev[j - 1] + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1);
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-        }
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
 }
 
 void set_value(ParamValues& values, const ParamSpec& p, const std::string& value) {
@@ -52,8 +40,10 @@ void set_value(ParamValues& values, const ParamSpec& p, const std::string& value
                 m.replace(at, quoted.size(), "'" + p.key + "=" + value + "'");
             if (m.rfind("unknown unit", 0) == 0 || m.rfind("not a number", 0) == 0) {
                 std::string expected;
-                for (Unit u : p.units) expected += (expected.empty() ? "" : " or ") + std::string(unit_name(u));
-                m += expected.empty() ? " (expected a plain number)" : " (expected " + expected + ")";
+                for (Unit u : p.units)
+                    expected += (expected.empty() ? "" : " or ") + std::string(unit_name(u));
+                m += expected.empty() ? " (expected a plain number)"
+                                      : " (expected " + expected + ")";
             }
             throw UsageError(m);
         }
@@ -67,9 +57,12 @@ void set_value(ParamValues& values, const ParamSpec& p, const std::string& value
     case ParamType::choice: {
         if (std::find(p.choices.begin(), p.choices.end(), value) == p.choices.end()) {
             std::string list;
-            for (const auto& c : p.choices) list += (list.empty() ? "" : ", ") + c;
+            for (const auto& c : p.choices)
+                list += (list.empty() ? "" : ", ") + c;
             // Numbers ("bits=20") are not typos of other numbers: no suggestion for them.
-            const bool numeric = !value.empty() && (std::isdigit(static_cast<unsigned char>(value[0])) || value[0] == '-');
+            const bool numeric =
+                !value.empty() &&
+                (std::isdigit(static_cast<unsigned char>(value[0])) || value[0] == '-');
             const std::string near = numeric ? "" : suggest(value, p.choices);
             throw UsageError("unknown " + p.key + " '" + value + "'" +
                              (near.empty() ? "" : " (did you mean '" + near + "'?)") +
@@ -78,7 +71,9 @@ void set_value(ParamValues& values, const ParamSpec& p, const std::string& value
         values.set_text(p.key, value);
         break;
     }
-    case ParamType::text: values.set_text(p.key, value); break;
+    case ParamType::text:
+        values.set_text(p.key, value);
+        break;
     case ParamType::flag: {
         if (value == "true" || value == "yes" || value == "on" || value == "1")
             values.set_number(p.key, 1.0);
@@ -95,17 +90,21 @@ void set_value(ParamValues& values, const ParamSpec& p, const std::string& value
 
 double ParamValues::number(const std::string& key) const {
     auto it = numbers_.find(key);
-    if (it == numbers_.end()) throw Error("internal: no number parameter '" + key + "'");
+    if (it == numbers_.end())
+        throw Error("internal: no number parameter '" + key + "'");
     return it->second;
 }
 
 const std::string& ParamValues::text(const std::string& key) const {
     auto it = texts_.find(key);
-    if (it == texts_.end()) throw Error("internal: no text parameter '" + key + "'");
+    if (it == texts_.end())
+        throw Error("internal: no text parameter '" + key + "'");
     return it->second;
 }
 
-bool ParamValues::flag(const std::string& key) const { return number(key) != 0.0; }
+bool ParamValues::flag(const std::string& key) const {
+    return number(key) != 0.0;
+}
 
 bool ParamValues::given(const std::string& key) const {
     auto it = given_.find(key);
@@ -129,9 +128,12 @@ void ParamValues::set_text(const std::string& key, std::string v, bool explicit_
 
 void ParamValues::override_with(const ParamValues& later) {
     for (const auto& [key, explicit_value] : later.given_) {
-        if (!explicit_value) continue;
-        if (auto n = later.numbers_.find(key); n != later.numbers_.end()) set_number(key, n->second);
-        if (auto t = later.texts_.find(key); t != later.texts_.end()) set_text(key, t->second);
+        if (!explicit_value)
+            continue;
+        if (auto n = later.numbers_.find(key); n != later.numbers_.end())
+            set_number(key, n->second);
+        if (auto t = later.texts_.find(key); t != later.texts_.end())
+            set_text(key, t->second);
         units_[key] = later.unit(key);
     }
 }
@@ -139,17 +141,23 @@ void ParamValues::override_with(const ParamValues& later) {
 std::string ParamValues::describe(const StepSpec& spec) const {
     std::string out;
     for (const auto& p : spec.params) {
-        if (p.optional && !given(p.key)) continue; // "not set" is not a value worth showing
+        if (p.optional && !given(p.key))
+            continue; // "not set" is not a value worth showing
         std::string v;
         switch (p.type) {
         case ParamType::number: {
             // Show the unit it was written in when that unit is not the stored one (samples).
             const Unit u = unit(p.key);
-            v = u == Unit::samples ? format_number(number(p.key)) + " samples" : with_unit(number(p.key), p);
+            v = u == Unit::samples ? format_number(number(p.key)) + " samples"
+                                   : with_unit(number(p.key), p);
             break;
         }
-        case ParamType::flag: v = flag(p.key) ? "yes" : "no"; break;
-        default: v = text(p.key); break;
+        case ParamType::flag:
+            v = flag(p.key) ? "yes" : "no";
+            break;
+        default:
+            v = text(p.key);
+            break;
         }
         if (v.find(' ') != std::string::npos) {
             // "threshold=-20 dBFS" reads better without the space inside a key=value pair.
@@ -162,18 +170,21 @@ std::string ParamValues::describe(const StepSpec& spec) const {
 
 const ParamSpec* StepSpec::param(const std::string& key) const {
     for (const auto& p : params)
-        if (p.key == key) return &p;
+        if (p.key == key)
+            return &p;
     return nullptr;
 }
 
 void Registry::add(StepSpec spec) {
-    if (find(spec.name)) throw Error("internal: step '" + spec.name + "' registered twice");
+    if (find(spec.name))
+        throw Error("internal: step '" + spec.name + "' registered twice");
     steps_.push_back(std::move(spec));
 }
 
 const StepSpec* Registry::find(const std::string& name) const {
     for (const auto& s : steps_)
-        if (s.name == name) return &s;
+        if (s.name == name)
+            return &s;
     return nullptr;
 }
 
@@ -187,36 +198,14 @@ void Registry::set_factory(const std::string& name, ProcessorFactory make) {
 }
 
 const StepSpec& Registry::get(const std::string& name) const {
-    if (const StepSpec* s = find(name)) return *s;
+    if (const StepSpec* s = find(name))
+        return *s;
     std::vector<std::string> names;
-    for (const auto& s : steps_) names.push_back(s.name);
+    for (const auto& s : steps_)
+        names.push_back(s.name);
     const std::string near = suggest(name, names);
     throw UsageError("unknown step '" + name + "'" +
                      (near.empty() ? "" : " (did you mean '" + near + "'?)"));
-}
-
-bool is_unit_word(const std::string& w) {
-    if (w.empty() || std::isdigit(static_cast<unsigned char>(w[0])) || w[0] == '-' || w[0] == '+' ||
-        w[0] == '.' || w.find('=') != std::string::npos)
-        return false;
-    try {
-        return parse_quantity("0" + w).unit != Unit::none;
-    } catch (const UsageError&) {
-        return false;
-    }
-}
-
-std::string suggest(const std::string& word, const std::vector<std::string>& candidates) {
-    std::string best;
-    std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
-    for (const auto& c : candidates) {
-        const std::size_t d = edit_distance(word, c);
-        if (d < best_d || (c.rfind(word, 0) == 0 && word.size() >= 3 && best.empty())) {
-            best_d = std::min(d, best_d);
-            best = c;
-        }
-    }
-    return best;
 }
 
 ParamValues parse_params(const StepSpec& spec, const std::vector<std::string>& words,
@@ -230,11 +219,13 @@ ParamValues parse_params(const StepSpec& spec, const std::vector<std::string>& w
     }
     std::size_t next_positional = 0;
     for (std::size_t i = 0; i < words.size(); ++i) {
-        if (word_index) *word_index = i;
+        if (word_index)
+            *word_index = i;
         std::string word = words[i];
         // A number followed by a separate unit word: "25 Hz", "threshold=-20 dBFS".
         const bool joins = i + 1 < words.size() && is_unit_word(words[i + 1]);
-        if (joins) word += words[i + 1];
+        if (joins)
+            word += words[i + 1];
         const auto eq = word.find('=');
         const ParamSpec* p = nullptr;
         std::string value;
@@ -243,13 +234,15 @@ ParamValues parse_params(const StepSpec& spec, const std::vector<std::string>& w
             p = spec.param(key);
             if (!p) {
                 std::vector<std::string> keys;
-                for (const auto& q : spec.params) keys.push_back(q.key);
+                for (const auto& q : spec.params)
+                    keys.push_back(q.key);
                 const std::string near = suggest(key, keys);
                 throw UsageError("unknown parameter '" + key + "' for " + spec.name +
                                  (near.empty() ? "" : " (did you mean '" + near + "'?)"));
             }
             value = word.substr(eq + 1);
-            if (value.empty()) throw UsageError("parameter '" + key + "' has no value");
+            if (value.empty())
+                throw UsageError("parameter '" + key + "' has no value");
         } else if (const ParamSpec* f = spec.param(word); f && f->type == ParamType::flag) {
             p = f;
             value = "yes";
@@ -261,11 +254,13 @@ ParamValues parse_params(const StepSpec& spec, const std::vector<std::string>& w
             value = word;
         }
         set_value(values, *p, value);
-        if (joins) ++i;
+        if (joins)
+            ++i;
     }
     for (const auto& p : spec.params)
         if (p.required && !values.given(p.key))
-            throw UsageError(spec.name + " needs " + p.key + (p.help.empty() ? "" : " (" + p.help + ")"));
+            throw UsageError(spec.name + " needs " + p.key +
+                             (p.help.empty() ? "" : " (" + p.help + ")"));
     return values;
 }
 
@@ -274,13 +269,15 @@ ParamValues parse_option(const StepSpec& spec, const std::string& text) {
     std::string cur;
     for (char ch : text) {
         if (ch == ' ' || ch == ',' || ch == '\t') {
-            if (!cur.empty()) words.push_back(cur);
+            if (!cur.empty())
+                words.push_back(cur);
             cur.clear();
         } else {
             cur += ch;
         }
     }
-    if (!cur.empty()) words.push_back(cur);
+    if (!cur.empty())
+        words.push_back(cur);
     return parse_params(spec, words);
 }
 

@@ -20,26 +20,31 @@ dsp::Slope slope_of(const ParamValues& v) {
 }
 
 dsp::FadeCurve curve_of(const std::string& c) {
-    if (c == "linear") return dsp::FadeCurve::linear;
-    if (c == "log") return dsp::FadeCurve::logarithmic;
+    if (c == "linear")
+        return dsp::FadeCurve::linear;
+    if (c == "log")
+        return dsp::FadeCurve::logarithmic;
     return dsp::FadeCurve::equal_power;
 }
 
 // Zero-latency processors in series (a fade in and a fade out from one `fade` step).
 class Series : public dsp::Processor {
-public:
+  public:
     void add(std::unique_ptr<dsp::Processor> p) { parts_.push_back(std::move(p)); }
     void prepare(const dsp::StreamSpec& spec, std::size_t max_block) override {
-        for (auto& p : parts_) p->prepare(spec, max_block);
+        for (auto& p : parts_)
+            p->prepare(spec, max_block);
     }
     void reset() override {
-        for (auto& p : parts_) p->reset();
+        for (auto& p : parts_)
+            p->reset();
     }
     void process(AudioView io) override {
-        for (auto& p : parts_) p->process(io);
+        for (auto& p : parts_)
+            p->process(io);
     }
 
-private:
+  private:
     std::vector<std::unique_ptr<dsp::Processor>> parts_;
 };
 
@@ -50,10 +55,12 @@ void add_processor_factories(Registry& r) {
         return std::make_unique<dsp::Gain>(v.number("db"));
     });
     r.set_factory("highpass", [](const ParamValues& v, const StepContext&) {
-        return std::make_unique<dsp::FilterCascade>(dsp::make_highpass(v.number("freq"), slope_of(v)));
+        return std::make_unique<dsp::FilterCascade>(
+            dsp::make_highpass(v.number("freq"), slope_of(v)));
     });
     r.set_factory("lowpass", [](const ParamValues& v, const StepContext&) {
-        return std::make_unique<dsp::FilterCascade>(dsp::make_lowpass(v.number("freq"), slope_of(v)));
+        return std::make_unique<dsp::FilterCascade>(
+            dsp::make_lowpass(v.number("freq"), slope_of(v)));
     });
     r.set_factory("eq", [](const ParamValues& v, const StepContext&) {
         const std::string& t = v.text("type");
@@ -91,27 +98,31 @@ void add_processor_factories(Registry& r) {
         s.window_s = v.number("window");
         return std::make_unique<dsp::Leveler>(s);
     });
-    r.set_factory("fade", [](const ParamValues& v, const StepContext& ctx) -> std::unique_ptr<dsp::Processor> {
-        auto series = std::make_unique<Series>();
-        const double rate = ctx.stream.sample_rate;
-        if (v.number("in") > 0) {
-            dsp::FadeSettings s;
-            s.direction = dsp::FadeDirection::in;
-            s.curve = curve_of(v.text("curve"));
-            s.length_frames = static_cast<std::uint64_t>(std::llround(v.number("in") * rate));
-            series->add(std::make_unique<dsp::Fade>(s));
-        }
-        if (v.number("out") > 0) {
-            if (ctx.total_frames < 0) throw UsageError("fade out needs the length of the audio, which is not known here");
-            dsp::FadeSettings s;
-            s.direction = dsp::FadeDirection::out;
-            s.curve = curve_of(v.text("curve"));
-            s.length_frames = static_cast<std::uint64_t>(std::llround(v.number("out") * rate));
-            s.total_frames = static_cast<std::uint64_t>(ctx.total_frames);
-            series->add(std::make_unique<dsp::Fade>(s));
-        }
-        return series;
-    });
+    r.set_factory(
+        "fade",
+        [](const ParamValues& v, const StepContext& ctx) -> std::unique_ptr<dsp::Processor> {
+            auto series = std::make_unique<Series>();
+            const double rate = ctx.stream.sample_rate;
+            if (v.number("in") > 0) {
+                dsp::FadeSettings s;
+                s.direction = dsp::FadeDirection::in;
+                s.curve = curve_of(v.text("curve"));
+                s.length_frames = static_cast<std::uint64_t>(std::llround(v.number("in") * rate));
+                series->add(std::make_unique<dsp::Fade>(s));
+            }
+            if (v.number("out") > 0) {
+                if (ctx.total_frames < 0)
+                    throw UsageError(
+                        "fade out needs the length of the audio, which is not known here");
+                dsp::FadeSettings s;
+                s.direction = dsp::FadeDirection::out;
+                s.curve = curve_of(v.text("curve"));
+                s.length_frames = static_cast<std::uint64_t>(std::llround(v.number("out") * rate));
+                s.total_frames = static_cast<std::uint64_t>(ctx.total_frames);
+                series->add(std::make_unique<dsp::Fade>(s));
+            }
+            return series;
+        });
 }
 
 } // namespace tapeop::steps

@@ -23,7 +23,7 @@ struct ChannelDetail {
 
 struct FileAnalysis {
     io::FileInfo info;
-    double integrated_lufs = 0.0;   // -inf: nothing above the absolute gate
+    double integrated_lufs = 0.0; // -inf: nothing above the absolute gate
     double loudness_range_lu = 0.0;
     double true_peak_dbtp = 0.0;
     double sample_peak_dbfs = 0.0;

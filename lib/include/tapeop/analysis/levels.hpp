@@ -15,7 +15,7 @@ namespace tapeop::analysis {
 float peak_abs(const float* x, std::size_t n);
 
 class LevelMeter {
-public:
+  public:
     // `clip_threshold`: a sample with |x| >= this counts as clipped (for 16-bit: 32767/32768).
     LevelMeter(int channels, double clip_threshold = 1.0);
     void add(AudioView block);
@@ -32,7 +32,7 @@ public:
     std::uint64_t clipped_samples() const;
     std::uint64_t frames() const { return frames_; }
 
-private:
+  private:
     struct Channel {
         double peak = 0.0;
         double sum = 0.0;

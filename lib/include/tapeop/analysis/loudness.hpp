@@ -2,8 +2,9 @@
 // ITU-R BS.1770-4 loudness and EBU Tech 3342 loudness range, streaming, bounded memory.
 //
 // K-weighting (BS.1770-4 Annex 1 pre-filter + RLB high-pass, coefficients derived for any
-// sample rate from the analog prototypes, as libebur128 does), channel weights (1.0 for L/R/C,
-// 1.41 for surrounds, LFE excluded when the caller says which channel is LFE), 400 ms gating
+// sample rate from the analog prototypes, as libebur128 does), channel weights by loudspeaker
+// position (ITU-R BS.1770-5 Table 4: 1.41 at 60-120 degrees azimuth, 0 for the LFE, 1.0 for
+// the rest; see layout.hpp, which turns a file's layout into weights), 400 ms gating
 // blocks with 75% overlap, absolute gate -70 LUFS, relative gate -10 LU.
 //
 // Timing: the filtered energy is summed in 10 ms sub-blocks. Sub-block k covers the frames
@@ -26,6 +27,7 @@
 // Levels are LUFS / LU; silence (nothing above the absolute gate, or less than one full
 // window) is -infinity; LRA without any gated short-term value is 0.
 #include "tapeop/audio_buffer.hpp"
+#include "tapeop/io/format.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -34,10 +36,15 @@
 
 namespace tapeop::analysis {
 
-// BS.1770 weight of each channel: 1.0 for every channel, except 1.41 for channels 4 and 5 of a
-// 5-channel file (L R C Ls Rs) and, for a 6-channel file (5.1: L R C LFE Ls Rs), 0 for the LFE
-// and 1.41 for channels 5-6. Other layouts: pass explicit weights (e.g. from a channel mask).
+// BS.1770 weight of each channel of a file without a layout in the common WAV order: 1.0 for
+// every channel, except 1.41 for channels 4 and 5 of a 5-channel file (L R C Ls Rs) and, for a
+// 6-channel file (5.1: L R C LFE Ls Rs), 0 for the LFE and 1.41 for channels 5-6.
 std::vector<double> default_channel_weights(int channels);
+
+// The weights to measure a file with: its layout's (io::FileInfo::layout, from the file or
+// the CLI's overrides), or default_channel_weights when the info has no layout. Every
+// command that measures loudness builds its meter with these.
+std::vector<double> channel_weights(const io::FileInfo& info);
 
 class LoudnessMeter {
   public:

@@ -20,6 +20,8 @@ namespace tapeop::batch {
 using Json = nlohmann::ordered_json;
 
 inline constexpr int manifest_format = 1;
+// The JSON vocabulary's version (docs/schema/manifest.json), as in every command's --json.
+inline constexpr int manifest_schema = 1;
 
 // Measurements of one file: "before" for an input, "after" for an output.
 struct Levels {

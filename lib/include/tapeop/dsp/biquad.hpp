@@ -39,7 +39,7 @@ struct BiquadState {
 
 // One cookbook section as a processor.
 class Biquad : public Processor {
-public:
+  public:
     Biquad(BiquadType type, double freq_hz, double q, double gain_db = 0.0);
 
     void prepare(const StreamSpec& spec, std::size_t max_block) override;
@@ -50,7 +50,7 @@ public:
     const BiquadCoeffs& coeffs() const { return coeffs_; }
     double magnitude_db(double freq_hz) const;
 
-private:
+  private:
     BiquadType type_;
     double freq_hz_, q_, gain_db_;
     double sample_rate_ = 48000.0;

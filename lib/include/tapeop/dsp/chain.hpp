@@ -19,7 +19,7 @@
 namespace tapeop::dsp {
 
 class Chain {
-public:
+  public:
     void add(std::unique_ptr<Processor> p);
     std::size_t size() const { return procs_.size(); }
     Processor& operator[](std::size_t i) { return *procs_[i]; }
@@ -28,6 +28,8 @@ public:
     void prepare(const StreamSpec& spec, std::size_t max_block);
     void reset();
     std::size_t latency_frames() const;
+    // True when every processor is an identity (also for an empty chain).
+    bool is_identity() const;
 
     // Processes `io` (up to max_block frames) in place; returns the output part of it.
     AudioView process(AudioView io);
@@ -37,7 +39,7 @@ public:
 
     std::uint64_t input_frames() const { return in_total_; }
 
-private:
+  private:
     std::vector<std::unique_ptr<Processor>> procs_;
     StreamSpec spec_;
     std::size_t max_block_ = 0;

@@ -27,11 +27,11 @@ struct CompressorSettings {
     double attack_ms = 10.0;     // >= 0
     double release_ms = 150.0;   // >= 0
     double makeup_db = 0.0;
-    double rms_ms = 10.0;        // RMS averaging time constant, > 0
+    double rms_ms = 10.0; // RMS averaging time constant, > 0
 };
 
 class Compressor : public Processor {
-public:
+  public:
     // Throws UsageError for ratio < 1, negative knee or times.
     explicit Compressor(const CompressorSettings& settings);
 
@@ -47,7 +47,7 @@ public:
     // Largest gain reduction so far (dB, >= 0; makeup not included).
     double max_gain_reduction_db() const { return max_gr_db_; }
 
-private:
+  private:
     CompressorSettings settings_;
     GainComputer computer_;
     double rms_coeff_ = 0.0;

@@ -36,7 +36,7 @@ struct DitherSettings {
 };
 
 class Dither : public Processor {
-public:
+  public:
     // Throws UsageError for bits outside 8..24.
     explicit Dither(const DitherSettings& settings);
 
@@ -58,7 +58,7 @@ public:
     // d[0 .. n), n a multiple of 4.
     static void tpdf4(Xoshiro128Plus4& rng, double* d, std::size_t n);
 
-private:
+  private:
     struct Channel {
         Xoshiro256 rng;
         Xoshiro128Plus4 rng4;

@@ -18,13 +18,14 @@ double one_pole_coeff(double time_ms, double sample_rate);
 // Static compressor curve with a quadratic soft knee, Giannoulis/Massberg/Reiss 2012, eq. (4).
 struct GainComputer {
     double threshold_db = -20.0;
-    double ratio = 2.0;  // >= 1; infinity is a limiter
+    double ratio = 2.0;   // >= 1; infinity is a limiter
     double knee_db = 0.0; // full knee width W (threshold +- W/2)
 
     // Output level for input level `x_db` (both dB).
     double output_db(double x_db) const {
         const double over = x_db - threshold_db;
-        if (2.0 * over < -knee_db) return x_db;
+        if (2.0 * over < -knee_db)
+            return x_db;
         if (knee_db > 0.0 && 2.0 * std::abs(over) <= knee_db) {
             const double t = over + knee_db / 2.0;
             return x_db + (1.0 / ratio - 1.0) * t * t / (2.0 * knee_db);
@@ -38,7 +39,7 @@ struct GainComputer {
 // Branching one-pole smoother ("smooth branching" detector, Giannoulis et al. 2012, eq. (17)):
 // rises with the attack coefficient, falls with the release coefficient.
 class BranchingSmoother {
-public:
+  public:
     void set(double attack_coeff, double release_coeff) {
         attack_ = attack_coeff;
         release_ = release_coeff;
@@ -51,7 +52,7 @@ public:
     }
     double value() const { return y_; }
 
-private:
+  private:
     double attack_ = 0.0, release_ = 0.0, y_ = 0.0;
 };
 
@@ -59,7 +60,7 @@ private:
 // O(1) per sample). Before `window` values were pushed, the minimum of those pushed so far
 // combined with the initial value given to reset().
 class MovingMin {
-public:
+  public:
     void resize(std::size_t window) {
         assert(window >= 1);
         window_ = window;
@@ -76,13 +77,15 @@ public:
     double push(double v) {
         ++t_;
         // Drop the front when it left the window, and every back value >= v.
-        while (size() > 0 && vals_[back_pos()] >= v) --tail_;
+        while (size() > 0 && vals_[back_pos()] >= v)
+            --tail_;
         push_back(v, t_);
-        if (idx_[head_ % cap()] + window_ <= t_) ++head_;
+        if (idx_[head_ % cap()] + window_ <= t_)
+            ++head_;
         return vals_[head_ % cap()];
     }
 
-private:
+  private:
     std::size_t cap() const { return vals_.size(); }
     std::size_t size() const { return tail_ - head_; }
     std::size_t back_pos() const { return (tail_ - 1) % cap(); }
@@ -102,7 +105,7 @@ private:
 // summed in integers, so the running sum never drifts (bit-identical over hours of audio)
 // and the mean of `length` ones is exactly 1.0.
 class BoxMean {
-public:
+  public:
     static constexpr double scale = 1099511627776.0; // 2^40
     void resize(std::size_t length) {
         assert(length >= 1);
@@ -111,7 +114,8 @@ public:
     }
     void reset(double initial) {
         const auto q = quantize(initial);
-        for (auto& r : ring_) r = q;
+        for (auto& r : ring_)
+            r = q;
         sum_ = q * ring_.size();
         pos_ = 0;
     }
@@ -125,12 +129,14 @@ public:
         sum_ += q;
         sum_ -= ring_[pos_];
         ring_[pos_] = q;
-        if (++pos_ == ring_.size()) pos_ = 0;
-        if (sum_ == scale_u64() * ring_.size()) return 1.0;
+        if (++pos_ == ring_.size())
+            pos_ = 0;
+        if (sum_ == scale_u64() * ring_.size())
+            return 1.0;
         return static_cast<double>(sum_) / scale * inv_len_;
     }
 
-private:
+  private:
     static constexpr std::uint64_t scale_u64() { return std::uint64_t{1} << 40; }
     std::vector<std::uint64_t> ring_;
     std::uint64_t sum_ = 0;

@@ -32,13 +32,13 @@ struct FadeSettings {
 double fade_gain(FadeCurve curve, double t, double range_db = -60.0);
 
 class Fade : public Processor {
-public:
+  public:
     explicit Fade(const FadeSettings& settings);
     void prepare(const StreamSpec& spec, std::size_t max_block) override;
     void reset() override { position_ = 0; }
     void process(AudioView io) override;
 
-private:
+  private:
     double gain_at(std::uint64_t frame) const;
     FadeSettings s_;
     std::uint64_t position_ = 0;

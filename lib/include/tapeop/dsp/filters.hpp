@@ -25,7 +25,7 @@ struct SectionSpec {
 };
 
 class FilterCascade : public Processor {
-public:
+  public:
     explicit FilterCascade(std::vector<SectionSpec> sections);
 
     void prepare(const StreamSpec& spec, std::size_t max_block) override;
@@ -36,7 +36,7 @@ public:
     double magnitude_db(double freq_hz) const;
     const std::vector<SectionSpec>& sections() const { return specs_; }
 
-private:
+  private:
     std::vector<SectionSpec> specs_;
     std::vector<BiquadCoeffs> coeffs_;
     std::vector<BiquadState> state_; // channel-major: state_[ch * sections + s]

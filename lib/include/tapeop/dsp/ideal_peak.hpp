@@ -41,7 +41,7 @@
 namespace tapeop::dsp {
 
 class IdealPeak8x {
-public:
+  public:
     static constexpr std::size_t ka = 32, kb = 6, kc = 4;
     // Input samples interval_peak() reads before and after x[m]: x[m - past .. m + future].
     // (8x points q = -1 .. 9 need 4x points -kc .. 4 + kc, 2x points -7 .. 9, x -35 .. 36.)
@@ -63,18 +63,19 @@ public:
     double interval_peak(const double* x) const;
     // interval_peak() for m = 0 .. count - 1 (x[0] is the first m), streaming: bit-identical
     // values at a fifth of the cost. `scratch` is resized as needed.
-    void interval_peaks(const double* x, std::size_t count, double* out, std::vector<double>& scratch) const;
+    void interval_peaks(const double* x, std::size_t count, double* out,
+                        std::vector<double>& scratch) const;
     // The same for consecutive m, streaming, in float, for `count` intervals: x[0] is the
     // first m; reads x[-past .. count - 1 + future]. out[j] >= the exact value of interval j
     // minus float_error_bound(max |x| over what was read). `scratch` is resized as needed.
     // Values whose refinement cannot exceed `refine_above` are not refined: out[j] is then
     // 1.125 x the largest 8x value, itself an upper bound.
-    void interval_peaks_float(const float* x, std::size_t count, float* out, std::vector<float>& scratch,
-                              float refine_above = 0.0f) const;
+    void interval_peaks_float(const float* x, std::size_t count, float* out,
+                              std::vector<float>& scratch, float refine_above = 0.0f) const;
     // Bound of |interval_peaks_float() - interval_peak()| for inputs bounded by `max_abs`.
     double float_error_bound(double max_abs) const;
 
-private:
+  private:
     // The 8x points q = -1 .. 9 of the interval at x (y[q + 1]).
     void points(const double* x, double* y) const;
     std::vector<double> a_, b_, c_, e_; // e_: stage A's even outputs (empty: the samples)

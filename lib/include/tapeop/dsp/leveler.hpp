@@ -24,12 +24,12 @@ struct LevelerSettings {
     double max_gain_db = 12.0;
     double max_cut_db = 12.0;
     double gate_lufs = -50.0;
-    double speed_s = 0.25;  // gain smoothing time constant
+    double speed_s = 0.25; // gain smoothing time constant
     double window_s = 1.5; // level window, centred (half of it is look-ahead)
 };
 
 class Leveler : public Processor {
-public:
+  public:
     explicit Leveler(const LevelerSettings& settings);
     void prepare(const StreamSpec& spec, std::size_t max_block) override;
     void reset() override;
@@ -40,28 +40,28 @@ public:
     double min_gain_db() const { return min_gain_db_; }
     double max_gain_db() const { return max_gain_db_; }
 
-private:
+  private:
     void end_of_hop();
 
     LevelerSettings s_;
     std::size_t channels_ = 0;
-    std::size_t hop_ = 0;        // frames per hop
-    std::size_t half_ = 0;       // hops of look-ahead (and look-back)
-    std::size_t latency_ = 0;    // (half_ + 1) * hop_
+    std::size_t hop_ = 0;     // frames per hop
+    std::size_t half_ = 0;    // hops of look-ahead (and look-back)
+    std::size_t latency_ = 0; // (half_ + 1) * hop_
     BiquadCoeffs hp_, shelf_;
     std::vector<BiquadState> hp_state_, shelf_state_;
     std::vector<std::vector<float>> delay_; // per channel ring of latency_ frames
     std::size_t delay_pos_ = 0;
     double hop_power_ = 0.0;
     std::size_t hop_fill_ = 0;
-    std::vector<double> powers_;   // ring of the last 2*half_+1 hop powers
+    std::vector<double> powers_; // ring of the last 2*half_+1 hop powers
     std::uint64_t hops_seen_ = 0;
     std::vector<double> gains_db_; // ring of decided per-hop gains (for the delayed output)
     std::uint64_t gains_decided_ = 0;
     double gain_db_ = 0.0;
     bool have_gain_ = false;
     double smooth_ = 0.0;
-    std::uint64_t out_pos_ = 0;   // output frames produced
+    std::uint64_t out_pos_ = 0; // output frames produced
     double min_gain_db_ = 0.0, max_gain_db_ = 0.0;
 };
 

@@ -73,7 +73,7 @@ struct LimiterStats {
 };
 
 class Limiter : public Processor {
-public:
+  public:
     // Throws UsageError for out-of-range settings.
     explicit Limiter(const LimiterSettings& settings);
 
@@ -90,7 +90,7 @@ public:
     // Testing aid: with the fast path off every frame is interpolated (same output, slower).
     void set_fast_path(bool on) { fast_path_ = on; }
 
-private:
+  private:
     static constexpr std::size_t chunk_frames = 64;
     // process() works in blocks of up to this many frames: detection of the whole block, then
     // the envelope over it.
@@ -105,9 +105,9 @@ private:
         // contiguous window (oldest to newest) always exists; pos: the newest.
         std::vector<double> history;
         std::size_t pos = 0;
-        std::vector<float> fwin;   // hist_len_ - 1 past samples + a chunk + pad, for the screens
-        std::vector<double> dwin;  // the same in double: the exact streaming input
-        bool busy = false;         // the last chunk had near-ideal values over target_
+        std::vector<float> fwin;  // hist_len_ - 1 past samples + a chunk + pad, for the screens
+        std::vector<double> dwin; // the same in double: the exact streaming input
+        bool busy = false;        // the last chunk had near-ideal values over target_
         std::vector<double> screen4, screen8; // upper bounds of the chunk's 4x and 8x estimates
         std::vector<float> fbest, ideal_out, ideal_scratch;
         std::vector<double> exact, exact_out, exact_scratch;
@@ -144,8 +144,8 @@ private:
     // dense, `hann_len_` taps each, applied to the window w[k] = x[n - k].
     std::size_t factor_ = 0;
     std::size_t hann_len_ = 0;
-    std::vector<double> hann_;    // (factor - 1) x hann_len_
-    std::size_t hann_delay_ = 0;  // its centre: 6 or 12 frames back
+    std::vector<double> hann_;   // (factor - 1) x hann_len_
+    std::size_t hann_delay_ = 0; // its centre: 6 or 12 frames back
     std::size_t detect_delay_ = IdealPeak8x::future;
     std::size_t hist_len_ = 72;
     // Per channel: audio delay line of latency_frames() + 1 frames.

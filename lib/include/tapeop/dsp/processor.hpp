@@ -15,7 +15,7 @@ struct StreamSpec {
 };
 
 class Processor {
-public:
+  public:
     virtual ~Processor() = default;
     // Allocates for blocks of up to `max_block` frames; also resets.
     virtual void prepare(const StreamSpec& spec, std::size_t max_block) = 0;
@@ -25,6 +25,9 @@ public:
     virtual void process(AudioView io) = 0;
     // Look-ahead delay the processor adds, in frames.
     virtual std::size_t latency_frames() const { return 0; }
+    // Whether process() leaves every sample exactly as it was (a gain of exactly 1). A chain
+    // of identities changes nothing, so no automatic dither is added: unity is identity.
+    virtual bool is_identity() const { return false; }
 };
 
 } // namespace tapeop::dsp

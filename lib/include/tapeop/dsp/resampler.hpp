@@ -17,7 +17,7 @@ struct soxr;
 namespace tapeop::dsp {
 
 class Resampler {
-public:
+  public:
     // Throws Error when libsoxr refuses the rates (the message is libsoxr's).
     Resampler(int channels, double in_rate, double out_rate);
     ~Resampler();
@@ -40,7 +40,7 @@ public:
     std::uint64_t input_frames() const { return in_total_; }
     std::uint64_t output_frames() const { return out_total_; }
 
-private:
+  private:
     struct Deleter {
         void operator()(soxr* s) const;
     };

@@ -1,6 +1,8 @@
 #pragma once
 // File formats: containers chosen by extension, sample formats by name (pcm16, pcm24, pcm32,
 // float), and what a file turned out to be when opened.
+#include "tapeop/layout.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,12 +23,17 @@ int integer_bits(SampleFormat f);
 // What an opened file is.
 struct FileInfo {
     std::string path;
-    std::string format;  // container: "wav", "flac", "aiff", "ogg", "opus", "mp3", "w64", "rf64", "caf", ...
+    std::string
+        format; // container: "wav", "flac", "aiff", "ogg", "opus", "mp3", "w64", "rf64", "caf", ...
     std::string subtype; // sample encoding: "pcm16", "pcm24", "float", "vorbis", "opus", "mp3", ...
     SampleFormat sample_format = SampleFormat::other;
     int sample_rate = 0;
     int channels = 0;
     std::int64_t frames = 0;
+    // Loudspeaker position and BS.1770 weight of each channel: from the file when it says
+    // (see layout.hpp), else its container's default order; the CLI's --layout /
+    // --channel-weights replace it. Empty when the info did not come from a reader.
+    ChannelLayout layout;
     double duration_s() const { return sample_rate > 0 ? double(frames) / sample_rate : 0.0; }
 };
 

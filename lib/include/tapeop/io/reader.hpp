@@ -23,7 +23,7 @@ typedef struct sf_private_tag SNDFILE;
 namespace tapeop::io {
 
 class AudioReader {
-public:
+  public:
     // Opens `path`; throws Error naming it when it is missing, not audio, truncated or has an
     // absurd header.
     explicit AudioReader(const std::string& path);
@@ -54,7 +54,7 @@ public:
     // Frames returned by read() since the start (or the last rewind()).
     std::int64_t position() const;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
     FileInfo info_;
@@ -63,6 +63,12 @@ private:
 // Whether readers decode ahead on a worker thread (on by default). Process-wide; for tests
 // and measurements. Readers already reading keep their mode until rewind().
 void set_read_ahead(bool on);
+
+// The layout every reader opened from now on reports instead of the file's (empty: none).
+// Process-wide, like set_read_ahead: the CLI's global --layout / --channel-weights, set once
+// before any job starts. A reader whose file has another channel count throws Error naming
+// the file and both counts.
+void set_layout_override(LayoutOverride o);
 
 // Opens and returns the info only.
 FileInfo probe(const std::string& path);

@@ -30,7 +30,7 @@ struct OutputSpec {
 };
 
 class AudioWriter {
-public:
+  public:
     // The container follows the extension of `path`. Throws Error naming the path when the
     // folder is not writable or the format cannot hold the spec.
     AudioWriter(const std::string& path, const OutputSpec& spec);
@@ -51,7 +51,9 @@ public:
     // encoder).
     std::uint64_t clipped_samples() const { return clipped_; }
 
-private:
+  private:
+    // Throws (and drops the temporary) unless the closed temporary reads back complete.
+    void verify_complete();
     struct Closer {
         void operator()(SNDFILE* f) const;
     };

@@ -49,7 +49,7 @@ struct StemOutcome {
     int rate_in = 0, rate_out = 0;
     double level_before = 0.0; // in the target's unit, DC removed
     double gain_db = 0.0;
-    double level_after = 0.0;  // measured on the output (its content, not the padding)
+    double level_after = 0.0; // measured on the output (its content, not the padding)
     double peak_after_dbfs = 0.0;
     std::vector<double> dc_removed; // per channel
     bool silent = false;

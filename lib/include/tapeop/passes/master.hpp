@@ -15,10 +15,10 @@
 //     (temporary file). The written samples are metered as they go. A pass within tolerance
 //     is committed as it is; otherwise the next gain comes from the model with its limiter
 //     loss scaled by the ratio measured on the last pass (the secant of the last two passes
-//     once they are within 0.5 dB), and the pass is repeated (at most `max_render_passes`). A true peak over the ceiling (resampling or a
-//     lossy encoder can raise it) lowers the limiter's ceiling by the excess and re-renders.
-//     Lossy deliverables (MP3, Ogg Vorbis, Opus) are decoded after writing and measured on
-//     the decoded audio.
+//     once they are within 0.5 dB), and the pass is repeated (at most `max_render_passes`). A true
+//     peak over the ceiling (resampling or a lossy encoder can raise it) lowers the limiter's
+//     ceiling by the excess and re-renders. Lossy deliverables (MP3, Ogg Vorbis, Opus) are decoded
+//     after writing and measured on the decoded audio.
 //
 // Same inputs, settings and version: bit-identical outputs (seeded dither, no threads inside).
 // Levels: LUFS, LU, dBTP (4x oversampled, BS.1770-4 Annex 2), dB. Silence is -infinity.
@@ -33,12 +33,11 @@
 
 namespace tapeop::passes {
 
-
 struct LoudnessSettings {
     double target_lufs = -14.0;
     double ceiling_dbtp = -1.0;
-    double tolerance_lu = 0.1; // accepted: |integrated - target| <= tolerance
-    int max_render_passes = 8; // per deliverable
+    double tolerance_lu = 0.1;      // accepted: |integrated - target| <= tolerance
+    int max_render_passes = 8;      // per deliverable
     double heavy_limiting_db = 6.0; // warn when the limiter takes more than this
     // Look-ahead, release, margin (the ceiling is set per pass). The limiter detects the
     // near-ideal true peak and the peak after a low-pass at 0.955 of Nyquist besides the 4x
@@ -101,7 +100,8 @@ struct MasterReport {
 // be read, is silent, or a target cannot be reached; deliverables committed before a failure
 // stay written, the failing one is not written at all.
 MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain,
-                         const LoudnessSettings& loudness, const std::vector<Deliverable>& deliverables,
+                         const LoudnessSettings& loudness,
+                         const std::vector<Deliverable>& deliverables,
                          const Progress& progress = {});
 
 } // namespace tapeop::passes

@@ -32,7 +32,6 @@
 
 namespace tapeop::passes {
 
-
 struct MixStem {
     std::string path;
     double gain_db = 0.0;
@@ -40,20 +39,20 @@ struct MixStem {
     bool mute = false;
     bool solo = false;
     bool invert = false;
-    double offset_s = 0.0;            // used when offset_frames is not set
+    double offset_s = 0.0;                     // used when offset_frames is not set
     std::optional<std::int64_t> offset_frames; // frames of the mix rate
-    ChainBuilder pre_chain;           // may be empty
+    ChainBuilder pre_chain;                    // may be empty
 };
 
 // The registry's `stem` parameters (gain, pan, mute, solo, polarity, offset) for `path`.
 MixStem stem_from_params(const std::string& path, const steps::ParamValues& v);
 
 struct MixSettings {
-    int channels = 2;                 // 1 or 2
+    int channels = 2; // 1 or 2
     dsp::PanLaw pan_law = dsp::PanLaw::minus3;
     double headroom_dbfs = -1.0;
     bool trim = true;
-    int rate = 0;                     // 0: the first stem's rate
+    int rate = 0; // 0: the first stem's rate
 };
 
 // The registry's `mix` parameters (headroom, pan_law, channels, trim, rate).
@@ -62,9 +61,9 @@ MixSettings mix_settings_from(const steps::ParamValues& v);
 struct MixResult {
     RenderResult render;
     int mix_rate = 0;
-    std::int64_t mix_frames = 0;     // at the mix rate
-    double bus_peak_dbfs = 0.0;      // sample peak of the bus before the trim
-    double trim_db = 0.0;            // 0 when not trimmed
+    std::int64_t mix_frames = 0; // at the mix rate
+    double bus_peak_dbfs = 0.0;  // sample peak of the bus before the trim
+    double trim_db = 0.0;        // 0 when not trimmed
     bool trimmed = false;
     int passes = 1;
     std::size_t stems_mixed = 0;

@@ -68,8 +68,8 @@ struct GainResult {
     RenderResult render;
     double gain_db = 0.0;
     double sample_peak_after_dbfs = 0.0; // measured on the output as written
-    double true_peak_after_dbtp = 0.0;   // the input's true peak plus the gain; measured when limited
-    std::uint64_t clipped_samples = 0;   // samples the output format could not hold (clamped)
+    double true_peak_after_dbtp = 0.0; // the input's true peak plus the gain; measured when limited
+    std::uint64_t clipped_samples = 0; // samples the output format could not hold (clamped)
     bool limited = false;
     double limiter_max_reduction_db = 0.0;
 };
@@ -94,8 +94,8 @@ struct NormalizeResult {
 
 // Both passes with the gain `gain_db` (from gain_to_reach, or an album gain): the limiter runs
 // when settings.ceiling_dbtp is given and the true peak after the gain would pass it.
-NormalizeResult render_normalized(const LevelScan& scan, double gain_db, const NormalizeSettings& settings,
-                                  const std::string& output, const OutputSettings& out,
-                                  const Progress& progress = {});
+NormalizeResult render_normalized(const LevelScan& scan, double gain_db,
+                                  const NormalizeSettings& settings, const std::string& output,
+                                  const OutputSettings& out, const Progress& progress = {});
 
 } // namespace tapeop::passes

@@ -25,9 +25,9 @@ enum class DitherMode { automatic, tpdf, shaped, none };
 DitherMode parse_dither(const std::string& text);
 
 struct OutputSettings {
-    std::optional<int> sample_rate;         // resample with libsoxr (very high quality)
-    std::optional<io::SampleFormat> bits;   // sample format; default: the source's
-    std::optional<int> channels;            // 1 (fold down) or 2 (...); default: the stream's
+    std::optional<int> sample_rate;       // resample with libsoxr (very high quality)
+    std::optional<io::SampleFormat> bits; // sample format; default: the source's
+    std::optional<int> channels;          // 1 (fold down) or 2 (...); default: the stream's
     DitherMode dither = DitherMode::automatic;
     std::uint64_t dither_seed = 0x7a9e0bULL;
 };
@@ -52,11 +52,12 @@ using Progress = std::function<void(std::int64_t frames_done)>;
 
 // The output stage, for passes that produce audio themselves (mix, generators).
 class OutputStage {
-public:
+  public:
     // `source` decides the default sample format; `stream` is what will be pushed.
     // `changed`: whether the audio differs from the source's samples (for automatic dither).
     OutputStage(const std::string& path, const io::FileInfo& source, const dsp::StreamSpec& stream,
-                const OutputSettings& settings, bool changed, std::int64_t expected_input_frames = -1);
+                const OutputSettings& settings, bool changed,
+                std::int64_t expected_input_frames = -1);
     ~OutputStage();
     void set_observer(Observer o) { observer_ = std::move(o); }
     // From the next push() on, the stage's own work (layout, resampling, dither, the observer,
@@ -77,7 +78,7 @@ public:
     std::int64_t frames_out() const { return static_cast<std::int64_t>(writer_->frames_written()); }
     const io::OutputSpec& spec() const { return writer_->spec(); }
 
-private:
+  private:
     void consume(AudioView block);
     void emit(AudioView block);
     dsp::StreamSpec stream_;
@@ -88,7 +89,8 @@ private:
     AudioBuffer resampled_;
     Observer observer_;
     RenderResult result_;
-    std::unique_ptr<BackgroundSink> background_; // destroyed first: its worker uses the members above
+    std::unique_ptr<BackgroundSink>
+        background_; // destroyed first: its worker uses the members above
     bool want_background_ = false;
 };
 

@@ -48,7 +48,8 @@ struct FrameRange {
 
 // One pass over `path`: the stretches of non-silent frames, merged across silences shorter
 // than `min_gap_frames` (0: one stretch from the first to the last non-silent frame).
-std::vector<FrameRange> find_audio(const std::string& path, double silence_dbfs, std::int64_t min_gap_frames);
+std::vector<FrameRange> find_audio(const std::string& path, double silence_dbfs,
+                                   std::int64_t min_gap_frames);
 
 struct TrimResult {
     RenderResult render;
@@ -58,8 +59,9 @@ struct TrimResult {
 
 // Throws Error naming the file when it is silent throughout (nothing to keep) or the times
 // fall outside it.
-TrimResult trim_file(const std::string& input, const std::string& output, const TrimSettings& settings,
-                     const OutputSettings& out, const Progress& progress = {});
+TrimResult trim_file(const std::string& input, const std::string& output,
+                     const TrimSettings& settings, const OutputSettings& out,
+                     const Progress& progress = {});
 
 struct SplitSettings {
     double silence_dbfs = -60.0;
@@ -83,7 +85,8 @@ std::vector<FrameRange> find_takes(const std::string& input, const SplitSettings
 
 // Writes the takes as `{out_dir}/{name}-take01{ext}` ... (ext: the input's, or `extension`),
 // reading the input once. Throws Error naming the file when it holds no take.
-std::vector<Take> split_file(const std::string& input, const std::string& out_dir, const SplitSettings& settings,
-                             const OutputSettings& out, const std::string& extension = {});
+std::vector<Take> split_file(const std::string& input, const std::string& out_dir,
+                             const SplitSettings& settings, const OutputSettings& out,
+                             const std::string& extension = {});
 
 } // namespace tapeop::passes

@@ -1,6 +1,6 @@
 #pragma once
 // Delivery specs: what `check` compares a file against. A spec is a plain-text file with the
-// lexical rules of recipes (recipe/lexer.hpp): one statement per line, `#` comments,
+// lexical rules of recipes (text/lexer.hpp): one statement per line, `#` comments,
 // `name=value` parameters with units. Each statement names a check and sets its limits:
 //
 //   loudness -23 LUFS tolerance=1 LU      # integrated loudness within -23 +-1

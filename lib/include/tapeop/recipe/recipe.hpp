@@ -2,8 +2,8 @@
 // Recipes: plain-text jobs (DESIGN.md §4, docs/recipes.md). This is the parsed, resolved form:
 // params substituted, `use` inlined, every step checked against the registry with its final
 // parameter values. Running it is the job of recipe/runner.hpp.
-#include "tapeop/recipe/lexer.hpp"
 #include "tapeop/steps/registry.hpp"
+#include "tapeop/text/lexer.hpp"
 
 #include <map>
 #include <optional>
@@ -11,6 +11,9 @@
 #include <vector>
 
 namespace tapeop::recipe {
+
+// A mistake at a position in a recipe: what() is "file:line:col: message".
+using RecipeError = text::TextError;
 
 // Where a statement came from (for messages and --dry-run).
 struct Origin {
@@ -41,7 +44,7 @@ struct OutputDecl {
 };
 
 struct CheckDecl {
-    std::string spec; // stock name or path
+    std::string spec;        // stock name or path
     bool on_outputs = false; // after an `output` line: checks the deliverables; else the inputs
     Origin origin;
 };
@@ -50,7 +53,7 @@ struct Recipe {
     std::string file;
     std::map<std::string, std::string> params; // resolved values, as text ("-14LUFS")
     std::vector<std::string> inputs;           // globs from `input` lines
-    std::vector<StepCall> chain;     // per-file chain (no stems) or the stems' common pre-mix chain
+    std::vector<StepCall> chain; // per-file chain (no stems) or the stems' common pre-mix chain
     std::vector<StemDecl> stems;
     std::optional<StepCall> mix;     // the `mix` statement with its settings
     std::vector<StepCall> bus_chain; // steps after `mix`
@@ -71,8 +74,8 @@ struct ParseOptions {
 // problem in the text; Error naming the file when it cannot be read.
 Recipe parse_file(const std::string& path, const steps::Registry& registry,
                   const ParseOptions& options = {});
-Recipe parse_text(const std::string& text, const std::string& file,
-                  const steps::Registry& registry, const ParseOptions& options = {});
+Recipe parse_text(const std::string& text, const std::string& file, const steps::Registry& registry,
+                  const ParseOptions& options = {});
 
 // Finds a stock recipe or spec by name ("master-streaming") or path; "" when not found.
 std::string find_in_path(const std::string& name, const std::vector<std::string>& folders,

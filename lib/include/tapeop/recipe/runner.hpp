@@ -26,13 +26,13 @@ namespace tapeop::recipe {
 struct RunOptions {
     std::vector<std::string> inputs; // from the command line (per-file recipes)
     std::string out_dir = ".";
-    int jobs = 0;                    // threads (0: all cores)
+    int jobs = 0;                       // threads (0: all cores)
     std::vector<std::string> spec_path; // folders searched for `check SPEC` names
 };
 
 struct Job {
-    std::string name;                // the input's stem, or the recipe's for a session
-    std::vector<std::string> inputs; // the file, or the stems in order
+    std::string name;                 // the input's stem, or the recipe's for a session
+    std::vector<std::string> inputs;  // the file, or the stems in order
     std::vector<std::string> outputs; // resolved paths, one per output line
 };
 
@@ -60,11 +60,11 @@ struct OutputReport {
 struct JobReport {
     std::string name;
     bool ok = false;
-    std::string error;                 // why it failed (one line)
+    std::string error; // why it failed (one line)
     std::vector<OutputReport> outputs;
-    std::vector<std::string> notes;    // warnings and findings worth a line each
-    double seconds = 0.0;              // wall time
-    double audio_seconds = 0.0;        // length of the job's audio
+    std::vector<std::string> notes; // warnings and findings worth a line each
+    double seconds = 0.0;           // wall time
+    double audio_seconds = 0.0;     // length of the job's audio
 };
 
 using JobProgress = std::function<void(const std::string& job, double audio_seconds_done)>;

@@ -4,6 +4,7 @@
 // subcommands' options, their --help and `tapeop steps` all read that one description.
 // The registry is an object passed around, not a global.
 #include "tapeop/dsp/processor.hpp"
+#include "tapeop/text/words.hpp"
 #include "tapeop/units.hpp"
 
 #include <cstdint>
@@ -19,9 +20,9 @@ namespace tapeop::steps {
 enum class ParamType { number, choice, text, flag };
 
 struct ParamSpec {
-    std::string key;          // "threshold"; the recipe word, the CLI option and the field name
+    std::string key; // "threshold"; the recipe word, the CLI option and the field name
     ParamType type = ParamType::number;
-    std::vector<Unit> units;  // accepted units; values are stored in the first one
+    std::vector<Unit> units; // accepted units; values are stored in the first one
     double default_value = 0.0;
     double min = -1e300;
     double max = 1e300;
@@ -29,12 +30,13 @@ struct ParamSpec {
     std::string default_text;         // choice/text default
     std::string help;
     bool required = false;
-    bool optional = false; // has no value unless given (e.g. an optional ceiling); describe() omits it then
+    bool optional =
+        false; // has no value unless given (e.g. an optional ceiling); describe() omits it then
 };
 
 // Parsed parameter values of one step, every parameter present (defaults filled in).
 class ParamValues {
-public:
+  public:
     double number(const std::string& key) const;
     const std::string& text(const std::string& key) const; // choice or text
     bool flag(const std::string& key) const;
@@ -53,7 +55,7 @@ public:
     // Canonical "key=value unit ..." text, for plans, manifests and hashes.
     std::string describe(const struct StepSpec& spec) const;
 
-private:
+  private:
     std::map<std::string, double> numbers_;
     std::map<std::string, std::string> texts_;
     std::map<std::string, bool> given_;
@@ -69,8 +71,17 @@ struct StepSpec;
 using ProcessorFactory =
     std::function<std::unique_ptr<dsp::Processor>(const ParamValues&, const StepContext&)>;
 
+// How a runner treats a step, so no runner tests step names:
+//  processor  streams with the rest of the chain (gain, eq, compress, limit, fade, level);
+//  pass       works on the whole file so far (loudness, normalize, trim, convert, analyze, and
+//             dither, which sets how the outputs are written);
+//  set        works on all the inputs together, one job for the set (gainstage);
+//  statement  is not a step but a recipe statement with settings (stem, mix, output, check).
+enum class StepKind { processor, pass, set, statement };
+
 struct StepSpec {
     std::string name;
+    StepKind kind = StepKind::processor;
     std::string summary;
     std::vector<ParamSpec> params;
     // Parameters that may be given by position, in order ("highpass 25 Hz" = freq 25 Hz;
@@ -84,7 +95,7 @@ struct StepSpec {
 };
 
 class Registry {
-public:
+  public:
     void add(StepSpec spec);
     const StepSpec* find(const std::string& name) const;
     void set_factory(const std::string& name, ProcessorFactory make);
@@ -92,15 +103,13 @@ public:
     const StepSpec& get(const std::string& name) const;
     const std::vector<StepSpec>& all() const { return steps_; }
 
-private:
+  private:
     std::vector<StepSpec> steps_;
 };
 
-// A word that is only a unit ("Hz", "dBFS", "ms"), written apart from its number.
-bool is_unit_word(const std::string& word);
-
-// The closest of `candidates` to `word` within a small edit distance, or "".
-std::string suggest(const std::string& word, const std::vector<std::string>& candidates);
+// The text layer's word rules (text/words.hpp), under the names step code has always used.
+using text::is_unit_word;
+using text::suggest;
 
 // Parses a step's words: "key=value" pairs, and bare values for the positional parameters.
 // A value may be split from its unit ("25", "Hz"): pass words as written; a word that is only

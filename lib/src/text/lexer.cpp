@@ -1,11 +1,11 @@
-#include "tapeop/recipe/lexer.hpp"
+#include "tapeop/text/lexer.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
-namespace tapeop::recipe {
+namespace tapeop::text {
 
 std::vector<Line> lex(const std::string& text, const std::string& file) {
     std::vector<Line> lines;
@@ -16,14 +16,17 @@ std::vector<Line> lex(const std::string& text, const std::string& file) {
         std::string raw = text.substr(pos, end - pos);
         pos = end + 1;
         ++number;
-        if (!raw.empty() && raw.back() == '\r') raw.pop_back();
+        if (!raw.empty() && raw.back() == '\r')
+            raw.pop_back();
         Line line;
         line.number = number;
         std::size_t i = 0;
-        for (; i < raw.size() && (raw[i] == ' ' || raw[i] == '\t'); ++i) line.indent += raw[i] == '\t' ? 4 : 1;
+        for (; i < raw.size() && (raw[i] == ' ' || raw[i] == '\t'); ++i)
+            line.indent += raw[i] == '\t' ? 4 : 1;
         while (i < raw.size()) {
             const char ch = raw[i];
-            if (ch == '#') break;
+            if (ch == '#')
+                break;
             if (ch == ' ' || ch == '\t') {
                 ++i;
                 continue;
@@ -33,35 +36,43 @@ std::vector<Line> lex(const std::string& text, const std::string& file) {
             w.col = static_cast<int>(i) + 1;
             if (ch == '"') {
                 const std::size_t close = raw.find('"', i + 1);
-                if (close == std::string::npos) throw RecipeError(file, number, w.col, "unterminated quote");
+                if (close == std::string::npos)
+                    throw TextError(file, number, w.col, "unterminated quote");
                 w.text = raw.substr(i + 1, close - i - 1);
                 w.quoted = true;
                 i = close + 1;
             } else {
                 while (i < raw.size() && raw[i] != ' ' && raw[i] != '\t' && raw[i] != '#') {
                     if (static_cast<unsigned char>(raw[i]) < 0x20)
-                        throw RecipeError(file, number, static_cast<int>(i) + 1, "control character in text");
+                        throw TextError(file, number, static_cast<int>(i) + 1,
+                                        "control character in text");
                     w.text += raw[i++];
                 }
             }
             line.words.push_back(std::move(w));
         }
-        if (!line.words.empty()) lines.push_back(std::move(line));
-        if (end == text.size()) break;
+        if (!line.words.empty())
+            lines.push_back(std::move(line));
+        if (end == text.size())
+            break;
     }
     return lines;
 }
 
 std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(std::string("cannot open: ") + std::strerror(errno), path);
+    if (!in)
+        throw Error(std::string("cannot open: ") + std::strerror(errno), path);
     std::ostringstream ss;
     ss << in.rdbuf();
     std::string text = ss.str();
-    if (text.find('\0') != std::string::npos) throw Error("not a text file", path);
+    if (text.find('\0') != std::string::npos)
+        throw Error("not a text file", path);
     return text;
 }
 
-std::vector<Line> lex_file(const std::string& path) { return lex(read_text(path), path); }
+std::vector<Line> lex_file(const std::string& path) {
+    return lex(read_text(path), path);
+}
 
-} // namespace tapeop::recipe
+} // namespace tapeop::text

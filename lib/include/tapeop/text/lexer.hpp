@@ -1,4 +1,6 @@
 #pragma once
+// The text layer below the recipe and the spec languages (recipe/, qc/spec): both are read with
+// these rules and report errors the same way.
 // The lexical rules shared by recipes and delivery specs: line-oriented text, one statement
 // per line, `#` starts a comment, words separated by spaces, "double quotes" keep spaces in a
 // word. Every word knows its line and column (1-based) so errors read `file:line:col: ...`.
@@ -7,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace tapeop::recipe {
+namespace tapeop::text {
 
 struct Word {
     std::string text;
@@ -23,20 +25,20 @@ struct Line {
 };
 
 // An error at a position in a recipe or spec: what() is "file:line:col: message".
-class RecipeError : public Error {
-public:
-    RecipeError(const std::string& file, int line, int col, const std::string& message)
+class TextError : public Error {
+  public:
+    TextError(const std::string& file, int line, int col, const std::string& message)
         : Error(message, file + ":" + std::to_string(line) + ":" + std::to_string(col)),
           line_(line), col_(col) {}
     int line() const { return line_; }
     int col() const { return col_; }
 
-private:
+  private:
     int line_;
     int col_;
 };
 
-// Splits `text` into its non-empty lines. Throws RecipeError for an unterminated quote or a
+// Splits `text` into its non-empty lines. Throws TextError for an unterminated quote or a
 // control character.
 std::vector<Line> lex(const std::string& text, const std::string& file);
 
@@ -47,4 +49,4 @@ std::string read_text(const std::string& path);
 // Reads and lexes a file.
 std::vector<Line> lex_file(const std::string& path);
 
-} // namespace tapeop::recipe
+} // namespace tapeop::text
