@@ -211,6 +211,61 @@ TagLib::FLAC::Picture* flac_picture(const Picture& p) {
     return pic;
 }
 
+bool is_adtl(const Chunk& c) {
+    return c.id == "LIST" && c.data.compare(0, 4, "adtl") == 0;
+}
+
+void put_u32(std::string& s, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i)
+        s += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+// sf_set_chunk pads a chunk to a multiple of 4 bytes and counts the padding in its size: inside
+// a LIST those stray bytes read as a broken sub-chunk, and libsndfile then loses the data chunk
+// ("No 'data' chunk marker"). A JUNK sub-chunk fills the LIST to a multiple of 4 instead.
+std::string aligned_list(std::string data) {
+    if (data.size() % 2)
+        data += '\0';
+    if (data.size() % 4 != 0) {
+        data += "JUNK";
+        put_u32(data, 2);
+        data += std::string(2, '\0');
+    }
+    return data;
+}
+
+// A RIFF cue chunk's body (count, then id, position, 'data', chunk start, block start, sample
+// offset per point). Written as a raw chunk because libsndfile's RF64 writer drops SFC_SET_CUE.
+std::string cue_chunk(const std::vector<CuePoint>& cues) {
+    std::string s;
+    put_u32(s, static_cast<std::uint32_t>(cues.size()));
+    for (const auto& c : cues) {
+        put_u32(s, c.id);
+        put_u32(s, static_cast<std::uint32_t>(c.position));
+        s += "data";
+        put_u32(s, 0);
+        put_u32(s, 0);
+        put_u32(s, static_cast<std::uint32_t>(c.position));
+    }
+    return s;
+}
+
+// LIST/adtl with one labl per named cue: the labels libsndfile reads but does not write.
+std::string adtl_from_names(const std::vector<CuePoint>& cues) {
+    std::string s = "adtl";
+    for (const auto& c : cues) {
+        if (c.name.empty())
+            continue;
+        std::string text = c.name + '\0';
+        if (text.size() % 2)
+            text += '\0';
+        s += "labl";
+        put_u32(s, static_cast<std::uint32_t>(4 + c.name.size() + 1));
+        put_u32(s, c.id);
+        s += text;
+    }
+    return s.size() > 4 ? aligned_list(s) : std::string{};
+}
 } // namespace
 
 void set_strip_metadata(bool s) {
@@ -227,6 +282,29 @@ Metadata read_metadata(const std::string& path) {
     read_taglib_side(path, m);
     read_sndfile_side(path, m);
     return m;
+}
+
+std::vector<ChunkSize> list_chunks(const std::string& path) {
+    std::vector<ChunkSize> out;
+    SF_INFO info{};
+    std::unique_ptr<SNDFILE, SfCloser> sf(sf_open(path.c_str(), SFM_READ, &info));
+    if (!sf)
+        return out;
+    for (SF_CHUNK_ITERATOR* it = sf_get_chunk_iterator(sf.get(), nullptr); it;
+         it = sf_next_chunk_iterator(it)) {
+        SF_CHUNK_INFO ci{};
+        char none = 0;
+        ci.data = &none;
+        ci.datalen = 0;
+        if (sf_get_chunk_data(it, &ci) != SF_ERR_NO_ERROR)
+            continue;
+        const std::string id(ci.id,
+                             strnlen(ci.id, std::min<std::size_t>(ci.id_size, sizeof ci.id)));
+        if (sf_get_chunk_size(it, &ci) != SF_ERR_NO_ERROR)
+            continue;
+        out.push_back({id, ci.datalen});
+    }
+    return out;
 }
 
 Metadata moved(const Metadata& in, std::int64_t head_frames, std::int64_t kept_frames, int out_rate,
@@ -255,11 +333,10 @@ Metadata moved(const Metadata& in, std::int64_t head_frames, std::int64_t kept_f
         c.position = rescale(at);
         kept.push_back(c);
     }
-    // The labels (LIST adtl, kept verbatim) name cue ids: they go when any cue went.
+    // The labels (LIST adtl, kept verbatim) name cue ids: when a cue went, the writer makes
+    // them anew from the names of the cues that stay.
     if (kept.size() != in.cues.size())
-        std::erase_if(m.chunks, [](const Chunk& c) {
-            return c.id == "LIST" && c.data.compare(0, 4, "adtl") == 0;
-        });
+        std::erase_if(m.chunks, is_adtl);
     m.cues = kept;
     if (audio_changed)
         for (auto it = m.tags.begin(); it != m.tags.end();)
@@ -322,21 +399,38 @@ bool write_bext(SNDFILE* sf, const Bext& x) {
 void apply_before_audio(SNDFILE* sf, const std::string& path, const Metadata& m,
                         std::vector<std::string>& chunk_store) {
     const Container& c = container_for_path(path);
-    const bool riff =
-        c.sf_major == SF_FORMAT_WAV || c.sf_major == SF_FORMAT_RF64 || c.sf_major == SF_FORMAT_W64;
+    // A .wav output may be written as RF64 (long or of unknown length, then downgraded):
+    // libsndfile's RF64 writer has no cue support but takes the same raw chunks.
+    const bool riff = c.sf_major == SF_FORMAT_WAV || c.sf_major == SF_FORMAT_RF64;
     const bool aiff = c.sf_major == SF_FORMAT_AIFF;
-    if (!riff && !aiff)
+    if (!riff && !aiff && c.sf_major != SF_FORMAT_W64)
         return; // FLAC/Ogg/Opus/MP3: TagLib after close (apply_tags)
-    if (m.bext && riff)
+    if (m.bext && (riff || c.sf_major == SF_FORMAT_W64))
         write_bext(sf, *m.bext);
-    if (!m.cues.empty()) {
+    auto add_chunk = [&](const std::string& id, std::string data) {
+        chunk_store.push_back(std::move(data));
+        SF_CHUNK_INFO ci{};
+        std::memcpy(ci.id, id.data(), 4);
+        ci.id_size = 4;
+        ci.datalen = static_cast<unsigned>(chunk_store.back().size());
+        ci.data = chunk_store.back().data();
+        sf_set_chunk(sf, &ci); // refused for chunks libsndfile reserves: those are written anew
+    };
+    chunk_store.reserve(chunk_store.size() + m.chunks.size() + 2);
+    if (!m.cues.empty() && riff) {
+        add_chunk("cue ", cue_chunk(m.cues));
+        const bool has_labels = std::any_of(m.chunks.begin(), m.chunks.end(), is_adtl);
+        if (!has_labels)
+            if (std::string adtl = adtl_from_names(m.cues); !adtl.empty())
+                add_chunk("LIST", std::move(adtl));
+    } else if (!m.cues.empty() && aiff) {
         std::vector<char> raw(sizeof(std::uint32_t) + m.cues.size() * sizeof(SF_CUE_POINT), 0);
         auto* cues = reinterpret_cast<SF_CUES*>(raw.data());
         cues->cue_count = static_cast<std::uint32_t>(m.cues.size());
         for (std::size_t i = 0; i < m.cues.size(); ++i) {
             SF_CUE_POINT& p = cues->cue_points[i];
             p.indx = static_cast<std::int32_t>(m.cues[i].id);
-            p.position = 0;
+            p.position = static_cast<std::uint32_t>(m.cues[i].position);
             std::memcpy(&p.fcc_chunk, "data", 4);
             p.sample_offset = static_cast<std::uint32_t>(m.cues[i].position);
             put(p.name, sizeof p.name, m.cues[i].name);
@@ -346,17 +440,10 @@ void apply_before_audio(SNDFILE* sf, const std::string& path, const Metadata& m,
     for (const auto& f : str_fields)
         if (auto it = m.tags.find(f.property); it != m.tags.end() && !it->second.empty())
             sf_set_string(sf, f.sf, it->second.front().c_str());
-    chunk_store.reserve(chunk_store.size() + m.chunks.size());
     for (const auto& ch : m.chunks) {
-        if (ch.id.size() != 4)
+        if (ch.id.size() != 4 || (!riff && is_adtl(ch)))
             continue;
-        chunk_store.push_back(ch.data);
-        SF_CHUNK_INFO ci{};
-        std::memcpy(ci.id, ch.id.data(), 4);
-        ci.id_size = 4;
-        ci.datalen = static_cast<unsigned>(chunk_store.back().size());
-        ci.data = chunk_store.back().data();
-        sf_set_chunk(sf, &ci); // refused for chunks libsndfile reserves: those are written anew
+        add_chunk(ch.id, is_adtl(ch) ? aligned_list(ch.data) : ch.data);
     }
 }
 

@@ -74,6 +74,14 @@ struct Metadata {
 // reader reports real errors). `sample_rate`: the file's rate.
 Metadata read_metadata(const std::string& path);
 
+// Every chunk of a RIFF/AIFF file as libsndfile lists it (audio and format chunks too), in
+// file order; empty for other containers. For `info`.
+struct ChunkSize {
+    std::string id;
+    std::uint64_t bytes = 0;
+};
+std::vector<ChunkSize> list_chunks(const std::string& path);
+
 // For an output that starts `head_frames` into the source (source rate) and is `kept_frames`
 // long there, written at `out_rate`: TimeReference advanced by the head, cue points shifted
 // and those outside the kept audio dropped, then all positions rescaled to `out_rate`
