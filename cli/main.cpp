@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
     bool sync = false;
     app.add_flag("--sync", sync,
                  "Force every output to disk (fsync) before it is renamed into place");
+    bool strip_metadata = false;
+    app.add_flag("--strip-metadata", strip_metadata,
+                 "Write outputs with no metadata at all (no tags, bext, iXML, markers, pictures)");
     bool no_pipeline = false;
     app.add_flag(
         "--no-pipeline", no_pipeline,
@@ -76,6 +79,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     tapeop::io::set_durable_writes(sync);
+    tapeop::io::set_strip_metadata(strip_metadata);
     if (no_pipeline) {
         tapeop::io::set_read_ahead(false);
         tapeop::set_background_threads(false);

@@ -217,6 +217,15 @@ void AudioWriter::abandon() noexcept {
     }
 }
 
+void AudioWriter::set_metadata(const Metadata& m) {
+    if (!file_ || frames_ > 0)
+        throw Error("internal: metadata set after the first sample", path_);
+    if (strip_metadata() || m.empty())
+        return;
+    metadata_ = std::make_unique<Metadata>(m);
+    apply_before_audio(file_.get(), path_, *metadata_, chunk_store_);
+}
+
 void AudioWriter::write(AudioView block) {
     if (!file_)
         throw Error("internal: write after commit", path_);
@@ -324,6 +333,10 @@ void AudioWriter::commit() {
         abandon();
         throw Error("could not finish writing (disk full?): " + why, path_);
     }
+    chunk_store_.clear();
+    // Tags go into the closed temporary, so the read-back below checks the tagged file.
+    if (metadata_)
+        apply_tags(temp_path_, path_, *metadata_);
     // Some encoders lose a failed final write without reporting it (measured: an Opus file cut
     // short on a full disk closed without error). The finished temporary is opened again and
     // must hold every frame written before it may replace anything.

@@ -231,6 +231,8 @@ void render_stem(const StemScan& scan, StemOutcome& o, const GainstageSettings& 
     chain.prepare(spec, default_block_frames);
     OutputStage stage(o.output, scan.info, spec, out, !chain.is_identity());
     stage.set_observer(observe);
+    if (!io::strip_metadata())
+        stage.set_metadata(io::read_metadata(scan.info.path)); // each stem keeps its own
     stage.run_in_background();
     AudioBuffer block(static_cast<std::size_t>(scan.info.channels), default_block_frames);
     while (reader.read(block) > 0) {

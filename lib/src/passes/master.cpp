@@ -247,6 +247,8 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
         out_spec.channels == fi.channels ? analysis::channel_weights(fi)
                                          : analysis::default_channel_weights(out_spec.channels));
     stage->set_observer([meters](AudioView v) { meters->add(v); });
+    if (!io::strip_metadata())
+        stage->set_metadata(io::read_metadata(fi.path));
     stage->run_in_background(); // dither, the meters and writing on a second core
 
     auto to_loud = [&](AudioView v) {

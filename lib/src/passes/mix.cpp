@@ -237,6 +237,38 @@ StemGains gains_for(const MixStem& s, std::size_t stem_channels, const MixSettin
 
 } // namespace
 
+namespace {
+
+// The mix's metadata: the first stem's, its markers moved by its offset, and the session's
+// TimeReference: the earliest start of any stem with one, offsets included (a stem delayed by
+// d frames starts d frames after the mix), at the mix rate.
+io::Metadata mix_metadata(const std::vector<MixStem>& stems, int rate) {
+    auto offset_of = [&](const MixStem& s) {
+        return s.offset_frames ? *s.offset_frames : std::llround(s.offset_s * rate);
+    };
+    const io::Metadata first = io::read_metadata(stems.front().path);
+    const int first_rate = first.sample_rate > 0 ? first.sample_rate : rate;
+    const auto head = -std::llround(double(offset_of(stems.front())) * first_rate / rate);
+    io::Metadata m = io::moved(first, head, -1, rate, true);
+    std::optional<std::int64_t> start;
+    for (const auto& s : stems) {
+        const io::Metadata sm = s.path == stems.front().path ? first : io::read_metadata(s.path);
+        if (!sm.bext || sm.sample_rate <= 0)
+            continue;
+        const std::int64_t at =
+            std::llround(double(sm.bext->time_reference) * rate / sm.sample_rate) - offset_of(s);
+        start = std::min(start.value_or(at), at);
+    }
+    if (start) {
+        if (!m.bext)
+            m.bext = io::Bext{};
+        m.bext->time_reference = static_cast<std::uint64_t>(std::max<std::int64_t>(0, *start));
+    }
+    return m;
+}
+
+} // namespace
+
 MixResult mix(const std::vector<MixStem>& stems, const MixSettings& settings,
               const std::string& output_path, const OutputSettings& output,
               const ChainBuilder& bus_chain, const Progress& progress) {
@@ -295,6 +327,7 @@ MixResult mix(const std::vector<MixStem>& stems, const MixSettings& settings,
         if (s.pre_chain)
             exact = false;
 
+    const io::Metadata meta = io::strip_metadata() ? io::Metadata{} : mix_metadata(stems, rate);
     io::FileInfo source = first;
     source.sample_rate = rate;
     source.channels = settings.channels;
@@ -317,6 +350,8 @@ MixResult mix(const std::vector<MixStem>& stems, const MixSettings& settings,
         auto stage = std::make_unique<OutputStage>(output_path, source,
                                                    dsp::StreamSpec{rate, settings.channels}, output,
                                                    !exact || trim_gain != 1.0f, total);
+        if (!meta.empty())
+            stage->set_metadata(meta, 0, -1, true);
         float out_peak = 0.0f;
         if (may_abort)
             stage->set_observer([&](AudioView v) { out_peak = std::max(out_peak, peak_of(v)); });

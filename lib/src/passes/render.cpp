@@ -34,6 +34,7 @@ OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
     const int src_bits = io::integer_bits(source.sample_format);
     const bool fewer_bits = out_bits > 0 && (src_bits == 0 || out_bits < src_bits);
     const bool audio_changed = changed || layout_changed || rate_changed || fewer_bits;
+    audio_changed_ = changed || layout_changed || rate_changed; // bits alone keep loudness
     DitherMode mode = settings.dither;
     if (mode == DitherMode::automatic)
         mode = audio_changed ? DitherMode::tpdf : DitherMode::none;
@@ -57,6 +58,12 @@ OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
 }
 
 OutputStage::~OutputStage() = default;
+
+void OutputStage::set_metadata(const io::Metadata& source, std::int64_t head_frames,
+                               std::int64_t kept_frames, bool cut) {
+    writer_->set_metadata(io::moved(source, head_frames, kept_frames, writer_->spec().sample_rate,
+                                    audio_changed_ || cut));
+}
 
 void OutputStage::run_in_background() {
     want_background_ = true;
@@ -171,6 +178,8 @@ RenderResult render_file(io::AudioReader& input, dsp::Chain& chain, const std::s
                       !chain.is_identity());
     if (observe)
         stage.set_observer(observe);
+    if (!io::strip_metadata())
+        stage.set_metadata(io::read_metadata(fi.path));
     stage.run_in_background();
     stream_chain(
         input, chain, [&](AudioView v) { stage.push(v); }, progress);

@@ -116,6 +116,7 @@ void render_ranges(io::AudioReader& reader, const std::vector<FrameRange>& range
                    const OutputSettings& out, std::vector<RenderResult>& results,
                    const Progress& progress) {
     const io::FileInfo& fi = reader.info();
+    const io::Metadata meta = io::strip_metadata() ? io::Metadata{} : io::read_metadata(fi.path);
     reader.rewind();
     AudioBuffer block(static_cast<std::size_t>(fi.channels), default_block_frames);
     std::int64_t pos = 0;           // frames of the input read
@@ -154,6 +155,10 @@ void render_ranges(io::AudioReader& reader, const std::vector<FrameRange>& range
         io::FileInfo source = fi;
         OutputStage stage(outputs[k], source, {fi.sample_rate, fi.channels}, out,
                           !chain.is_identity(), r.frames());
+        // Each output's TimeReference and markers point at its own first frame in the source.
+        if (!meta.empty())
+            stage.set_metadata(meta, r.start, r.frames(),
+                               r.start > 0 || r.end < static_cast<std::int64_t>(fi.frames));
         while (pos < r.end && next()) {
             const std::size_t avail = have - used;
             // Skip what lies before the range, then pass what lies in it.

@@ -8,6 +8,7 @@
 // round-to-nearest, and counts the samples clamped at full scale.
 #include "tapeop/audio_buffer.hpp"
 #include "tapeop/io/format.hpp"
+#include "tapeop/io/metadata.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -38,6 +39,11 @@ class AudioWriter {
     AudioWriter(const AudioWriter&) = delete;
     AudioWriter& operator=(const AudioWriter&) = delete;
 
+    // What the output carries besides audio (already moved() to this output); call before
+    // the first write(). RIFF/AIFF chunks go in through libsndfile now, tags through TagLib
+    // into the closed temporary before the read-back check and the rename. Ignored under
+    // --strip-metadata (strip_metadata()).
+    void set_metadata(const Metadata& m);
     void write(AudioView block);
     // Flush, fsync, rename over the target. After this the writer is closed.
     void commit();
@@ -69,6 +75,8 @@ class AudioWriter {
     std::uint64_t clipped_ = 0;
     std::vector<std::int32_t> scratch_int_;
     std::vector<float> scratch_float_;
+    std::unique_ptr<Metadata> metadata_;
+    std::vector<std::string> chunk_store_; // chunk bytes libsndfile reads until sf_close
 };
 
 // Resolves the spec for writing `path` from an input's info and optional overrides.

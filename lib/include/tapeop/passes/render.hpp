@@ -60,6 +60,12 @@ class OutputStage {
                 std::int64_t expected_input_frames = -1);
     ~OutputStage();
     void set_observer(Observer o) { observer_ = std::move(o); }
+    // The source's metadata, carried to the output moved to its audio: the output starts
+    // `head_frames` into the source and is `kept_frames` long there (-1: to the end); `cut`:
+    // the output holds less than the whole source. Loudness tags are dropped when the audio
+    // changed (a chain, a cut, a new rate or layout). Before the first push().
+    void set_metadata(const io::Metadata& source, std::int64_t head_frames = 0,
+                      std::int64_t kept_frames = -1, bool cut = false);
     // From the next push() on, the stage's own work (layout, resampling, dither, the observer,
     // encoding and writing) runs on a worker thread while the caller prepares the next block;
     // push() only copies the block (at most six wait, so memory stays fixed). The output is
@@ -92,6 +98,7 @@ class OutputStage {
     std::unique_ptr<BackgroundSink>
         background_; // destroyed first: its worker uses the members above
     bool want_background_ = false;
+    bool audio_changed_ = false; // for the loudness tags
 };
 
 // Reads `input` (rewound first) through `chain` into `output_path`. The chain is prepared

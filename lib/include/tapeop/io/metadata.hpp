@@ -1,0 +1,113 @@
+#pragma once
+// Metadata: everything in a file that is not audio, read from an input and written to an
+// output so it travels with the audio.
+//
+// RIFF/AIFF side through libsndfile: the broadcast extension (bext, EBU Tech 3285 v2, every
+// field), cue points (SFC_GET/SET_CUE), the text strings (LIST/INFO in WAV, NAME/AUTH/(c) in
+// AIFF, SF_STR_*) and the other chunks it lists (iXML, axml, unknown ones) copied verbatim with
+// sf_set_chunk, in their order. Tags side through TagLib 1.13: the property map (title,
+// artist, ISRC, custom fields, ...) and pictures of FLAC, Ogg Vorbis, Opus and MP3 (ID3v2),
+// mapped across containers by TagLib's property names (ISRC <-> TSRC, ...).
+//
+// Positions (bext TimeReference, cue points) are frames at `sample_rate`; moved() shifts and
+// rescales them when an output keeps only part of the audio or changes its rate.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+typedef struct sf_private_tag SNDFILE;
+
+namespace tapeop::io {
+
+// EBU Tech 3285 v2 loudness fields are int16 = value x 100; this marks one as not given.
+constexpr std::int16_t bext_unset = 0x7FFF;
+
+struct Bext {
+    std::string description, originator, originator_reference, origination_date, origination_time;
+    std::uint64_t time_reference = 0; // frames since midnight at the file's rate
+    int version = 1;
+    std::string umid; // 64 bytes as stored (may hold NULs)
+    std::int16_t loudness_value = bext_unset, loudness_range = bext_unset,
+                 max_true_peak_level = bext_unset, max_momentary_loudness = bext_unset,
+                 max_shortterm_loudness = bext_unset;
+    std::string coding_history; // lines in EBU R 98 form, each ending CR LF
+};
+
+struct CuePoint {
+    std::uint32_t id = 0;
+    std::int64_t position = 0; // frame
+    std::string name;          // the label libsndfile reads with the cue (may be empty)
+};
+
+struct Chunk {
+    std::string id;   // "iXML", "axml", ...
+    std::string data; // bytes verbatim
+};
+
+struct Picture {
+    std::string mime, description, data;
+    int type = 3; // front cover (ID3v2 / FLAC picture type)
+};
+
+// Measured levels written into bext v2 (and used by `tag`).
+struct LoudnessFields {
+    double integrated_lufs, loudness_range_lu, true_peak_dbtp, momentary_max_lufs,
+        short_term_max_lufs;
+};
+
+struct Metadata {
+    int sample_rate = 0; // the rate the positions are counted in
+    std::optional<Bext> bext;
+    std::vector<CuePoint> cues;
+    std::vector<Chunk> chunks;                            // other RIFF/AIFF chunks, in order
+    std::map<std::string, std::vector<std::string>> tags; // TagLib property names (upper case)
+    std::vector<Picture> pictures;
+
+    bool empty() const {
+        return !bext && cues.empty() && chunks.empty() && tags.empty() && pictures.empty();
+    }
+};
+
+// Reads what `path` carries; an unreadable or untagged file gives empty metadata (the audio
+// reader reports real errors). `sample_rate`: the file's rate.
+Metadata read_metadata(const std::string& path);
+
+// Every chunk of a RIFF/AIFF file as libsndfile lists it (audio and format chunks too), in
+// file order; empty for other containers. For `info`.
+struct ChunkSize {
+    std::string id;
+    std::uint64_t bytes = 0;
+};
+std::vector<ChunkSize> list_chunks(const std::string& path);
+
+// For an output that starts `head_frames` into the source (source rate) and is `kept_frames`
+// long there, written at `out_rate`: TimeReference advanced by the head, cue points shifted
+// and those outside the kept audio dropped, then all positions rescaled to `out_rate`
+// (rounded to the nearest frame). `audio_changed`: loudness tags (REPLAYGAIN_*, R128_*) and
+// bext loudness fields described the old audio and are dropped.
+Metadata moved(const Metadata& m, std::int64_t head_frames, std::int64_t kept_frames, int out_rate,
+               bool audio_changed);
+
+// Sets bext v2 loudness fields (value x 100, rounded; silence: unset) and bext version 2.
+void set_loudness(Bext& b, const LoudnessFields& l);
+
+// An EBU R 98 CodingHistory line: "A=PCM,F=48000,W=24,M=stereo,T=tapeop X.Y.Z; what" + CR LF.
+std::string coding_history_line(int sample_rate, int bits, int channels, const std::string& what);
+
+// Writer hooks. apply_before_audio(): what libsndfile writes into `sf` (opened for `path`'s
+// container), before any sample; `chunk_store` keeps the chunk bytes alive until sf_close.
+void apply_before_audio(SNDFILE* sf, const std::string& path, const Metadata& m,
+                        std::vector<std::string>& chunk_store);
+// Updates the bext of an open WAV file; only after apply_before_audio() gave it one, and the
+// coding history must keep its length (the header is rewritten in place at close).
+bool update_bext(SNDFILE* sf, const Bext& b);
+// What TagLib writes into the closed file `file` whose container follows `target_path`.
+void apply_tags(const std::string& file, const std::string& target_path, const Metadata& m);
+
+// Process-wide (the CLI's --strip-metadata): outputs carry no metadata at all.
+void set_strip_metadata(bool strip);
+bool strip_metadata();
+
+} // namespace tapeop::io

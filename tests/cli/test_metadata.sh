@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Metadata through every command: a Broadcast WAVE take (bext with every field, iXML, LIST/INFO,
+# two labelled cue markers; built byte by byte by bwf.py, checked with exiftool) and a tagged FLAC
+# (metaflac: custom field, ISRC, picture, stale ReplayGain) go through gain, normalize, trim,
+# split, convert 48 -> 44.1 kHz, gainstage, mix, master (+ an MP3 deliverable) and recipes.
+# Fields must come out byte for byte, TimeReference and markers moved exactly, loudness tags of
+# changed audio dropped, nothing at all under --strip-metadata.
+source "$(dirname "$0")/lib.sh"
+BWF="python3 $TAPEOP_SOURCE_DIR/tests/cli/bwf.py"
+
+# field JSON EXPR: a value from JSON on stdin, EXPR in Python over `d`.
+field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+dump() { $BWF dump "$1"; }
+TR=172800000 # 01:00:00 at 48 kHz
+
+"$TAPEOP" -q generate music -o src.wav --duration 10 --rate 48000 --level -20
+$BWF make src.wav take.wav $TR 48000 240000
+# An independent reader sees a real BWF: bext fields, iXML, INFO.
+EXIF=$(exiftool -j take.wav)
+[ "$(field 'd[0]["TimeReference"]' <<<"$EXIF")" = $TR ] || fail "exiftool: $EXIF"; pass
+[ "$(field 'd[0]["Originator"]' <<<"$EXIF")" = "FieldRec 8" ] || fail "exiftool: $EXIF"; pass
+[ "$(field 'd[0]["Title"]' <<<"$EXIF")" = "Take three" ] || fail "exiftool: $EXIF"; pass
+grep -q "\"BwfxmlScene\": \"12A\"" <<<"$EXIF" || fail "exiftool sees no iXML: $EXIF"; pass
+ORIG=$(dump take.wav)
+
+# same_meta OUT [SHIFT_FRAMES] [RATE]: bext text fields, UMID, coding history, iXML and INFO
+# byte for byte; TimeReference = TR + SHIFT at 48 kHz, rescaled to RATE.
+same_meta() {
+  local out=$1 shift=${2:-0} rate=${3:-48000} got k
+  got=$(dump "$out")
+  for k in description originator originator_reference origination_date origination_time umid; do
+    [ "$(field "d['bext']['$k']" <<<"$got")" = "$(field "d['bext']['$k']" <<<"$ORIG")" ] ||
+      fail "$out: bext $k: $got"
+  done
+  pass
+  grep -Fq "A=PCM,F=48000,W=24,M=stereo,T=FieldRec" <<<"$(field "d['bext']['coding_history']" <<<"$got")" ||
+    fail "$out: coding history: $got"; pass
+  # libsndfile pads a chunk it writes to 4 bytes with NULs: the text is the same.
+  [ "$(field "d['ixml'].rstrip(chr(0))" <<<"$got")" = "$(field "d['ixml']" <<<"$ORIG")" ] || fail "$out: iXML: $got"; pass
+  [ "$(field "d['info']" <<<"$got")" = "{'IART': 'The Band', 'ICMT': 'boom left', 'INAM': 'Take three'}" ] ||
+    fail "$out: INFO: $got"; pass
+  local want=$(( (TR + shift) * rate / 48000 ))
+  [ "$(field "d['bext']['time_reference']" <<<"$got")" = "$want" ] || fail "$out: time reference, want $want: $got"; pass
+}
+# cues OUT: "frame:label frame:label" from the file's cue chunk and adtl labels.
+cues() { dump "$1" | field "' '.join('%d:%s' % (c['frame'], d['labels'].get(str(c['id']), '')) for c in d['cues'])"; }
+
+# gain, normalize, convert (same rate): everything kept, nothing moved.
+expect_exit 0 "$TAPEOP" -q gain take.wav -o gain.wav --db -3
+same_meta gain.wav
+[ "$(cues gain.wav)" = "48000:Verse 240000:Chorus 1" ] || fail "gain cues: $(cues gain.wav)"; pass
+expect_exit 0 "$TAPEOP" -q normalize take.wav -o norm.wav --lufs -23
+same_meta norm.wav
+[ "$(cues norm.wav)" = "48000:Verse 240000:Chorus 1" ] || fail "normalize cues"; pass
+expect_exit 0 "$TAPEOP" -q convert take.wav -o conv.rf64
+expect_exit 0 "$TAPEOP" --json info conv.rf64
+[ "$(field "d['files'][0]['bext']['time_reference']" <<<"$OUT")" = $TR ] || fail "rf64: $OUT"; pass
+# libsndfile reads no cues from RF64, but the chunk is written (raw) and labelled.
+[ "$(cues conv.rf64)" = "48000:Verse 240000:Chorus 1" ] || fail "rf64 cues: $(cues conv.rf64)"; pass
+
+# Rate change: 48 -> 44.1 kHz rescales TimeReference and markers (nearest frame).
+expect_exit 0 "$TAPEOP" -q convert take.wav -o c441.wav --rate 44100
+same_meta c441.wav 0 44100
+[ "$(cues c441.wav)" = "44100:Verse 220500:Chorus 1" ] || fail "44.1k cues: $(cues c441.wav)"; pass
+
+# Trim by time: from 2 s for 5 s. TimeReference + 96000; the 1 s marker falls outside and goes,
+# the 5 s marker moves to 3 s and keeps its label.
+expect_exit 0 "$TAPEOP" -q trim take.wav -o cut.wav --start 2s --duration 5s
+same_meta cut.wav 96000
+[ "$(cues cut.wav)" = "144000:Chorus 1" ] || fail "trim cues: $(cues cut.wav)"; pass
+
+# Trim by silence and split: a take with silence around two bursts of music.
+"$TAPEOP" -q generate silence -o quiet.wav --duration 12 --rate 48000
+"$TAPEOP" -q generate music -o burst.wav --duration 2 --rate 48000 --level -20
+"$TAPEOP" -q mix quiet.wav burst.wav:offset=3s burst.wav:offset=8s -o bursts.wav --no-trim
+$BWF make bursts.wav session.wav $TR 96000 432000
+expect_exit 0 "$TAPEOP" --json trim session.wav -o tsil.wav
+HEAD=$(field "d['outputs'][0]['start_frame'] if 'outputs' in d else d['start_frame']" <<<"$OUT" 2>/dev/null ||
+  json_num start_frame <<<"$OUT")
+[ "$HEAD" -gt 100000 ] || fail "trim by silence head: $OUT"; pass
+same_meta tsil.wav "$HEAD"
+[ "$(cues tsil.wav)" = "$((432000 - HEAD)):Chorus 1" ] || fail "silence trim cues: $(cues tsil.wav)"; pass
+mkdir takes
+expect_exit 0 "$TAPEOP" --json split session.wav -o takes
+[ "$(field "len(d['outputs'])" <<<"$OUT")" = 2 ] || fail "split: $OUT"; pass
+for k in 0 1; do
+  start=$(field "d['outputs'][$k]['start_frame']" <<<"$OUT")
+  path=$(field "d['outputs'][$k]['path']" <<<"$OUT")
+  same_meta "$path" "$start" # each take points at its own first frame in the original
+done
+[ "$(cues takes/session-take01.wav)" = "" ] || fail "take 1 holds no marker: $(cues takes/session-take01.wav)"; pass
+[ "$(cues takes/session-take02.wav)" = "$((432000 - $(field "d['outputs'][1]['start_frame']" <<<"$OUT"))):Chorus 1" ] ||
+  fail "take 2 marker: $(cues takes/session-take02.wav)"; pass
+
+# gainstage: each stem its own metadata; conformed to 44.1 kHz when asked.
+$BWF make burst.wav stem2.wav $((TR + 48000)) 1000 2000
+mkdir staged
+expect_exit 0 "$TAPEOP" -q gainstage take.wav stem2.wav -o staged --rate 44100
+same_meta staged/take.wav 0 44100
+[ "$(dump staged/stem2.wav | field "d['bext']['time_reference']")" = $(( (TR + 48000) * 44100 / 48000 )) ] ||
+  fail "gainstage stem 2: $(dump staged/stem2.wav)"; pass
+
+# mix: the first stem's descriptive metadata and the session's earliest start, offsets
+# included (stem2 starts 1 s after take.wav on the timeline; delayed 2 s in the mix, so the mix
+# starts 1 s before take.wav's TimeReference).
+expect_exit 0 "$TAPEOP" -q mix take.wav stem2.wav:offset=2s -o mixed.wav
+same_meta mixed.wav -48000
+[ "$(cues mixed.wav)" = "48000:Verse 240000:Chorus 1" ] || fail "mix cues: $(cues mixed.wav)"; pass
+
+# A tagged FLAC (custom field, ISRC, picture, stale ReplayGain) mastered to FLAC and to an MP3.
+"$TAPEOP" -q generate music -o song.flac --duration 8 --rate 48000 --level -20
+ffmpeg -v error -f lavfi -i color=c=blue:s=16x16 -frames:v 1 -y cover.png
+metaflac --set-tag=TITLE=Song --set-tag=ARTIST=Singer --set-tag=ALBUM=Record --set-tag=ISRC=USABC2600001 \
+  --set-tag=MOOD=bright --set-tag="REPLAYGAIN_TRACK_GAIN=-3.21 dB" --set-tag=REPLAYGAIN_TRACK_PEAK=0.5 \
+  --import-picture-from=cover.png song.flac
+expect_exit 0 "$TAPEOP" -q master song.flac -o song-master.flac --target -14 --deliver apple-podcasts:song.mp3
+TAGS=$(metaflac --export-tags-to=- song-master.flac)
+for t in TITLE=Song ARTIST=Singer ALBUM=Record ISRC=USABC2600001 MOOD=bright; do
+  grep -qx "$t" <<<"$TAGS" || fail "master FLAC lost $t: $TAGS"
+done
+pass
+if grep -q REPLAYGAIN <<<"$TAGS"; then fail "stale ReplayGain copied: $TAGS"; fi; pass
+metaflac --export-picture-to=pic.png song-master.flac
+cmp -s pic.png cover.png || fail "picture changed"; pass
+PROBE=$(ffprobe -v error -show_format -show_streams -of json song.mp3)
+[ "$(field "d['format']['tags']['title']" <<<"$PROBE")" = Song ] || fail "mp3 title: $PROBE"; pass
+[ "$(field "d['format']['tags']['artist']" <<<"$PROBE")" = Singer ] || fail "mp3 artist: $PROBE"; pass
+[ "$(field "d['format']['tags']['TSRC']" <<<"$PROBE")" = USABC2600001 ] || fail "mp3 ISRC as TSRC: $PROBE"; pass
+[ "$(field "[s.get('disposition',{}).get('attached_pic') for s in d['streams']].count(1)" <<<"$PROBE")" = 1 ] ||
+  fail "mp3 picture (APIC): $PROBE"; pass
+if grep -qi replaygain <<<"$PROBE"; then fail "stale ReplayGain in the MP3: $PROBE"; fi; pass
+
+# master from the BWF: a new loudness, the same time stamp and markers.
+expect_exit 0 "$TAPEOP" -q master take.wav -o take-master.wav --target -16
+same_meta take-master.wav
+[ "$(cues take-master.wav)" = "48000:Verse 240000:Chorus 1" ] || fail "master cues"; pass
+
+# --strip-metadata: no bext, iXML, INFO, cues or tags at all.
+expect_exit 0 "$TAPEOP" -q --strip-metadata gain take.wav -o bare.wav --db -1
+[ "$(dump bare.wav | field "d['chunks']")" = "['fmt ', 'data']" ] || fail "strip: $(dump bare.wav)"; pass
+expect_exit 0 "$TAPEOP" -q --strip-metadata master song.flac -o bare.flac --target -14
+[ "$(metaflac --export-tags-to=- bare.flac)" = "" ] || fail "strip FLAC tags"; pass
+[ "$(metaflac --list --block-type=PICTURE bare.flac)" = "" ] || fail "strip FLAC picture"; pass
+
+# Recipes: master-streaming keeps the FLAC's tags; the manifest's hash is of the tagged file and
+# a second run skips the job.
+mkdir rec
+expect_exit 0 "$TAPEOP" -q run master-streaming song.flac -o rec
+TAGS=$(metaflac --export-tags-to=- rec/song-master.flac)
+grep -qx ISRC=USABC2600001 <<<"$TAGS" || fail "recipe lost ISRC: $TAGS"; pass
+if grep -q REPLAYGAIN <<<"$TAGS"; then fail "recipe copied stale ReplayGain"; fi; pass
+expect_exit 0 "$TAPEOP" -q run master-streaming take.wav -o rec2
+grep -qx "TITLE=Take three" <<<"$(metaflac --export-tags-to=- rec2/take-master.flac)" ||
+  fail "recipe WAV INFO -> FLAC TITLE"; pass
+# The manifest describes the outputs as written, tags included: size and hash of the final file.
+field "[(o['path'], o['size_bytes']) for j in d['jobs'] for o in j['outputs']]" <rec/tapeop-manifest.json >sizes.txt
+grep -q "song-master.flac', $(stat -c %s rec/song-master.flac))" sizes.txt || fail "manifest size: $(cat sizes.txt)"; pass
+expect_exit 0 "$TAPEOP" --json run master-streaming song.flac -o rec
+[ "$(field "[j['status'] for j in d['jobs']]" <<<"$OUT")" = "['up-to-date']" ] || fail "rerun did not skip: $OUT"; pass
+
+finish
