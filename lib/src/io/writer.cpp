@@ -115,6 +115,14 @@ void remove_pending_temporaries() noexcept {
             ::unlink(slot.path);
 }
 
+int register_pending_temporary(const std::string& path) {
+    return register_pending(path);
+}
+
+void unregister_pending_temporary(int slot) noexcept {
+    unregister_pending(slot);
+}
+
 void AudioWriter::Closer::operator()(SNDFILE* f) const {
     if (f)
         sf_close(f);

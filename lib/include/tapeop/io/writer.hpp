@@ -50,6 +50,9 @@ class AudioWriter {
     // Samples clamped to full scale when converting to integer (or beyond +-1 into a lossy
     // encoder).
     std::uint64_t clipped_samples() const { return clipped_; }
+    // The open libsndfile handle (null after commit), for metadata set around the audio: bext
+    // loudness is updated after the last sample and before commit() (io/bext_loudness.hpp).
+    SNDFILE* handle() const { return file_.get(); }
 
   private:
     // Throws (and drops the temporary) unless the closed temporary reads back complete.
@@ -105,5 +108,11 @@ std::string temporary_template_for(const std::string& path);
 // Removes every temporary file still open by writers in this process. Async-signal-safe:
 // the CLI calls it from its SIGINT/SIGTERM handler.
 void remove_pending_temporaries() noexcept;
+
+// Adds a temporary not written through AudioWriter (`tag` edits a copy) to the table that
+// remove_pending_temporaries() clears; returns its slot (-1: no room, then it is not cleaned
+// up on a signal). unregister_pending_temporary() before it is renamed or removed.
+int register_pending_temporary(const std::string& path);
+void unregister_pending_temporary(int slot) noexcept;
 
 } // namespace tapeop::io
