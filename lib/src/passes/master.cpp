@@ -67,8 +67,8 @@ struct Meters {
         peak.add(v);
     }
     Measurement result() const {
-        return {loudness.integrated_lufs(),     loudness.loudness_range_lu(),
-                peak.true_peak_dbtp(),          gain_to_db(peak.sample_peak()),
+        return {loudness.integrated_lufs(),    loudness.loudness_range_lu(),
+                peak.true_peak_dbtp(),         gain_to_db(peak.sample_peak()),
                 loudness.momentary_max_lufs(), loudness.short_term_max_lufs()};
     }
 };
