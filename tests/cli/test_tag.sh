@@ -112,7 +112,38 @@ expect_exit 0 "$T" tag --album t_a.opus t_b.opus
 # --- WAV: bext v2 loudness, everything else kept ---
 ffmpeg -nostdin -v error -i a.wav -c copy -write_bext 1 -metadata description="Scene 12 take 3" \
   -metadata originator="Field recorder" -metadata time_reference=172800000 \
-  -metadata coding_history="A=PCM,F=44100,W=16,M=stereo,T=field recorder" -metadata title="Take three" bwf.wav
+  -metadata coding_history="A=PCM,F=44100,W=16,M=stereo,T=field recorder" -metadata title="Take three" bwf0.wav
+# An iXML chunk and two cue points after the audio, as field recorders and DAWs write them.
+python3 - bwf0.wav bwf.wav <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+def chunk(cid, data):
+    return cid + struct.pack('<I', len(data)) + data + (b'\0' if len(data) % 2 else b'')
+ixml = b'<?xml version="1.0"?><BWFXML><SCENE>12</SCENE><TAKE>3</TAKE></BWFXML>'
+cue = struct.pack('<I', 2) + b''.join(struct.pack('<II4sIII', i, 0, b'data', 0, 0, at)
+                                      for i, at in ((1, 44100), (2, 88200)))
+d += chunk(b'iXML', ixml) + chunk(b'cue ', cue)
+d[4:8] = struct.pack('<I', len(d) - 8)
+open(sys.argv[2], 'wb').write(d)
+PY
+# chunks FILE: "id md5-of-data" of the iXML and cue chunks, sorted: libsndfile writes cue in
+# the header, before other chunks, and pads the chunks it copies to 4 bytes with NULs, which
+# the XML does not hold.
+chunks() {
+  python3 - "$1" <<'PY'
+import hashlib, struct, sys
+d = open(sys.argv[1], 'rb').read(); at = 12; out = []
+while at + 8 <= len(d):
+    cid, n = d[at:at + 4], struct.unpack('<I', d[at + 4:at + 8])[0]
+    data = d[at + 8:at + 8 + n]
+    if cid in (b'iXML', b'cue '):
+        out.append(cid.decode() + ' ' + hashlib.md5(data.rstrip(b'\0') if cid == b'iXML' else data).hexdigest())
+    at += 8 + n + (n & 1)
+print('\n'.join(sorted(out)))
+PY
+}
+before_chunks=$(chunks bwf.wav)
+[ "$(grep -c '' <<<"$before_chunks")" = 2 ] || fail "test file: chunks not made: $before_chunks"
 h=$(pcm_md5 bwf.wav)
 expect_exit 0 "$T" --json tag bwf.wav
 cp "$WORK/.out" tag_wav.json
@@ -131,6 +162,8 @@ grep -qx 2 <<<"$EX" || fail "wav: bext version is not 2: $EX"; pass
 grep -q "Scene 12 take 3" <<<"$EX" && grep -q "Field recorder" <<<"$EX" && grep -qx 172800000 <<<"$EX" ||
   fail "wav: bext fields lost: $EX"; pass
 grep -q "T=field recorder" <<<"$EX" || fail "wav: CodingHistory lost: $EX"; pass
+grep -qx "Take three" <<<"$EX" || fail "wav: INFO title lost: $EX"; pass
+[ "$(chunks bwf.wav)" = "$before_chunks" ] || fail "wav: iXML or cue chunk changed: $(chunks bwf.wav)"; pass
 [ "$(pcm_md5 bwf.wav)" = "$h" ] || fail "wav: the decoded samples changed"; pass
 m=$(bytes_md5 bwf.wav)
 expect_exit 0 "$T" tag bwf.wav
