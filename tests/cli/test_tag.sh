@@ -81,6 +81,15 @@ expect_exit 0 "$T" --json tag one.flac
 [ -z "$(tagval one.flac REPLAYGAIN_ALBUM_GAIN)" ] || fail "album gain without --album"; pass
 grep -q '"REPLAYGAIN_TRACK_GAIN": "+9.99 dB"' <<<"$OUT" || fail "previous value not reported: $OUT"; pass
 
+# MP3 with an ID3v2.3 tag and a stale lower-case TXXX: replaced, the tag stays version 2.3.
+ffmpeg -nostdin -v error -i b.wav -id3v2_version 3 -metadata replaygain_track_gain="+5.00 dB" \
+  -metadata title="Song" v23.mp3
+expect_exit 0 "$T" tag v23.mp3
+EX=$(exiftool -a -G1 -s v23.mp3)
+[ "$(grep -ci 'replaygain_track_gain' <<<"$EX")" = 1 ] || fail "id3: stale TXXX kept: $EX"; pass
+grep -q '^\[ID3v2_3\] *UserDefinedText *: (REPLAYGAIN_TRACK_GAIN) -\?[0-9]' <<<"$EX" || fail "id3: not v2.3: $EX"; pass
+grep -q '^\[ID3v2_3\] *Title *: Song' <<<"$EX" || fail "id3: title lost: $EX"; pass
+
 # --dry-run: the values shown, nothing written.
 cp b.mp3 dry.mp3; m=$(bytes_md5 dry.mp3)
 expect_exit 0 "$T" --json tag --dry-run dry.mp3
