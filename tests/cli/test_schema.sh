@@ -42,10 +42,14 @@ jsonof master master a.wav -o master.wav --deliver cd:a-cd.wav; valid master mas
 jsonof run run master-streaming a.wav c.wav -o run;  valid run run.json
 valid manifest run/tapeop-manifest.json
 jsonof run2 run master-streaming a.wav c.wav -o run; valid run run2.json # up to date
+cp a.wav t.wav; "$T" -q convert c.wav -o t.flac
+jsonof tag tag --album t.wav t.flac;                 valid tag tag.json
+jsonof tag_dry tag --dry-run t.flac;                 valid tag tag_dry.json
+jsonof tag_err tag t.flac bad.wav;                   valid tag tag_err.json
 grep -q '"status": "up-to-date"' run2.json || fail "second run not up to date"; pass
 
 # Every document carries the envelope.
-for f in info analyze check gain normalize convert trim split gainstage mix master run; do
+for f in info analyze check gain normalize convert trim split gainstage mix master run tag; do
   grep -q '"schema": 1' "$f.json" || fail "$f.json: no \"schema\": 1"; pass
 done
 

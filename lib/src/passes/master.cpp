@@ -8,9 +8,11 @@
 #include "tapeop/dsp/envelope.hpp"
 #include "tapeop/dsp/gain.hpp"
 #include "tapeop/error.hpp"
+#include "tapeop/io/bext_loudness.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/units.hpp"
+#include "tapeop/version.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -66,8 +68,9 @@ struct Meters {
         peak.add(v);
     }
     Measurement result() const {
-        return {loudness.integrated_lufs(), loudness.loudness_range_lu(), peak.true_peak_dbtp(),
-                gain_to_db(peak.sample_peak())};
+        return {loudness.integrated_lufs(),    loudness.loudness_range_lu(),
+                peak.true_peak_dbtp(),         gain_to_db(peak.sample_peak()),
+                loudness.momentary_max_lufs(), loudness.short_term_max_lufs()};
     }
 };
 
@@ -205,12 +208,27 @@ struct RenderOutcome {
     Measurement measured;
     dsp::LimiterStats limiter;
     std::unique_ptr<OutputStage> stage; // not yet committed
+    std::optional<io::BextLoudness> bext;
 };
 
+// What the CodingHistory line of a WAV deliverable says after "T=" (EBU R 98 separates its
+// parameters with commas, so the text has none).
+std::string coding_history_text(double target_lufs, double ceiling_dbtp) {
+    return std::string("tapeop ") + tapeop::version + "; master to " + fmt("%.1f", target_lufs) +
+           " LUFS; ceiling " + fmt("%.1f", ceiling_dbtp) + " dBTP";
+}
+
+io::LoudnessFields bext_fields(const Measurement& m) {
+    return {m.integrated_lufs, m.loudness_range_lu, m.true_peak_dbtp, m.momentary_max_lufs,
+            m.short_term_max_lufs};
+}
+
 // One render pass: pre-chain -> layout -> resampler -> gain -> limiter -> output stage.
+// `history_text`: the CodingHistory text of a WAV/RF64 output's bext (none: no bext).
 RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain,
                           const OutputSettings& out, const std::string& write_path, double gain_db,
-                          const dsp::LimiterSettings& lim_settings, const Progress& progress) {
+                          const dsp::LimiterSettings& lim_settings, const Progress& progress,
+                          const std::optional<std::string>& history_text = std::nullopt) {
     const io::FileInfo& fi = reader.info();
     const dsp::StreamSpec in_spec{fi.sample_rate, fi.channels};
     const dsp::StreamSpec out_spec{out.sample_rate.value_or(fi.sample_rate),
@@ -249,6 +267,17 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
     stage->set_observer([meters](AudioView v) { meters->add(v); });
     if (!io::strip_metadata())
         stage->set_metadata(io::read_metadata(fi.path));
+    std::optional<io::BextLoudness> bext;
+    if (history_text) {
+        // Before the first sample: libsndfile keeps the bext in the header (see
+        // io/bext_loudness.hpp); the loudness follows once the pass is measured.
+        const io::OutputSpec& os = stage->spec();
+        bext.emplace();
+        bext->begin(stage->writer().handle(),
+                    io::coding_history_line(os.sample_rate, io::integer_bits(os.sample_format),
+                                            os.channels, *history_text),
+                    write_path);
+    }
     stage->run_in_background(); // dither, the meters and writing on a second core
 
     auto to_loud = [&](AudioView v) {
@@ -303,6 +332,7 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
     r.measured = meters->result();
     r.limiter = limiter.stats();
     r.stage = std::move(stage);
+    r.bext = std::move(bext);
     return r;
 }
 
@@ -339,6 +369,9 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
     if (lossy)
         verify.emplace(d.path, ".verify" + std::filesystem::path(d.path).extension().string());
     const std::string write_path = lossy ? verify->path() : d.path;
+    std::optional<std::string> history;
+    if (!lossy && io::carries_bext(d.path) && !io::strip_metadata())
+        history = coding_history_text(target, ceiling);
 
     dsp::LimiterSettings lim = ls.limiter;
     lim.ceiling_dbtp = ceiling;
@@ -353,7 +386,8 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
     Measurement last{};
     for (int pass = 1; pass <= ls.max_render_passes; ++pass) {
         ++passes;
-        RenderOutcome r = render_pass(reader, pre_chain, d.output, write_path, gain, lim, progress);
+        RenderOutcome r =
+            render_pass(reader, pre_chain, d.output, write_path, gain, lim, progress, history);
         Measurement m = r.measured;
         if (lossy) {
             RenderResult written = r.stage->finish();
@@ -373,6 +407,8 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
                                 d.path);
                 verify->release();
             } else {
+                if (r.bext)
+                    r.bext->finish(r.stage->writer().handle(), bext_fields(m), d.path);
                 RenderResult written = r.stage->finish();
                 rep.spec = written.spec;
                 rep.dithered = written.dithered;

@@ -56,6 +56,9 @@ class AudioWriter {
     // Samples clamped to full scale when converting to integer (or beyond +-1 into a lossy
     // encoder).
     std::uint64_t clipped_samples() const { return clipped_; }
+    // The open libsndfile handle (null after commit), for metadata set around the audio: bext
+    // loudness is updated after the last sample and before commit() (io/bext_loudness.hpp).
+    SNDFILE* handle() const { return file_.get(); }
 
   private:
     // Throws (and drops the temporary) unless the closed temporary reads back complete.

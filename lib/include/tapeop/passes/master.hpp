@@ -19,6 +19,11 @@
 //     peak over the ceiling (resampling or a lossy encoder can raise it) lowers the limiter's
 //     ceiling by the excess and re-renders. Lossy deliverables (MP3, Ogg Vorbis, Opus) are decoded
 //     after writing and measured on the decoded audio.
+//  3. WAV and RF64 deliverables carry bext version 2 (io/bext_loudness.hpp): the loudness of
+//     the pass that is committed (integrated, LRA, true peak, momentary and short-term
+//     maxima, as metered on the written samples) and a CodingHistory line naming tapeop, its
+//     version and the targets (EBU R 98), set before the file takes its name. Not with
+//     --strip-metadata.
 //
 // Same inputs, settings and version: bit-identical outputs (seeded dither, no threads inside).
 // Levels: LUFS, LU, dBTP (4x oversampled, BS.1770-4 Annex 2), dB. Silence is -infinity.
@@ -69,6 +74,8 @@ struct Measurement {
     double loudness_range_lu = 0.0;
     double true_peak_dbtp = 0.0;
     double sample_peak_dbfs = 0.0;
+    double momentary_max_lufs = 0.0; // written into WAV outputs' bext v2 with the above
+    double short_term_max_lufs = 0.0;
 };
 
 struct DeliverableReport {

@@ -83,6 +83,8 @@ class OutputStage {
     // Output frames emitted so far (in the background: as of the last drain()).
     std::int64_t frames_out() const { return static_cast<std::int64_t>(writer_->frames_written()); }
     const io::OutputSpec& spec() const { return writer_->spec(); }
+    // The writer, for metadata set around the audio (not while running in the background).
+    io::AudioWriter& writer() { return *writer_; }
 
   private:
     void consume(AudioView block);
