@@ -4,8 +4,8 @@
 # on G#1 51.9 Hz, A1 55 Hz, B1 61.7 Hz, C2 65.4 Hz; timpani, orchestra hits, pizzicato),
 # rendered with FluidSynth and the General MIDI SoundFont, stems of the low parts, and spoken
 # word from espeak-ng. Both sides are asserted:
-#   - the clean set (about 5 minutes) gets no finding at all from hum, click, dropout or any
-#     other detector (the issue allows one warning per hour; 5 minutes round that to none);
+#   - the clean set (9 files, 6.5 minutes) gets no finding at all from hum, click, dropout or any
+#     other detector (the issue allows one warning per hour; 6.5 minutes round that to none);
 #   - the same material with planted defects: every one found, at its time (+-2 ms for clicks
 #     and dropouts, whose times are printed to the millisecond; hum from the start of the file,
 #     within the first 2 s window), and nothing else of that kind.

@@ -489,6 +489,9 @@ void HumDetector::analyse_window() {
     if (energy <= 1e-12 * double(n_))
         return; // silence (under -120 dBFS): no verdict
     ++active_;
+    // The window's level under ~1 kHz: which windows are the quiet passages.
+    const double level_db = 10.0 * std::log10(energy / double(n_));
+    ++level_hist_[hist_bin(level_db, hist_bins)];
     // Goertzel, all frequencies side by side in a fixed-width bank: independent recurrences
     // the compiler vectorizes, in double for the 4000-step recursion.
     std::array<double, max_freqs> s1{}, s2{};
@@ -542,6 +545,7 @@ void HumDetector::analyse_window() {
         fam.hz_sq_sum += hz * hz;
         ++fam.amplitude_hist[hist_bin(20.0 * std::log10(a0), hist_bins)];
         ++fam.floor_present_hist[hist_bin(floor_db, hist_bins)];
+        ++fam.level_present_hist[hist_bin(level_db, hist_bins)];
         if (fam.first < 0)
             fam.first = window_start_;
         for (int h = 2; h <= max_harmonic; ++h) {
@@ -579,7 +583,18 @@ bool HumDetector::steady(const Family& f) const {
             clear += f.floor_hist[k];
             clear_present += f.floor_present_hist[k];
         }
-    return clear > 0 && double(clear_present) >= presence_ * double(clear);
+    if (clear == 0 || double(clear_present) < presence_ * double(clear))
+        return false;
+    // And in the quiet passages proper (windows quiet_db under the median window level), when
+    // the file has some: hum does not stop when the music does; a loop's own line does.
+    const double quiet_db = hist_quantile(level_hist_.data(), hist_bins, 0.5) - quiet_below_db;
+    std::int64_t quiet = 0, quiet_present = 0;
+    for (std::size_t k = 0; k < hist_bins; ++k)
+        if (hist_floor_db + (double(k) + 0.5) * hist_step_db <= quiet_db) {
+            quiet += level_hist_[k];
+            quiet_present += f.level_present_hist[k];
+        }
+    return 2 * quiet_present >= quiet;
 }
 
 HumDetector::Result HumDetector::result() const {

@@ -192,7 +192,10 @@ class StereoDetector {
 // multiples against +-1.5 and +-2.5 Hz (listed when prominent). Hum is reported when present
 // in `presence` (0..1) of the non-silent windows and in at least `min_windows`, with a frequency
 // standard deviation under max_frequency_sd_hz, the middle 80% of its amplitudes within
-// max_level_spread_db, and present in at least half of the quietest third of the windows.
+// max_level_spread_db, found in `presence` of the windows where the music 1.25-3 Hz from the
+// line is `prominence_db` under the line's median amplitude (where hum would be seen), and in
+// at least half of the quiet passages (windows quiet_below_db under the median window level
+// under ~1 kHz) when the file has any: hum does not stop when the music does.
 // Memory is constant: histograms of 0.5 dB bins, not lists of windows.
 class HumDetector {
   public:
@@ -213,6 +216,7 @@ class HumDetector {
     static constexpr std::int64_t min_windows = 3;
     static constexpr double max_frequency_sd_hz = 0.1;
     static constexpr double max_level_spread_db = 6.0;
+    static constexpr double quiet_below_db = 10.0; // quiet passage: under the median window level
 
   private:
     static constexpr std::size_t hist_bins = 320; // -160..0 dB in 0.5 dB
@@ -225,6 +229,7 @@ class HumDetector {
         std::array<std::int64_t, hist_bins> amplitude_hist{}; // dBFS of the line
         std::array<std::int64_t, hist_bins> floor_hist{};     // dBFS next to the line, all windows
         std::array<std::int64_t, hist_bins> floor_present_hist{}; // ... where the line is found
+        std::array<std::int64_t, hist_bins> level_present_hist{}; // window level where found
         std::int64_t first = -1;
     };
     static constexpr std::size_t max_freqs = 96; // Goertzel bank, a multiple of 8
@@ -248,6 +253,7 @@ class HumDetector {
     double prominence_;
     double presence_;
     std::int64_t pos_ = 0, window_start_ = 0, active_ = 0;
+    std::array<std::int64_t, hist_bins> level_hist_{}; // every non-silent window's level (dB)
     std::array<Family, 2> fam_;
 };
 
