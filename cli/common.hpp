@@ -4,9 +4,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tapeop/io/stream.hpp"
 #include "tapeop/steps/registry.hpp"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -77,5 +79,27 @@ Json json_envelope();
 void print_json(const Json& j);
 // Whether to draw progress on stderr.
 bool show_progress(const GlobalOptions& g);
+
+// Pipes (README "Pipes"): `-` as an input reads standard input, `-o -` writes standard output.
+// Before the command line is parsed, `-` is replaced by the path of a spooled copy of standard
+// input and `-o -` by a temporary output (io/stream.hpp), so every command takes them; with
+// `-o -`, everything the command prints (text, --json) goes to stderr and only audio to stdout.
+class Stdio {
+  public:
+    // Adds --raw and --format to `app` (global options, accepted after the subcommand).
+    void add_options(CLI::App& app);
+    // The arguments with `-` and `-o -` replaced; reads standard input now when needed.
+    // Throws UsageError for --raw without `-`, --format without `-o -`, or two `-` inputs.
+    std::vector<std::string> prepare(int argc, char** argv);
+    // After the command returned `code`: copies the output to standard output (when the
+    // command wrote it). Returns the exit code.
+    int finish(int code);
+
+  private:
+    std::string raw_, format_;
+    std::unique_ptr<io::StdinSpool> in_;
+    std::unique_ptr<io::StdoutFile> out_;
+    int audio_fd_ = -1;
+};
 
 } // namespace tapeop::cli

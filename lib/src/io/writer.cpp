@@ -109,6 +109,14 @@ void set_durable_writes(bool durable) {
     durable_writes.store(durable);
 }
 
+int register_temporary(const std::string& path) {
+    return register_pending(path);
+}
+
+void unregister_temporary(int slot) {
+    unregister_pending(slot);
+}
+
 void remove_pending_temporaries() noexcept {
     for (auto& slot : pending)
         if (slot.state.load() == slot_ready)

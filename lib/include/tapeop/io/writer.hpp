@@ -106,4 +106,9 @@ std::string temporary_template_for(const std::string& path);
 // the CLI calls it from its SIGINT/SIGTERM handler.
 void remove_pending_temporaries() noexcept;
 
+// Puts another temporary file (a spooled standard input, io/stream.hpp) in that table; returns
+// its slot (-1: the table is full) for unregister_temporary once the file is gone.
+int register_temporary(const std::string& path);
+void unregister_temporary(int slot);
+
 } // namespace tapeop::io
