@@ -45,6 +45,48 @@ bool show_progress(const GlobalOptions& g) {
     return g.progress || ::isatty(STDERR_FILENO);
 }
 
+passes::OutputSettings OutputOptions::settings() const {
+    passes::OutputSettings s;
+    if (rate) {
+        double hz = 0;
+        try {
+            hz = parse_value(*rate, {Unit::Hz, Unit::kHz}, "--rate");
+        } catch (const UsageError& e) {
+            if (e.message().find("--rate") != std::string::npos)
+                throw;
+            throw UsageError("--rate: " + e.message());
+        }
+        if (hz != std::floor(hz) || hz < 1000 || hz > 768000)
+            throw UsageError("--rate " + *rate +
+                             ": expected a whole number of Hz from 1000 to 768000");
+        s.sample_rate = static_cast<int>(hz);
+    }
+    if (bits)
+        s.bits = io::parse_bits(*bits);
+    if (dither)
+        s.dither = passes::parse_dither(*dither);
+    return s;
+}
+
+std::string OutputOptions::extension() const {
+    if (!ext || ext->empty())
+        return {};
+    return (*ext)[0] == '.' ? *ext : "." + *ext;
+}
+
+void add_output_options(CLI::App* sub, OutputOptions& o, unsigned which, const OutputHelp& help) {
+    if (which & out_rate)
+        sub->add_option("--rate", o.rate, help.rate);
+    if (which & out_bits)
+        sub->add_option("--bits", o.bits, help.bits);
+    if (which & out_dither)
+        sub->add_option("--dither", o.dither, help.dither);
+    if (which & out_ext)
+        sub->add_option("--ext", o.ext, help.ext);
+    if (which & out_in_place)
+        sub->add_flag("--in-place", o.in_place, help.in_place);
+}
+
 void Stdio::add_options(CLI::App& app) {
     app.add_option("--raw", raw_,
                    "Standard input ('-') is headerless PCM: RATE,CHANNELS,FORMAT with FORMAT "

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tapeop/io/stream.hpp"
+#include "tapeop/passes/render.hpp"
 #include "tapeop/steps/registry.hpp"
 
 #include <functional>
@@ -58,6 +59,37 @@ using StepOptions = std::vector<std::pair<std::string, std::optional<std::string
 // Parses `options` as the registry step `step` would ("key=value" words), so the CLI and a
 // recipe give the same values. Errors name the option as --key.
 steps::ParamValues step_params(const std::string& step, const StepOptions& options);
+
+// The output options every writing command shares (--rate, --bits, --dither, --ext,
+// --in-place), parsed by one set of rules. A command adds the ones it takes; `help` replaces
+// a help text where the command's default differs.
+struct OutputOptions {
+    std::optional<std::string> rate, bits, dither, ext;
+    bool in_place = false;
+
+    // --rate: a whole number of Hz (or kHz) from 1000 to 768000; --bits: 16, 24, 32, float;
+    // --dither: auto, tpdf, shaped, none. Throws UsageError naming the option.
+    passes::OutputSettings settings() const;
+    // ".flac" for --ext flac (also --ext .flac); "" when not given.
+    std::string extension() const;
+};
+enum OutputOption : unsigned {
+    out_rate = 1,
+    out_bits = 2,
+    out_dither = 4,
+    out_ext = 8,
+    out_in_place = 16,
+};
+struct OutputHelp {
+    std::string rate = "Output sample rate: 44100, 48k, 96kHz (default: the input's)";
+    std::string bits = "Output sample format: 16, 24, 32 or float (default: as the input)";
+    std::string dither =
+        "auto (TPDF when the audio changed and the output is 16/24-bit), tpdf, shaped, none";
+    std::string ext = "Output extension for several inputs (e.g. flac); default: the input's";
+    std::string in_place = "Allow writing over an input";
+};
+void add_output_options(CLI::App* sub, OutputOptions& o, unsigned which,
+                        const OutputHelp& help = {});
 
 // The version of the JSON vocabulary (README "JSON output"; docs/schema/). Adding keys keeps
 // it; renaming or removing one, or changing a key's meaning, raises it.
