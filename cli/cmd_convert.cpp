@@ -22,26 +22,12 @@ namespace {
 struct ConvertOptions {
     std::vector<std::string> inputs;
     std::string output;
-    std::optional<std::string> rate, bits, channels, dither, ext;
-    bool in_place = false;
+    std::optional<std::string> channels;
+    OutputOptions out;
 };
 
 passes::OutputSettings settings_from(const ConvertOptions& o) {
-    passes::OutputSettings s;
-    if (o.rate) {
-        double hz = 0;
-        try {
-            hz = parse_value(*o.rate, {Unit::Hz, Unit::kHz}, "--rate");
-        } catch (const UsageError& e) {
-            throw UsageError("--rate: " + e.message());
-        }
-        if (hz != std::floor(hz) || hz < 1000 || hz > 768000)
-            throw UsageError("--rate " + *o.rate +
-                             ": expected a whole number of Hz from 1000 to 768000");
-        s.sample_rate = int(hz);
-    }
-    if (o.bits)
-        s.bits = io::parse_bits(*o.bits);
+    passes::OutputSettings s = o.out.settings();
     if (o.channels) {
         const std::string& c = *o.channels;
         if (c == "mono")
@@ -62,8 +48,6 @@ passes::OutputSettings settings_from(const ConvertOptions& o) {
             s.channels = n;
         }
     }
-    if (o.dither)
-        s.dither = passes::parse_dither(*o.dither);
     return s;
 }
 
@@ -73,10 +57,9 @@ int run_convert(const ConvertOptions& o, const GlobalOptions& g) {
     const bool dir = io::prepare_output(o.output, n);
     std::vector<std::string> outputs(n);
     for (std::size_t i = 0; i < n; ++i) {
-        outputs[i] =
-            io::output_path_for(o.inputs[i], o.output, dir, o.ext ? "." + *o.ext : std::string());
+        outputs[i] = io::output_path_for(o.inputs[i], o.output, dir, o.out.extension());
         io::container_for_path(outputs[i]);
-        io::refuse_overwriting_inputs(outputs[i], o.inputs, o.in_place);
+        io::refuse_overwriting_inputs(outputs[i], o.inputs, o.out.in_place);
     }
     std::vector<std::optional<passes::RenderResult>> results(n);
     const FileBatch batch =
@@ -130,15 +113,14 @@ void register_convert(CLI::App& app, Context& ctx) {
     sub->add_option("inputs", o->inputs, "Input files")->required();
     sub->add_option("-o,--output", o->output, "Output file, or folder for several inputs")
         ->required();
-    sub->add_option("--rate", o->rate, "Sample rate: 44100, 48k, 96kHz (default: keep)");
-    sub->add_option("--bits", o->bits, "Sample format: 16, 24, 32 or float (default: keep)");
+    OutputHelp help;
+    help.rate = "Sample rate: 44100, 48k, 96kHz (default: keep)";
+    help.bits = "Sample format: 16, 24, 32 or float (default: keep)";
+    help.dither = "auto (TPDF when the audio changes into 16/24-bit), tpdf, shaped, none";
+    add_output_options(sub, o->out, out_rate | out_bits, help);
     sub->add_option("--channels", o->channels,
                     "mono (average), stereo, or a count (default: keep)");
-    sub->add_option("--dither", o->dither,
-                    "auto (TPDF when the audio changes into 16/24-bit), tpdf, shaped, none");
-    sub->add_option("--ext", o->ext,
-                    "Output extension for several inputs (e.g. flac); default: the input's");
-    sub->add_flag("--in-place", o->in_place, "Allow writing over an input");
+    add_output_options(sub, o->out, out_dither | out_ext | out_in_place, help);
     sub->footer("The container follows the output's extension (" + io::known_extensions() +
                 "). An unchanged copy into the same format is bit-identical. Exit 0 all converted, "
                 "1 some failed, "

@@ -22,7 +22,7 @@ struct GainOptions {
 int run_gain(const GainOptions& o, const GlobalOptions& g) {
     const steps::ParamValues v = step_params("gain", {{"db", o.db}});
     const double gain_db = v.number("db");
-    const passes::OutputSettings out = output_settings(o.out);
+    const passes::OutputSettings out = o.out.settings();
     std::vector<std::optional<passes::GainResult>> results(o.inputs.size());
     std::vector<BatchJob> jobs;
     const int code = run_batch(
@@ -75,7 +75,7 @@ void register_gain(CLI::App& app, Context& ctx) {
     sub->add_option("-o,--output", o->output, "Output file, or a folder for several inputs")
         ->required();
     sub->add_option("--db", o->db, "Gain in dB: -3, +2.5, 6dB")->required();
-    add_output_options(sub, o->out);
+    add_output_options(sub, o->out, out_bits | out_dither);
     sub->footer("A plain multiply: nothing else changes. Warns when an integer output clips.\n"
                 "Example: tapeop gain take1.wav take2.wav -o gained/ --db -3");
     sub->callback([o, &ctx] { ctx.action = [o, &ctx] { return run_gain(*o, ctx.global); }; });

@@ -17,9 +17,9 @@ namespace {
 struct GainstageOptions {
     std::vector<std::string> stems;
     std::string output;
-    std::optional<std::string> rate, bits, target, max_peak, silence;
+    std::optional<std::string> target, max_peak, silence;
     bool no_dc = false;
-    std::string dither = "auto";
+    OutputOptions out;
 };
 
 std::string join(const std::vector<std::string>& v) {
@@ -49,16 +49,11 @@ int run_gainstage(const GainstageOptions& o, const GlobalOptions& g) {
                       {"silence", o.silence},
                       {"dc", o.no_dc ? std::optional<std::string>("no") : std::nullopt}});
     passes::GainstageSettings s = passes::gainstage_settings_from(v);
-    s.dither = passes::parse_dither(o.dither);
-    if (o.bits)
-        s.bits = io::parse_bits(*o.bits);
-    if (o.rate) {
-        const double hz = parse_value(*o.rate, {Unit::Hz, Unit::kHz}, "--rate");
-        if (hz != std::floor(hz) || hz < 1000 || hz > 768000)
-            throw UsageError("--rate " + *o.rate +
-                             ": expected a whole number of Hz from 1000 to 768000");
-        s.rate = static_cast<int>(hz);
-    }
+    const passes::OutputSettings out = o.out.settings();
+    s.dither = out.dither;
+    s.bits = out.bits;
+    if (out.sample_rate)
+        s.rate = *out.sample_rate;
     double total_s = 0.0;
     for (const auto& p : o.stems)
         try {
@@ -145,13 +140,15 @@ void register_gainstage(CLI::App& app, Context& ctx) {
     sub->add_option("--target", o->target, "Level target: rms:-18 (default), peak:-6 or lufs:-20");
     sub->add_option("--max-peak", o->max_peak,
                     "Highest sample peak after the gain, dBFS (default -6; rms and lufs targets)");
-    sub->add_option("--rate", o->rate, "Sample rate (default: the most common among the stems)");
-    sub->add_option("--bits", o->bits,
-                    "Sample format: 16, 24, 32 or float (default: the widest among the stems)");
+    OutputHelp help;
+    help.rate = "Sample rate (default: the most common among the stems)";
+    help.bits = "Sample format: 16, 24, 32 or float (default: the widest among the stems)";
+    help.dither = "auto, tpdf, shaped or none";
+    add_output_options(sub, o->out, out_rate | out_bits, help);
     sub->add_option("--silence", o->silence,
                     "Stems peaking under this (dBFS, default -60) are left unchanged and flagged");
     sub->add_flag("--no-dc", o->no_dc, "Keep DC offsets");
-    sub->add_option("--dither", o->dither, "auto, tpdf, shaped or none");
+    add_output_options(sub, o->out, out_dither, help);
     sub->footer("Every stem starts at 0 and is padded with silence to the longest. --json prints "
                 "the table as JSON.\n"
                 "Example: tapeop gainstage stems/*.wav -o prepped/ --rate 48k --bits 24");

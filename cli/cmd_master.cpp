@@ -26,10 +26,9 @@ namespace {
 struct MasterOptions {
     std::vector<std::string> inputs;
     std::string output;
-    std::optional<std::string> target, ceiling, preset, highpass, compress, rate, bits, dither, ext,
-        tolerance;
+    std::optional<std::string> target, ceiling, preset, highpass, compress, tolerance;
     std::vector<std::string> eq, deliver;
-    bool in_place = false;
+    OutputOptions out;
 };
 
 struct Plan {
@@ -44,16 +43,6 @@ struct Plan {
     };
     std::vector<Target> targets;
 };
-
-double value_of(const std::string& text, std::initializer_list<Unit> units, const char* what) {
-    try {
-        return parse_value(text, units, what);
-    } catch (const UsageError& e) {
-        if (e.message().find(what) != std::string::npos)
-            throw;
-        throw UsageError(std::string(what) + ": " + e.message());
-    }
-}
 
 // The deliverable's settings: `given` (the options typed) over the preset's (with_preset).
 void apply_delivery(passes::Deliverable& d, const DeliveryValues& given,
@@ -93,18 +82,7 @@ Plan make_plan(const MasterOptions& o) {
     ls.target_lufs = lv.number("target");
     ls.ceiling_dbtp = lv.number("ceiling");
     ls.tolerance_lu = lv.number("tolerance");
-    passes::OutputSettings common;
-    if (o.rate) {
-        const double hz = value_of(*o.rate, {Unit::Hz, Unit::kHz}, "--rate");
-        if (hz != std::floor(hz) || hz < 1000 || hz > 768000)
-            throw UsageError("--rate " + *o.rate +
-                             ": expected a whole number of Hz from 1000 to 768000");
-        common.sample_rate = int(hz);
-    }
-    if (o.bits)
-        common.bits = io::parse_bits(*o.bits);
-    if (o.dither)
-        common.dither = passes::parse_dither(*o.dither);
+    const passes::OutputSettings common = o.out.settings();
 
     DeliveryValues given;
     if (lv.given("target"))
@@ -148,7 +126,7 @@ Plan make_plan(const MasterOptions& o) {
 std::string resolve(const Plan::Target& t, const std::string& input, bool out_is_dir,
                     const MasterOptions& o) {
     if (t.from_o)
-        return io::output_path_for(input, t.path, out_is_dir, o.ext ? "." + *o.ext : std::string());
+        return io::output_path_for(input, t.path, out_is_dir, o.out.extension());
     std::string p = t.path;
     const std::string stem = std::filesystem::path(input).stem().string();
     for (auto at = p.find("{name}"); at != std::string::npos;
@@ -237,7 +215,7 @@ int run_master(const MasterOptions& o, const GlobalOptions& g) {
         for (const auto& t : plan.targets) {
             passes::Deliverable d = t.d;
             d.path = resolve(t, o.inputs[i], out_is_dir, o);
-            io::refuse_overwriting_inputs(d.path, o.inputs, o.in_place);
+            io::refuse_overwriting_inputs(d.path, o.inputs, o.out.in_place);
             io::ensure_parent_folder(d.path); // --deliver paths may name a new folder
             jobs[i].push_back(d);
         }
@@ -310,15 +288,13 @@ void register_master(CLI::App& app, Context& ctx) {
     sub->add_option("--highpass", o->highpass, "High-pass first, e.g. 25Hz or \"30Hz slope=24\"");
     sub->add_option("--compress", o->compress,
                     "Compressor before the loudness stage, e.g. \"threshold=-20dBFS ratio=2\"");
-    sub->add_option("--rate", o->rate, "Output sample rate (default: the input's)");
-    sub->add_option("--bits", o->bits,
-                    "Output sample format: 16, 24, 32 or float (default: the input's)");
-    sub->add_option("--dither", o->dither,
-                    "auto (TPDF when reducing to 16/24-bit), tpdf, shaped or none");
-    sub->add_option("--ext", o->ext,
-                    "Output extension for several inputs (e.g. flac); default: the input's");
+    OutputHelp help;
+    help.rate = "Output sample rate (default: the input's)";
+    help.bits = "Output sample format: 16, 24, 32 or float (default: the input's)";
+    help.dither = "auto (TPDF when reducing to 16/24-bit), tpdf, shaped or none";
+    add_output_options(sub, o->out, out_rate | out_bits | out_dither | out_ext, help);
     sub->add_option("--tolerance", o->tolerance, "How close to the target, LU (default 0.1)");
-    sub->add_flag("--in-place", o->in_place, "Allow writing over an input");
+    add_output_options(sub, o->out, out_in_place, help);
     sub->footer(
         "Presets (target LUFS / ceiling dBTP): spotify -14/-1, apple-music -16/-1, youtube -14/-1, "
         "amazon-music -14/-2, tidal -14/-1, deezer -15/-1, ebu-r128 -23/-1, atsc-a85 -24/-2, "

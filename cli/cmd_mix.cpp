@@ -68,7 +68,7 @@ int run_mix(const MixOptions& o, const GlobalOptions& g) {
     std::vector<passes::MixStem> stems;
     for (const auto& a : o.stems)
         stems.push_back(parse_stem(a));
-    const passes::OutputSettings out = output_settings(o.out);
+    const passes::OutputSettings out = o.out.settings();
 
     double seconds = 0.0;
     int rate = m.rate;
@@ -155,7 +155,7 @@ void register_mix(CLI::App& app, Context& ctx) {
                     "Peak level, dBFS, the bus is trimmed to when it would clip (default -1)");
     sub->add_flag("--no-trim", o->no_trim,
                   "Write the mix as is, even when it clips (the clipped samples are reported)");
-    add_output_options(sub, o->out);
+    add_output_options(sub, o->out, out_bits | out_dither);
     sub->footer("Summing is in float. Stereo stems are balanced by pan, not folded to mono. Stems "
                 "are padded to the longest.\n"
                 "Example: tapeop mix drums.wav bass.wav:gain=-3dB gtr.wav:pan=L35 "

@@ -86,7 +86,7 @@ passes::NormalizeSettings settings_from(const NormalizeOptions& o) {
 
 int run_normalize(const NormalizeOptions& o, const GlobalOptions& g) {
     const passes::NormalizeSettings s = settings_from(o);
-    const passes::OutputSettings out = output_settings(o.out);
+    const passes::OutputSettings out = o.out.settings();
     const std::size_t n = o.inputs.size();
     const bool out_is_dir = io::prepare_output(o.output, n);
     std::vector<Row> rows(n);
@@ -261,7 +261,7 @@ void register_normalize(CLI::App& app, Context& ctx) {
     sub->add_flag("--album", o->album,
                   "One gain for all files: the album as a whole reaches the target, tracks keep "
                   "their relative levels");
-    add_output_options(sub, o->out);
+    add_output_options(sub, o->out, out_bits | out_dither);
     sub->footer("The gain is a plain multiply (transparent). Without --ceiling nothing stops the "
                 "result from "
                 "clipping: a warning says so.\nExit 0 all done, 1 some files failed, 2 none.\n"

@@ -36,7 +36,7 @@ int run_split(const SplitOptions& o, const GlobalOptions& g) {
     const io::FileInfo fi = io::probe(o.input);
     const double rate = fi.sample_rate;
     const std::vector<passes::Take> takes =
-        passes::split_file(o.input, o.output, s, output_settings(o.out));
+        passes::split_file(o.input, o.output, s, o.out.settings());
     if (g.json) {
         Json j = json_envelope();
         j["input"] = o.input;
@@ -77,7 +77,7 @@ void register_split(CLI::App& app, Context& ctx) {
                     "Drop bursts of audio shorter than this (default 0: keep all)");
     sub->add_option("--pad", o->pad, "Silence kept around each take (default 200ms)");
     add_fade_options(sub, o->fade_in, o->fade_out, o->curve);
-    add_output_options(sub, o->out);
+    add_output_options(sub, o->out, out_bits | out_dither);
     sub->footer("Prints a table of the takes' start and end times (--json too).\n"
                 "Example: tapeop split session.wav -o takes/ --min-gap 3s --silence -55dBFS");
     sub->callback([o, &ctx] { ctx.action = [o, &ctx] { return run_split(*o, ctx.global); }; });

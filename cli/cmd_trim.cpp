@@ -29,7 +29,7 @@ int run_trim(const TrimOptions& o, const GlobalOptions& g) {
                                                         {"fade_in", o.fade_in},
                                                         {"fade_out", o.fade_out},
                                                         {"curve", o.curve}}));
-    const passes::OutputSettings out = output_settings(o.out);
+    const passes::OutputSettings out = o.out.settings();
     std::vector<std::optional<passes::TrimResult>> results(o.inputs.size());
     std::vector<BatchJob> jobs;
     const int code = run_batch(
@@ -100,7 +100,7 @@ void register_trim(CLI::App& app, Context& ctx) {
     sub->add_option("--end", o->end, "... up to here");
     sub->add_option("--duration", o->duration, "... or for this long");
     add_fade_options(sub, o->fade_in, o->fade_out, o->curve);
-    add_output_options(sub, o->out);
+    add_output_options(sub, o->out, out_bits | out_dither);
     sub->footer(
         "Without fades the kept samples are copied bit for bit.\n"
         "Examples: tapeop trim take.wav -o take-trimmed.wav --silence -50dBFS --pad 100ms\n"

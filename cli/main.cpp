@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
         "--no-pipeline", no_pipeline,
         "Each job on one thread: no read-ahead decoding, no background writing (same output)");
 
+    Stdio stdio;
+    stdio.add_options(app);
+
     register_info(app, ctx);
     register_analyze(app, ctx);
     register_check(app, ctx);
@@ -68,7 +71,16 @@ int main(int argc, char** argv) {
     register_steps(app, ctx);
 
     try {
-        app.parse(argc, argv);
+        std::vector<std::string> args;
+        try {
+            args = stdio.prepare(argc, argv);
+        } catch (const tapeop::Error& e) {
+            std::cerr << "tapeop: " << e.what() << "\n";
+            return 2;
+        }
+        // CLI11 takes the arguments after the program name, last first.
+        std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
+        app.parse(reversed);
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
@@ -85,13 +97,13 @@ int main(int argc, char** argv) {
         tapeop::io::set_read_ahead(false);
         tapeop::set_background_threads(false);
     }
+    int code = 2;
     try {
-        return ctx.action ? ctx.action() : 2;
+        code = ctx.action ? ctx.action() : 2;
     } catch (const tapeop::Error& e) {
         std::cerr << "tapeop: " << e.what() << "\n";
-        return 2;
     } catch (const std::exception& e) {
         std::cerr << "tapeop: " << tapeop::error_line(e, "") << "\n";
-        return 2;
     }
+    return stdio.finish(code);
 }

@@ -15,22 +15,6 @@
 
 namespace tapeop::cli {
 
-void add_output_options(CLI::App* sub, OutputOptions& o) {
-    sub->add_option("--bits", o.bits,
-                    "Output sample format: 16, 24, 32 or float (default: as the input)");
-    sub->add_option(
-        "--dither", o.dither,
-        "auto (TPDF when the audio changed and the output is 16/24-bit), tpdf, shaped, none");
-}
-
-passes::OutputSettings output_settings(const OutputOptions& o) {
-    passes::OutputSettings s;
-    if (o.bits)
-        s.bits = io::parse_bits(*o.bits);
-    s.dither = passes::parse_dither(o.dither);
-    return s;
-}
-
 int run_batch(const GlobalOptions& g, const std::vector<std::string>& inputs,
               const std::string& output,
               const std::function<void(std::size_t, BatchJob&, const passes::Progress&)>& job,

@@ -14,13 +14,6 @@
 
 namespace tapeop::cli {
 
-struct OutputOptions {
-    std::optional<std::string> bits;
-    std::string dither = "auto";
-};
-void add_output_options(CLI::App* sub, OutputOptions& o);
-passes::OutputSettings output_settings(const OutputOptions& o);
-
 // Runs job(i, job, frames_done) for every input (cli/batch.hpp's for_each_file) after
 // choosing each output: one input writes to `output` (a file, or a folder when it is one);
 // several need a folder. Returns the exit code: 0 all done, 1 some failed, 2 none could be done.

@@ -11,7 +11,7 @@ namespace tapeop::io {
 namespace {
 
 // SF_FORMAT_MPEG_LAYER_III etc. exist from libsndfile 1.1.
-constexpr std::array<Container, 12> containers{{
+constexpr std::array<Container, 13> containers{{
     {"wav", "wav", SF_FORMAT_WAV, false},
     {"wave", "wav", SF_FORMAT_WAV, false},
     {"flac", "flac", SF_FORMAT_FLAC, false},
@@ -24,6 +24,7 @@ constexpr std::array<Container, 12> containers{{
     {"w64", "w64", SF_FORMAT_W64, false},
     {"rf64", "rf64", SF_FORMAT_RF64, false},
     {"caf", "caf", SF_FORMAT_CAF, false},
+    {"au", "au", SF_FORMAT_AU, false},
 }};
 
 std::string lower(std::string s) {
