@@ -69,4 +69,18 @@ sox -n -r 48000 -c 2 -b 24 short.wav synth 10s sine 1000
 expect_exit 2 "$TAPEOP" master short.wav -o m.wav
 expect_one_line_error "^tapeop: short.wav: too short to master: 10 frames \(0\.2 ms\); loudness needs at least 400 ms"
 
+# --- two concurrent runs into one folder keep both runs' manifest entries -------------------
+for i in 1 2 3 4 5 6; do "$TAPEOP" -q generate sine -o s$i.wav --duration 1s --freq $((200 * i)); done
+printf 'gain -1 dB\n' >g.recipe
+for round in 1 2 3; do
+  rm -rf cc
+  "$TAPEOP" -q -j 1 run g.recipe s1.wav s2.wav s3.wav -o cc & p1=$!
+  "$TAPEOP" -q -j 1 run g.recipe s4.wav s5.wav s6.wav -o cc & p2=$!
+  wait $p1 || fail "first run failed"
+  wait $p2 || fail "second run failed"
+  n=$(python3 -c 'import json; print(len(json.load(open("cc/tapeop-manifest.json"))["jobs"]))')
+  [ "$n" = 6 ] || fail "round $round: the manifest holds $n of 6 jobs"
+  pass
+done
+
 finish
