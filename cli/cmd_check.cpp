@@ -102,13 +102,14 @@ int run_check(const CheckOptions& o, const GlobalOptions& g) {
     progress.finish();
     qc::check_set(reports, spec);
 
-    bool any_unreadable = false, any_failed = false;
+    bool any_unreadable = false, any_failed = false, any_checked = false;
     for (const auto& r : reports) {
         if (!r.readable()) {
             std::cerr << "tapeop: " << r.error << "\n";
             any_unreadable = true;
-        } else if (!r.pass()) {
-            any_failed = true;
+        } else {
+            any_checked = true;
+            any_failed = any_failed || !r.pass();
         }
     }
     if (!o.junit.empty())
@@ -125,7 +126,11 @@ int run_check(const CheckOptions& o, const GlobalOptions& g) {
     } else if (!g.quiet) {
         print_text(reports, spec);
     }
-    return any_unreadable ? 2 : any_failed ? 1 : 0;
+    // 2 means nothing was done (README, "Exit codes"): some files checked and one unreadable
+    // is a batch in which something failed.
+    if (any_unreadable)
+        return any_checked ? 1 : 2;
+    return any_failed ? 1 : 0;
 }
 
 } // namespace

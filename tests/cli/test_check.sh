@@ -73,10 +73,11 @@ if command -v jq >/dev/null; then
   pass
 fi
 
-# All clean: exit 0. An unreadable input: exit 2, the others still checked and reported.
+# All clean: exit 0. An unreadable input among others: exit 1 (2 only when nothing could be
+# checked), the others still checked and reported.
 expect_exit 0 "$TAPEOP" check session/clean1.wav session/clean2.wav --spec stem
 echo "not audio" > broken.wav
-expect_exit 2 "$TAPEOP" --json check session/clean1.wav broken.wav session/dc.wav --spec stem
+expect_exit 1 "$TAPEOP" --json check session/clean1.wav broken.wav session/dc.wav --spec stem
 expect_one_line_error "broken.wav"
 grep -q '"path": "session/dc.wav"' <<<"$OUT" || fail "other files not reported next to an unreadable one"
 grep -q '"check": "dc_offset"' <<<"$OUT" || fail "dc.wav not checked next to an unreadable one"

@@ -172,7 +172,7 @@ class BatchState {
                 manifest_.jobs.push_back(*s);
         manifest_.finished_at = utc_now();
         try {
-            write_manifest(result.manifest_path, manifest_);
+            update_manifest(result.manifest_path, manifest_);
         } catch (const Error& e) {
             result.manifest_error = e.what();
         }

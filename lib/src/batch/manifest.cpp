@@ -10,9 +10,12 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -245,6 +248,41 @@ void write_manifest(const std::string& path, const Manifest& m) {
         ::unlink(templ.c_str());
         throw Error("cannot move the manifest into place: " + why, path);
     }
+}
+
+void update_manifest(const std::string& path, const Manifest& m) {
+    // The folder is locked rather than the manifest (which is replaced by a rename) or a lock
+    // file (which would stay in the user's folder).
+    const fs::path dir =
+        fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+    struct Lock {
+        int fd;
+        ~Lock() {
+            if (fd >= 0)
+                ::close(fd); // releases the flock
+        }
+    } lock{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (lock.fd >= 0)
+        while (::flock(lock.fd, LOCK_EX) != 0 && errno == EINTR) {
+        }
+    Manifest out = m;
+    std::error_code ec;
+    if (fs::exists(path, ec)) {
+        try {
+            const Manifest disk = read_manifest(path);
+            std::set<std::string> mine;
+            for (const auto& r : m.jobs)
+                mine.insert(merge_key(r, dir));
+            // Only what finished since this run started: entries this run chose to drop at its
+            // start stay dropped.
+            for (const auto& r : disk.jobs)
+                if (!mine.count(merge_key(r, dir)) && r.finished_at >= m.started_at)
+                    out.jobs.push_back(r);
+        } catch (const Error&) {
+            // unreadable: replaced, as write_manifest alone would
+        }
+    }
+    write_manifest(path, out);
 }
 
 std::vector<std::string> manifests_in(const std::string& dir) {

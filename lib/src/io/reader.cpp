@@ -578,6 +578,10 @@ AudioReader::AudioReader(const std::string& path) {
         throw Error(std::string("cannot open: ") + std::strerror(errno), path);
     if (S_ISDIR(st.st_mode))
         throw Error("is a folder, not an audio file", path);
+    // Multi-pass jobs read an input twice and libsndfile seeks: a FIFO or a device would hang
+    // or never end.
+    if (!S_ISREG(st.st_mode))
+        throw Error("not a regular file (a pipe or a device): tapeop reads audio files", path);
     if (st.st_size == 0)
         throw Error("empty file (0 bytes), not audio", path);
 

@@ -1,6 +1,7 @@
 #include "tapeop/io/writer.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/ogg_serial.hpp"
 
 #include <algorithm>
 #include <array>
@@ -82,6 +83,18 @@ std::string base_name(const std::string& path) {
 }
 
 std::atomic<bool> durable_writes{false};
+
+// The name a file will be delivered under: a lossy master writes its verification copy
+// (".NAME.tapeop-tmp-PID@HOST-XXXXXX.verify.EXT", OwnedTemporary) and renames it to NAME, so
+// the Ogg serial must follow NAME, not the unique copy.
+std::string deliverable_name(const std::string& path) {
+    std::string name = base_name(path);
+    const auto tag = name.find(".tapeop-tmp-");
+    if (!name.empty() && name.front() == '.' && tag != std::string::npos &&
+        name.find(".verify.", tag) != std::string::npos)
+        name = name.substr(1, tag - 1);
+    return name;
+}
 
 // Host names as they may appear in a file name: no '/', '@' or control characters.
 std::string file_safe_host() {
@@ -337,6 +350,19 @@ void AudioWriter::commit() {
     // Tags go into the closed temporary, so the read-back below checks the tagged file.
     if (metadata_)
         apply_tags(temp_path_, path_, *metadata_);
+    // Ogg: libsndfile's random stream serial becomes one derived from the job (deterministic
+    // bytes); the read-back below then checks the rewritten pages too.
+    if (container_for_path(path_).sf_major == SF_FORMAT_OGG) {
+        try {
+            const std::string settings = std::to_string(spec_.sample_rate) + " Hz " +
+                                         std::to_string(spec_.channels) + " ch " +
+                                         std::string(sample_format_name(spec_.sample_format));
+            rewrite_ogg_serial(temp_path_, ogg_serial_for(deliverable_name(path_), settings));
+        } catch (const Error& e) {
+            abandon();
+            throw Error(e.message(), path_);
+        }
+    }
     // Some encoders lose a failed final write without reporting it (measured: an Opus file cut
     // short on a full disk closed without error). The finished temporary is opened again and
     // must hold every frame written before it may replace anything.

@@ -496,6 +496,12 @@ MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain
     rep.info = fi;
     if (fi.frames <= 0)
         throw Error("the input has no audio", input);
+    // BS.1770's integrated loudness is gated over 400 ms blocks: a shorter file has none.
+    if (fi.frames * 10 < std::int64_t(fi.sample_rate) * 4)
+        throw Error("too short to master: " + std::to_string(fi.frames) + " frames (" +
+                        fmt("%.1f", 1000.0 * double(fi.frames) / fi.sample_rate) +
+                        " ms); loudness needs at least 400 ms of audio",
+                    input);
 
     // Pass 1: analysis of the input and of the pre-chain's output, and the model.
     const dsp::StreamSpec spec{fi.sample_rate, fi.channels};

@@ -130,7 +130,14 @@ class Parser {
             fs::path p(name);
             if (p.is_relative())
                 p = fs::path(from_file).parent_path() / p;
-            if (fs::exists(p))
+            std::error_code ec;
+            const auto st = fs::status(p, ec);
+            if (fs::is_directory(st))
+                fail(from_file, w, name + " is a folder, not a recipe");
+            if (fs::exists(st) && !fs::is_regular_file(st))
+                fail(from_file, w,
+                     name + " is not a regular file (a device or a pipe), not a recipe");
+            if (fs::exists(st))
                 return p.string();
             fail(from_file, w, "recipe not found: " + name);
         }
@@ -297,9 +304,22 @@ class Parser {
             last = w.substr(0, eq);
             overrides[last] = w.substr(eq + 1);
         }
+        // Recipes that use each other twice per level would grow exponentially.
+        if (++uses_ > max_uses)
+            fail(file, line.words[1],
+                 "more than " + std::to_string(max_uses) +
+                     " `use` inclusions in all (recipes including each other repeatedly?)");
+        std::vector<Line> lines;
+        try {
+            lines = text::lex_file(path);
+        } catch (const RecipeError&) {
+            throw;
+        } catch (const Error& e) {
+            fail(file, line.words[1], "cannot use " + path + ": " + e.message());
+        }
         stack_.push_back(canon);
         recipe_.included.push_back(path);
-        process(text::lex_file(path), path, overrides, depth + 1);
+        process(lines, path, overrides, depth + 1);
         stack_.pop_back();
         for (const auto& [k, v] : overrides)
             if (!declared_.count(k)) {
@@ -536,6 +556,9 @@ class Parser {
     std::map<int, std::vector<OutputDecl>> outputs_by_depth_;
     bool seen_output_ = false;
     std::vector<Mistake> mistakes_;
+    // `use` inclusions so far; a real session includes a handful.
+    static constexpr int max_uses = 256;
+    int uses_ = 0;
 };
 
 } // namespace

@@ -28,6 +28,34 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A recipe's outputs stay inside the output folder (-o): a render farm runs recipes it did not
+// write, so `output ../{name}.wav`, an absolute path or a sub-folder that is a symlink to
+// elsewhere is a mistake in the recipe, refused before anything is written.
+void refuse_escape(const OutputDecl& o, const std::string& out_dir, const std::string& name) {
+    auto refuse = [&](const std::string& why) {
+        throw RecipeError(o.origin.file, o.origin.line, o.origin.col,
+                          "output '" + name + "' " + why +
+                              ": outputs are written inside the output folder (-o " + out_dir +
+                              ")");
+    };
+    const fs::path rel(name);
+    if (rel.is_absolute())
+        refuse("is an absolute path");
+    const fs::path normal = rel.lexically_normal();
+    if (!normal.empty() && *normal.begin() == "..")
+        refuse("leads out of the output folder through '..'");
+    // Existing folders on the way may be symlinks: compare where they really lead.
+    std::error_code ec;
+    const fs::path root = fs::weakly_canonical(out_dir, ec);
+    const fs::path target = fs::weakly_canonical(fs::path(out_dir) / normal, ec);
+    if (ec)
+        return; // nothing there to resolve yet
+    const auto [r, t] = std::mismatch(root.begin(), root.end(), target.begin(), target.end());
+    if (r != root.end())
+        refuse("leads out of the output folder through a symlink (to " +
+               target.parent_path().string() + ")");
+}
+
 // ---------------------------------------------------------------------------------------
 // Planning
 
@@ -336,9 +364,11 @@ Plan make_plan(const Recipe& recipe, const RunOptions& options) {
         outputs.push_back(d);
     }
     auto add_outputs = [&](Job& job, const std::string& ext) {
-        for (const auto& o : outputs)
-            job.outputs.push_back(
-                relative_to(out_dir, expand_output_name(o, recipe.params, job.name, ext)));
+        for (const auto& o : outputs) {
+            const std::string name = expand_output_name(o, recipe.params, job.name, ext);
+            refuse_escape(o, out_dir, name);
+            job.outputs.push_back(relative_to(out_dir, name));
+        }
     };
     if (recipe.is_session()) {
         if (!options.inputs.empty())

@@ -2,10 +2,15 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 namespace tapeop::text {
+namespace {
+// Recipes and specs are a few KiB; a MiB is far beyond any written by hand.
+constexpr std::uintmax_t max_text_bytes = std::uintmax_t(1) << 20;
+} // namespace
 
 std::vector<Line> lex(const std::string& text, const std::string& file) {
     std::vector<Line> lines;
@@ -60,6 +65,17 @@ std::vector<Line> lex(const std::string& text, const std::string& file) {
 }
 
 std::string read_text(const std::string& path) {
+    // Only regular files of a sane size: /dev/zero or a FIFO would be read without end.
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (!ec && std::filesystem::is_directory(status))
+        throw Error("is a folder, not a text file", path);
+    if (!ec && !std::filesystem::is_regular_file(status))
+        throw Error("not a regular file (a device or a pipe), not a text file", path);
+    if (!ec && std::filesystem::file_size(path, ec) > max_text_bytes)
+        throw Error("larger than " + std::to_string(max_text_bytes >> 20) +
+                        " MiB: not a recipe or spec",
+                    path);
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw Error(std::string("cannot open: ") + std::strerror(errno), path);

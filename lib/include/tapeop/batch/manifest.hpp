@@ -82,6 +82,11 @@ Manifest manifest_from_json(const Json& j, const std::string& where);
 Manifest read_manifest(const std::string& path);
 // Atomic: a hidden temporary in the same folder, renamed over `path`.
 void write_manifest(const std::string& path, const Manifest& m);
+// write_manifest for a run: under an exclusive lock on the manifest's folder (flock), reads
+// the manifest there again and keeps the entries that another run wrote meanwhile (jobs with
+// outputs `m` does not have, finished since m.started_at), so concurrent runs into one folder
+// lose no entries.
+void update_manifest(const std::string& path, const Manifest& m);
 
 // The manifests in a folder (tapeop-manifest.json and the shards'), sorted by name.
 std::vector<std::string> manifests_in(const std::string& dir);
