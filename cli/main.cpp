@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
     register_master(app, ctx);
     register_run(app, ctx);
     register_manifest(app, ctx);
+    register_report(app, ctx);
     register_steps(app, ctx);
 
     try {
