@@ -53,6 +53,7 @@ void register_convert(CLI::App& app, Context& ctx);
 void register_check(CLI::App& app, Context& ctx);
 void register_manifest(CLI::App& app, Context& ctx);
 void register_tag(CLI::App& app, Context& ctx);
+void register_report(CLI::App& app, Context& ctx);
 
 // Options as typed, by registry key; unset ones take the registry's defaults.
 using StepOptions = std::vector<std::pair<std::string, std::optional<std::string>>>;

@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
     register_run(app, ctx);
     register_manifest(app, ctx);
     register_tag(app, ctx);
+    register_report(app, ctx);
     register_steps(app, ctx);
 
     try {

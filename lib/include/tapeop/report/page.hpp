@@ -1,0 +1,51 @@
+#pragma once
+// The report page (`tapeop report`): one self-contained HTML document (inline SVG and CSS, no
+// script, font or image from anywhere) showing what analyze and check measured, per file:
+// a summary with analyze's figures as analyze prints them, Loudness over time (short-term,
+// the momentary maximum per column, the integrated value, the target band), True peak over
+// time with the ceiling, the Waveform (min/max per column per channel, clipping marked), the
+// long-term Spectrum in 1/3 octaves per channel, and with a spec the verdict and every finding,
+// also marked at its time on the timelines. Several files get an overview first.
+//
+// Curves come reduced to the page's resolution (AnalyzeExtras::series_columns = plot_columns:
+// one series step per plot column), so the page's size does not grow with the file's length.
+// The same inputs give the same bytes (no dates, no host names, numbers printed at fixed
+// precision).
+//
+// Colours: the Okabe-Ito palette (distinguishable with every common colour-vision deficiency),
+// and every curve also differs by line style or weight, so a grey-scale print still tells them
+// apart.
+#include "tapeop/analysis/analyze.hpp"
+#include "tapeop/qc/check.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tapeop::report {
+
+// Plot width in columns: the series step the report asks analyze for.
+inline constexpr int plot_columns = 800;
+
+struct FileSection {
+    analysis::FileAnalysis analysis;  // with series and spectrum
+    std::optional<qc::FileReport> qc; // with --spec
+};
+
+struct PageOptions {
+    std::string title = "tapeop report";
+    std::string spec_name;              // "" without --spec
+    std::optional<double> target_lufs;  // --target, else the spec's loudness target
+    double tolerance_lu = 1.0;          // half the target band's width
+    std::optional<double> ceiling_dbtp; // the spec's true-peak max; else -1 dBTP is drawn
+};
+
+// The loudness target and true-peak ceiling a spec sets (nullopt where it sets none).
+void apply_spec(const qc::Spec& spec, PageOptions& options);
+
+std::string render_page(const std::vector<FileSection>& files, const PageOptions& options);
+
+// "mm:ss" ("h:mm:ss" from an hour on), for axis labels.
+std::string axis_time(double seconds);
+
+} // namespace tapeop::report
