@@ -109,6 +109,20 @@ std::string series_csv(const std::vector<std::optional<analysis::FileAnalysis>>&
     return out;
 }
 
+// The layout the loudness was measured with: positions, where they came from, the weights.
+Json layout_json(const ChannelLayout& l) {
+    Json positions = Json::array();
+    for (Position p : l.positions)
+        positions.push_back(std::string(position_name(p)));
+    Json weights = Json::array();
+    for (double w : l.weights)
+        weights.push_back(json_number(w));
+    return {{"name", l.name},
+            {"channels", positions},
+            {"source", std::string(layout_source_name(l.source))},
+            {"weights", weights}};
+}
+
 Json file_json(const analysis::FileAnalysis& a) {
     Json f = {{"path", a.info.path},
               {"format", a.info.format},
@@ -134,6 +148,10 @@ Json file_json(const analysis::FileAnalysis& a) {
                       {"dc_offset", c.dc_offset},
                       {"clipped_samples", c.clipped_samples}});
     f["channels_detail"] = ch;
+    f["layout"] = layout_json(a.info.layout);
+    f["warnings"] = Json::array();
+    if (!a.info.layout.warning.empty())
+        f["warnings"].push_back(a.info.layout.warning);
     return f;
 }
 

@@ -6,10 +6,12 @@
 #include "tapeop/error.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/io/writer.hpp"
+#include "tapeop/layout.hpp"
 #include "tapeop/version.hpp"
 
 #include <csignal>
 #include <iostream>
+#include <mutex>
 
 namespace {
 
@@ -49,6 +51,12 @@ int main(int argc, char** argv) {
     app.add_flag(
         "--no-pipeline", no_pipeline,
         "Each job on one thread: no read-ahead decoding, no background writing (same output)");
+    std::string layout, channel_weights;
+    app.add_option("--layout", layout,
+                   "Channel layout of the inputs, instead of the file's: " +
+                       tapeop::known_layout_names() + ", or positions such as FL+FR+LFE");
+    app.add_option("--channel-weights", channel_weights,
+                   "Loudness weight of each input channel, e.g. 1,1,1,0,1.41,1.41 (5.1)");
 
     Stdio stdio;
     stdio.add_options(app);
@@ -94,6 +102,22 @@ int main(int argc, char** argv) {
     }
     tapeop::io::set_durable_writes(sync);
     tapeop::io::set_strip_metadata(strip_metadata);
+    try {
+        tapeop::io::set_layout_override(tapeop::parse_layout_override(layout, channel_weights));
+    } catch (const tapeop::UsageError& e) {
+        std::cerr << "tapeop: " << e.what() << "\n";
+        return 2;
+    }
+    // Layout assumptions (more than six channels, no mask) once per file, on stderr so that
+    // --json output stays clean; --quiet prints errors only.
+    std::mutex warn_mutex;
+    tapeop::io::set_layout_warning_handler(
+        [&](const std::string& path, const std::string& warning) {
+            if (g.quiet)
+                return;
+            std::lock_guard lock(warn_mutex);
+            std::cerr << "tapeop: warning: " << path << ": " << warning << "\n";
+        });
     if (no_pipeline) {
         tapeop::io::set_read_ahead(false);
         tapeop::set_background_threads(false);

@@ -54,7 +54,8 @@ expect_exit 0 "$TAPEOP" convert r4k.wav -o r4k-48k.wav --rate 48000
 sox -n -r 8000 -c 256 -b 16 c256.wav synth 0.3 sine 440 gain -12
 expect_exit 0 "$TAPEOP" analyze c256.wav
 expect_exit 1 "$TAPEOP" check c256.wav --spec ebu-r128 # measured: the loudness is off target
-[ -z "$ERR" ] || fail "c256.wav: $ERR"
+# Only the layout assumption is reported (issue 12: more than six channels without a mask).
+[ "$ERR" = "tapeop: warning: c256.wav: 256 channels without a channel layout in the file: loudness assumes weight 1.0 for every channel (no LFE, no surrounds); name the layout with --layout or the weights with --channel-weights" ] || fail "c256.wav: $ERR"
 sox -n -r 8000 -c 257 -b 16 c257.wav synth 0.3 sine 440 gain -12
 every_command c257.wav "257 channels"
 

@@ -131,7 +131,7 @@ TEST_SUITE("io") {
         AudioBuffer b(1, 5);
         const float v[] = {0.5f, 1.0f, -1.0f, 1.5f, -2.0f};
         std::copy(v, v + 5, b.channel(0));
-        io::OutputSpec spec{48000, 1, io::SampleFormat::pcm16, 5};
+        io::OutputSpec spec{48000, 1, io::SampleFormat::pcm16, 5, {}};
         io::AudioWriter w(dir.file("c.wav"), spec);
         w.write(b.view());
         CHECK(w.clipped_samples() == 3); // +1.0 does not fit in 16 bits either: 32768 > 32767
@@ -147,7 +147,7 @@ TEST_SUITE("io") {
         const std::string target = dir.file("keep.wav");
         { std::ofstream(target) << "precious"; }
         {
-            io::AudioWriter w(target, io::OutputSpec{48000, 2, io::SampleFormat::pcm24, -1});
+            io::AudioWriter w(target, io::OutputSpec{48000, 2, io::SampleFormat::pcm24, -1, {}});
             AudioBuffer b(2, 100);
             w.write(b.view());
             // destroyed without commit, as when a job throws
@@ -371,7 +371,7 @@ TEST_SUITE("io") {
                                                           : io::SampleFormat::pcm24;
                 const std::string path =
                     dir.file("w" + std::to_string(bits) + "-" + std::to_string(channels) + ".wav");
-                io::OutputSpec spec{48000, channels, fmt, std::int64_t(n)};
+                io::OutputSpec spec{48000, channels, fmt, std::int64_t(n), {}};
                 io::AudioWriter w(path, spec);
                 w.write(b.view());
                 std::uint64_t clipped = 0;

@@ -3,6 +3,7 @@
 #include "tapeop/error.hpp"
 #include "tapeop/io/declared_length.hpp"
 #include "tapeop/io/mpeg_quiet.hpp"
+#include "tapeop/io/writer.hpp"
 #include "tapeop/limits.hpp"
 #include "tapeop/units.hpp"
 
@@ -24,6 +25,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sndfile.h>
 #include <sys/stat.h>
 #include <taglib/flacfile.h>
@@ -220,6 +222,32 @@ LayoutOverride current_layout_override() {
     return layout_override;
 }
 
+LayoutWarningHandler layout_warning_handler; // guarded by layout_override_mutex
+std::set<std::string> layout_warned;         // paths warned about, guarded likewise
+
+// The layout a reader of `path` reports: the file's, or the CLI's override (see
+// set_layout_override); its assumption, if any, reported once per path.
+ChannelLayout effective_layout(ChannelLayout file_layout, const std::string& path) {
+    const LayoutOverride o = current_layout_override();
+    const bool own = (!o.empty() || !file_layout.warning.empty()) && written_by_this_process(path);
+    if (!o.empty()) {
+        const auto wanted = o.positions ? o.positions->size() : o.weights->size();
+        if (!own || wanted == static_cast<std::size_t>(file_layout.channels()))
+            return apply_override(file_layout, o, path);
+    }
+    if (!file_layout.warning.empty() && !own) {
+        LayoutWarningHandler handler;
+        {
+            std::lock_guard lock(layout_override_mutex);
+            if (layout_warned.insert(path).second)
+                handler = layout_warning_handler;
+        }
+        if (handler)
+            handler(path, file_layout.warning);
+    }
+    return file_layout;
+}
+
 // The first bytes of a file name its container better than libsndfile's generic messages.
 std::string sniff_container(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -315,6 +343,12 @@ void set_read_ahead(bool on) {
 void set_layout_override(LayoutOverride o) {
     std::lock_guard lock(layout_override_mutex);
     layout_override = std::move(o);
+}
+
+void set_layout_warning_handler(LayoutWarningHandler handler) {
+    std::lock_guard lock(layout_override_mutex);
+    layout_warning_handler = std::move(handler);
+    layout_warned.clear();
 }
 
 struct AudioReader::State {
@@ -604,9 +638,7 @@ AudioReader::AudioReader(const std::string& path) {
     info_.sample_rate = sfi.samplerate;
     info_.channels = sfi.channels;
     info_.frames = sfi.frames;
-    info_.layout = read_layout(f, info_);
-    if (const LayoutOverride o = current_layout_override(); !o.empty())
-        info_.layout = apply_override(info_.layout, o, path);
+    info_.layout = effective_layout(read_layout(f, info_), path);
     state_->integer_path = is_integer(info_.sample_format);
     state_->info = info_;
     state_->expected_from_header = info_.format != "mp3" || mpeg_length_is_exact(path);

@@ -9,13 +9,17 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <compare>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <sndfile.h>
 #include <sys/stat.h>
+#include <taglib/flacfile.h>
+#include <taglib/xiphcomment.h>
 #include <unistd.h>
 
 #if defined(__SSE2__)
@@ -110,7 +114,118 @@ std::string file_safe_host() {
     return out;
 }
 
+// Files committed by this process: see written_by_this_process. The modification time and
+// size tell a file we wrote from a later one that reuses the inode of a deleted one (our
+// intermediates are deleted, the file system hands their inodes out again).
+struct FileIdentity {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    std::int64_t mtime_ns;
+    auto operator<=>(const FileIdentity&) const = default;
+};
+FileIdentity identity_of(const struct stat& st) {
+    return {st.st_dev, st.st_ino, st.st_size,
+            std::int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+std::mutex written_mutex;
+std::set<FileIdentity> written_files; // guarded by written_mutex
+
+// Channel layout ----------------------------------------------------------------------------
+
+int sf_channel_of(Position p) {
+    switch (p) {
+    case Position::FL:
+        return SF_CHANNEL_MAP_LEFT;
+    case Position::FR:
+        return SF_CHANNEL_MAP_RIGHT;
+    case Position::FC:
+        return SF_CHANNEL_MAP_CENTER;
+    case Position::LFE:
+        return SF_CHANNEL_MAP_LFE;
+    case Position::BL:
+        return SF_CHANNEL_MAP_REAR_LEFT;
+    case Position::BR:
+        return SF_CHANNEL_MAP_REAR_RIGHT;
+    case Position::FLC:
+        return SF_CHANNEL_MAP_FRONT_LEFT_OF_CENTER;
+    case Position::FRC:
+        return SF_CHANNEL_MAP_FRONT_RIGHT_OF_CENTER;
+    case Position::BC:
+        return SF_CHANNEL_MAP_REAR_CENTER;
+    case Position::SL:
+        return SF_CHANNEL_MAP_SIDE_LEFT;
+    case Position::SR:
+        return SF_CHANNEL_MAP_SIDE_RIGHT;
+    case Position::TC:
+        return SF_CHANNEL_MAP_TOP_CENTER;
+    case Position::TFL:
+        return SF_CHANNEL_MAP_TOP_FRONT_LEFT;
+    case Position::TFC:
+        return SF_CHANNEL_MAP_TOP_FRONT_CENTER;
+    case Position::TFR:
+        return SF_CHANNEL_MAP_TOP_FRONT_RIGHT;
+    case Position::TBL:
+        return SF_CHANNEL_MAP_TOP_REAR_LEFT;
+    case Position::TBC:
+        return SF_CHANNEL_MAP_TOP_REAR_CENTER;
+    case Position::TBR:
+        return SF_CHANNEL_MAP_TOP_REAR_RIGHT;
+    case Position::unknown:
+        break;
+    }
+    return SF_CHANNEL_MAP_INVALID;
+}
+
+// Whether a WAV/RF64 output declares `positions` as a channel mask: whenever a mask can say
+// it, except plain mono (FC) and stereo (FL FR), which every reader assumes anyway and which
+// stay the classic WAVE_FORMAT_PCM header.
+bool wav_declares(const std::vector<Position>& positions) {
+    if (wave_channel_mask(positions) == 0)
+        return false;
+    using P = Position;
+    return positions != std::vector<P>{P::FC} && positions != std::vector<P>{P::FL, P::FR};
+}
+
+// Measured with libsndfile 1.2: SFC_SET_CHANNEL_MAP_INFO before the first write makes a WAVEX
+// or RF64 file carry the mask (ffprobe, mediainfo and libsndfile read it back); a plain WAV
+// header silently ignores it, W64, AIFF and CAF refuse it.
+void write_channel_map(SNDFILE* f, const std::vector<Position>& positions,
+                       const std::string& path) {
+    std::vector<int> map;
+    for (Position p : positions)
+        map.push_back(sf_channel_of(p));
+    if (sf_command(f, SFC_SET_CHANNEL_MAP_INFO, map.data(),
+                   static_cast<int>(map.size() * sizeof(int))) != SF_TRUE)
+        throw Error("cannot write the channel layout " + layout_name(positions), path);
+}
+
+// FLAC has a standard channel order per count (RFC 9639 9.1.3); any other layout is declared
+// the way flac(1) and ffmpeg do, in a WAVEFORMATEXTENSIBLE_CHANNEL_MASK Vorbis comment.
+void write_flac_channel_mask(const std::string& temp_path, const std::vector<Position>& positions,
+                             const std::string& path) {
+    const std::uint32_t mask = wave_channel_mask(positions);
+    if (mask == 0 || positions == default_layout("flac", int(positions.size())).positions)
+        return;
+    TagLib::FLAC::File file(temp_path.c_str(), false);
+    if (!file.isValid())
+        throw Error("cannot write the channel layout: the FLAC file does not read back", path);
+    char text[16];
+    std::snprintf(text, sizeof text, "0x%X", mask);
+    file.xiphComment(true)->addField("WAVEFORMATEXTENSIBLE_CHANNEL_MASK", text, true);
+    if (!file.save())
+        throw Error("cannot write the channel layout comment " + std::string(text), path);
+}
+
 } // namespace
+
+bool written_by_this_process(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return false;
+    std::lock_guard lock(written_mutex);
+    return written_files.count(identity_of(st)) > 0;
+}
 
 std::string temporary_template_for(const std::string& path) {
     static const std::string host = file_safe_host();
@@ -185,6 +300,11 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec)
     sfi.channels = spec.channels;
     sfi.format = format;
     bool rf64_downgrade = false;
+    const bool declare_layout = (c.sf_major == SF_FORMAT_WAV || c.sf_major == SF_FORMAT_RF64) &&
+                                spec.positions.size() == std::size_t(spec.channels) &&
+                                wav_declares(spec.positions);
+    if (declare_layout && c.sf_major == SF_FORMAT_WAV)
+        sfi.format = (format & ~SF_FORMAT_TYPEMASK) | SF_FORMAT_WAVEX;
     if (c.sf_major == SF_FORMAT_WAV) {
         const double data_bytes =
             double(spec.expected_frames) * spec.channels * bytes_per_sample(spec.sample_format);
@@ -204,6 +324,8 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec)
     file_.reset(f);
     if (rf64_downgrade)
         sf_command(f, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
+    if (declare_layout)
+        write_channel_map(f, spec.positions, path);
     if (c.lossy) {
         // Highest quality for lossy deliverables: this is a mastering tool.
         double quality = 1.0;
@@ -350,6 +472,14 @@ void AudioWriter::commit() {
     // Tags go into the closed temporary, so the read-back below checks the tagged file.
     if (metadata_)
         apply_tags(temp_path_, path_, *metadata_);
+    if (container_for_path(path_).sf_major == SF_FORMAT_FLAC &&
+        spec_.positions.size() == std::size_t(spec_.channels))
+        try {
+            write_flac_channel_mask(temp_path_, spec_.positions, path_);
+        } catch (...) {
+            abandon();
+            throw;
+        }
     // Ogg: libsndfile's random stream serial becomes one derived from the job (deterministic
     // bytes); the read-back below then checks the rewritten pages too.
     if (container_for_path(path_).sf_major == SF_FORMAT_OGG) {
@@ -382,6 +512,10 @@ void AudioWriter::commit() {
     unregister_pending(pending_slot_);
     pending_slot_ = -1;
     temp_path_.clear();
+    if (struct stat st{}; ::stat(path_.c_str(), &st) == 0) {
+        std::lock_guard lock(written_mutex);
+        written_files.insert(identity_of(st));
+    }
 }
 
 void AudioWriter::verify_complete() {
@@ -420,6 +554,10 @@ OutputSpec output_spec_for(const std::string& path, const FileInfo& input,
             ? input.frames
             : static_cast<std::int64_t>(
                   double(input.frames) * spec.sample_rate / input.sample_rate + 0.5);
+    const ChannelLayout& l = input.layout;
+    if (spec.channels == input.channels && l.channels() == input.channels &&
+        (l.source != LayoutSource::default_order || input.format == "flac"))
+        spec.positions = l.positions;
     return spec;
 }
 

@@ -14,6 +14,7 @@
 #include "tapeop/io/format.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,8 +68,17 @@ void set_read_ahead(bool on);
 // The layout every reader opened from now on reports instead of the file's (empty: none).
 // Process-wide, like set_read_ahead: the CLI's global --layout / --channel-weights, set once
 // before any job starts. A reader whose file has another channel count throws Error naming
-// the file and both counts.
+// the file and both counts, except for a file this process wrote (written_by_this_process,
+// e.g. a fold-down's output read back for verification): that one keeps its own layout.
 void set_layout_override(LayoutOverride o);
+
+// Called once per file path, the first time a reader opens an input whose layout rests on an
+// assumption the user should know (ChannelLayout::warning: more than six channels and no
+// layout in the file), with the path and the warning. Not called for files this process wrote.
+// May be called from several job threads at once. Process-wide, set once before jobs start.
+using LayoutWarningHandler =
+    std::function<void(const std::string& path, const std::string& warning)>;
+void set_layout_warning_handler(LayoutWarningHandler handler);
 
 // Opens and returns the info only.
 FileInfo probe(const std::string& path);

@@ -28,6 +28,13 @@ struct OutputSpec {
     // pass 4 GiB is written as RF64; with an unknown length it starts as RF64 and is
     // rewritten as plain WAV when it stays small.
     std::int64_t expected_frames = -1;
+    // Loudspeaker positions to declare in the file, one per channel (empty: none). WAV and
+    // RF64 outputs are then written as WAVE_FORMAT_EXTENSIBLE with that channel mask, FLAC
+    // outputs get a WAVEFORMATEXTENSIBLE_CHANNEL_MASK comment when the positions are not
+    // FLAC's own order for the channel count. W64, AIFF and CAF outputs cannot carry it
+    // (libsndfile 1.2 writes no channel map there), nor can lossy ones. Positions a mask
+    // cannot express (unknown, or not in mask order) are not written.
+    std::vector<Position> positions;
 };
 
 class AudioWriter {
@@ -82,7 +89,10 @@ class AudioWriter {
     std::vector<std::string> chunk_store_; // chunk bytes libsndfile reads until sf_close
 };
 
-// Resolves the spec for writing `path` from an input's info and optional overrides.
+// Resolves the spec for writing `path` from an input's info and optional overrides. The
+// input's layout is kept (spec.positions) when the channel count is unchanged and the layout
+// came from the file, from --layout, or from FLAC's standard order; an unmasked WAV's
+// assumed order is not declared as if the file had said so.
 OutputSpec output_spec_for(const std::string& path, const FileInfo& input,
                            std::optional<SampleFormat> bits = std::nullopt,
                            std::optional<int> sample_rate = std::nullopt,
@@ -100,6 +110,13 @@ void refuse_overwriting_inputs(const std::string& output, const std::vector<std:
 // as the input's stem plus `extension` (with the dot; empty: the input's own extension).
 std::string output_path_for(const std::string& input, const std::string& out, bool out_is_dir,
                             const std::string& extension = {});
+
+// Whether `path` is a file that a writer of this process committed and nobody changed since
+// (device, inode, size and modification time: any spelling of the path matches). Readers use it so
+// that the CLI's --layout override, which describes the user's inputs, does not refuse an output or
+// intermediate tapeop itself wrote with another channel count, and so that layout warnings name
+// inputs.
+bool written_by_this_process(const std::string& path);
 
 // Whether commit() also forces the data to disk (fsync) before the rename. Off by default:
 // the rename alone already guarantees that no reader ever sees a partial file and that a
