@@ -16,10 +16,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
-    tapeop::recipe::ParseOptions options;
-    // `use NAME` finds nothing in an empty search path; `use PATH` still reads what the
-    // path names, as in a real run.
-    options.overrides["fuzz"] = "1";
+    // No search path: `use NAME` finds nothing; `use PATH` still reads what the path names,
+    // as in a real run.
+    const tapeop::recipe::ParseOptions options;
     try {
         tapeop::recipe::parse_text(text, "fuzz.recipe", tapeop::steps::builtin_registry(), options);
     } catch (const tapeop::Error&) {

@@ -19,23 +19,23 @@ cd "$WORK"
 
 # Audio: two short sources (stereo music at 8 kHz, mono sine at 44.1 kHz), each converted into
 # every container and sample format that container holds.
-"$TAPEOP" generate music -o music.wav --duration 0.1s --rate 8000 --channels 2
-"$TAPEOP" generate sine -o sine.wav --duration 0.05s --rate 44100 --channels 1 --freq 1000
-"$TAPEOP" generate noise -o noise6.wav --duration 0.02s --rate 48000 --channels 6
+"$TAPEOP" generate music -o music.wav --duration 0.1s --rate 8000 --channels 2 >/dev/null
+"$TAPEOP" generate sine -o sine.wav --duration 0.05s --rate 44100 --channels 1 --freq 1000 >/dev/null
+"$TAPEOP" generate noise -o noise6.wav --duration 0.02s --rate 48000 --channels 6 >/dev/null
 R=$OUT/reader
 for src in music sine noise6; do
   for bits in 8 16 24 32 float; do
     for ext in wav rf64 w64 aiff caf; do
-      "$TAPEOP" convert $src.wav -o "$R/$src-$bits.$ext" --bits $bits 2>/dev/null ||
+      "$TAPEOP" convert $src.wav -o "$R/$src-$bits.$ext" --bits $bits >/dev/null 2>&1 ||
         rm -f "$R/$src-$bits.$ext" # a container that cannot hold this format
     done
   done
   for bits in 16 24; do
-    "$TAPEOP" convert $src.wav -o "$R/$src-$bits.flac" --bits $bits
+    "$TAPEOP" convert $src.wav -o "$R/$src-$bits.flac" --bits $bits >/dev/null
   done
-  "$TAPEOP" convert $src.wav -o "$R/$src.ogg"
-  "$TAPEOP" convert $src.wav -o "$R/$src.opus" --rate 48000
-  [ $src = noise6 ] || "$TAPEOP" convert $src.wav -o "$R/$src.mp3" --rate 44100
+  "$TAPEOP" convert $src.wav -o "$R/$src.ogg" >/dev/null
+  "$TAPEOP" convert $src.wav -o "$R/$src.opus" --rate 48000 >/dev/null
+  [ $src = noise6 ] || "$TAPEOP" convert $src.wav -o "$R/$src.mp3" --rate 44100 >/dev/null
 done
 cp music.wav "$R/music-plain.wav"
 # Containers and header variants tapeop does not write itself.
@@ -44,10 +44,10 @@ sox music.wav -e float -t au "$R/music-float.au"
 sox music.wav -e u-law "$R/music-ulaw.wav"
 sox music.wav -e a-law -t aiffc "$R/music-alaw.aifc" 2>/dev/null || true
 sox music.wav -e ima-adpcm "$R/music-adpcm.wav"
-ffmpeg -loglevel error -y -i noise6.wav -c:a pcm_s16le -rf64 always "$R/noise6-ffmpeg.rf64" \
+ffmpeg -loglevel error -y -i noise6.wav -c:a pcm_s16le -rf64 always -f wav "$R/noise6-ffmpeg.rf64" \
   </dev/null
 ffmpeg -loglevel error -y -i noise6.wav -c:a pcm_s24le -f wav "$R/noise6-wavex.wav" </dev/null
-"$TAPEOP" convert sine.wav -o mask.flac
+"$TAPEOP" convert sine.wav -o mask.flac >/dev/null
 metaflac --set-tag=WAVEFORMATEXTENSIBLE_CHANNEL_MASK=0x4 mask.flac
 cp mask.flac "$R/sine-mask.flac"
 sox sine.wav -C 5 "$R/sine-id3.mp3" 2>/dev/null || true
@@ -67,8 +67,8 @@ extract_blocks "$SRC"/docs/specs.md docs "$OUT"/spec
 find "$OUT"/recipe "$OUT"/spec -type f -empty -delete
 
 # Manifests: a real run of a stock recipe over two inputs, whole and as shard 1/2.
-"$TAPEOP" generate music -o in1.wav --duration 0.5s --rate 48000
-"$TAPEOP" generate sine -o in2.wav --duration 0.5s --rate 48000 --level -20dBFS
+"$TAPEOP" generate music -o in1.wav --duration 0.5s --rate 48000 >/dev/null
+"$TAPEOP" generate sine -o in2.wav --duration 0.5s --rate 48000 --level -20dBFS >/dev/null
 "$TAPEOP" run "$SRC"/recipes/podcast.recipe in1.wav in2.wav -o run >/dev/null
 cp run/tapeop-manifest.json "$OUT"/manifest/full.json
 "$TAPEOP" run "$SRC"/recipes/master-streaming.recipe in1.wav in2.wav -o shard --shard 1/2 >/dev/null

@@ -493,6 +493,9 @@ def report(results, files, stray, seconds):
         print("truncated audio accepted with exit 0 (issue 15 item 2): %d runs (%s)" % (
             len(accepted), ", ".join("%s %d" % kv for kv in sorted(per_ext.items()))))
     bad = [r for r in results if r["problems"]]
+    kinds = collections.Counter(p.split(":")[0] for r in bad for p in r["problems"])
+    for kind, n in sorted(kinds.items()):
+        print("problem: %s: %d runs" % (kind, n))
     for r in bad[:50]:
         print("VIOLATION %s %s [%s] exit %s: %s -- %s" % (
             r["cmd"], r["file"], r["desc"], r["code"], "; ".join(r["problems"]),
