@@ -141,6 +141,15 @@ grep -qx "ISRC=USABC2600001" <<<"$(metaflac --export-tags-to=- back.flac)" || fa
 metaflac --export-picture-to=pic2.png back.flac
 cmp -s pic2.png cover.png || fail "WAV -> FLAC picture"; pass
 
+# Opus (opusenc --comment): Vorbis comments kept by gain, the stale R128 gain dropped.
+"$TAPEOP" -q convert song.flac -o plain.wav --strip-metadata
+opusenc --quiet --comment TITLE=Voice --comment LOCATION="Studio B" --comment R128_TRACK_GAIN=-512 plain.wav voice.opus
+expect_exit 0 "$TAPEOP" -q gain voice.opus -o voice-3.opus --db -3
+PROBE=$(ffprobe -v error -show_streams -of json voice-3.opus)
+[ "$(field "d['streams'][0]['tags']['TITLE']" <<<"$PROBE")" = Voice ] || fail "opus title: $PROBE"; pass
+[ "$(field "d['streams'][0]['tags']['LOCATION']" <<<"$PROBE")" = "Studio B" ] || fail "opus custom: $PROBE"; pass
+if grep -q R128_TRACK_GAIN <<<"$PROBE"; then fail "stale R128 gain copied: $PROBE"; fi; pass
+
 # master from the BWF: a new loudness, the same time stamp and markers.
 expect_exit 0 "$TAPEOP" -q master take.wav -o take-master.wav --target -16
 same_meta take-master.wav
