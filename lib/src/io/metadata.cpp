@@ -120,6 +120,15 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
             }
         }
     }
+    SF_INSTRUMENT inst{};
+    if (sf_command(sf.get(), SFC_GET_INSTRUMENT, &inst, sizeof inst) == SF_TRUE) {
+        Instrument x{inst.gain,        inst.basenote, inst.detune, inst.velocity_lo,
+                     inst.velocity_hi, inst.key_lo,   inst.key_hi, {}};
+        for (int i = 0; i < std::clamp(inst.loop_count, 0, 16); ++i)
+            x.loops.push_back(
+                {inst.loops[i].mode, inst.loops[i].start, inst.loops[i].end, inst.loops[i].count});
+        m.instrument = x;
+    }
     for (SF_CHUNK_ITERATOR* it = sf_get_chunk_iterator(sf.get(), nullptr); it;
          it = sf_next_chunk_iterator(it)) {
         // libsndfile fills in the id only when fetching data: fetch none first, so the audio
@@ -372,6 +381,19 @@ Metadata moved(const Metadata& in, std::int64_t head_frames, std::int64_t kept_f
     if (kept.size() != in.cues.size())
         std::erase_if(m.chunks, is_adtl);
     m.cues = kept;
+    if (m.instrument) {
+        std::vector<SampleLoop> loops;
+        for (SampleLoop l : in.instrument->loops) {
+            l.start -= head_frames;
+            l.end -= head_frames;
+            if (l.start < 0 || (kept_frames >= 0 && l.end > kept_frames))
+                continue;
+            l.start = rescale(l.start);
+            l.end = rescale(l.end);
+            loops.push_back(l);
+        }
+        m.instrument->loops = loops;
+    }
     if (audio_changed)
         for (auto it = m.tags.begin(); it != m.tags.end();)
             it = is_loudness_tag(it->first) ? m.tags.erase(it) : std::next(it);
@@ -470,6 +492,26 @@ void apply_before_audio(SNDFILE* sf, const std::string& path, const Metadata& m,
             put(p.name, sizeof p.name, m.cues[i].name);
         }
         sf_command(sf, SFC_SET_CUE, cues, static_cast<int>(raw.size()));
+    }
+    if (m.instrument && (riff || aiff)) {
+        const Instrument& x = *m.instrument;
+        SF_INSTRUMENT inst{};
+        inst.gain = x.gain;
+        inst.basenote = static_cast<char>(x.basenote);
+        inst.detune = static_cast<char>(x.detune);
+        inst.velocity_lo = static_cast<char>(x.velocity_lo);
+        inst.velocity_hi = static_cast<char>(x.velocity_hi);
+        inst.key_lo = static_cast<char>(x.key_lo);
+        inst.key_hi = static_cast<char>(x.key_hi);
+        inst.loop_count = static_cast<int>(std::min<std::size_t>(x.loops.size(), 16));
+        for (int i = 0; i < inst.loop_count; ++i) {
+            const SampleLoop& l = x.loops[static_cast<std::size_t>(i)];
+            inst.loops[i].mode = l.mode;
+            inst.loops[i].start = static_cast<std::uint32_t>(l.start);
+            inst.loops[i].end = static_cast<std::uint32_t>(l.end);
+            inst.loops[i].count = l.count;
+        }
+        sf_command(sf, SFC_SET_INSTRUMENT, &inst, sizeof inst);
     }
     for (const auto& f : str_fields)
         if (auto it = m.tags.find(f.property); it != m.tags.end() && !it->second.empty())
