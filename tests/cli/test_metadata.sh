@@ -130,6 +130,26 @@ PROBE=$(ffprobe -v error -show_format -show_streams -of json song.mp3)
   fail "mp3 picture (APIC): $PROBE"; pass
 if grep -qi replaygain <<<"$PROBE"; then fail "stale ReplayGain in the MP3: $PROBE"; fi; pass
 
+# FLAC into WAV: INFO takes the eight fields it has, an ID3v2 chunk (TagLib) the rest.
+expect_exit 0 "$TAPEOP" -q convert song.flac -o song.wav
+grep -q '"RIFF:Title": "Song"' <<<"$(exiftool -j -a -G1 song.wav)" || fail "WAV INFO title"; pass
+MI=$(mediainfo song.wav)
+grep -Eq 'ISRC +: USABC2600001' <<<"$MI" || fail "WAV ISRC: $MI"; pass
+grep -Eq 'Cover MIME +: image/png' <<<"$MI" || fail "WAV picture: $MI"; pass
+expect_exit 0 "$TAPEOP" -q convert song.wav -o back.flac
+grep -qx "ISRC=USABC2600001" <<<"$(metaflac --export-tags-to=- back.flac)" || fail "WAV -> FLAC ISRC"; pass
+metaflac --export-picture-to=pic2.png back.flac
+cmp -s pic2.png cover.png || fail "WAV -> FLAC picture"; pass
+
+# Opus (opusenc --comment): Vorbis comments kept by gain, the stale R128 gain dropped.
+"$TAPEOP" -q convert song.flac -o plain.wav --strip-metadata
+opusenc --quiet --comment TITLE=Voice --comment LOCATION="Studio B" --comment R128_TRACK_GAIN=-512 plain.wav voice.opus
+expect_exit 0 "$TAPEOP" -q gain voice.opus -o voice-3.opus --db -3
+PROBE=$(ffprobe -v error -show_streams -of json voice-3.opus)
+[ "$(field "d['streams'][0]['tags']['TITLE']" <<<"$PROBE")" = Voice ] || fail "opus title: $PROBE"; pass
+[ "$(field "d['streams'][0]['tags']['LOCATION']" <<<"$PROBE")" = "Studio B" ] || fail "opus custom: $PROBE"; pass
+if grep -q R128_TRACK_GAIN <<<"$PROBE"; then fail "stale R128 gain copied: $PROBE"; fi; pass
+
 # master from the BWF: a new loudness, the same time stamp and markers.
 expect_exit 0 "$TAPEOP" -q master take.wav -o take-master.wav --target -16
 same_meta take-master.wav
@@ -157,5 +177,15 @@ field "[(o['path'], o['size_bytes']) for j in d['jobs'] for o in j['outputs']]" 
 grep -q "song-master.flac', $(stat -c %s rec/song-master.flac))" sizes.txt || fail "manifest size: $(cat sizes.txt)"; pass
 expect_exit 0 "$TAPEOP" --json run master-streaming song.flac -o rec
 [ "$(field "[j['status'] for j in d['jobs']]" <<<"$OUT")" = "['up-to-date']" ] || fail "rerun did not skip: $OUT"; pass
+
+# The full-session example: the first stem's metadata reaches both deliverables through the
+# recipe's intermediates (mix at 48 kHz, the CD master rescaled to 44.1 kHz).
+DURATION=4 TAPEOP="$TAPEOP" bash "$TAPEOP_SOURCE_DIR/examples/full-session/make-stems.sh" stems >/dev/null
+"$TAPEOP" -q generate music -o drums.wav --duration 4 --rate 48000 --level -24 --seed 11 --bits 24
+$BWF make drums.wav stems/drums.wav $TR 48000 144000
+expect_exit 0 "$TAPEOP" -q run "$TAPEOP_SOURCE_DIR/examples/full-session/session.recipe" -o sess --set stems="$WORK/stems"
+same_meta sess/session-cd.wav 0 44100
+[ "$(cues sess/session-cd.wav)" = "44100:Verse 132300:Chorus 1" ] || fail "session cues: $(cues sess/session-cd.wav)"; pass
+grep -qx "TITLE=Take three" <<<"$(metaflac --export-tags-to=- sess/session-master.flac)" || fail "session FLAC"; pass
 
 finish

@@ -316,6 +316,41 @@ TEST_SUITE("metadata") {
         CHECK(rs.cues[2].position == 88200);
     }
 
+    TEST_CASE("sampler loops (smpl) are carried and move with a cut") {
+        TempDir dir;
+        const auto src = dir.file("loop.wav"), out = dir.file("out.wav");
+        SF_INFO si{};
+        si.samplerate = 48000;
+        si.channels = 1;
+        si.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+        SNDFILE* f = sf_open(src.c_str(), SFM_WRITE, &si);
+        REQUIRE(f != nullptr);
+        SF_INSTRUMENT inst{};
+        inst.basenote = 60;
+        inst.velocity_hi = 127;
+        inst.key_hi = 127;
+        inst.loop_count = 2;
+        inst.loops[0] = {SF_LOOP_FORWARD, 1000, 5000, 0};
+        inst.loops[1] = {SF_LOOP_FORWARD, 20000, 30000, 0};
+        REQUIRE(sf_command(f, SFC_SET_INSTRUMENT, &inst, sizeof inst) == SF_TRUE);
+        std::vector<short> zeros(48000, 0);
+        REQUIRE(sf_writef_short(f, zeros.data(), 48000) == 48000);
+        sf_close(f);
+        const io::Metadata m = io::read_metadata(src);
+        REQUIRE(m.instrument);
+        CHECK(m.instrument->basenote == 60);
+        REQUIRE(m.instrument->loops.size() == 2);
+        CHECK(m.instrument->loops[1].start == 20000);
+        // Keep [10000, 48000): the first loop falls outside, the second moves by 10000.
+        copy_with(src, out, io::moved(m, 10000, 38000, 48000, true));
+        const io::Metadata back = io::read_metadata(out);
+        REQUIRE(back.instrument);
+        CHECK(back.instrument->basenote == 60);
+        REQUIRE(back.instrument->loops.size() == 1);
+        CHECK(back.instrument->loops[0].start == 10000);
+        CHECK(back.instrument->loops[0].end == 20000);
+    }
+
     TEST_CASE("set_loudness and coding_history_line follow EBU Tech 3285 v2 and R 98") {
         io::Bext b;
         io::set_loudness(b, {-14.004, 6.3, -1.006, -8.1, -10.2});

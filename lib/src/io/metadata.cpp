@@ -22,6 +22,7 @@
 #include <taglib/opusfile.h>
 #include <taglib/tpropertymap.h>
 #include <taglib/vorbisfile.h>
+#include <taglib/wavfile.h>
 #include <taglib/xiphcomment.h>
 
 namespace tapeop::io {
@@ -49,7 +50,7 @@ bool written_anew(const std::string& id) {
     static const char* const own[] = {"fmt ", "data", "fact", "ds64", "PEAK", "bext", "cue ",
                                       "LIST", "JUNK", "junk", "FLLR", "COMM", "SSND", "FORM",
                                       "RIFF", "RF64", "MARK", "INST", "NAME", "AUTH", "(c) ",
-                                      "ANNO", "inst", "smpl", "chan"};
+                                      "ANNO", "inst", "smpl", "chan", "id3 ", "ID3 "};
     return std::find(std::begin(own), std::end(own), id) != std::end(own);
 }
 
@@ -119,6 +120,15 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
             }
         }
     }
+    SF_INSTRUMENT inst{};
+    if (sf_command(sf.get(), SFC_GET_INSTRUMENT, &inst, sizeof inst) == SF_TRUE) {
+        Instrument x{inst.gain,        inst.basenote, inst.detune, inst.velocity_lo,
+                     inst.velocity_hi, inst.key_lo,   inst.key_hi, {}};
+        for (int i = 0; i < std::clamp(inst.loop_count, 0, 16); ++i)
+            x.loops.push_back(
+                {inst.loops[i].mode, inst.loops[i].start, inst.loops[i].end, inst.loops[i].count});
+        m.instrument = x;
+    }
     for (SF_CHUNK_ITERATOR* it = sf_get_chunk_iterator(sf.get(), nullptr); it;
          it = sf_next_chunk_iterator(it)) {
         // libsndfile fills in the id only when fetching data: fetch none first, so the audio
@@ -152,8 +162,41 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
             m.tags[f.property] = {s};
 }
 
+void read_id3v2(const TagLib::ID3v2::Tag* tag, Metadata& m) {
+    for (const auto& [key, values] : tag->properties()) {
+        std::vector<std::string> v;
+        for (const auto& s : values)
+            v.push_back(s.to8Bit(true));
+        m.tags[key.to8Bit(true)] = v;
+    }
+    for (const auto* f : tag->frameList("APIC")) {
+        const auto* a = static_cast<const TagLib::ID3v2::AttachedPictureFrame*>(f);
+        m.pictures.push_back({a->mimeType().to8Bit(true), a->description().to8Bit(true),
+                              std::string(a->picture().data(), a->picture().size()),
+                              int(a->type())});
+    }
+}
+
+void add_apic(TagLib::ID3v2::Tag* tag, const std::vector<Picture>& pictures) {
+    for (const auto& p : pictures) {
+        auto* a = new TagLib::ID3v2::AttachedPictureFrame;
+        a->setMimeType(TagLib::String(p.mime, TagLib::String::UTF8));
+        a->setDescription(TagLib::String(p.description, TagLib::String::UTF8));
+        a->setType(static_cast<TagLib::ID3v2::AttachedPictureFrame::Type>(p.type));
+        a->setPicture(TagLib::ByteVector(p.data.data(), static_cast<unsigned>(p.data.size())));
+        tag->addFrame(a);
+    }
+}
+
 void read_taglib_side(const std::string& path, Metadata& m) {
     const std::string ext = extension_of(path);
+    if (ext == "wav") {
+        // WAV's ID3v2 chunk (the tags INFO cannot hold: ISRC, custom fields, pictures).
+        TagLib::RIFF::WAV::File f(path.c_str(), false);
+        if (f.isValid() && f.hasID3v2Tag())
+            read_id3v2(f.ID3v2Tag(), m);
+        return;
+    }
     if (ext == "wav" || ext == "aif" || ext == "aiff" || ext == "w64" || ext == "rf64" ||
         ext == "caf")
         return;
@@ -338,6 +381,19 @@ Metadata moved(const Metadata& in, std::int64_t head_frames, std::int64_t kept_f
     if (kept.size() != in.cues.size())
         std::erase_if(m.chunks, is_adtl);
     m.cues = kept;
+    if (m.instrument) {
+        std::vector<SampleLoop> loops;
+        for (SampleLoop l : in.instrument->loops) {
+            l.start -= head_frames;
+            l.end -= head_frames;
+            if (l.start < 0 || (kept_frames >= 0 && l.end > kept_frames))
+                continue;
+            l.start = rescale(l.start);
+            l.end = rescale(l.end);
+            loops.push_back(l);
+        }
+        m.instrument->loops = loops;
+    }
     if (audio_changed)
         for (auto it = m.tags.begin(); it != m.tags.end();)
             it = is_loudness_tag(it->first) ? m.tags.erase(it) : std::next(it);
@@ -437,6 +493,26 @@ void apply_before_audio(SNDFILE* sf, const std::string& path, const Metadata& m,
         }
         sf_command(sf, SFC_SET_CUE, cues, static_cast<int>(raw.size()));
     }
+    if (m.instrument && (riff || aiff)) {
+        const Instrument& x = *m.instrument;
+        SF_INSTRUMENT inst{};
+        inst.gain = x.gain;
+        inst.basenote = static_cast<char>(x.basenote);
+        inst.detune = static_cast<char>(x.detune);
+        inst.velocity_lo = static_cast<char>(x.velocity_lo);
+        inst.velocity_hi = static_cast<char>(x.velocity_hi);
+        inst.key_lo = static_cast<char>(x.key_lo);
+        inst.key_hi = static_cast<char>(x.key_hi);
+        inst.loop_count = static_cast<int>(std::min<std::size_t>(x.loops.size(), 16));
+        for (int i = 0; i < inst.loop_count; ++i) {
+            const SampleLoop& l = x.loops[static_cast<std::size_t>(i)];
+            inst.loops[i].mode = l.mode;
+            inst.loops[i].start = static_cast<std::uint32_t>(l.start);
+            inst.loops[i].end = static_cast<std::uint32_t>(l.end);
+            inst.loops[i].count = l.count;
+        }
+        sf_command(sf, SFC_SET_INSTRUMENT, &inst, sizeof inst);
+    }
     for (const auto& f : str_fields)
         if (auto it = m.tags.find(f.property); it != m.tags.end() && !it->second.empty())
             sf_set_string(sf, f.sf, it->second.front().c_str());
@@ -486,15 +562,24 @@ void apply_tags(const std::string& file, const std::string& target_path, const M
             return;
         TagLib::ID3v2::Tag* tag = f.ID3v2Tag(true);
         tag->setProperties(props);
-        for (const auto& p : m.pictures) {
-            auto* a = new TagLib::ID3v2::AttachedPictureFrame;
-            a->setMimeType(TagLib::String(p.mime, TagLib::String::UTF8));
-            a->setDescription(TagLib::String(p.description, TagLib::String::UTF8));
-            a->setType(static_cast<TagLib::ID3v2::AttachedPictureFrame::Type>(p.type));
-            a->setPicture(TagLib::ByteVector(p.data.data(), static_cast<unsigned>(p.data.size())));
-            tag->addFrame(a);
-        }
+        add_apic(tag, m.pictures);
         f.save(TagLib::MPEG::File::ID3v2, TagLib::File::StripNone);
+    } else if (ext == "wav") {
+        // INFO (written by libsndfile before the audio) holds eight fields; the rest (ISRC,
+        // custom fields, pictures) goes into an ID3v2 chunk, as TagLib and most players read it.
+        const bool beyond_info =
+            !m.pictures.empty() || std::any_of(m.tags.begin(), m.tags.end(), [](const auto& t) {
+                return std::none_of(std::begin(str_fields), std::end(str_fields),
+                                    [&](const StrField& f) { return t.first == f.property; });
+            });
+        if (!beyond_info)
+            return;
+        TagLib::RIFF::WAV::File f(file.c_str(), false);
+        if (!f.isValid())
+            return;
+        f.ID3v2Tag()->setProperties(props);
+        add_apic(f.ID3v2Tag(), m.pictures);
+        f.save(TagLib::RIFF::WAV::File::ID3v2, TagLib::File::StripNone);
     }
 }
 

@@ -95,7 +95,7 @@ class Workspace {
     }
     std::string next() {
         files_.push_back(dir_ + "/." + job_ + ".tapeop-work-" + std::to_string(files_.size() + 1) +
-                         ".w64");
+                         ".wav"); // WAV (RF64 when long): keeps the metadata
         return files_.back();
     }
 

@@ -41,6 +41,18 @@ struct CuePoint {
     std::string name;          // the label libsndfile reads with the cue (may be empty)
 };
 
+// Sampler data (WAV smpl/inst, AIFF INST) as libsndfile's SFC_GET/SET_INSTRUMENT hold it.
+struct SampleLoop {
+    int mode = 0;                    // libsndfile's SF_LOOP_* value
+    std::int64_t start = 0, end = 0; // frames
+    std::uint32_t count = 0;         // 0: forever
+};
+struct Instrument {
+    int gain = 0, basenote = 0, detune = 0, velocity_lo = 0, velocity_hi = 127, key_lo = 0,
+        key_hi = 127;
+    std::vector<SampleLoop> loops;
+};
+
 struct Chunk {
     std::string id;   // "iXML", "axml", ...
     std::string data; // bytes verbatim
@@ -61,12 +73,14 @@ struct Metadata {
     int sample_rate = 0; // the rate the positions are counted in
     std::optional<Bext> bext;
     std::vector<CuePoint> cues;
+    std::optional<Instrument> instrument;                 // loops move like cue points
     std::vector<Chunk> chunks;                            // other RIFF/AIFF chunks, in order
     std::map<std::string, std::vector<std::string>> tags; // TagLib property names (upper case)
     std::vector<Picture> pictures;
 
     bool empty() const {
-        return !bext && cues.empty() && chunks.empty() && tags.empty() && pictures.empty();
+        return !bext && cues.empty() && !instrument && chunks.empty() && tags.empty() &&
+               pictures.empty();
     }
 };
 
