@@ -135,7 +135,7 @@ d += chunk(b'iXML', ixml) + chunk(b'cue ', cue)
 d[4:8] = struct.pack('<I', len(d) - 8)
 open(sys.argv[2], 'wb').write(d)
 PY
-# chunks FILE: "id md5-of-data" of the iXML and cue chunks, sorted: libsndfile writes cue in
+# chunks FILE: the iXML chunk's md5 and the cue points (id@offset), sorted: libsndfile writes cue in
 # the header, before other chunks, and pads the chunks it copies to 4 bytes with NULs, which
 # the XML does not hold.
 chunks() {
@@ -146,7 +146,11 @@ while at + 8 <= len(d):
     cid, n = d[at:at + 4], struct.unpack('<I', d[at + 4:at + 8])[0]
     data = d[at + 8:at + 8 + n]
     if cid in (b'iXML', b'cue '):
-        out.append(cid.decode() + ' ' + hashlib.md5(data.rstrip(b'\0') if cid == b'iXML' else data).hexdigest())
+        if cid == b'iXML':
+            out.append('iXML ' + hashlib.md5(data.rstrip(b'\0')).hexdigest())
+        else: # each point's id and sample offset (dwPosition is rewritten as the offset)
+            pts = [struct.unpack('<II4sIII', data[4 + 24 * k:28 + 24 * k]) for k in range(struct.unpack('<I', data[:4])[0])]
+            out.append('cue ' + ' '.join('%d@%d' % (p[0], p[5]) for p in pts))
     at += 8 + n + (n & 1)
 print('\n'.join(sorted(out)))
 PY

@@ -165,7 +165,14 @@ class Parser {
             try {
                 statement(line, file, use_overrides, depth, indented, current_stem, stem_indent);
             } catch (const RecipeError& e) {
-                note(e);
+                // Past the `use` limit every further line would repeat the same mistake: it is
+                // listed once and the parse stops.
+                if (!use_limit_noted_)
+                    note(e);
+                if (uses_ > max_uses) {
+                    use_limit_noted_ = true;
+                    return;
+                }
             }
         }
     }
@@ -559,6 +566,7 @@ class Parser {
     // `use` inclusions so far; a real session includes a handful.
     static constexpr int max_uses = 256;
     int uses_ = 0;
+    bool use_limit_noted_ = false;
 };
 
 } // namespace

@@ -157,9 +157,9 @@ class OwnedTemporary {
 // the CLI calls it from its SIGINT/SIGTERM handler.
 void remove_pending_temporaries() noexcept;
 
-// For temporaries written by other means than AudioWriter (io/text_file.hpp, a spooled standard input in io/stream.hpp): a place in the
-// table remove_pending_temporaries() clears (-1 when full), released by unregister_temporary;
-// and whether commits are durable (set_durable_writes).
+// For temporaries written by other means than AudioWriter (io/text_file.hpp, a spooled standard
+// input in io/stream.hpp): a place in the table remove_pending_temporaries() clears (-1 when full),
+// released by unregister_temporary; and whether commits are durable (set_durable_writes).
 int register_temporary(const std::string& temp_path);
 void unregister_temporary(int slot) noexcept;
 bool durable_writes_enabled();
