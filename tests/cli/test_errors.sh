@@ -69,4 +69,13 @@ no_temporaries .
 # Unknown subcommand and bad options: usage errors, exit 2.
 expect_exit 2 "$TAPEOP" frobnicate
 expect_exit 2 "$TAPEOP" analyze
+# An input with no audio into FLAC or MP3 (whose empty files libsndfile cannot read back): one
+# line naming the input, not a "disk full?" about the output.
+sox -n -r 44100 -c 2 -b 16 empty.wav trim 0 0
+for ext in flac mp3; do
+  expect_exit 2 "$TAPEOP" convert empty.wav -o empty.$ext
+  expect_one_line_error '^tapeop: empty.wav: holds no audio'
+  [ ! -e empty.$ext ] || fail "an empty $ext was left"
+done
+expect_exit 0 "$TAPEOP" convert empty.wav -o empty2.wav
 finish

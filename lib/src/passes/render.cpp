@@ -2,6 +2,7 @@
 
 #include "tapeop/dsp/channels.hpp"
 #include "tapeop/error.hpp"
+#include "tapeop/io/format.hpp"
 
 namespace tapeop::passes {
 
@@ -27,6 +28,15 @@ OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
     shaped.frames = expected_input_frames >= 0 ? expected_input_frames : source.frames;
     shaped.sample_rate = stream.sample_rate;
     io::OutputSpec spec = io::output_spec_for(path, shaped, settings.bits, out_rate, out_channels);
+    // libsndfile's FLAC and MP3 encoders write a file with no frames that its decoders cannot
+    // open again, so the read-back check would call it a failed write: say what it is.
+    if (shaped.frames == 0) {
+        const io::Container& c = io::container_for_path(path);
+        if (c.extension == "flac" || c.extension == "mp3")
+            throw Error("holds no audio (0 frames): nothing to write into " + path +
+                            " (an empty FLAC or MP3 file cannot be read back)",
+                        source.path);
+    }
 
     const bool layout_changed = out_channels != stream.channels;
     const bool rate_changed = out_rate != stream.sample_rate;
