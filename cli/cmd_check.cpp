@@ -6,6 +6,7 @@
 #include "tapeop/error.hpp"
 #include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
+#include "tapeop/io/text_file.hpp"
 #include "tapeop/parallel.hpp"
 #include "tapeop/qc/check.hpp"
 #include "tapeop/stock.hpp"
@@ -115,7 +116,7 @@ int run_check(const CheckOptions& o, const GlobalOptions& g) {
     if (!o.junit.empty())
         io::ensure_parent_folder(o.junit);
     if (!o.junit.empty())
-        qc::write_text_atomically(o.junit, qc::junit_xml(reports, spec));
+        io::write_text_file(o.junit, qc::junit_xml(reports, spec));
     if (g.json) {
         Json out = json_envelope();
         out["spec"] = spec.name;

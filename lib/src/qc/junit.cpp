@@ -97,41 +97,4 @@ std::string junit_xml(const std::vector<FileReport>& reports, const Spec& spec) 
            "  </testsuite>\n</testsuites>\n";
 }
 
-void write_text_atomically(const std::string& path, const std::string& text) {
-    namespace fs = std::filesystem;
-    const fs::path target(path);
-    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    std::string temp = (dir / ("." + target.filename().string() + ".tapeop-tmp-XXXXXX")).string();
-    const int fd = ::mkstemp(temp.data());
-    if (fd < 0)
-        throw Error(std::string("cannot write: ") + std::strerror(errno), path);
-    auto fail = [&](const char* what) {
-        const std::string why = std::strerror(errno);
-        ::close(fd);
-        ::unlink(temp.c_str());
-        throw Error(std::string(what) + why, path);
-    };
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            fail("cannot write: ");
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0)
-        fail("cannot write: ");
-    if (::close(fd) != 0) {
-        ::unlink(temp.c_str());
-        throw Error(std::string("cannot write: ") + std::strerror(errno), path);
-    }
-    if (std::rename(temp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        ::unlink(temp.c_str());
-        throw Error("cannot write: " + why, path);
-    }
-}
-
 } // namespace tapeop::qc

@@ -65,8 +65,4 @@ void check_set(std::vector<FileReport>& reports, const Spec& spec);
 // error findings are <failure>s, warnings go to <system-out>, unreadable files are <error>s).
 std::string junit_xml(const std::vector<FileReport>& reports, const Spec& spec);
 
-// Writes `text` to `path` atomically (temporary file in the same folder, flushed, renamed).
-// Throws Error naming the path.
-void write_text_atomically(const std::string& path, const std::string& text);
-
 } // namespace tapeop::qc
