@@ -11,26 +11,6 @@ dur=600
 out_tap="$BENCH_DIR/master-tapeop.wav"
 out_ff="$BENCH_DIR/master-loudnorm.wav"
 
-loudnorm_two_pass() { # loudnorm_two_pass IN OUT
-  local m I TP LRA TH OFF
-  m=$(ffmpeg -nostdin -hide_banner -nostats -i "$1" -af loudnorm=I=-14:TP=-1:print_format=json -f null - 2>&1)
-  get() { printf '%s\n' "$m" | grep "\"$1\"" | sed 's/.*: *"\(.*\)".*/\1/'; }
-  I=$(get input_i); TP=$(get input_tp); LRA=$(get input_lra); TH=$(get input_thresh); OFF=$(get target_offset)
-  ffmpeg -nostdin -hide_banner -nostats -y -i "$1" -af \
-    "loudnorm=I=-14:TP=-1:measured_I=$I:measured_TP=$TP:measured_LRA=$LRA:measured_thresh=$TH:offset=$OFF:linear=true" \
-    -ar 48000 -c:a pcm_s24le "$2"
-}
-
-landed() { # landed FILE -> "tapeop: I LUFS, TP dBTP; ffmpeg: I LUFS, TP dBTP"
-  local j fi
-  j=$("$TAPEOP" --json analyze "$1")
-  fi=$(ffmpeg -nostdin -hide_banner -nostats -i "$1" -af ebur128=peak=true -f null - 2>&1 |
-    awk '/I:/ { i = $2 } /Peak:/ { p = $2 } END { printf "%s LUFS, %s dBTP", i, p }')
-  printf 'analyze %s LUFS, %s dBTP; ffmpeg ebur128 %s' \
-    "$(printf '%s' "$j" | grep -o '"integrated_lufs": *[-0-9.]*' | head -1 | sed 's/.*: *//')" \
-    "$(printf '%s' "$j" | grep -o '"true_peak_dbtp": *[-0-9.]*' | head -1 | sed 's/.*: *//')" "$fi"
-}
-
 echo "== master to -14 LUFS / -1 dBTP, 10 min 48 kHz 24-bit stereo music (median of $BENCH_REPS)"
 t_tap=$(median_time "$TAPEOP" -q master "$f" -o "$out_tap" --target -14 --ceiling -1)
 t_ff=$(median_time loudnorm_two_pass "$f" "$out_ff")

@@ -31,3 +31,27 @@ row() { printf '  %-46s %8s s  %7sx realtime\n' "$1" "$2" "$3"; }
 peak_rss_mib() {
   /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }'
 }
+
+# loudnorm_two_pass IN OUT [RATE]: FFmpeg loudnorm two-pass to -14 LUFS / -1 dBTP (measure, then
+# linear=true with the measured values), one filter thread, written at RATE (48000 unless given:
+# loudnorm works at 192 kHz) in 24-bit.
+loudnorm_two_pass() {
+  local m I TP LRA TH OFF
+  m=$(ffmpeg -nostdin -hide_banner -nostats -i "$1" -filter_threads 1 -af loudnorm=I=-14:TP=-1:print_format=json -f null - 2>&1)
+  get() { printf '%s\n' "$m" | grep "\"$1\"" | sed 's/.*: *"\(.*\)".*/\1/'; }
+  I=$(get input_i); TP=$(get input_tp); LRA=$(get input_lra); TH=$(get input_thresh); OFF=$(get target_offset)
+  ffmpeg -nostdin -hide_banner -nostats -y -i "$1" -filter_threads 1 -af \
+    "loudnorm=I=-14:TP=-1:measured_I=$I:measured_TP=$TP:measured_LRA=$LRA:measured_thresh=$TH:offset=$OFF:linear=true" \
+    -ar "${3:-48000}" -c:a pcm_s24le "$2"
+}
+
+# landed FILE -> "tapeop: I LUFS, TP dBTP; ffmpeg: I LUFS, TP dBTP"
+landed() {
+  local j fi
+  j=$("$TAPEOP" --json analyze "$1")
+  fi=$(ffmpeg -nostdin -hide_banner -nostats -i "$1" -af ebur128=peak=true -f null - 2>&1 |
+    awk '/I:/ { i = $2 } /Peak:/ { p = $2 } END { printf "%s LUFS, %s dBTP", i, p }')
+  printf 'analyze %s LUFS, %s dBTP; ffmpeg ebur128 %s' \
+    "$(printf '%s' "$j" | grep -o '"integrated_lufs": *[-0-9.]*' | head -1 | sed 's/.*: *//')" \
+    "$(printf '%s' "$j" | grep -o '"true_peak_dbtp": *[-0-9.]*' | head -1 | sed 's/.*: *//')" "$fi"
+}
