@@ -4,6 +4,7 @@
 #include "tapeop/analysis/loudness.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/gen/signals.hpp"
+#include "tapeop/io/text_file.hpp"
 #include "tapeop/units.hpp"
 #include "test_util.hpp"
 
@@ -305,12 +306,12 @@ TEST_SUITE("qc_check") {
         CHECK(xml.find("name=\"read\">\n      <error message=") != std::string::npos);
         CHECK(xml.find("failures=\"1\" errors=\"1\"") != std::string::npos);
         const auto out = dir.file("junit.xml");
-        qc::write_text_atomically(out, xml);
+        io::write_text_file(out, xml);
         std::ifstream in(out);
         std::stringstream ss;
         ss << in.rdbuf();
         CHECK(ss.str() == xml);
-        CHECK_THROWS_AS(qc::write_text_atomically(dir.file("no/such/dir.xml"), xml), Error);
+        CHECK_THROWS_AS(io::write_text_file(dir.file("no/such/dir.xml"), xml), Error);
     }
 
     TEST_CASE("checking is deterministic") {
