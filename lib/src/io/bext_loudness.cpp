@@ -9,15 +9,7 @@
 #include <sndfile.h>
 
 namespace tapeop::io {
-namespace {
-
-using BextVar = SF_BROADCAST_INFO_VAR(16384);
-
-std::string field(const char* p, std::size_t n) {
-    return std::string(p, strnlen(p, n));
-}
-
-} // namespace
+namespace {} // namespace
 
 bool carries_bext(const std::string& path) {
     const int major = container_for_path(path).sf_major;
@@ -33,33 +25,6 @@ std::string without_libsndfile_line(const std::string& history) {
     if (last.rfind("A=", 0) != 0 || last.find(",T=libsndfile-") == std::string::npos)
         return history;
     return start == std::string::npos ? std::string() : h.substr(0, start + 1);
-}
-
-std::optional<Bext> bext_of(SNDFILE* sf) {
-    auto b = std::make_unique<BextVar>();
-    std::memset(b.get(), 0, sizeof *b);
-    if (sf_command(sf, SFC_GET_BROADCAST_INFO, b.get(), sizeof *b) != SF_TRUE)
-        return std::nullopt;
-    Bext x;
-    x.description = field(b->description, sizeof b->description);
-    x.originator = field(b->originator, sizeof b->originator);
-    x.originator_reference = field(b->originator_reference, sizeof b->originator_reference);
-    x.origination_date = field(b->origination_date, sizeof b->origination_date);
-    x.origination_time = field(b->origination_time, sizeof b->origination_time);
-    x.time_reference = (std::uint64_t(b->time_reference_high) << 32) | b->time_reference_low;
-    x.version = b->version;
-    x.umid.assign(b->umid, sizeof b->umid);
-    if (b->version >= 2) {
-        x.loudness_value = b->loudness_value;
-        x.loudness_range = b->loudness_range;
-        x.max_true_peak_level = b->max_true_peak_level;
-        x.max_momentary_loudness = b->max_momentary_loudness;
-        x.max_shortterm_loudness = b->max_shortterm_loudness;
-    }
-    // Right after a set, libsndfile reports a size of 0 for the history it holds: the text
-    // runs to its NUL.
-    x.coding_history = field(b->coding_history, sizeof b->coding_history);
-    return x;
 }
 
 void BextLoudness::begin(SNDFILE* sf, const std::string& line, const std::string& path) {

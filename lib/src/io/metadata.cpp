@@ -86,28 +86,7 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
     if (!sf)
         return;
     m.sample_rate = info.samplerate;
-    BextVar b{};
-    if (sf_command(sf.get(), SFC_GET_BROADCAST_INFO, &b, sizeof b) == SF_TRUE) {
-        Bext x;
-        x.description = field(b.description, sizeof b.description);
-        x.originator = field(b.originator, sizeof b.originator);
-        x.originator_reference = field(b.originator_reference, sizeof b.originator_reference);
-        x.origination_date = field(b.origination_date, sizeof b.origination_date);
-        x.origination_time = field(b.origination_time, sizeof b.origination_time);
-        x.time_reference = (std::uint64_t(b.time_reference_high) << 32) | b.time_reference_low;
-        x.version = b.version;
-        x.umid.assign(b.umid, sizeof b.umid);
-        if (b.version >= 2) {
-            x.loudness_value = b.loudness_value;
-            x.loudness_range = b.loudness_range;
-            x.max_true_peak_level = b.max_true_peak_level;
-            x.max_momentary_loudness = b.max_momentary_loudness;
-            x.max_shortterm_loudness = b.max_shortterm_loudness;
-        }
-        x.coding_history = field(b.coding_history, std::min<std::size_t>(b.coding_history_size,
-                                                                         sizeof b.coding_history));
-        m.bext = x;
-    }
+    m.bext = bext_of(sf.get());
     std::uint32_t count = 0;
     if (sf_command(sf.get(), SFC_GET_CUE_COUNT, &count, sizeof count) == SF_TRUE && count > 0) {
         std::vector<char> raw(sizeof(std::uint32_t) + count * sizeof(SF_CUE_POINT));
@@ -316,6 +295,33 @@ void set_strip_metadata(bool s) {
 }
 bool strip_metadata() {
     return strip.load();
+}
+
+std::optional<Bext> bext_of(SNDFILE* sf) {
+    auto b = std::make_unique<BextVar>();
+    std::memset(b.get(), 0, sizeof *b);
+    if (sf_command(sf, SFC_GET_BROADCAST_INFO, b.get(), sizeof *b) != SF_TRUE)
+        return std::nullopt;
+    Bext x;
+    x.description = field(b->description, sizeof b->description);
+    x.originator = field(b->originator, sizeof b->originator);
+    x.originator_reference = field(b->originator_reference, sizeof b->originator_reference);
+    x.origination_date = field(b->origination_date, sizeof b->origination_date);
+    x.origination_time = field(b->origination_time, sizeof b->origination_time);
+    x.time_reference = (std::uint64_t(b->time_reference_high) << 32) | b->time_reference_low;
+    x.version = b->version;
+    x.umid.assign(b->umid, sizeof b->umid);
+    if (b->version >= 2) {
+        x.loudness_value = b->loudness_value;
+        x.loudness_range = b->loudness_range;
+        x.max_true_peak_level = b->max_true_peak_level;
+        x.max_momentary_loudness = b->max_momentary_loudness;
+        x.max_shortterm_loudness = b->max_shortterm_loudness;
+    }
+    // Right after a set, libsndfile reports a size of 0 for the history it holds: the text
+    // runs to its NUL.
+    x.coding_history = field(b->coding_history, sizeof b->coding_history);
+    return x;
 }
 
 Metadata read_metadata(const std::string& path) {

@@ -25,9 +25,6 @@ bool carries_bext(const std::string& path);
 // `history` without a trailing line written by libsndfile itself (T=libsndfile-...).
 std::string without_libsndfile_line(const std::string& history);
 
-// The bext set on (or read from) an open file, if it has one.
-std::optional<Bext> bext_of(SNDFILE* sf);
-
 class BextLoudness {
   public:
     // Before the first sample of `sf` (a WAV or RF64 file being written): appends

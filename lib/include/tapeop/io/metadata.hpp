@@ -88,6 +88,9 @@ struct Metadata {
 // reader reports real errors). `sample_rate`: the file's rate.
 Metadata read_metadata(const std::string& path);
 
+// The bext set on (or read from) an open file, if it has one.
+std::optional<Bext> bext_of(SNDFILE* sf);
+
 // Every chunk of a RIFF/AIFF file as libsndfile lists it (audio and format chunks too), in
 // file order; empty for other containers. For `info`.
 struct ChunkSize {
