@@ -72,6 +72,9 @@ Quantity parse_quantity(std::string_view text) {
     // "samples" also as "sample" / "smp".
     if (iequals(suffix, "sample") || iequals(suffix, "smp"))
         return {value, Unit::samples};
+    // "48k", "44.1k": how sample rates are usually written.
+    if (iequals(suffix, "k"))
+        return {value, Unit::kHz};
     throw UsageError("unknown unit '" + std::string(suffix) + "' in '" + std::string(text) + "'");
 }
 

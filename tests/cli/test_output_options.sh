@@ -28,9 +28,13 @@ pass
 "$T" -q convert a.wav -o c.wav --rate 44.1kHz --bits 16
 "$T" -q master a.wav -o m.wav --rate 44.1kHz --bits 16
 "$T" -q gainstage a.wav b.wav -o g --rate 44100 --bits 16
-for f in c.wav m.wav g/a.wav; do
+# "48k", as the help texts write it.
+"$T" -q convert c.wav -o k.wav --rate 48k
+for f in c.wav m.wav g/a.wav k.wav; do
   j=$("$T" --json info "$f")
-  [ "$(json_num sample_rate <<<"$j")" = 44100 ] || fail "$f is not at 44.1 kHz"
+  want=44100
+  [ "$f" = k.wav ] && want=48000
+  [ "$(json_num sample_rate <<<"$j")" = "$want" ] || fail "$f is not at $want Hz"
   grep -q '"subtype": "pcm16"' <<<"$j" || fail "$f is not 16-bit"
   pass
 done

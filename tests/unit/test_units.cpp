@@ -14,6 +14,9 @@ TEST_SUITE("units") {
         CHECK(parse_value("-14 lufs", {Unit::LUFS}, "target") == -14.0);
         CHECK(parse_value("+1.5dB", {Unit::dB}, "gain") == 1.5);
         CHECK(parse_value("3kHz", {Unit::Hz, Unit::kHz}, "freq") == 3000.0);
+        CHECK(parse_value("48k", {Unit::Hz, Unit::kHz}, "--rate") == 48000.0);
+        CHECK(parse_value("44.1K", {Unit::Hz, Unit::kHz}, "--rate") == 44100.0);
+        CHECK_THROWS_AS(parse_value("-14k", {Unit::LUFS}, "target"), UsageError);
         CHECK(parse_value("200ms", {Unit::s, Unit::ms}, "pad") == doctest::Approx(0.2));
         CHECK(parse_value("10 ms", {Unit::ms, Unit::s}, "attack") == 10.0);
         CHECK(parse_value("2s", {Unit::ms, Unit::s}, "release") == 2000.0);
