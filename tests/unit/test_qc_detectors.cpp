@@ -240,6 +240,15 @@ TEST_SUITE("qc_detectors") {
         CHECK(clicks(below).count() == 0);
     }
 
+    TEST_CASE("click: a sine that starts at phase 0 has no click at 0:00, at any block size") {
+        for (double amp : {0.1, 0.9})
+            for (double hz : {440.0, 997.0})
+                for (std::size_t block : {1u, 2u, 3u, 4096u}) {
+                    auto b = sine(rate, 1, hz, amp);
+                    CHECK(clicks(b, block).count() == 0);
+                }
+    }
+
     TEST_CASE("click: in silence, the level decides (-50 dBFS second-difference peak)") {
         AudioBuffer b(1, rate);
         b.channel(0)[10000] = static_cast<float>(db_to_gain(-50) / 2 * db_to_gain(1)); // |d| = 2x

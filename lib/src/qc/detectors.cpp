@@ -177,7 +177,7 @@ void ClickDetector::add(AudioView block) {
         const float* x = block.channel(c);
         Channel& s = ch_[c];
         if (n > 0 && !s.started) {
-            s.x1 = s.x2 = x[0]; // no discontinuity at the start of the file
+            s.x1 = s.x2 = x[0];
             s.started = true;
         }
         std::size_t i = 0;
@@ -188,7 +188,10 @@ void ClickDetector::add(AudioView block) {
             const float* xi = x + i;
             float p1 = s.x1, p2 = s.x2;
             for (std::size_t j = 0; j < take && j < 2; ++j) {
-                d[j] = xi[j] - 2.0f * p1 + p2;
+                // The file's first two samples have no history: their second difference would
+                // be a first difference (a sine starting at phase 0 read as a click at 0:00).
+                // No discontinuity at the start of the file: 0, at any block size.
+                d[j] = pos_ + std::int64_t(i + j) < 2 ? 0.0f : xi[j] - 2.0f * p1 + p2;
                 p2 = p1;
                 p1 = xi[j];
             }
