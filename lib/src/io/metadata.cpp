@@ -1,5 +1,6 @@
 #include "tapeop/io/metadata.hpp"
 
+#include "tapeop/error.hpp"
 #include "tapeop/io/format.hpp"
 
 #include <algorithm>
@@ -407,6 +408,14 @@ Metadata moved(const Metadata& in, std::int64_t head_frames, std::int64_t kept_f
     return m;
 }
 
+void refresh_encoding_tags(Metadata& m, std::uint64_t frames, int sample_rate) {
+    m.tags.erase("ENCODING");
+    m.tags.erase("ENCODER");
+    if (auto it = m.tags.find("LENGTH"); it != m.tags.end() && sample_rate > 0)
+        it->second = {std::to_string((frames * 1000 + std::uint64_t(sample_rate) / 2) /
+                                     std::uint64_t(sample_rate))};
+}
+
 void set_loudness(Bext& b, const LoudnessFields& l) {
     // EBU Tech 3285 v2: int16 = value x 100, rounded; not measurable (silence): 0x7FFF.
     auto q = [](double v) -> std::int16_t {
@@ -533,6 +542,14 @@ bool update_bext(SNDFILE* sf, const Bext& b) {
     return write_bext(sf, b);
 }
 
+namespace {
+// A tag TagLib could not save is metadata lost: an error, not a silent omission.
+void saved(bool ok, const std::string& target_path) {
+    if (!ok)
+        throw Error("could not write tags: TagLib could not save them (disk full?)", target_path);
+}
+} // namespace
+
 void apply_tags(const std::string& file, const std::string& target_path, const Metadata& m) {
     if (m.tags.empty() && m.pictures.empty())
         return;
@@ -541,35 +558,35 @@ void apply_tags(const std::string& file, const std::string& target_path, const M
     if (ext == "flac") {
         TagLib::FLAC::File f(file.c_str(), false);
         if (!f.isValid())
-            return;
+            throw Error("could not write tags: TagLib cannot open the file it wrote", target_path);
         f.xiphComment(true)->setProperties(props);
         for (const auto& p : m.pictures)
             f.addPicture(flac_picture(p));
-        f.save();
+        saved(f.save(), target_path);
     } else if (ext == "ogg" || ext == "oga") {
         TagLib::Ogg::Vorbis::File f(file.c_str(), false);
         if (!f.isValid())
-            return;
+            throw Error("could not write tags: TagLib cannot open the file it wrote", target_path);
         f.tag()->setProperties(props);
         for (const auto& p : m.pictures)
             f.tag()->addPicture(flac_picture(p));
-        f.save();
+        saved(f.save(), target_path);
     } else if (ext == "opus") {
         TagLib::Ogg::Opus::File f(file.c_str(), false);
         if (!f.isValid())
-            return;
+            throw Error("could not write tags: TagLib cannot open the file it wrote", target_path);
         f.tag()->setProperties(props);
         for (const auto& p : m.pictures)
             f.tag()->addPicture(flac_picture(p));
-        f.save();
+        saved(f.save(), target_path);
     } else if (ext == "mp3") {
         TagLib::MPEG::File f(file.c_str(), false);
         if (!f.isValid())
-            return;
+            throw Error("could not write tags: TagLib cannot open the file it wrote", target_path);
         TagLib::ID3v2::Tag* tag = f.ID3v2Tag(true);
         tag->setProperties(props);
         add_apic(tag, m.pictures);
-        f.save(TagLib::MPEG::File::ID3v2, TagLib::File::StripNone);
+        saved(f.save(TagLib::MPEG::File::ID3v2, TagLib::File::StripNone), target_path);
     } else if (ext == "wav") {
         // INFO (written by libsndfile before the audio) holds eight fields; the rest (ISRC,
         // custom fields, pictures) goes into an ID3v2 chunk, as TagLib and most players read it.
@@ -582,10 +599,10 @@ void apply_tags(const std::string& file, const std::string& target_path, const M
             return;
         TagLib::RIFF::WAV::File f(file.c_str(), false);
         if (!f.isValid())
-            return;
+            throw Error("could not write tags: TagLib cannot open the file it wrote", target_path);
         f.ID3v2Tag()->setProperties(props);
         add_apic(f.ID3v2Tag(), m.pictures);
-        f.save(TagLib::RIFF::WAV::File::ID3v2, TagLib::File::StripNone);
+        saved(f.save(TagLib::RIFF::WAV::File::ID3v2, TagLib::File::StripNone), target_path);
     }
 }
 

@@ -471,7 +471,13 @@ void AudioWriter::commit() {
     chunk_store_.clear();
     // Tags go into the closed temporary, so the read-back below checks the tagged file.
     if (metadata_)
-        apply_tags(temp_path_, path_, *metadata_);
+        try {
+            refresh_encoding_tags(*metadata_, frames_, spec_.sample_rate);
+            apply_tags(temp_path_, path_, *metadata_);
+        } catch (...) {
+            abandon();
+            throw;
+        }
     if (container_for_path(path_).sf_major == SF_FORMAT_FLAC &&
         spec_.positions.size() == std::size_t(spec_.channels))
         try {

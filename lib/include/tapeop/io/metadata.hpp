@@ -107,6 +107,12 @@ std::vector<ChunkSize> list_chunks(const std::string& path);
 Metadata moved(const Metadata& m, std::int64_t head_frames, std::int64_t kept_frames, int out_rate,
                bool audio_changed);
 
+// Tags that describe the encoded file rather than the work, made true for an output of
+// `frames` frames at `sample_rate`: LENGTH (ID3 TLEN, milliseconds) is set to the written
+// length; ENCODING (ID3 TSSE: the encoder and its settings) and ENCODER name whatever encoded
+// the input's bytes, and every output is encoded anew, so they are dropped.
+void refresh_encoding_tags(Metadata& m, std::uint64_t frames, int sample_rate);
+
 // Sets bext v2 loudness fields (value x 100, rounded; silence: unset) and bext version 2.
 void set_loudness(Bext& b, const LoudnessFields& l);
 

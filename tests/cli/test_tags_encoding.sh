@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Tags that describe the encoded file, not the work, are made true on every output: LENGTH
+# (ID3 TLEN) is the output's length, ENCODING (ID3 TSSE) and ENCODER named the input's encoder
+# and are dropped; every other tag is kept. Read back with exiftool and metaflac.
+source "$(dirname "$0")/lib.sh"
+T="$TAPEOP"
+for tool in lame exiftool metaflac; do
+  command -v $tool >/dev/null || fail "$tool is needed (make deps)"
+done
+
+"$T" -q generate music -o m.wav --duration 20s
+# lame writes TLEN (20000 ms) and TSSE (its version and settings) beside the tags given.
+lame --quiet --tt "Take 4" --ta "The Band" --tc "keep me" m.wav in.mp3
+id3=$(exiftool -s -ID3:all in.mp3)
+grep -q '^Length *: 20' <<<"$id3" || fail "the input has no TLEN: $id3"
+grep -q '^EncoderSettings *: LAME' <<<"$id3" || fail "the input has no TSSE: $id3"
+pass
+
+# trim 5 s off the head: LENGTH 15000 ms, no ENCODING, the rest kept (MP3 -> MP3 and -> FLAC).
+"$T" -q trim in.mp3 -o cut.mp3 --start 5s
+"$T" -q trim in.mp3 -o cut.flac --start 5s
+out=$(exiftool -s -ID3:all cut.mp3)
+grep -q '^Length *: 15 s' <<<"$out" || fail "TLEN of the cut MP3 is not 15 s: $out"
+! grep -q 'EncoderSettings' <<<"$out" || fail "the input's TSSE was copied into the cut MP3: $out"
+grep -q '^Title *: Take 4' <<<"$out" || fail "title lost: $out"
+grep -q 'keep me' <<<"$out" || fail "comment lost: $out"
+pass
+tags=$(metaflac --export-tags-to=- cut.flac)
+grep -qx 'LENGTH=15000' <<<"$tags" || fail "LENGTH of the cut FLAC is not 15000: $tags"
+! grep -qi '^ENCODING=' <<<"$tags" || fail "the input's ENCODING was copied into the FLAC: $tags"
+grep -qx 'ARTIST=The Band' <<<"$tags" || fail "artist lost: $tags"
+pass
+
+# A FLAC with ENCODER (as ffmpeg writes it) and a stale LENGTH, converted to FLAC at 44.1 kHz.
+"$T" -q convert m.wav -o f.flac
+metaflac --set-tag=ENCODER=Lavf59 --set-tag=LENGTH=99999 --set-tag=MOOD=calm f.flac
+"$T" -q convert f.flac -o g.flac --rate 44.1k
+tags=$(metaflac --export-tags-to=- g.flac)
+grep -qx 'LENGTH=20000' <<<"$tags" || fail "LENGTH not the output's 20000 ms: $tags"
+! grep -q '^ENCODER=' <<<"$tags" || fail "ENCODER copied: $tags"
+grep -qx 'MOOD=calm' <<<"$tags" || fail "custom field lost: $tags"
+pass
