@@ -317,7 +317,10 @@ TEST_SUITE("qc_detectors") {
             CHECK(h.found);
             CHECK(h.frequency_hz == 50);
             CHECK(h.amplitude_dbfs == doctest::Approx(-58).epsilon(0.01)); // within ~0.6 dB
-            CHECK(h.harmonics_hz == std::vector<int>{100, 150});
+            CHECK(h.measured_hz == doctest::Approx(50.0).epsilon(0.0005)); // +-0.025 Hz
+            REQUIRE(h.harmonics_hz.size() == 2);
+            CHECK(h.harmonics_hz[0] == doctest::Approx(100.0).epsilon(0.0005));
+            CHECK(h.harmonics_hz[1] == doctest::Approx(150.0).epsilon(0.0005));
             CHECK(h.first_frame == 0);
             CHECK(h.presence == doctest::Approx(1.0));
         }

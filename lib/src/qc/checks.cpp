@@ -67,6 +67,14 @@ std::string where(const EventLog& log, int rate, int channels, std::size_t show 
     return s;
 }
 
+// Each kept occurrence's time (seconds), for the finding's times_s.
+std::vector<double> times_of(const EventLog& log, int rate) {
+    std::vector<double> t;
+    for (const auto& e : log.earliest())
+        t.push_back(double(e.frame) / rate);
+    return t;
+}
+
 double first_time(const EventLog& a, int rate) {
     return a.count() ? double(a.earliest().front().frame) / rate : nan;
 }
@@ -313,11 +321,11 @@ void eval_hum(CheckContext& c) {
     if (!h.found)
         return;
     std::string harm;
-    for (int f : h.harmonics_hz)
-        harm += (harm.empty() ? "" : ", ") + std::to_string(f);
+    for (double f : h.harmonics_hz)
+        harm += (harm.empty() ? "" : ", ") + fmt("%.2f", f);
     c.add(std::to_string(h.frequency_hz) + " Hz mains hum at " +
-              level_text(h.amplitude_dbfs, "dBFS") +
-              (harm.empty() ? std::string() : " with harmonics at " + harm + " Hz") + ", in " +
+              level_text(h.amplitude_dbfs, "dBFS") + " (measured " + fmt("%.2f", h.measured_hz) +
+              " Hz" + (harm.empty() ? std::string() : "; harmonics at " + harm + " Hz") + "), in " +
               fmt("%.0f", h.presence * 100) + "% of the file, from " +
               format_timestamp(double(h.first_frame) / c.rate),
           h.amplitude_dbfs, c.rule.number("level"), double(h.first_frame) / c.rate);
@@ -338,6 +346,8 @@ void eval_dropout(CheckContext& c) {
                   fmt("%.1f", 1000.0 * double(d.longest()) / c.rate) + " ms, " +
                   where(d, c.rate, c.channels),
               double(d.count()), 0, first_time(d, c.rate));
+    if (d.count())
+        c.findings.back().times_s = times_of(d, c.rate);
 }
 
 std::unique_ptr<Probe> probe_click(const Rule& r, const io::FileInfo& fi) {
@@ -351,6 +361,8 @@ void eval_click(CheckContext& c) {
         c.add(std::to_string(k.count()) + " click(s), up to " + fmt("%.0f", k.worst().magnitude) +
                   " dB above the local level, " + where(k, c.rate, c.channels),
               double(k.count()), 0, first_time(k, c.rate));
+    if (k.count())
+        c.findings.back().times_s = times_of(k, c.rate);
 }
 
 std::unique_ptr<Probe> probe_silence_edges(const Rule& r, const io::FileInfo&) {

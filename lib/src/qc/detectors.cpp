@@ -434,10 +434,6 @@ HumDetector::HumDetector(int channels, int sample_rate, float level, double prom
             freqs_.push_back(f0 - 1.0 - 0.25 * double(k));
             freqs_.push_back(f0 + 1.0 + 0.25 * double(k));
         }
-        fam.harmonics = freqs_.size();
-        for (int h = 2; h <= max_harmonic; ++h)
-            for (double o : hum_harmonic_offsets)
-                freqs_.push_back(h * f0 + o);
     }
     assert(freqs_.size() <= max_freqs);
     for (std::size_t f = 0; f < freqs_.size() && f < max_freqs; ++f)
@@ -548,14 +544,53 @@ void HumDetector::analyse_window() {
         ++fam.level_present_hist[hist_bin(level_db, hist_bins)];
         if (fam.first < 0)
             fam.first = window_start_;
-        for (int h = 2; h <= max_harmonic; ++h) {
-            const double* ph =
-                power_.data() + fam.harmonics + std::size_t(h - 2) * hum_harmonic_offsets.size();
-            const double hfloor = *std::max_element(ph + 1, ph + hum_harmonic_offsets.size());
-            // Harmonics describe the hum (buzz vs. pure tone); their prominence is enough.
-            if (ph[0] >= prominence_ * hfloor)
-                ++fam.harmonic_present[static_cast<std::size_t>(h - 1)];
+        measure_harmonics(fam, hz);
+    }
+}
+
+// Harmonics 2..max_harmonic at exact multiples of this window's measured fundamental (a mains
+// line's harmonics sit there; a note's overtones or another source's lines need not): each
+// with two neighbours h x 0.25 Hz away (to measure where it peaks) and a floor at +-1.5 and
+// +-2.5 Hz. A second, small Goertzel bank over the window, run only where the line was found.
+void HumDetector::measure_harmonics(Family& fam, double hz) {
+    constexpr std::size_t per = hum_harmonic_offsets.size() + 2;
+    constexpr std::size_t count = per * std::size_t(max_harmonic - 1);
+    std::array<double, count> coef{}, s1{}, s2{};
+    std::array<double, count> hzs{};
+    for (int h = 2; h <= max_harmonic; ++h) {
+        const std::size_t b = per * std::size_t(h - 2);
+        const double centre = h * hz, step = 0.25;
+        hzs[b] = centre - step;
+        hzs[b + 1] = centre + step;
+        for (std::size_t o = 0; o < hum_harmonic_offsets.size(); ++o)
+            hzs[b + 2 + o] = centre + hum_harmonic_offsets[o];
+    }
+    for (std::size_t f = 0; f < count; ++f)
+        coef[f] = 2.0 * std::cos(2.0 * std::numbers::pi * hzs[f] / rate_d_);
+    for (std::size_t k = 0; k < n_; ++k) {
+        const double v = double(buf_[k] * hann_[k]);
+        for (std::size_t f = 0; f < count; ++f) {
+            const double x = v + coef[f] * s1[f] - s2[f];
+            s2[f] = s1[f];
+            s1[f] = x;
         }
+    }
+    std::array<double, count> p{};
+    for (std::size_t f = 0; f < count; ++f)
+        p[f] = std::max(0.0, s1[f] * s1[f] + s2[f] * s2[f] - coef[f] * s1[f] * s2[f]);
+    for (int h = 2; h <= max_harmonic; ++h) {
+        const double* ph = p.data() + per * std::size_t(h - 2);
+        const double lo = ph[0], hi = ph[1], c = ph[2];
+        const double hfloor = *std::max_element(ph + 3, ph + per);
+        // Harmonics describe the hum (buzz vs. pure tone); their prominence is enough.
+        if (!(c >= prominence_ * hfloor) || !(c >= lo && c >= hi))
+            continue;
+        const double l = std::log(std::max(lo, 1e-300)), m = std::log(c),
+                     r = std::log(std::max(hi, 1e-300));
+        const double den = l - 2.0 * m + r;
+        const double offset = den < 0.0 ? std::clamp(0.5 * (l - r) / den, -0.5, 0.5) : 0.0;
+        ++fam.harmonic_present[static_cast<std::size_t>(h - 1)];
+        fam.harmonic_hz_sum[static_cast<std::size_t>(h - 1)] += h * hz + 0.25 * offset;
     }
 }
 
@@ -620,12 +655,13 @@ HumDetector::Result HumDetector::result() const {
     }
     r.found = true;
     r.frequency_hz = best->base_hz;
+    r.measured_hz = best->hz_sum / double(best->present);
     r.presence = double(best->present) / double(active_);
     r.amplitude_dbfs = 20.0 * std::log10(best->amplitude_sum / double(best->present));
     r.first_frame = best->first;
-    for (int h = 2; h <= max_harmonic; ++h)
-        if (2 * best->harmonic_present[static_cast<std::size_t>(h - 1)] > best->present)
-            r.harmonics_hz.push_back(h * best->base_hz);
+    for (std::size_t h = 1; h < std::size_t(max_harmonic); ++h)
+        if (2 * best->harmonic_present[h] > best->present)
+            r.harmonics_hz.push_back(best->harmonic_hz_sum[h] / double(best->harmonic_present[h]));
     return r;
 }
 

@@ -35,10 +35,10 @@ struct Event {
     std::int64_t length = 0; // frames, where that means something
 };
 
-// Counts events and keeps the earliest few (and the worst), in constant memory.
+// Counts events and keeps the earliest `keep` (and the worst), in constant memory.
 class EventLog {
   public:
-    explicit EventLog(std::size_t keep = 8);
+    explicit EventLog(std::size_t keep = 64);
     void add(const Event& e);
     std::uint64_t count() const { return count_; }
     const std::vector<Event>& earliest() const { return first_; } // sorted by frame, then channel
@@ -204,10 +204,13 @@ class HumDetector {
 
     struct Result {
         bool found = false;
-        int frequency_hz = 0;        // 50 or 60
+        int frequency_hz = 0;        // 50 or 60: the mains family
+        double measured_hz = 0.0;    // the fundamental as measured (mean over its windows)
         double amplitude_dbfs = 0.0; // mean amplitude of the fundamental where present (peak dBFS)
         double presence = 0.0;       // share of the non-silent windows (0..1)
-        std::vector<int> harmonics_hz; // harmonics present in most of those windows
+        // Harmonics present in most of those windows, as measured near exact multiples of each
+        // window's measured fundamental (mean frequency over the windows where present).
+        std::vector<double> harmonics_hz;
         std::int64_t first_frame = -1; // start of the first window where found
     };
     Result result() const;
@@ -222,19 +225,21 @@ class HumDetector {
     static constexpr std::size_t hist_bins = 320; // -160..0 dB in 0.5 dB
     struct Family {
         int base_hz = 0;
-        std::size_t fine = 0, floor = 0, harmonics = 0; // where its filters start in the bank
+        std::size_t fine = 0, floor = 0; // where its filters start in the bank
         std::int64_t present = 0;
         double amplitude_sum = 0.0, hz_sum = 0.0, hz_sq_sum = 0.0;
         std::array<std::int64_t, max_harmonic> harmonic_present{};
+        std::array<double, max_harmonic> harmonic_hz_sum{};
         std::array<std::int64_t, hist_bins> amplitude_hist{}; // dBFS of the line
         std::array<std::int64_t, hist_bins> floor_hist{};     // dBFS next to the line, all windows
         std::array<std::int64_t, hist_bins> floor_present_hist{}; // ... where the line is found
         std::array<std::int64_t, hist_bins> level_present_hist{}; // window level where found
         std::int64_t first = -1;
     };
-    static constexpr std::size_t max_freqs = 96; // Goertzel bank, a multiple of 8
+    static constexpr std::size_t max_freqs = 48; // Goertzel bank, a multiple of 8
     void push(float y);
     void analyse_window();
+    void measure_harmonics(Family& fam, double hz);
     bool steady(const Family& f) const;
     int channels_;
     std::size_t decim_; // first stage (box)
