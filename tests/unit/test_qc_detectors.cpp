@@ -83,7 +83,7 @@ std::uint64_t clip_events(AudioBuffer& b, float thr = float(db_to_gain(-0.01)), 
 }
 
 qc::EventLog dropouts(AudioBuffer& b, std::size_t block = 4096) {
-    qc::DropoutDetector d(int(b.channels()), 48, 12000, float(db_to_gain(-40)), 240);
+    qc::DropoutDetector d(int(b.channels()), 48, 12000, float(db_to_gain(-40)), 240, 240);
     feed(b, block, [&](AudioView v) { d.add(v); });
     return d.dropouts();
 }

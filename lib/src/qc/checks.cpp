@@ -335,8 +335,11 @@ std::unique_ptr<Probe> probe_dropout(const Rule& r, const io::FileInfo& fi) {
     auto frames = [&](const char* k) {
         return std::int64_t(std::llround(r.number(k) * fi.sample_rate));
     };
+    // After the gap the audio must be back within 20 ms: it may resume at a quiet point of its
+    // waveform (a 50 ms cut in a word), but a piece that ends in zeros has no gap.
     return make_probe<DropoutDetector>(fi.channels, frames("min"), frames("max"),
-                                       linear(r, "level"), frames("edge"));
+                                       linear(r, "level"), frames("edge"),
+                                       std::int64_t(std::llround(0.02 * fi.sample_rate)));
 }
 
 void eval_dropout(CheckContext& c) {

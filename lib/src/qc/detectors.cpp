@@ -104,9 +104,10 @@ void ClipDetector::finish() {
 
 // ---------------------------------------------------------------------------------------------
 DropoutDetector::DropoutDetector(int channels, std::int64_t min_frames, std::int64_t max_frames,
-                                 float loud, std::int64_t edge_frames)
+                                 float loud, std::int64_t edge_frames, std::int64_t resume_frames)
     : ch_(static_cast<std::size_t>(channels)), min_(std::max<std::int64_t>(1, min_frames)),
-      max_(max_frames), edge_(edge_frames), loud_(loud) {}
+      max_(max_frames), edge_(edge_frames), resume_(std::max(edge_frames, resume_frames)),
+      loud_(loud) {}
 
 void DropoutDetector::scan(Channel& s, int channel, const float* x, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -123,7 +124,7 @@ void DropoutDetector::scan(Channel& s, int channel, const float* x, std::size_t 
                 s.pending = true;
                 s.cand_start = s.run_start;
                 s.cand_len = s.run_len;
-                s.deadline = t + edge_;
+                s.deadline = t + resume_;
             }
             s.run_len = 0;
         }
@@ -521,8 +522,6 @@ void HumDetector::analyse_window() {
         // grid, not at its edge: a note 1 Hz away peaks at the edge).
         const std::size_t at =
             static_cast<std::size_t>(std::max_element(fine, fine + hum_fine.size()) - fine);
-        if (at == 0 || at + 1 == hum_fine.size())
-            continue;
         const double p0 = fine[at];
         const double a0 = amplitude(p0);
         if (!(p0 >= prominence_ * floor) || !(a0 >= level_))
@@ -537,14 +536,15 @@ void HumDetector::analyse_window() {
             continue; // outside the mains tolerance (+-0.5%)
         ++fam.present;
         fam.amplitude_sum += a0;
-        fam.hz_sum += hz;
-        fam.hz_sq_sum += hz * hz;
-        ++fam.amplitude_hist[hist_bin(20.0 * std::log10(a0), hist_bins)];
+        const std::size_t ab = hist_bin(20.0 * std::log10(a0), hist_bins);
+        ++fam.amplitude_hist[ab];
+        fam.by_level[ab].hz_sum += hz;
+        fam.by_level[ab].hz_sq_sum += hz * hz;
         ++fam.floor_present_hist[hist_bin(floor_db, hist_bins)];
         ++fam.level_present_hist[hist_bin(level_db, hist_bins)];
         if (fam.first < 0)
             fam.first = window_start_;
-        measure_harmonics(fam, hz);
+        measure_harmonics(fam.by_level[ab], hz);
     }
 }
 
@@ -552,7 +552,7 @@ void HumDetector::analyse_window() {
 // line's harmonics sit there; a note's overtones or another source's lines need not): each
 // with two neighbours h x 0.25 Hz away (to measure where it peaks) and a floor at +-1.5 and
 // +-2.5 Hz. A second, small Goertzel bank over the window, run only where the line was found.
-void HumDetector::measure_harmonics(Family& fam, double hz) {
+void HumDetector::measure_harmonics(Family::ByLevel& fam, double hz) {
     constexpr std::size_t per = hum_harmonic_offsets.size() + 2;
     constexpr std::size_t count = per * std::size_t(max_harmonic - 1);
     std::array<double, count> coef{}, s1{}, s2{};
@@ -594,24 +594,55 @@ void HumDetector::measure_harmonics(Family& fam, double hz) {
     }
 }
 
+// Hum has one level; music near the line can only add to it where it is loud, so the line's
+// own level is the lower part of what the windows measured (their first quartile), and the
+// windows more than max_level_spread_db above it are where music masked it: set aside, neither
+// for nor against. A bass note or a kick that lands in the mains tolerance is loud where the
+// music is and absent in its gaps, which the presence tests below see.
+HumDetector::Sighting HumDetector::at_level(const Family& f) const {
+    Sighting s;
+    if (f.present == 0)
+        return s;
+    const double base_db = hist_quantile(f.amplitude_hist.data(), hist_bins, 0.25);
+    const double top_db = base_db + max_level_spread_db;
+    std::array<std::int64_t, hist_bins> kept{};
+    double hz = 0.0, hz_sq = 0.0;
+    for (std::size_t k = 0; k < hist_bins; ++k) {
+        if (hist_floor_db + (double(k) + 0.5) * hist_step_db > top_db)
+            break;
+        kept[k] = f.amplitude_hist[k];
+        s.windows += kept[k];
+        hz += f.by_level[k].hz_sum;
+        hz_sq += f.by_level[k].hz_sq_sum;
+        for (std::size_t h = 0; h < std::size_t(max_harmonic); ++h) {
+            s.harmonic_present[h] += f.by_level[k].harmonic_present[h];
+            s.harmonic_hz_sum[h] += f.by_level[k].harmonic_hz_sum[h];
+        }
+    }
+    if (s.windows == 0)
+        return s;
+    const double n = double(s.windows);
+    s.hz = hz / n;
+    s.hz_sd = std::sqrt(std::max(0.0, hz_sq / n - s.hz * s.hz));
+    s.amplitude_db = hist_quantile(kept.data(), hist_bins, 0.5);
+    s.low_db = hist_quantile(kept.data(), hist_bins, 0.1);
+    return s;
+}
+
 bool HumDetector::steady(const Family& f) const {
-    if (f.present < min_windows)
+    const Sighting s = at_level(f);
+    if (s.windows < min_windows)
         return false;
     // Steady in frequency: the mains drifts by hundredths of a hertz over minutes.
-    const double n = double(f.present), mean = f.hz_sum / n;
-    const double sd = std::sqrt(std::max(0.0, f.hz_sq_sum / n - mean * mean));
-    if (sd > max_frequency_sd_hz)
+    if (s.hz_sd > max_frequency_sd_hz)
         return false;
-    // Steady in level: the middle 80% of its windows within max_level_spread_db.
-    if (hist_quantile(f.amplitude_hist.data(), hist_bins, 0.9) -
-            hist_quantile(f.amplitude_hist.data(), hist_bins, 0.1) >
-        max_level_spread_db)
+    // Steady in level: no deep dips under its own level either.
+    if (s.amplitude_db - s.low_db > max_level_spread_db)
         return false;
     // Present in the quiet passages too: in the windows where the music next to the line is
-    // `prominence` under the line's median amplitude (where hum would be seen), the line must
-    // be found in `presence` of them. A line that music makes comes and goes with the music.
-    const double clear_db =
-        hist_quantile(f.amplitude_hist.data(), hist_bins, 0.5) - 10.0 * std::log10(prominence_);
+    // `prominence` under the line's level (where hum would be seen), the line must be found
+    // in `presence` of them. A line that music makes comes and goes with the music.
+    const double clear_db = s.amplitude_db - 10.0 * std::log10(prominence_);
     std::int64_t clear = 0, clear_present = 0;
     for (std::size_t k = 0; k < hist_bins; ++k)
         if (hist_floor_db + (double(k) + 0.5) * hist_step_db <= clear_db) {
@@ -653,15 +684,16 @@ HumDetector::Result HumDetector::result() const {
             r.amplitude_dbfs = -std::numeric_limits<double>::infinity();
         return r;
     }
+    const Sighting s = at_level(*best);
     r.found = true;
     r.frequency_hz = best->base_hz;
-    r.measured_hz = best->hz_sum / double(best->present);
+    r.measured_hz = s.hz;
     r.presence = double(best->present) / double(active_);
-    r.amplitude_dbfs = 20.0 * std::log10(best->amplitude_sum / double(best->present));
+    r.amplitude_dbfs = s.amplitude_db;
     r.first_frame = best->first;
     for (std::size_t h = 1; h < std::size_t(max_harmonic); ++h)
-        if (2 * best->harmonic_present[h] > best->present)
-            r.harmonics_hz.push_back(best->harmonic_hz_sum[h] / double(best->harmonic_present[h]));
+        if (2 * s.harmonic_present[h] > s.windows)
+            r.harmonics_hz.push_back(s.harmonic_hz_sum[h] / double(s.harmonic_present[h]));
     return r;
 }
 

@@ -83,12 +83,14 @@ class ClipDetector {
 };
 
 // Dropouts: runs of exact digital zeros in a channel, between `min_frames` and `max_frames`
-// long, with a sample of at least `loud` within `edge_frames` before and after the gap
-// (a gap inside active audio, not a pause). Magnitude: gap length in frames.
+// long, with a sample of at least `loud` within `edge_frames` before the gap (the waveform is
+// cut: a pause in speech or a gated note decays first) and within `resume_frames` after it
+// (a gap inside active audio, not the end of a piece; the audio may resume at a quiet point
+// of its waveform, or a word's onset, so this side is looser). Magnitude: gap length in frames.
 class DropoutDetector {
   public:
     DropoutDetector(int channels, std::int64_t min_frames, std::int64_t max_frames, float loud,
-                    std::int64_t edge_frames);
+                    std::int64_t edge_frames, std::int64_t resume_frames);
     void add(AudioView block, const BlockScreen& screen);
     void add(AudioView block);
     const EventLog& dropouts() const { return log_; }
@@ -103,7 +105,7 @@ class DropoutDetector {
     };
     void scan(Channel& c, int channel, const float* x, std::size_t n);
     std::vector<Channel> ch_;
-    std::int64_t min_, max_, edge_;
+    std::int64_t min_, max_, edge_, resume_;
     float loud_;
     std::int64_t pos_ = 0;
     EventLog log_;
@@ -206,7 +208,8 @@ class HumDetector {
         bool found = false;
         int frequency_hz = 0;        // 50 or 60: the mains family
         double measured_hz = 0.0;    // the fundamental as measured (mean over its windows)
-        double amplitude_dbfs = 0.0; // mean amplitude of the fundamental where present (peak dBFS)
+        double amplitude_dbfs = 0.0; // median amplitude of the fundamental where seen at its own
+                                     // level (peak dBFS, 0.5 dB steps)
         double presence = 0.0;       // share of the non-silent windows (0..1)
         // Harmonics present in most of those windows, as measured near exact multiples of each
         // window's measured fundamental (mean frequency over the windows where present).
@@ -227,9 +230,15 @@ class HumDetector {
         int base_hz = 0;
         std::size_t fine = 0, floor = 0; // where its filters start in the bank
         std::int64_t present = 0;
-        double amplitude_sum = 0.0, hz_sum = 0.0, hz_sq_sum = 0.0;
-        std::array<std::int64_t, max_harmonic> harmonic_present{};
-        std::array<double, max_harmonic> harmonic_hz_sum{};
+        double amplitude_sum = 0.0;
+        // By the line's amplitude (0.5 dB bins): its frequency and harmonics, so that the
+        // windows where music near the line raised it can be set aside at the end.
+        struct ByLevel {
+            double hz_sum = 0.0, hz_sq_sum = 0.0;
+            std::array<std::int64_t, max_harmonic> harmonic_present{};
+            std::array<double, max_harmonic> harmonic_hz_sum{};
+        };
+        std::array<ByLevel, hist_bins> by_level{};
         std::array<std::int64_t, hist_bins> amplitude_hist{}; // dBFS of the line
         std::array<std::int64_t, hist_bins> floor_hist{};     // dBFS next to the line, all windows
         std::array<std::int64_t, hist_bins> floor_present_hist{}; // ... where the line is found
@@ -239,7 +248,15 @@ class HumDetector {
     static constexpr std::size_t max_freqs = 48; // Goertzel bank, a multiple of 8
     void push(float y);
     void analyse_window();
-    void measure_harmonics(Family& fam, double hz);
+    void measure_harmonics(Family::ByLevel& at, double hz);
+    // The windows where the line is seen at the hum's own level (not raised by music).
+    struct Sighting {
+        std::int64_t windows = 0;
+        double amplitude_db = 0.0, hz = 0.0, hz_sd = 0.0, low_db = 0.0;
+        std::array<std::int64_t, max_harmonic> harmonic_present{};
+        std::array<double, max_harmonic> harmonic_hz_sum{};
+    };
+    Sighting at_level(const Family& f) const;
     bool steady(const Family& f) const;
     int channels_;
     std::size_t decim_; // first stage (box)
