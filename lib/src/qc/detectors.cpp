@@ -54,6 +54,28 @@ void EventLog::add(const Event& e) {
     first_.insert(std::upper_bound(first_.begin(), first_.end(), e, before), e);
 }
 
+EventLog merge_events(const EventLog& a, const EventLog& b, std::int64_t tolerance) {
+    EventLog m(std::max(a.keep_, b.keep_));
+    for (const auto& e : a.earliest())
+        m.add(e);
+    for (const auto& e : b.earliest()) {
+        const bool seen =
+            std::any_of(a.earliest().begin(), a.earliest().end(), [&](const Event& x) {
+                return x.channel == e.channel && std::llabs(x.frame - e.frame) <= tolerance;
+            });
+        if (!seen)
+            m.add(e);
+    }
+    // The events past the kept ones: counted (duplicates among them cannot be told).
+    m.count_ += (a.count_ - a.first_.size()) + (b.count_ - b.first_.size());
+    for (const EventLog* l : {&a, &b})
+        if (l->count_ > 0 && l->worst_.magnitude > m.worst_.magnitude) {
+            m.worst_ = l->worst_;
+            m.longest_ = std::max(m.longest_, l->longest_);
+        }
+    return m;
+}
+
 // ---------------------------------------------------------------------------------------------
 ClipDetector::ClipDetector(int channels, float threshold, int min_run, bool float_overs)
     : ch_(static_cast<std::size_t>(channels)), threshold_(threshold), min_run_(min_run),
@@ -164,10 +186,12 @@ void DropoutDetector::add(AudioView block, const BlockScreen& screen) {
 }
 
 // ---------------------------------------------------------------------------------------------
-ClickDetector::ClickDetector(int channels, int sample_rate, double ratio_db, float level)
+ClickDetector::ClickDetector(int channels, int sample_rate, double ratio_db, float level, int order)
     : ch_(static_cast<std::size_t>(channels)),
       sub_(static_cast<std::size_t>(std::max(32, sample_rate / 200))), // ~5 ms
-      ratio_sq_(std::pow(10.0, ratio_db / 10.0)), level_(level) {
+      // A spike of height a: |d| = 2a (2nd difference), 6a (4th): `level` speaks of the 2nd.
+      ratio_sq_(std::pow(10.0, ratio_db / 10.0)), level_(order == 4 ? 3.0f * level : level),
+      order_(order == 4 ? 4 : 2) {
     for (auto& c : ch_)
         c.d.assign(ring * sub_, 0.0f);
 }
@@ -178,7 +202,7 @@ void ClickDetector::add(AudioView block) {
         const float* x = block.channel(c);
         Channel& s = ch_[c];
         if (n > 0 && !s.started) {
-            s.x1 = s.x2 = x[0]; // no discontinuity at the start of the file
+            s.hist.fill(x[0]); // no discontinuity at the start of the file
             s.started = true;
         }
         std::size_t i = 0;
@@ -187,20 +211,24 @@ void ClickDetector::add(AudioView block) {
             const std::size_t take = std::min(n - i, sub_ - s.fill);
             float* d = s.d.data() + slot * sub_ + s.fill;
             const float* xi = x + i;
-            float p1 = s.x1, p2 = s.x2;
-            for (std::size_t j = 0; j < take && j < 2; ++j) {
-                d[j] = xi[j] - 2.0f * p1 + p2;
-                p2 = p1;
-                p1 = xi[j];
-            }
-            kernels::second_difference(xi, take, d, s.energy[slot], s.peak[slot]);
-            if (take >= 2) {
-                s.x1 = xi[take - 1];
-                s.x2 = xi[take - 2];
+            // x[j - k] for the first samples, from the history (hist[0] = the previous sample).
+            auto at = [&](std::ptrdiff_t j) {
+                return j >= 0 ? xi[j] : s.hist[static_cast<std::size_t>(-j - 1)];
+            };
+            if (order_ == 4) {
+                for (std::ptrdiff_t j = 0; j < std::ptrdiff_t(std::min<std::size_t>(take, 4)); ++j)
+                    d[j] =
+                        at(j) - 4.0f * at(j - 1) + 6.0f * at(j - 2) - 4.0f * at(j - 3) + at(j - 4);
+                kernels::fourth_difference(xi, take, d, s.energy[slot], s.peak[slot]);
             } else {
-                s.x1 = p1;
-                s.x2 = p2;
+                for (std::ptrdiff_t j = 0; j < std::ptrdiff_t(std::min<std::size_t>(take, 2)); ++j)
+                    d[j] = at(j) - 2.0f * at(j - 1) + at(j - 2);
+                kernels::second_difference(xi, take, d, s.energy[slot], s.peak[slot]);
             }
+            std::array<float, 4> h{};
+            for (std::ptrdiff_t k = 0; k < 4; ++k)
+                h[std::size_t(k)] = at(std::ptrdiff_t(take) - 1 - k);
+            s.hist = h;
             s.fill += take;
             i += take;
             if (s.fill == sub_)
@@ -280,16 +308,18 @@ void ClickDetector::evaluate(Channel& s, int channel, std::int64_t k, std::int64
         const std::int64_t j = i - (b - k) * std::int64_t(sub_);
         return j < std::int64_t(s.count[sl]) ? s.d[sl * sub_ + std::size_t(j)] : 1.0f;
     };
+    const std::int64_t half = order_ / 2;
     bool zeros_before = true, zeros_after = true;
     for (std::int64_t j = 0; j < std::int64_t(zero_run); ++j) {
-        zeros_before = zeros_before && d_at(std::int64_t(at) - 2 - j) == 0.0f;
-        zeros_after = zeros_after && d_at(std::int64_t(at) + 2 + j) == 0.0f;
+        zeros_before = zeros_before && d_at(std::int64_t(at) - half - 1 - j) == 0.0f;
+        zeros_after = zeros_after && d_at(std::int64_t(at) + half + 1 + j) == 0.0f;
     }
     if (zeros_before != zeros_after)
         return;
     const double ratio_db = ref > 0.0 ? std::min(120.0, 10.0 * std::log10(peak_sq / ref)) : 120.0;
-    // The impulse d peaks one sample after the discontinuity it marks.
-    const std::int64_t frame = std::max<std::int64_t>(0, s.start[slot] + std::int64_t(at) - 1);
+    // The impulse d peaks order/2 samples after the spike it marks (where the difference is
+    // centred).
+    const std::int64_t frame = std::max<std::int64_t>(0, s.start[slot] + std::int64_t(at) - half);
     log_.add({frame, channel, ratio_db, 1});
 }
 
