@@ -215,6 +215,9 @@ void ClickDetector::add(AudioView block) {
             auto at = [&](std::ptrdiff_t j) {
                 return j >= 0 ? xi[j] : s.hist[static_cast<std::size_t>(-j - 1)];
             };
+            // The file's first samples have no past: no difference there (a file that starts
+            // mid-waveform is no click).
+            const std::int64_t head = std::int64_t(order_) - (pos_ + std::int64_t(i));
             if (order_ == 4) {
                 for (std::ptrdiff_t j = 0; j < std::ptrdiff_t(std::min<std::size_t>(take, 4)); ++j)
                     d[j] =
@@ -224,6 +227,16 @@ void ClickDetector::add(AudioView block) {
                 for (std::ptrdiff_t j = 0; j < std::ptrdiff_t(std::min<std::size_t>(take, 2)); ++j)
                     d[j] = at(j) - 2.0f * at(j - 1) + at(j - 2);
                 kernels::second_difference(xi, take, d, s.energy[slot], s.peak[slot]);
+            }
+            if (head > 0) {
+                for (std::int64_t j = 0; j < head && j < std::int64_t(take); ++j)
+                    d[j] = 0.0f;
+                s.peak[slot] = 0.0f;
+                s.energy[slot] = 0.0;
+                for (std::size_t j = 0; j < take; ++j) {
+                    s.peak[slot] = std::max(s.peak[slot], std::fabs(d[j]));
+                    s.energy[slot] += double(d[j]) * double(d[j]);
+                }
             }
             std::array<float, 4> h{};
             for (std::ptrdiff_t k = 0; k < 4; ++k)
