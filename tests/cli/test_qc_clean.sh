@@ -272,9 +272,11 @@ for k in kinds:
           f'false {false[k]}', file=sys.stderr)
 for m in missed:
     print('  planted: missed', *m, file=sys.stderr)
-# Every hum and dropout found; clicks: the floor measured so far (to be raised to all).
-floor = {'hum': planted['hum'], 'click': 100, 'dropout': planted['dropout']}
-sys.exit(0 if all(found[k] >= floor[k] for k in kinds) and not any(false.values()) else 1)
+# Every planted defect found, but for 4 of the 26 clicks of 0.02 (-34 dBFS) under the rock
+# piece's hi-hats and the electronic piece's hats, where the music's own high frequencies are as
+# large at that instant (docs/specs.md, "What is missed"). Any other miss fails.
+excused = [m for m in missed if m[1] == 'click' and m[3] == '0.02']
+sys.exit(0 if len(missed) == len(excused) <= 4 and not any(false.values()) else 1)
 PY
 pass
 finish

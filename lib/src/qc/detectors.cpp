@@ -625,8 +625,11 @@ void HumDetector::measure_harmonics(Family::ByLevel& fam, double hz) {
         const double* ph = p.data() + per * std::size_t(h - 2);
         const double lo = ph[0], hi = ph[1], c = ph[2];
         const double hfloor = *std::max_element(ph + 3, ph + per);
-        // Harmonics describe the hum (buzz vs. pure tone); their prominence is enough.
-        if (!(c >= prominence_ * hfloor) || !(c >= lo && c >= hi))
+        // Harmonics describe the hum (buzz vs. pure tone): prominent, a local peak, and no
+        // more than 20 dB under the smallest hum reported (rounding noise in digital silence
+        // is prominent next to nothing).
+        const double amp = 4.0 * std::sqrt(c) / double(n_);
+        if (!(c >= prominence_ * hfloor) || !(c >= lo && c >= hi) || !(amp >= 0.1 * level_))
             continue;
         const double l = std::log(std::max(lo, 1e-300)), m = std::log(c),
                      r = std::log(std::max(hi, 1e-300));
