@@ -565,6 +565,8 @@ void HumDetector::analyse_window() {
         // grid, not at its edge: a note 1 Hz away peaks at the edge).
         const std::size_t at =
             static_cast<std::size_t>(std::max_element(fine, fine + hum_fine.size()) - fine);
+        if (at == 0 || at + 1 == hum_fine.size())
+            continue;
         const double p0 = fine[at];
         const double a0 = amplitude(p0);
         if (!(p0 >= prominence_ * floor) || !(a0 >= level_))
@@ -593,9 +595,10 @@ void HumDetector::analyse_window() {
 
 // Harmonics 2..max_harmonic at exact multiples of this window's measured fundamental (a mains
 // line's harmonics sit there; a note's overtones or another source's lines need not): each
-// with two neighbours h x 0.25 Hz away (to measure where it peaks) and a floor at +-1.5 and
-// +-2.5 Hz. A second, small Goertzel bank over the window, run only where the line was found.
-void HumDetector::measure_harmonics(Family::ByLevel& fam, double hz) {
+// with two neighbours 0.25 Hz away (a parabola through the three says where it peaks) and a
+// floor at +-1.5 and +-2.5 Hz. A second, small Goertzel bank over the window, run only where the
+// line was found.
+void HumDetector::measure_harmonics(Family::ByLevel& seen, double hz) {
     constexpr std::size_t per = hum_harmonic_offsets.size() + 2;
     constexpr std::size_t count = per * std::size_t(max_harmonic - 1);
     std::array<double, count> coef{}, s1{}, s2{};
@@ -635,8 +638,8 @@ void HumDetector::measure_harmonics(Family::ByLevel& fam, double hz) {
                      r = std::log(std::max(hi, 1e-300));
         const double den = l - 2.0 * m + r;
         const double offset = den < 0.0 ? std::clamp(0.5 * (l - r) / den, -0.5, 0.5) : 0.0;
-        ++fam.harmonic_present[static_cast<std::size_t>(h - 1)];
-        fam.harmonic_hz_sum[static_cast<std::size_t>(h - 1)] += h * hz + 0.25 * offset;
+        ++seen.harmonic_present[static_cast<std::size_t>(h - 1)];
+        seen.harmonic_hz_sum[static_cast<std::size_t>(h - 1)] += h * hz + 0.25 * offset;
     }
 }
 

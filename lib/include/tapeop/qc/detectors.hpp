@@ -207,14 +207,17 @@ class StereoDetector {
 // (+-0.5 Hz in 0.25 Hz steps) peaks inside it, the peak (parabolic interpolation) lies within
 // +-0.5%, it is `prominence_db` above the loudest of the bins 1.25-3 Hz away on either side
 // (a kick pattern or a bass line makes several lines there; a note 1-2% away peaks at the
-// grid's edge) and at least `level` in amplitude. Harmonics 2-6 are measured at exact
-// multiples against +-1.5 and +-2.5 Hz (listed when prominent). Hum is reported when present
-// in `presence` (0..1) of the non-silent windows and in at least `min_windows`, with a frequency
-// standard deviation under max_frequency_sd_hz, the middle 80% of its amplitudes within
-// max_level_spread_db, found in `presence` of the windows where the music 1.25-3 Hz from the
-// line is `prominence_db` under the line's median amplitude (where hum would be seen), and in
-// at least half of the quiet passages (windows quiet_below_db under the median window level
-// under ~1 kHz) when the file has any: hum does not stop when the music does.
+// grid's edge) and at least `level` in amplitude. Over the file, the line's own level is the
+// first quartile of its windows' amplitudes (music near the line only adds to it) and windows
+// more than max_level_spread_db above it (masked by music) are set aside. Hum is reported when
+// the rest number at least `min_windows`, with a frequency standard deviation under
+// max_frequency_sd_hz and no dip over max_level_spread_db under the level, found in `presence`
+// (0..1) of the windows where the music 1.25-3 Hz from the line is `prominence_db` under that
+// level (where hum would be seen), and in at least half of the quiet passages (windows
+// quiet_below_db under the median window level under ~1 kHz) when the file has any: hum does
+// not stop when the music does. Harmonics 2-6 are measured by a second small Goertzel bank at
+// exact multiples of each window's measured fundamental (+-0.25 Hz to find the peak, against
+// +-1.5 and +-2.5 Hz), listed when prominent in most of the kept windows.
 // Memory is constant: histograms of 0.5 dB bins, not lists of windows.
 class HumDetector {
   public:
@@ -265,7 +268,7 @@ class HumDetector {
     static constexpr std::size_t max_freqs = 48; // Goertzel bank, a multiple of 8
     void push(float y);
     void analyse_window();
-    void measure_harmonics(Family::ByLevel& at, double hz);
+    void measure_harmonics(Family::ByLevel& seen, double hz);
     // The windows where the line is seen at the hum's own level (not raised by music).
     struct Sighting {
         std::int64_t windows = 0;
