@@ -524,4 +524,24 @@ TEST_SUITE("qc_detectors") {
         CHECK(h.harmonics_hz[1] == doctest::Approx(150.3).epsilon(0.0005));
     }
 
+    TEST_CASE("dropout: a cut whose audio resumes quietly (3 ms at -46 dBFS) is found with 20 ms "
+              "to resume, not with the 1 ms edge alone") {
+        auto b = sine(rate, 1, 997, 0.5);
+        float* x = b.channel(0);
+        for (std::size_t i = 20000; i < 22400; ++i) // 50 ms cut
+            x[i] = 0.0f;
+        for (std::size_t i = 22400; i < 22544; ++i) // back at 0.005 for 3 ms, then at 0.5
+            x[i] *= 0.01f;
+        auto run = [&](std::int64_t resume) {
+            qc::DropoutDetector d(1, 48, 12000, float(db_to_gain(-40)), 48, resume);
+            feed(b, 4096, [&](AudioView v) { d.add(v); });
+            return d.dropouts();
+        };
+        const auto found = run(960);
+        REQUIRE(found.count() == 1);
+        CHECK(found.earliest().front().frame == 20000);
+        CHECK(found.longest() == 2400);
+        CHECK(run(48).count() == 0);
+    }
+
 } // TEST_SUITE
