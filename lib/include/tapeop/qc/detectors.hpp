@@ -90,11 +90,12 @@ class ClipDetector {
 // long, with a sample of at least `loud` within `edge_frames` before the gap (the waveform is
 // cut: a pause in speech or a gated note decays first) and within `resume_frames` after it
 // (a gap inside active audio, not the end of a piece; the audio may resume at a quiet point
-// of its waveform, or a word's onset, so this side is looser). Magnitude: gap length in frames.
+// of its waveform, or a word's onset, so this side is looser; 0: `edge_frames`). Magnitude:
+// gap length in frames.
 class DropoutDetector {
   public:
     DropoutDetector(int channels, std::int64_t min_frames, std::int64_t max_frames, float loud,
-                    std::int64_t edge_frames, std::int64_t resume_frames);
+                    std::int64_t edge_frames, std::int64_t resume_frames = 0);
     void add(AudioView block, const BlockScreen& screen);
     void add(AudioView block);
     const EventLog& dropouts() const { return log_; }
