@@ -38,6 +38,13 @@ Json report_json(const qc::FileReport& r) {
                             {"value", json_number(x.value)},
                             {"limit", json_number(x.limit)},
                             {"at_s", json_number(x.at_s, 3)}});
+    for (std::size_t k = 0; k < r.findings.size(); ++k)
+        if (!r.findings[k].times_s.empty()) {
+            Json t = Json::array();
+            for (double s : r.findings[k].times_s)
+                t.push_back(json_number(s, 4));
+            findings[k]["times_s"] = t;
+        }
     f["findings"] = findings;
     return f;
 }

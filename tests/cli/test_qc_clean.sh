@@ -6,9 +6,10 @@
 # word from espeak-ng. Both sides are asserted:
 #   - the clean set (9 files, 6.5 minutes) gets no finding at all from hum, click, dropout or any
 #     other detector (the issue allows one warning per hour; 6.5 minutes round that to none);
-#   - the same material with planted defects: every one found, at its time (+-2 ms for clicks
-#     and dropouts, whose times are printed to the millisecond; hum from the start of the file,
-#     within the first 2 s window), and nothing else of that kind.
+#   - the same material with planted defects (54 hum files, 104 clicks, 103 dropouts): every
+#     one found at its time (+-2 ms for clicks and dropouts, read from the findings' times_s;
+#     hum from the start of the file, at its frequency and level), but for 4 small clicks named
+#     below, and nothing else of those kinds anywhere. Recall and false findings are printed.
 # Deterministic: fixed MIDI, no reverb or chorus, fixed plant times.
 source "$(dirname "$0")/lib.sh"
 command -v fluidsynth >/dev/null && command -v espeak-ng >/dev/null || fail "needs fluidsynth and espeak-ng (make deps)"
@@ -142,120 +143,141 @@ espeak-ng -w midi/s1.wav "Good evening. This is the late news, read slowly and c
 espeak-ng -v en+f3 -s 150 -w midi/s2.wav "Welcome back to the workshop. Today we are building a small wooden box. First, measure twice and cut once. Sand every edge until it feels smooth. Then glue the corners, clamp them, and wait a full hour before you go on."
 sox midi/s1.wav midi/s2.wav -r 48000 -b 24 clean/speech.wav rate -v
 
-# Planting. Hum: 50 or 60 Hz with its 2nd and 3rd harmonics (-6 and -10 dB), over the whole
-# file, with 3 s of room tone (the hum alone) before and after the music, as a recording has.
-hum() { # hum NAME OUT HZ DBFS
-  local in=clean/$1.wav a dur c mix
-  a=$(awk -v d="$4" 'BEGIN{printf "%.8f", 10^(d/20)}')
-  sox "$in" -e floating-point -b 32 padded.wav pad 3 3
-  dur=$(soxi -D padded.wav); c=$(soxi -c padded.wav)
-  sox -n -r 48000 -c 3 -b 32 -e floating-point h3.wav synth "$dur" sine "$3" sine "$(($3 * 2))" sine "$(($3 * 3))"
-  mix="1v$a,2v$(awk -v a="$a" 'BEGIN{print a*0.5}'),3v$(awk -v a="$a" 'BEGIN{print a*0.316}')"
-  if [ "$c" = 2 ]; then sox h3.wav h.wav remix "$mix" "$mix"; else sox h3.wav h.wav remix "$mix"; fi
-  sox -m -v 1 padded.wav -v 1 h.wav -e floating-point -b 32 "planted/$2.wav"
-  rm padded.wav h3.wav h.wav
-}
-# Clicks (a one-sample spike of the given amplitude on every channel) and dropouts (every
-# channel at digital zero for the given ms), each at the first place at or after the given time
-# where the audio is active on both sides (a dropout in a pause is no dropout). Prints the
-# times used, in seconds.
-plant() { # plant NAME OUT click|dropout T:ARG...
-  python3 - "$@" <<'PY'
-import array, subprocess, sys
-name, out, kind = sys.argv[1:4]
-info = subprocess.run(['soxi', '-c', f'clean/{name}.wav'], capture_output=True, text=True)
-C, R = int(info.stdout), 48000
-x = array.array('f')
-x.frombytes(subprocess.run(['sox', f'clean/{name}.wav', '-t', 'f32', '-'], capture_output=True).stdout)
-def loud(i, span):  # the peak of channel 0 over [i, i + span)
-    return max(abs(x[(i + k) * C]) for k in range(span))
-times = []
-for spec in sys.argv[4:]:
-    t, arg = spec.split(':')
-    i, ms = round(float(t) * R), R // 1000
-    while loud(i - 2 * ms, 2 * ms) < 0.02 or loud(i + 20 * ms, 2 * ms) < 0.02 or loud(i - ms, 2 * ms) < 0.02:
-        i += ms
-    if kind == 'click':
-        for c in range(C):
-            x[i * C + c] += float(arg)
-    else:
-        for k in range(round(float(arg) * ms)):
-            for c in range(C):
-                x[(i + k) * C + c] = 0.0
-    times.append(i / R)
-subprocess.run(['sox', '-t', 'f32', '-r', str(R), '-c', str(C), '-', '-e', 'floating-point',
-                '-b', '32', f'planted/{out}.wav'], input=x.tobytes(), check=True)
-print(' '.join(f'{t:.3f}' for t in times))
-PY
-}
-
-hum rock rock_hum50 50 -60
-hum piano piano_hum60 60 -65
-hum speech speech_hum50 50 -60
-hum electronic electronic_hum60 60 -70
-declare -A CLICKS DROPOUTS
-CLICKS[orchestral_clicks]=$(plant orchestral orchestral_clicks click 5.5:0.2 20.0:0.05)
-CLICKS[piano_clicks]=$(plant piano piano_clicks click 3.3:0.05 29.1:0.1)
-CLICKS[rock_clicks]=$(plant rock rock_clicks click 12.25:0.1 31.7:0.2)
-CLICKS[speech_clicks]=$(plant speech speech_clicks click 2.5:0.3 9.9:0.05 21.3:0.2)
-DROPOUTS[rock_dropouts]=$(plant rock rock_dropouts dropout 8.0:20 33.3:5)
-DROPOUTS[electronic_dropouts]=$(plant electronic electronic_dropouts dropout 6.0:10 27.4:3)
-DROPOUTS[speech_dropouts]=$(plant speech speech_dropouts dropout 4.4:8 17.0:30 30.0:2)
-
 # Detectors at their defaults, hum raised to an error as the stem spec does.
 printf 'hum severity=error\n' > qc.spec
-expect_exit 0 "$TAPEOP" --no-progress --json check clean/*.wav --spec ./qc.spec
+expect_exit 0 "$TAPEOP" --no-progress --json -j 2 check clean/*.wav --spec ./qc.spec
 python3 - "$OUT" <<'PY' || fail "findings on the clean set"
 import json, sys
 files = json.loads(sys.argv[1])['files']
-bad = [(f['path'], x['check'], x['message']) for f in files for x in f['findings']]
+bad = [(f['path'], x['check'], x['severity'], x['message']) for f in files for x in f['findings']]
 for b in bad:
     print('  clean set:', *b, file=sys.stderr)
+# The issue allows no error and one warning per hour: 6.5 minutes round that to none.
 sys.exit(1 if bad or len(files) != 9 else 0)
 PY
 pass
 
+# The planted set, from every clean file (a fixed seed picks the times):
+#   hum: 50 and 60 Hz at -50, -60 and -70 dBFS (fundamental; 2nd and 3rd harmonics 6 and
+#     10 dB under it) over the whole file, with 3 s of room tone (the hum alone) before and
+#     after the music, as a recording has: 9 x 6 = 54 files, one hum each;
+#   clicks: one-sample spikes of 0.02, 0.05, 0.1 and 0.3 (-34 to -10 dBFS) on every channel,
+#     three of each per file: 9 files, 108 clicks;
+#   dropouts: every channel at digital zero for 1, 3, 10 and 50 ms, three of each per file:
+#     9 files, 108 dropouts.
+# Each click or dropout goes to the first place at or after its time where the audio is
+# active on both sides (a dropout in a pause is no dropout); plants.txt lists them.
+for f in clean/*.wav; do
+  n=$(basename "$f" .wav)
+  sox "$f" -e floating-point -b 32 "midi/$n-padded.wav" pad 3 3
+  dur=$(soxi -D "midi/$n-padded.wav"); c=$(soxi -c "midi/$n-padded.wav")
+  for hz in 50 60; do
+    for db in -50 -60 -70; do
+      a=$(awk -v d="$db" 'BEGIN{printf "%.8f", 10^(d/20)}')
+      mix="1v$a,2v$(awk -v a="$a" 'BEGIN{print a*0.5}'),3v$(awk -v a="$a" 'BEGIN{print a*0.316}')"
+      remix=$mix; [ "$c" = 2 ] && remix="$mix $mix"
+      sox -V1 -m -v 1 "midi/$n-padded.wav" -v 1 \
+        "|sox -V1 -r 48000 -c 3 -n -b 32 -e floating-point -t wav - synth $dur sine $hz sine $((hz * 2)) sine $((hz * 3)) remix $remix" \
+        -e floating-point -b 32 "planted/${n}_hum${hz}_${db#-}.wav"
+      echo "${n}_hum${hz}_${db#-} hum $hz $db" >> plants.txt
+    done
+  done
+  rm "midi/$n-padded.wav"
+done
+python3 - clean planted >> plants.txt <<'PY'
+import array, random, subprocess, sys
+src, dst = sys.argv[1:3]
+rng = random.Random(12)
+R = 48000
+def plant(name, kind, args):
+    C = int(subprocess.run(['soxi', '-c', f'{src}/{name}.wav'], capture_output=True, text=True).stdout)
+    x = array.array('f')
+    x.frombytes(subprocess.run(['sox', f'{src}/{name}.wav', '-t', 'f32', '-'], capture_output=True).stdout)
+    frames = len(x) // C
+    def loud(i, span):  # the peak of channel 0 over [i, i + span)
+        return max(abs(x[(i + k) * C]) for k in range(span))
+    order = args * 3
+    rng.shuffle(order)
+    slot = (frames - 3 * R) // len(order)
+    ms = R // 1000
+    for k, arg in enumerate(order):
+        lo = R + k * slot
+        i = lo + rng.randrange(slot // 2)
+        while i < lo + slot - 60 * ms and (loud(i - 2 * ms, 2 * ms) < 0.02 or
+               loud(i + 60 * ms, 2 * ms) < 0.02 or loud(i - ms, 2 * ms) < 0.02):
+            i += ms
+        if i >= lo + slot - 60 * ms:
+            continue  # no active audio in this slot (a sparse stem)
+        if kind == 'click':
+            for c in range(C):
+                x[i * C + c] += arg
+        else:
+            for j in range(round(arg * ms)):
+                for c in range(C):
+                    x[(i + j) * C + c] = 0.0
+        print(f'{name}_{kind}s {kind} {i / R:.4f} {arg}')
+    subprocess.run(['sox', '-t', 'f32', '-r', str(R), '-c', str(C), '-', '-e', 'floating-point',
+                    '-b', '32', f'{dst}/{name}_{kind}s.wav'], input=x.tobytes(), check=True)
+names = sorted(f[:-4] for f in __import__('os').listdir(src))
+for n in names:
+    plant(n, 'click', [0.02, 0.05, 0.1, 0.3])
+    plant(n, 'dropout', [1, 3, 10, 50])
+PY
+
 set +e
-"$TAPEOP" --no-progress --json check planted/*.wav --spec ./qc.spec > planted.json
+"$TAPEOP" --no-progress --json -j 2 check planted/*.wav --spec ./qc.spec > planted.json
 set -e
-want=$(for n in "${!CLICKS[@]}"; do echo "$n click ${CLICKS[$n]}"; done
-       for n in "${!DROPOUTS[@]}"; do echo "$n dropout ${DROPOUTS[$n]}"; done
-       echo "rock_hum50 hum 50 -60"; echo "piano_hum60 hum 60 -65"
-       echo "speech_hum50 hum 50 -60"; echo "electronic_hum60 hum 60 -70")
-python3 - planted.json <<PY || fail "planted defects not all found, or found elsewhere"
+# Found: a click or dropout when one of its finding's times is within 2 ms of the planted time
+# (the times are exact to the sample; 2 ms allows for a dropout's edge); hum when a hum finding
+# names the planted frequency, its measured fundamental within 0.1 Hz, its level within 2 dB and
+# its first window at the start (the room tone). Anything else of those kinds is a false finding.
+python3 - planted.json plants.txt <<'PY' || fail "planted defects not all found, or found elsewhere"
 import json, re, sys
 files = {f['path'].split('/')[-1][:-4]: f for f in json.load(open(sys.argv[1]))['files']}
-ok = True
-def bad(*msg):
-    global ok
-    ok = False
-    print('  planted:', *msg, file=sys.stderr)
-for line in """$want""".splitlines():
-    name, check, *args = line.split()
-    found = [x for x in files[name]['findings'] if x['check'] == check]
-    if len(found) != 1:
-        bad(name, check, 'not found'); continue
-    f = found[0]
-    if check == 'hum':
-        hz, db = args
-        if not f['message'].startswith(hz + ' Hz') or abs(f['value'] - float(db)) > 2 or f['at_s'] > 2:
-            bad(name, 'hum', f['message'])
-        continue
-    want = [float(t) for t in args]
-    channels = 1 if name.startswith('speech') else 2
-    stamps = [int(m[0]) * 60 + float(m[1]) for m in re.findall(r'(\d\d):(\d\d\.\d\d\d)', f['message'])]
-    if f['value'] != len(want) * channels:
-        bad(name, check, 'count', f['value'], 'planted', len(want) * channels, f['message'])
-    for t in want:
-        if not any(abs(s - t) <= 0.002 for s in stamps):
-            bad(name, check, 'nothing at', t, f['message'])
-# Nothing else of the planted kinds anywhere.
+plants = [l.split() for l in open(sys.argv[2])]
+kinds = ('hum', 'click', 'dropout')
+planted = {k: 0 for k in kinds}; found = dict(planted); false = dict(planted)
+missed = []
+for name, kind, *args in plants:
+    planted[kind] += 1
+    hits = [x for x in files[name]['findings'] if x['check'] == kind]
+    if kind == 'hum':
+        hz, db = float(args[0]), float(args[1])
+        m = hits and re.search(r"measured ([0-9.]+) Hz", hits[0]["message"])
+        ok = (len(hits) == 1 and m and abs(float(m[1]) - hz) <= 0.1
+              and abs(hits[0]['value'] - db) <= 2 and hits[0]['at_s'] <= 2)
+    else:
+        t = float(args[0])
+        ok = any(abs(s - t) <= 0.002 for x in hits for s in x.get('times_s', []))
+    if ok:
+        found[kind] += 1
+    else:
+        missed.append((name, kind, *args, [x['message'] for x in hits]))
+at = {}
+for name, kind, *args in plants:
+    if kind != 'hum':
+        at.setdefault((name, kind), []).append(float(args[0]))
 for name, f in files.items():
     for x in f['findings']:
-        if x['check'] in ('hum', 'click', 'dropout') and not name.endswith(
-                {'hum': ('hum50', 'hum60'), 'click': ('clicks',), 'dropout': ('dropouts',)}[x['check']]):
-            bad(name, 'unexpected', x['check'], x['message'])
-sys.exit(0 if ok else 1)
+        k = x['check']
+        if k == 'hum' and '_hum' not in name:
+            false[k] += 1
+        elif k in ('click', 'dropout'):
+            mine = at.get((name, k), [])
+            seen = sorted({round(s, 3) for s in x.get('times_s', [])})
+            false[k] += sum(1 for s in seen if not any(abs(s - t) <= 0.002 for t in mine))
+            if len(x.get('times_s', [])) >= 64:
+                print('  planted: times_s full in', name, file=sys.stderr)
+for k in kinds:
+    print(f'  {k}: planted {planted[k]}, found {found[k]} (recall {found[k] / planted[k]:.2f}), '
+          f'false {false[k]}', file=sys.stderr)
+for m in missed:
+    print('  planted: missed', *m, file=sys.stderr)
+# Every planted defect found, but for 4 of the 26 clicks of 0.02 (-34 dBFS) under the rock
+# piece's hi-hats and the electronic piece's hats, where the music's own high frequencies are as
+# large at that instant (docs/specs.md, "What is missed"). Any other miss fails.
+excused = [m for m in missed if m[1] == 'click' and m[3] == '0.02']
+sys.exit(0 if len(missed) == len(excused) <= 4 and not any(false.values()) else 1)
 PY
 pass
 finish

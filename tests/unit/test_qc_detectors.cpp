@@ -83,13 +83,20 @@ std::uint64_t clip_events(AudioBuffer& b, float thr = float(db_to_gain(-0.01)), 
 }
 
 qc::EventLog dropouts(AudioBuffer& b, std::size_t block = 4096) {
-    qc::DropoutDetector d(int(b.channels()), 48, 12000, float(db_to_gain(-40)), 240);
+    qc::DropoutDetector d(int(b.channels()), 48, 12000, float(db_to_gain(-40)), 240, 240);
     feed(b, block, [&](AudioView v) { d.add(v); });
     return d.dropouts();
 }
 
 qc::EventLog clicks(AudioBuffer& b, std::size_t block = 4096) {
     qc::ClickDetector d(int(b.channels()), rate, 25.0, float(db_to_gain(-50)));
+    feed(b, block, [&](AudioView v) { d.add(v); });
+    d.finish();
+    return d.clicks();
+}
+
+qc::EventLog clicks4(AudioBuffer& b, std::size_t block = 4096) {
+    qc::ClickDetector d(int(b.channels()), rate, 25.0, float(db_to_gain(-50)), 4);
     feed(b, block, [&](AudioView v) { d.add(v); });
     d.finish();
     return d.clicks();
@@ -326,7 +333,10 @@ TEST_SUITE("qc_detectors") {
             CHECK(h.found);
             CHECK(h.frequency_hz == 50);
             CHECK(h.amplitude_dbfs == doctest::Approx(-58).epsilon(0.01)); // within ~0.6 dB
-            CHECK(h.harmonics_hz == std::vector<int>{100, 150});
+            CHECK(h.measured_hz == doctest::Approx(50.0).epsilon(0.0005)); // +-0.025 Hz
+            REQUIRE(h.harmonics_hz.size() == 2);
+            CHECK(h.harmonics_hz[0] == doctest::Approx(100.0).epsilon(0.0005));
+            CHECK(h.harmonics_hz[1] == doctest::Approx(150.0).epsilon(0.0005));
             CHECK(h.first_frame == 0);
             CHECK(h.presence == doctest::Approx(1.0));
         }
@@ -451,6 +461,96 @@ TEST_SUITE("qc_detectors") {
                 CHECK(d.side_to_mid_db() > -60);
             }
         }
+    }
+
+    TEST_CASE("click, 4th difference: a spike 0.8 dB over the 25 dB ratio is a click, 0.8 dB "
+              "under is not") {
+        // A 4 kHz sine at 0.5: its 4th difference has RMS 0.5 (2 - 2 cos w)^2 / sqrt 2; a spike of
+        // height a at a zero crossing gives |d| = 6a. Threshold: 6a = 10^(25/20) * RMS.
+        const double w = 2 * pi * 4000 / rate;
+        const double rms_d = 0.5 * std::pow(2 - 2 * std::cos(w), 2) / std::sqrt(2.0);
+        const double a_thr = std::pow(10.0, 25.0 / 20) * rms_d / 6;
+        auto spiked = [&](double a) {
+            auto b = sine(rate, 1, 4000, 0.5);
+            b.channel(0)[24000] += static_cast<float>(a);
+            return b;
+        };
+        auto above = spiked(a_thr * db_to_gain(0.8));
+        for (std::size_t block : {1u, 7u, 4096u}) {
+            const auto log = clicks4(above, block);
+            REQUIRE(log.count() == 1);
+            CHECK(std::llabs(log.earliest().front().frame - 24000) <= 1);
+            CHECK(log.worst().magnitude == doctest::Approx(25.8).epsilon(0.01));
+        }
+        auto below = spiked(a_thr * db_to_gain(-0.8));
+        CHECK(clicks4(below).count() == 0);
+        // The same spike is far under the 2nd difference's threshold (2a against the sine's 2nd
+        // difference, RMS 0.5 (2 - 2 cos w) / sqrt 2: 4 dB): the 4th order sees small clicks in
+        // bright material.
+        CHECK(clicks(above).count() == 0);
+    }
+
+    TEST_CASE("merge_events: a click both detectors see is one event, the others add up") {
+        qc::EventLog a, b;
+        a.add({1000, 0, 30.0, 1});
+        a.add({5000, 1, 25.0, 1});
+        b.add({1001, 0, 35.0, 1}); // the first one again, a sample later
+        b.add({1001, 1, 22.0, 1}); // same time, other channel: another event
+        b.add({9000, 0, 40.0, 1});
+        const auto m = qc::merge_events(a, b, 2);
+        CHECK(m.count() == 4);
+        REQUIRE(m.earliest().size() == 4);
+        CHECK(m.earliest()[0].frame == 1000);
+        CHECK(m.earliest()[1].frame == 1001);
+        CHECK(m.earliest()[1].channel == 1);
+        CHECK(m.earliest()[3].frame == 9000);
+        CHECK(m.worst().magnitude == 40.0);
+    }
+
+    TEST_CASE("hum: measured at its own level where a note in the mains tolerance masks it; "
+              "fundamental and harmonics measured, not nominal") {
+        // 20 s: hum at 50.1 Hz (-55 dBFS, harmonics at exact multiples), and from 4 s to 12 s a
+        // loud note at 50.2 Hz (-30 dBFS, inside +-0.5%) that raises the line in those windows.
+        AudioBuffer b(2, 20 * rate);
+        add_noise(b, -90, 7);
+        const double a = db_to_gain(-55), loud = db_to_gain(-30);
+        for (std::size_t c = 0; c < 2; ++c)
+            for (std::size_t i = 0; i < b.frames(); ++i) {
+                const double t = double(i) / rate;
+                double v = a * (std::sin(2 * pi * 50.1 * t) + 0.5 * std::sin(4 * pi * 50.1 * t) +
+                                0.4 * std::sin(6 * pi * 50.1 * t));
+                if (t >= 4 && t < 12)
+                    v += loud * std::sin(2 * pi * 50.2 * t);
+                b.channel(c)[i] += static_cast<float>(v);
+            }
+        const auto h = hum(b);
+        REQUIRE(h.found);
+        CHECK(h.frequency_hz == 50);
+        CHECK(h.amplitude_dbfs == doctest::Approx(-55).epsilon(0.01)); // the hum, not the note
+        CHECK(h.measured_hz == doctest::Approx(50.1).epsilon(0.0005)); // +-0.025 Hz
+        REQUIRE(h.harmonics_hz.size() == 2);
+        CHECK(h.harmonics_hz[0] == doctest::Approx(100.2).epsilon(0.0005));
+        CHECK(h.harmonics_hz[1] == doctest::Approx(150.3).epsilon(0.0005));
+    }
+
+    TEST_CASE("dropout: a cut whose audio resumes quietly (3 ms at -46 dBFS) is found with 20 ms "
+              "to resume, not with the 1 ms edge alone") {
+        auto b = sine(rate, 1, 997, 0.5);
+        float* x = b.channel(0);
+        for (std::size_t i = 20000; i < 22400; ++i) // 50 ms cut
+            x[i] = 0.0f;
+        for (std::size_t i = 22400; i < 22544; ++i) // back at 0.005 for 3 ms, then at 0.5
+            x[i] *= 0.01f;
+        auto run = [&](std::int64_t resume) {
+            qc::DropoutDetector d(1, 48, 12000, float(db_to_gain(-40)), 48, resume);
+            feed(b, 4096, [&](AudioView v) { d.add(v); });
+            return d.dropouts();
+        };
+        const auto found = run(960);
+        REQUIRE(found.count() == 1);
+        CHECK(found.earliest().front().frame == 20000);
+        CHECK(found.longest() == 2400);
+        CHECK(run(48).count() == 0);
     }
 
 } // TEST_SUITE

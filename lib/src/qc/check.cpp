@@ -212,7 +212,7 @@ void check_set(std::vector<FileReport>& reports, const Spec& spec) {
         rep->checks.push_back("stem_mismatch");
         auto add = [&](Severity sev, std::string msg, double value, double limit) {
             rep->findings.push_back(
-                {"stem_mismatch", sev, std::move(msg), value, limit, Finding::nan});
+                {"stem_mismatch", sev, std::move(msg), value, limit, Finding::nan, {}});
         };
         const auto& fi = rep->info;
         if (fi.sample_rate != rate)

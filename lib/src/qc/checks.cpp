@@ -67,6 +67,14 @@ std::string where(const EventLog& log, int rate, int channels, std::size_t show 
     return s;
 }
 
+// Each kept occurrence's time (seconds), for the finding's times_s.
+std::vector<double> times_of(const EventLog& log, int rate) {
+    std::vector<double> t;
+    for (const auto& e : log.earliest())
+        t.push_back(double(e.frame) / rate);
+    return t;
+}
+
 double first_time(const EventLog& a, int rate) {
     return a.count() ? double(a.earliest().front().frame) / rate : nan;
 }
@@ -313,11 +321,11 @@ void eval_hum(CheckContext& c) {
     if (!h.found)
         return;
     std::string harm;
-    for (int f : h.harmonics_hz)
-        harm += (harm.empty() ? "" : ", ") + std::to_string(f);
+    for (double f : h.harmonics_hz)
+        harm += (harm.empty() ? "" : ", ") + fmt("%.2f", f);
     c.add(std::to_string(h.frequency_hz) + " Hz mains hum at " +
-              level_text(h.amplitude_dbfs, "dBFS") +
-              (harm.empty() ? std::string() : " with harmonics at " + harm + " Hz") + ", in " +
+              level_text(h.amplitude_dbfs, "dBFS") + " (measured " + fmt("%.2f", h.measured_hz) +
+              " Hz" + (harm.empty() ? std::string() : "; harmonics at " + harm + " Hz") + "), in " +
               fmt("%.0f", h.presence * 100) + "% of the file, from " +
               format_timestamp(double(h.first_frame) / c.rate),
           h.amplitude_dbfs, c.rule.number("level"), double(h.first_frame) / c.rate);
@@ -327,8 +335,11 @@ std::unique_ptr<Probe> probe_dropout(const Rule& r, const io::FileInfo& fi) {
     auto frames = [&](const char* k) {
         return std::int64_t(std::llround(r.number(k) * fi.sample_rate));
     };
+    // After the gap the audio must be back within 20 ms: it may resume at a quiet point of its
+    // waveform (a 50 ms cut in a word), but a piece that ends in zeros has no gap.
     return make_probe<DropoutDetector>(fi.channels, frames("min"), frames("max"),
-                                       linear(r, "level"), frames("edge"));
+                                       linear(r, "level"), frames("edge"),
+                                       std::int64_t(std::llround(0.02 * fi.sample_rate)));
 }
 
 void eval_dropout(CheckContext& c) {
@@ -338,19 +349,44 @@ void eval_dropout(CheckContext& c) {
                   fmt("%.1f", 1000.0 * double(d.longest()) / c.rate) + " ms, " +
                   where(d, c.rate, c.channels),
               double(d.count()), 0, first_time(d, c.rate));
+    if (d.count())
+        c.findings.back().times_s = times_of(d, c.rate);
 }
 
+// Clicks by the 2nd and the 4th difference, each click once (see ClickDetector).
+class ClickPair {
+  public:
+    ClickPair(int channels, int rate, double ratio_db, float level)
+        : d2_(channels, rate, ratio_db, level, 2), d4_(channels, rate, ratio_db, level, 4) {}
+    void add(AudioView block) {
+        d2_.add(block);
+        d4_.add(block);
+    }
+    void finish() {
+        d2_.finish();
+        d4_.finish();
+        merged_ = merge_events(d2_.clicks(), d4_.clicks(), 2);
+    }
+    const EventLog& clicks() const { return merged_; }
+
+  private:
+    ClickDetector d2_, d4_;
+    EventLog merged_;
+};
+
 std::unique_ptr<Probe> probe_click(const Rule& r, const io::FileInfo& fi) {
-    return make_probe<ClickDetector>(fi.channels, fi.sample_rate, r.number("ratio"),
-                                     linear(r, "level"));
+    return make_probe<ClickPair>(fi.channels, fi.sample_rate, r.number("ratio"),
+                                 linear(r, "level"));
 }
 
 void eval_click(CheckContext& c) {
-    const auto& k = c.detector<ClickDetector>().clicks();
+    const auto& k = c.detector<ClickPair>().clicks();
     if (k.count())
         c.add(std::to_string(k.count()) + " click(s), up to " + fmt("%.0f", k.worst().magnitude) +
                   " dB above the local level, " + where(k, c.rate, c.channels),
               double(k.count()), 0, first_time(k, c.rate));
+    if (k.count())
+        c.findings.back().times_s = times_of(k, c.rate);
 }
 
 std::unique_ptr<Probe> probe_silence_edges(const Rule& r, const io::FileInfo&) {

@@ -71,7 +71,7 @@ struct CheckContext {
     }
     void add(std::string message, double value, double limit, double at_s) {
         findings.push_back(
-            {rule.def->name, rule.severity(), std::move(message), value, limit, at_s});
+            {rule.def->name, rule.severity(), std::move(message), value, limit, at_s, {}});
     }
 };
 

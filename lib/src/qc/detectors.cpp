@@ -54,6 +54,28 @@ void EventLog::add(const Event& e) {
     first_.insert(std::upper_bound(first_.begin(), first_.end(), e, before), e);
 }
 
+EventLog merge_events(const EventLog& a, const EventLog& b, std::int64_t tolerance) {
+    EventLog m(std::max(a.keep_, b.keep_));
+    for (const auto& e : a.earliest())
+        m.add(e);
+    for (const auto& e : b.earliest()) {
+        const bool seen =
+            std::any_of(a.earliest().begin(), a.earliest().end(), [&](const Event& x) {
+                return x.channel == e.channel && std::llabs(x.frame - e.frame) <= tolerance;
+            });
+        if (!seen)
+            m.add(e);
+    }
+    // The events past the kept ones: counted (duplicates among them cannot be told).
+    m.count_ += (a.count_ - a.first_.size()) + (b.count_ - b.first_.size());
+    for (const EventLog* l : {&a, &b})
+        if (l->count_ > 0 && l->worst_.magnitude > m.worst_.magnitude) {
+            m.worst_ = l->worst_;
+            m.longest_ = std::max(m.longest_, l->longest_);
+        }
+    return m;
+}
+
 // ---------------------------------------------------------------------------------------------
 ClipDetector::ClipDetector(int channels, float threshold, int min_run, bool float_overs)
     : ch_(static_cast<std::size_t>(channels)), threshold_(threshold), min_run_(min_run),
@@ -104,9 +126,10 @@ void ClipDetector::finish() {
 
 // ---------------------------------------------------------------------------------------------
 DropoutDetector::DropoutDetector(int channels, std::int64_t min_frames, std::int64_t max_frames,
-                                 float loud, std::int64_t edge_frames)
+                                 float loud, std::int64_t edge_frames, std::int64_t resume_frames)
     : ch_(static_cast<std::size_t>(channels)), min_(std::max<std::int64_t>(1, min_frames)),
-      max_(max_frames), edge_(edge_frames), loud_(loud) {}
+      max_(max_frames), edge_(edge_frames), resume_(std::max(edge_frames, resume_frames)),
+      loud_(loud) {}
 
 void DropoutDetector::scan(Channel& s, int channel, const float* x, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -123,7 +146,7 @@ void DropoutDetector::scan(Channel& s, int channel, const float* x, std::size_t 
                 s.pending = true;
                 s.cand_start = s.run_start;
                 s.cand_len = s.run_len;
-                s.deadline = t + edge_;
+                s.deadline = t + resume_;
             }
             s.run_len = 0;
         }
@@ -163,10 +186,12 @@ void DropoutDetector::add(AudioView block, const BlockScreen& screen) {
 }
 
 // ---------------------------------------------------------------------------------------------
-ClickDetector::ClickDetector(int channels, int sample_rate, double ratio_db, float level)
+ClickDetector::ClickDetector(int channels, int sample_rate, double ratio_db, float level, int order)
     : ch_(static_cast<std::size_t>(channels)),
       sub_(static_cast<std::size_t>(std::max(32, sample_rate / 200))), // ~5 ms
-      ratio_sq_(std::pow(10.0, ratio_db / 10.0)), level_(level) {
+      // A spike of height a: |d| = 2a (2nd difference), 6a (4th): `level` speaks of the 2nd.
+      ratio_sq_(std::pow(10.0, ratio_db / 10.0)), level_(order == 4 ? 3.0f * level : level),
+      order_(order == 4 ? 4 : 2) {
     for (auto& c : ch_)
         c.d.assign(ring * sub_, 0.0f);
 }
@@ -177,7 +202,7 @@ void ClickDetector::add(AudioView block) {
         const float* x = block.channel(c);
         Channel& s = ch_[c];
         if (n > 0 && !s.started) {
-            s.x1 = s.x2 = x[0];
+            s.hist.fill(x[0]); // no discontinuity at the start of the file
             s.started = true;
         }
         std::size_t i = 0;
@@ -186,23 +211,37 @@ void ClickDetector::add(AudioView block) {
             const std::size_t take = std::min(n - i, sub_ - s.fill);
             float* d = s.d.data() + slot * sub_ + s.fill;
             const float* xi = x + i;
-            float p1 = s.x1, p2 = s.x2;
-            for (std::size_t j = 0; j < take && j < 2; ++j) {
-                // The file's first two samples have no history: their second difference would
-                // be a first difference (a sine starting at phase 0 read as a click at 0:00).
-                // No discontinuity at the start of the file: 0, at any block size.
-                d[j] = pos_ + std::int64_t(i + j) < 2 ? 0.0f : xi[j] - 2.0f * p1 + p2;
-                p2 = p1;
-                p1 = xi[j];
-            }
-            kernels::second_difference(xi, take, d, s.energy[slot], s.peak[slot]);
-            if (take >= 2) {
-                s.x1 = xi[take - 1];
-                s.x2 = xi[take - 2];
+            // x[j - k] for the first samples, from the history (hist[0] = the previous sample).
+            auto at = [&](std::ptrdiff_t j) {
+                return j >= 0 ? xi[j] : s.hist[static_cast<std::size_t>(-j - 1)];
+            };
+            // The file's first samples have no past: no difference there (a file that starts
+            // mid-waveform is no click).
+            const std::int64_t head = std::int64_t(order_) - (pos_ + std::int64_t(i));
+            if (order_ == 4) {
+                for (std::ptrdiff_t j = 0; j < std::ptrdiff_t(std::min<std::size_t>(take, 4)); ++j)
+                    d[j] =
+                        at(j) - 4.0f * at(j - 1) + 6.0f * at(j - 2) - 4.0f * at(j - 3) + at(j - 4);
+                kernels::fourth_difference(xi, take, d, s.energy[slot], s.peak[slot]);
             } else {
-                s.x1 = p1;
-                s.x2 = p2;
+                for (std::ptrdiff_t j = 0; j < std::ptrdiff_t(std::min<std::size_t>(take, 2)); ++j)
+                    d[j] = at(j) - 2.0f * at(j - 1) + at(j - 2);
+                kernels::second_difference(xi, take, d, s.energy[slot], s.peak[slot]);
             }
+            if (head > 0) {
+                for (std::int64_t j = 0; j < head && j < std::int64_t(take); ++j)
+                    d[j] = 0.0f;
+                s.peak[slot] = 0.0f;
+                s.energy[slot] = 0.0;
+                for (std::size_t j = 0; j < take; ++j) {
+                    s.peak[slot] = std::max(s.peak[slot], std::fabs(d[j]));
+                    s.energy[slot] += double(d[j]) * double(d[j]);
+                }
+            }
+            std::array<float, 4> h{};
+            for (std::ptrdiff_t k = 0; k < 4; ++k)
+                h[std::size_t(k)] = at(std::ptrdiff_t(take) - 1 - k);
+            s.hist = h;
             s.fill += take;
             i += take;
             if (s.fill == sub_)
@@ -282,16 +321,18 @@ void ClickDetector::evaluate(Channel& s, int channel, std::int64_t k, std::int64
         const std::int64_t j = i - (b - k) * std::int64_t(sub_);
         return j < std::int64_t(s.count[sl]) ? s.d[sl * sub_ + std::size_t(j)] : 1.0f;
     };
+    const std::int64_t half = order_ / 2;
     bool zeros_before = true, zeros_after = true;
     for (std::int64_t j = 0; j < std::int64_t(zero_run); ++j) {
-        zeros_before = zeros_before && d_at(std::int64_t(at) - 2 - j) == 0.0f;
-        zeros_after = zeros_after && d_at(std::int64_t(at) + 2 + j) == 0.0f;
+        zeros_before = zeros_before && d_at(std::int64_t(at) - half - 1 - j) == 0.0f;
+        zeros_after = zeros_after && d_at(std::int64_t(at) + half + 1 + j) == 0.0f;
     }
     if (zeros_before != zeros_after)
         return;
     const double ratio_db = ref > 0.0 ? std::min(120.0, 10.0 * std::log10(peak_sq / ref)) : 120.0;
-    // The impulse d peaks one sample after the discontinuity it marks.
-    const std::int64_t frame = std::max<std::int64_t>(0, s.start[slot] + std::int64_t(at) - 1);
+    // The impulse d peaks order/2 samples after the spike it marks (where the difference is
+    // centred).
+    const std::int64_t frame = std::max<std::int64_t>(0, s.start[slot] + std::int64_t(at) - half);
     log_.add({frame, channel, ratio_db, 1});
 }
 
@@ -437,10 +478,6 @@ HumDetector::HumDetector(int channels, int sample_rate, float level, double prom
             freqs_.push_back(f0 - 1.0 - 0.25 * double(k));
             freqs_.push_back(f0 + 1.0 + 0.25 * double(k));
         }
-        fam.harmonics = freqs_.size();
-        for (int h = 2; h <= max_harmonic; ++h)
-            for (double o : hum_harmonic_offsets)
-                freqs_.push_back(h * f0 + o);
     }
     assert(freqs_.size() <= max_freqs);
     for (std::size_t f = 0; f < freqs_.size() && f < max_freqs; ++f)
@@ -544,42 +581,117 @@ void HumDetector::analyse_window() {
             continue; // outside the mains tolerance (+-0.5%)
         ++fam.present;
         fam.amplitude_sum += a0;
-        fam.hz_sum += hz;
-        fam.hz_sq_sum += hz * hz;
-        ++fam.amplitude_hist[hist_bin(20.0 * std::log10(a0), hist_bins)];
+        const std::size_t ab = hist_bin(20.0 * std::log10(a0), hist_bins);
+        ++fam.amplitude_hist[ab];
+        fam.by_level[ab].hz_sum += hz;
+        fam.by_level[ab].hz_sq_sum += hz * hz;
         ++fam.floor_present_hist[hist_bin(floor_db, hist_bins)];
         ++fam.level_present_hist[hist_bin(level_db, hist_bins)];
         if (fam.first < 0)
             fam.first = window_start_;
-        for (int h = 2; h <= max_harmonic; ++h) {
-            const double* ph =
-                power_.data() + fam.harmonics + std::size_t(h - 2) * hum_harmonic_offsets.size();
-            const double hfloor = *std::max_element(ph + 1, ph + hum_harmonic_offsets.size());
-            // Harmonics describe the hum (buzz vs. pure tone); their prominence is enough.
-            if (ph[0] >= prominence_ * hfloor)
-                ++fam.harmonic_present[static_cast<std::size_t>(h - 1)];
-        }
+        measure_harmonics(fam.by_level[ab], hz);
     }
 }
 
+// Harmonics 2..max_harmonic at exact multiples of this window's measured fundamental (a mains
+// line's harmonics sit there; a note's overtones or another source's lines need not): each
+// with two neighbours 0.25 Hz away (a parabola through the three says where it peaks) and a
+// floor at +-1.5 and +-2.5 Hz. A second, small Goertzel bank over the window, run only where the
+// line was found.
+void HumDetector::measure_harmonics(Family::ByLevel& seen, double hz) {
+    constexpr std::size_t per = hum_harmonic_offsets.size() + 2;
+    constexpr std::size_t count = per * std::size_t(max_harmonic - 1);
+    std::array<double, count> coef{}, s1{}, s2{};
+    std::array<double, count> hzs{};
+    for (int h = 2; h <= max_harmonic; ++h) {
+        const std::size_t b = per * std::size_t(h - 2);
+        const double centre = h * hz, step = 0.25;
+        hzs[b] = centre - step;
+        hzs[b + 1] = centre + step;
+        for (std::size_t o = 0; o < hum_harmonic_offsets.size(); ++o)
+            hzs[b + 2 + o] = centre + hum_harmonic_offsets[o];
+    }
+    for (std::size_t f = 0; f < count; ++f)
+        coef[f] = 2.0 * std::cos(2.0 * std::numbers::pi * hzs[f] / rate_d_);
+    for (std::size_t k = 0; k < n_; ++k) {
+        const double v = double(buf_[k] * hann_[k]);
+        for (std::size_t f = 0; f < count; ++f) {
+            const double x = v + coef[f] * s1[f] - s2[f];
+            s2[f] = s1[f];
+            s1[f] = x;
+        }
+    }
+    std::array<double, count> p{};
+    for (std::size_t f = 0; f < count; ++f)
+        p[f] = std::max(0.0, s1[f] * s1[f] + s2[f] * s2[f] - coef[f] * s1[f] * s2[f]);
+    for (int h = 2; h <= max_harmonic; ++h) {
+        const double* ph = p.data() + per * std::size_t(h - 2);
+        const double lo = ph[0], hi = ph[1], c = ph[2];
+        const double hfloor = *std::max_element(ph + 3, ph + per);
+        // Harmonics describe the hum (buzz vs. pure tone): prominent, a local peak, and no
+        // more than 20 dB under the smallest hum reported (rounding noise in digital silence
+        // is prominent next to nothing).
+        const double amp = 4.0 * std::sqrt(c) / double(n_);
+        if (!(c >= prominence_ * hfloor) || !(c >= lo && c >= hi) || !(amp >= 0.1 * level_))
+            continue;
+        const double l = std::log(std::max(lo, 1e-300)), m = std::log(c),
+                     r = std::log(std::max(hi, 1e-300));
+        const double den = l - 2.0 * m + r;
+        const double offset = den < 0.0 ? std::clamp(0.5 * (l - r) / den, -0.5, 0.5) : 0.0;
+        ++seen.harmonic_present[static_cast<std::size_t>(h - 1)];
+        seen.harmonic_hz_sum[static_cast<std::size_t>(h - 1)] += h * hz + 0.25 * offset;
+    }
+}
+
+// Hum has one level; music near the line can only add to it where it is loud, so the line's
+// own level is the lower part of what the windows measured (their first quartile), and the
+// windows more than max_level_spread_db above it are where music masked it: set aside, neither
+// for nor against. A bass note or a kick that lands in the mains tolerance is loud where the
+// music is and absent in its gaps, which the presence tests below see.
+HumDetector::Sighting HumDetector::at_level(const Family& f) const {
+    Sighting s;
+    if (f.present == 0)
+        return s;
+    const double base_db = hist_quantile(f.amplitude_hist.data(), hist_bins, 0.25);
+    const double top_db = base_db + max_level_spread_db;
+    std::array<std::int64_t, hist_bins> kept{};
+    double hz = 0.0, hz_sq = 0.0;
+    for (std::size_t k = 0; k < hist_bins; ++k) {
+        if (hist_floor_db + (double(k) + 0.5) * hist_step_db > top_db)
+            break;
+        kept[k] = f.amplitude_hist[k];
+        s.windows += kept[k];
+        hz += f.by_level[k].hz_sum;
+        hz_sq += f.by_level[k].hz_sq_sum;
+        for (std::size_t h = 0; h < std::size_t(max_harmonic); ++h) {
+            s.harmonic_present[h] += f.by_level[k].harmonic_present[h];
+            s.harmonic_hz_sum[h] += f.by_level[k].harmonic_hz_sum[h];
+        }
+    }
+    if (s.windows == 0)
+        return s;
+    const double n = double(s.windows);
+    s.hz = hz / n;
+    s.hz_sd = std::sqrt(std::max(0.0, hz_sq / n - s.hz * s.hz));
+    s.amplitude_db = hist_quantile(kept.data(), hist_bins, 0.5);
+    s.low_db = hist_quantile(kept.data(), hist_bins, 0.1);
+    return s;
+}
+
 bool HumDetector::steady(const Family& f) const {
-    if (f.present < min_windows)
+    const Sighting s = at_level(f);
+    if (s.windows < min_windows)
         return false;
     // Steady in frequency: the mains drifts by hundredths of a hertz over minutes.
-    const double n = double(f.present), mean = f.hz_sum / n;
-    const double sd = std::sqrt(std::max(0.0, f.hz_sq_sum / n - mean * mean));
-    if (sd > max_frequency_sd_hz)
+    if (s.hz_sd > max_frequency_sd_hz)
         return false;
-    // Steady in level: the middle 80% of its windows within max_level_spread_db.
-    if (hist_quantile(f.amplitude_hist.data(), hist_bins, 0.9) -
-            hist_quantile(f.amplitude_hist.data(), hist_bins, 0.1) >
-        max_level_spread_db)
+    // Steady in level: no deep dips under its own level either.
+    if (s.amplitude_db - s.low_db > max_level_spread_db)
         return false;
     // Present in the quiet passages too: in the windows where the music next to the line is
-    // `prominence` under the line's median amplitude (where hum would be seen), the line must
-    // be found in `presence` of them. A line that music makes comes and goes with the music.
-    const double clear_db =
-        hist_quantile(f.amplitude_hist.data(), hist_bins, 0.5) - 10.0 * std::log10(prominence_);
+    // `prominence` under the line's level (where hum would be seen), the line must be found
+    // in `presence` of them. A line that music makes comes and goes with the music.
+    const double clear_db = s.amplitude_db - 10.0 * std::log10(prominence_);
     std::int64_t clear = 0, clear_present = 0;
     for (std::size_t k = 0; k < hist_bins; ++k)
         if (hist_floor_db + (double(k) + 0.5) * hist_step_db <= clear_db) {
@@ -621,14 +733,16 @@ HumDetector::Result HumDetector::result() const {
             r.amplitude_dbfs = -std::numeric_limits<double>::infinity();
         return r;
     }
+    const Sighting s = at_level(*best);
     r.found = true;
     r.frequency_hz = best->base_hz;
+    r.measured_hz = s.hz;
     r.presence = double(best->present) / double(active_);
-    r.amplitude_dbfs = 20.0 * std::log10(best->amplitude_sum / double(best->present));
+    r.amplitude_dbfs = s.amplitude_db;
     r.first_frame = best->first;
-    for (int h = 2; h <= max_harmonic; ++h)
-        if (2 * best->harmonic_present[static_cast<std::size_t>(h - 1)] > best->present)
-            r.harmonics_hz.push_back(h * best->base_hz);
+    for (std::size_t h = 1; h < std::size_t(max_harmonic); ++h)
+        if (2 * s.harmonic_present[h] > s.windows)
+            r.harmonics_hz.push_back(s.harmonic_hz_sum[h] / double(s.harmonic_present[h]));
     return r;
 }
 

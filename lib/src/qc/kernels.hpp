@@ -116,6 +116,40 @@ inline void second_difference(const float* x, std::size_t n, float* d, double& e
     peak = mp;
 }
 
+// d[j] = x[j] - 4 x[j-1] + 6 x[j-2] - 4 x[j-3] + x[j-4] for j in [4, n); adds sum d^2 over
+// [0, n) to `energy` and raises `peak` to max |d| over [0, n) (d[0..3] must already be set).
+inline void fourth_difference(const float* x, std::size_t n, float* d, double& energy,
+                              float& peak) {
+    v4f e0 = {0, 0, 0, 0}, e1 = e0, m0 = e0, m1 = e0;
+    const v4f four = {4, 4, 4, 4}, six = {6, 6, 6, 6};
+    std::size_t j = 4;
+    for (; j + lanes <= n; j += lanes) {
+        const v4f a = load(x + j) - four * load(x + j - 1) + six * load(x + j - 2) -
+                      four * load(x + j - 3) + load(x + j - 4);
+        const v4f b = load(x + j + 4) - four * load(x + j + 3) + six * load(x + j + 2) -
+                      four * load(x + j + 1) + load(x + j);
+        std::memcpy(d + j, &a, sizeof a);
+        std::memcpy(d + j + 4, &b, sizeof b);
+        e0 += a * a;
+        e1 += b * b;
+        m0 = vmax(m0, vabs(a));
+        m1 = vmax(m1, vabs(b));
+    }
+    double es = hsum(e0) + hsum(e1);
+    float mp = std::max(peak, hmax(vmax(m0, m1)));
+    for (; j < n; ++j) {
+        d[j] = x[j] - 4.0f * x[j - 1] + 6.0f * x[j - 2] - 4.0f * x[j - 3] + x[j - 4];
+        es += double(d[j]) * double(d[j]);
+        mp = std::max(mp, std::fabs(d[j]));
+    }
+    for (std::size_t k = 0; k < 4 && k < n; ++k) {
+        es += double(d[k]) * double(d[k]);
+        mp = std::max(mp, std::fabs(d[k]));
+    }
+    energy += es;
+    peak = mp;
+}
+
 // Sum of squares (returned in double) and max |x|.
 inline void energy_peak(const float* x, std::size_t n, double& energy, float& peak) {
     v4f e0 = {0, 0, 0, 0}, e1 = e0, m0 = e0, m1 = e0;

@@ -26,6 +26,9 @@ struct Finding {
     double value = nan;  // what was measured, in the check's unit
     double limit = nan;  // the spec's limit it was compared with
     double at_s = nan;   // where (seconds from the start) the first occurrence is
+    // Where each occurrence is (seconds, earliest first, one per channel and event; at most
+    // EventLog's keep): for detectors of events (clicks, dropouts, clipping), else empty.
+    std::vector<double> times_s;
 
     static constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 };

@@ -35,10 +35,13 @@ struct Event {
     std::int64_t length = 0; // frames, where that means something
 };
 
-// Counts events and keeps the earliest few (and the worst), in constant memory.
+class EventLog;
+EventLog merge_events(const EventLog& a, const EventLog& b, std::int64_t tolerance);
+
+// Counts events and keeps the earliest `keep` (and the worst), in constant memory.
 class EventLog {
   public:
-    explicit EventLog(std::size_t keep = 8);
+    explicit EventLog(std::size_t keep = 64);
     void add(const Event& e);
     std::uint64_t count() const { return count_; }
     const std::vector<Event>& earliest() const { return first_; } // sorted by frame, then channel
@@ -47,6 +50,7 @@ class EventLog {
     std::int64_t longest() const { return longest_; }
 
   private:
+    friend EventLog merge_events(const EventLog& a, const EventLog& b, std::int64_t tolerance);
     std::size_t keep_;
     std::uint64_t count_ = 0;
     std::vector<Event> first_;
@@ -83,12 +87,15 @@ class ClipDetector {
 };
 
 // Dropouts: runs of exact digital zeros in a channel, between `min_frames` and `max_frames`
-// long, with a sample of at least `loud` within `edge_frames` before and after the gap
-// (a gap inside active audio, not a pause). Magnitude: gap length in frames.
+// long, with a sample of at least `loud` within `edge_frames` before the gap (the waveform is
+// cut: a pause in speech or a gated note decays first) and within `resume_frames` after it
+// (a gap inside active audio, not the end of a piece; the audio may resume at a quiet point
+// of its waveform, or a word's onset, so this side is looser; 0: `edge_frames`). Magnitude:
+// gap length in frames.
 class DropoutDetector {
   public:
     DropoutDetector(int channels, std::int64_t min_frames, std::int64_t max_frames, float loud,
-                    std::int64_t edge_frames);
+                    std::int64_t edge_frames, std::int64_t resume_frames = 0);
     void add(AudioView block, const BlockScreen& screen);
     void add(AudioView block);
     const EventLog& dropouts() const { return log_; }
@@ -103,7 +110,7 @@ class DropoutDetector {
     };
     void scan(Channel& c, int channel, const float* x, std::size_t n);
     std::vector<Channel> ch_;
-    std::int64_t min_, max_, edge_;
+    std::int64_t min_, max_, edge_, resume_;
     float loud_;
     std::int64_t pos_ = 0;
     EventLog log_;
@@ -121,7 +128,13 @@ class DropoutDetector {
 // Magnitude: dB above the local level.
 class ClickDetector {
   public:
-    ClickDetector(int channels, int sample_rate, double ratio_db, float level);
+    // order 2: d is the second difference (as above); order 4: the fourth difference
+    // x[n] - 4x[n-1] + 6x[n-2] - 4x[n-3] + x[n-4], which passes a spike ([1 -4 6 -4 1] a) and
+    // attenuates music's own high frequencies far more (gain (2 sin(pi f/fs))^4: -15 dB at
+    // 5 kHz against the 2nd difference), so small clicks stand out of dense material; the
+    // 2nd difference keeps the clicks whose neighbourhood the 4th order makes busy (a spike on
+    // a steep transient). `check` runs both and merges them (the same click once).
+    ClickDetector(int channels, int sample_rate, double ratio_db, float level, int order = 2);
     void add(AudioView block);
     void finish();
     const EventLog& clicks() const { return log_; }
@@ -131,7 +144,7 @@ class ClickDetector {
     static constexpr int ring = 2 * reach + 1;
     static constexpr std::size_t zero_run = 16; // exact zeros of d that mark a gap's edge
     struct Channel {
-        float x1 = 0.0f, x2 = 0.0f; // previous two samples
+        std::array<float, 4> hist{}; // previous four samples, the latest first
         bool started = false;
         std::int64_t index = 0; // sub-blocks completed
         std::size_t fill = 0;   // samples in the current sub-block
@@ -148,9 +161,16 @@ class ClickDetector {
     std::size_t sub_;
     double ratio_sq_;
     float level_;
+    int order_;
     std::int64_t pos_ = 0;
     EventLog log_;
 };
+
+// The events of two logs of the same defect from two detectors, each once: an event of `b`
+// within `tolerance` frames of one of `a` in the same channel is the same event. The count is
+// exact while both logs hold every event (EventLog's keep); beyond, the duplicates among the
+// events not kept cannot be seen and the count is an upper bound.
+EventLog merge_events(const EventLog& a, const EventLog& b, std::int64_t tolerance);
 
 // Stereo image of a 2-channel file over 100 ms windows: correlation and mono-sum loss over the
 // windows whose RMS reaches `gate` (loud passages), and side-to-mid level over the whole file.
@@ -188,14 +208,17 @@ class StereoDetector {
 // (+-0.5 Hz in 0.25 Hz steps) peaks inside it, the peak (parabolic interpolation) lies within
 // +-0.5%, it is `prominence_db` above the loudest of the bins 1.25-3 Hz away on either side
 // (a kick pattern or a bass line makes several lines there; a note 1-2% away peaks at the
-// grid's edge) and at least `level` in amplitude. Harmonics 2-6 are measured at exact
-// multiples against +-1.5 and +-2.5 Hz (listed when prominent). Hum is reported when present
-// in `presence` (0..1) of the non-silent windows and in at least `min_windows`, with a frequency
-// standard deviation under max_frequency_sd_hz, the middle 80% of its amplitudes within
-// max_level_spread_db, found in `presence` of the windows where the music 1.25-3 Hz from the
-// line is `prominence_db` under the line's median amplitude (where hum would be seen), and in
-// at least half of the quiet passages (windows quiet_below_db under the median window level
-// under ~1 kHz) when the file has any: hum does not stop when the music does.
+// grid's edge) and at least `level` in amplitude. Over the file, the line's own level is the
+// first quartile of its windows' amplitudes (music near the line only adds to it) and windows
+// more than max_level_spread_db above it (masked by music) are set aside. Hum is reported when
+// the rest number at least `min_windows`, with a frequency standard deviation under
+// max_frequency_sd_hz and no dip over max_level_spread_db under the level, found in `presence`
+// (0..1) of the windows where the music 1.25-3 Hz from the line is `prominence_db` under that
+// level (where hum would be seen), and in at least half of the quiet passages (windows
+// quiet_below_db under the median window level under ~1 kHz) when the file has any: hum does
+// not stop when the music does. Harmonics 2-6 are measured by a second small Goertzel bank at
+// exact multiples of each window's measured fundamental (+-0.25 Hz to find the peak, against
+// +-1.5 and +-2.5 Hz), listed when prominent in most of the kept windows.
 // Memory is constant: histograms of 0.5 dB bins, not lists of windows.
 class HumDetector {
   public:
@@ -204,10 +227,14 @@ class HumDetector {
 
     struct Result {
         bool found = false;
-        int frequency_hz = 0;        // 50 or 60
-        double amplitude_dbfs = 0.0; // mean amplitude of the fundamental where present (peak dBFS)
+        int frequency_hz = 0;        // 50 or 60: the mains family
+        double measured_hz = 0.0;    // the fundamental as measured (mean over its windows)
+        double amplitude_dbfs = 0.0; // median amplitude of the fundamental where seen at its own
+                                     // level (peak dBFS, 0.5 dB steps)
         double presence = 0.0;       // share of the non-silent windows (0..1)
-        std::vector<int> harmonics_hz; // harmonics present in most of those windows
+        // Harmonics present in most of those windows, as measured near exact multiples of each
+        // window's measured fundamental (mean frequency over the windows where present).
+        std::vector<double> harmonics_hz;
         std::int64_t first_frame = -1; // start of the first window where found
     };
     Result result() const;
@@ -222,19 +249,35 @@ class HumDetector {
     static constexpr std::size_t hist_bins = 320; // -160..0 dB in 0.5 dB
     struct Family {
         int base_hz = 0;
-        std::size_t fine = 0, floor = 0, harmonics = 0; // where its filters start in the bank
+        std::size_t fine = 0, floor = 0; // where its filters start in the bank
         std::int64_t present = 0;
-        double amplitude_sum = 0.0, hz_sum = 0.0, hz_sq_sum = 0.0;
-        std::array<std::int64_t, max_harmonic> harmonic_present{};
+        double amplitude_sum = 0.0;
+        // By the line's amplitude (0.5 dB bins): its frequency and harmonics, so that the
+        // windows where music near the line raised it can be set aside at the end.
+        struct ByLevel {
+            double hz_sum = 0.0, hz_sq_sum = 0.0;
+            std::array<std::int64_t, max_harmonic> harmonic_present{};
+            std::array<double, max_harmonic> harmonic_hz_sum{};
+        };
+        std::array<ByLevel, hist_bins> by_level{};
         std::array<std::int64_t, hist_bins> amplitude_hist{}; // dBFS of the line
         std::array<std::int64_t, hist_bins> floor_hist{};     // dBFS next to the line, all windows
         std::array<std::int64_t, hist_bins> floor_present_hist{}; // ... where the line is found
         std::array<std::int64_t, hist_bins> level_present_hist{}; // window level where found
         std::int64_t first = -1;
     };
-    static constexpr std::size_t max_freqs = 96; // Goertzel bank, a multiple of 8
+    static constexpr std::size_t max_freqs = 48; // Goertzel bank, a multiple of 8
     void push(float y);
     void analyse_window();
+    void measure_harmonics(Family::ByLevel& seen, double hz);
+    // The windows where the line is seen at the hum's own level (not raised by music).
+    struct Sighting {
+        std::int64_t windows = 0;
+        double amplitude_db = 0.0, hz = 0.0, hz_sd = 0.0, low_db = 0.0;
+        std::array<std::int64_t, max_harmonic> harmonic_present{};
+        std::array<double, max_harmonic> harmonic_hz_sum{};
+    };
+    Sighting at_level(const Family& f) const;
     bool steady(const Family& f) const;
     int channels_;
     std::size_t decim_; // first stage (box)
