@@ -60,6 +60,10 @@ std::string verdict(const FileSection& f);
 std::string summary_table(const FileSection& f);
 std::string findings_table(const qc::FileReport& r, const std::string& spec);
 std::string mini_waveform(const FileSection& f);
+// The overview table of a job's page whose marked row the run's index copies: the output, its
+// integrated loudness and true peak, the verdict (when checked), a small waveform.
+std::string index_row_table(const std::string& path, double integrated_lufs, double true_peak_dbtp,
+                            std::optional<bool> pass, const FileSection& waveform);
 extern const char* const css;
 
 } // namespace tapeop::report::detail

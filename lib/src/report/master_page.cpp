@@ -231,21 +231,12 @@ bool checks_pass(const MasterPage& p) {
 
 // The overview row the index of a run copies (see master_page.hpp).
 std::string index_row(const MasterPage& p) {
-    const passes::MasterReport& m = *p.master;
-    std::string s = "<table class=\"overview\"><tr><th>output</th><th>LUFS</th><th>dBTP</th>";
+    const auto& d = p.master->deliverables.front();
+    std::optional<bool> pass;
     if (!p.checks.empty())
-        s += "<th>QC</th>";
-    s += "<th>waveform</th></tr>\n<tr>";
-    s += index_row_begin;
-    const auto& d = m.deliverables.front();
-    s += td(d.path) + td(level(d.after.integrated_lufs), "integrated_lufs") +
-         td(level(d.after.true_peak_dbtp), "true_peak_dbtp");
-    if (!p.checks.empty())
-        s += checks_pass(p) ? "<td><span class=\"pass\">PASS</span></td>"
-                            : "<td><span class=\"fail\">FAIL</span></td>";
-    s += "<td>" + mini_waveform(FileSection{p.outputs.front(), {}}) + "</td>";
-    s += index_row_end;
-    return s + "</tr></table>\n";
+        pass = checks_pass(p);
+    return index_row_table(d.path, d.after.integrated_lufs, d.after.true_peak_dbtp, pass,
+                           FileSection{p.outputs.front(), {}});
 }
 
 } // namespace

@@ -2,6 +2,8 @@
 
 #include "detail.hpp"
 
+#include "tapeop/report/master_page.hpp"
+
 #include "tapeop/numbers.hpp"
 #include "tapeop/units.hpp"
 
@@ -354,6 +356,23 @@ std::string mini_waveform(const FileSection& f) {
            "stroke=\"" + std::string(blue) + "\" d=\"" + d + "\"/></svg>";
 }
 
+std::string index_row_table(const std::string& path, double integrated_lufs, double true_peak_dbtp,
+                            std::optional<bool> pass, const FileSection& waveform) {
+    std::string s = "<table class=\"overview\"><tr><th>output</th><th>LUFS</th><th>dBTP</th>";
+    if (pass)
+        s += "<th>QC</th>";
+    s += "<th>waveform</th></tr>\n<tr>";
+    s += index_row_begin;
+    s += "<td>" + esc(path) + "</td><td data-key=\"integrated_lufs\">" + level(integrated_lufs) +
+         "</td><td data-key=\"true_peak_dbtp\">" + level(true_peak_dbtp) + "</td>";
+    if (pass)
+        s += *pass ? "<td><span class=\"pass\">PASS</span></td>"
+                   : "<td><span class=\"fail\">FAIL</span></td>";
+    s += "<td>" + mini_waveform(waveform) + "</td>";
+    s += index_row_end;
+    return s + "</tr></table>\n";
+}
+
 extern const char* const css;
 const char* const css =
     R"(body{font-family:sans-serif;margin:1.5em auto;max-width:920px;color:#000;background:#fff;line-height:1.35}
@@ -414,6 +433,14 @@ std::string render_page(const std::vector<FileSection>& files, const PageOptions
     if (!o.spec_name.empty())
         h += " QC spec: " + esc(o.spec_name) + ".";
     h += "</p>\n";
+    if (o.index_row && !files.empty()) {
+        const auto& a = files.front().analysis;
+        std::optional<bool> pass;
+        for (const auto& f : files)
+            if (f.qc)
+                pass = pass.value_or(true) && f.qc->pass();
+        h += index_row_table(a.info.path, a.integrated_lufs, a.true_peak_dbtp, pass, files.front());
+    }
     if (files.size() > 1) {
         h += "<h2 id=\"overview\">Overview</h2>\n<table class=\"overview\"><tr><th>file</th>"
              "<th>LUFS</th><th>LRA</th><th>dBTP</th><th>peak</th>";
