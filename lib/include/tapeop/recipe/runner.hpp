@@ -37,7 +37,7 @@ struct Job {
     // run --report: the job's page (report/master_page.hpp for a loudness job, else
     // report/page.hpp of its outputs), written after the outputs and counted among them by
     // the manifest (hashed, checked for freshness). Empty: no page.
-    std::string report;
+    std::string report = {};
 };
 
 struct Plan {
