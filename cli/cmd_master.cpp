@@ -8,9 +8,12 @@
 #include "tapeop/error.hpp"
 #include "tapeop/io/folders.hpp"
 #include "tapeop/io/reader.hpp"
+#include "tapeop/io/text_file.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/passes/master.hpp"
 #include "tapeop/presets.hpp"
+#include "tapeop/report/master_page.hpp"
+#include "tapeop/report/page.hpp"
 #include "tapeop/steps/registry.hpp"
 #include "tapeop/units.hpp"
 
@@ -29,6 +32,7 @@ struct MasterOptions {
     std::optional<std::string> target, ceiling, preset, highpass, compress, tolerance;
     std::vector<std::string> eq, deliver;
     OutputOptions out;
+    std::string report; // --report PAGE.html (several inputs: with {name})
 };
 
 struct Plan {
@@ -115,6 +119,12 @@ Plan make_plan(const MasterOptions& o) {
     }
     if (plan.targets.empty())
         throw UsageError("nothing to write: give -o OUT and/or --deliver PRESET:PATH");
+    if (!o.report.empty()) {
+        if (o.inputs.size() > 1 && o.report.find("{name}") == std::string::npos)
+            throw UsageError("--report " + o.report +
+                             ": with several inputs the path needs {name} (the input's stem)");
+        ls.gain_trace_columns = report::plot_columns;
+    }
     if (o.inputs.size() > 1)
         for (const auto& t : plan.targets)
             if (!t.from_o && t.path.find("{name}") == std::string::npos)
@@ -233,10 +243,28 @@ int run_master(const MasterOptions& o, const GlobalOptions& g) {
         for (const auto& [spec_ptr, values] : plan.chain)
             chain.add(spec_ptr->make(values, ctx));
     };
+    // --report: one page per input, resolved and checked against the inputs up front.
+    std::vector<std::string> pages(n);
+    if (!o.report.empty())
+        for (std::size_t i = 0; i < n; ++i) {
+            Plan::Target t;
+            t.path = o.report;
+            pages[i] = resolve(t, o.inputs[i], false, o);
+            io::refuse_overwriting_inputs(pages[i], o.inputs, false);
+            for (const auto& d : jobs[i])
+                if (d.path == pages[i])
+                    throw UsageError("--report would overwrite a deliverable", pages[i]);
+            io::ensure_parent_folder(pages[i]);
+        }
     std::vector<std::optional<passes::MasterReport>> reports(n);
     const FileBatch batch =
         for_each_file(g, o.inputs, [&](std::size_t i, const passes::Progress& done, Progress&) {
             reports[i] = passes::master_file(o.inputs[i], builder, plan.loudness, jobs[i], done);
+            if (!pages[i].empty()) {
+                report::MasterPage page = report::collect_master_page(*reports[i]);
+                page.tolerance_lu = plan.loudness.tolerance_lu;
+                io::write_text_file(pages[i], report::render_master_page(page));
+            }
         });
     const std::vector<std::string>& errors = batch.errors;
     if (!g.quiet)
@@ -247,9 +275,12 @@ int run_master(const MasterOptions& o, const GlobalOptions& g) {
     if (g.json) {
         Json out = json_envelope();
         out["files"] = Json::array();
-        for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t i = 0; i < n; ++i) {
             out["files"].push_back(reports[i] ? report_json(*reports[i])
                                               : Json{{"input", o.inputs[i]}, {"error", errors[i]}});
+            if (reports[i] && !pages[i].empty() && errors[i].empty())
+                out["files"].back()["report"] = pages[i];
+        }
         print_json(out);
     } else if (!g.quiet) {
         for (const auto& r : reports)
@@ -295,6 +326,10 @@ void register_master(CLI::App& app, Context& ctx) {
     add_output_options(sub, o->out, out_rate | out_bits | out_dither | out_ext, help);
     sub->add_option("--tolerance", o->tolerance, "How close to the target, LU (default 0.1)");
     add_output_options(sub, o->out, out_in_place, help);
+    sub->add_option("--report", o->report,
+                    "Also write a self-contained HTML page of the master: loudness and true peak "
+                    "before and after, the limiter's gain reduction, each deliverable's verified "
+                    "figures, the passes (several inputs: the path needs {name})");
     sub->footer(
         "Presets (target LUFS / ceiling dBTP): spotify -14/-1, apple-music -16/-1, youtube -14/-1, "
         "amazon-music -14/-2, tidal -14/-1, deezer -15/-1, ebu-r128 -23/-1, atsc-a85 -24/-2, "

@@ -7,7 +7,9 @@
 #include "tapeop/batch/batch_run.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/io/reader.hpp"
+#include "tapeop/io/text_file.hpp"
 #include "tapeop/recipe/runner.hpp"
+#include "tapeop/report/index.hpp"
 #include "tapeop/stock.hpp"
 
 #include <cstdio>
@@ -25,6 +27,7 @@ struct RunCmdOptions {
     bool dry_run = false;
     std::string shard;
     bool force = false;
+    bool report = false; // --report: DIR/reports/OUTPUT.html per job, DIR/index.html
 };
 
 std::string locate_recipe(const std::string& name) {
@@ -136,7 +139,18 @@ int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
     if (!o.shard.empty())
         bo.shard = batch::parse_shard(o.shard, batch::process_environment());
     const recipe::Plan plan = recipe::make_plan(rec, bo.run);
-    const std::vector<recipe::Job> jobs = batch::shard_jobs(plan.jobs, bo.shard);
+    std::vector<recipe::Job> jobs = batch::shard_jobs(plan.jobs, bo.shard);
+    const std::string out_dir = o.out_dir.empty() ? "." : o.out_dir;
+    if (o.report) // named after the job's first output, relative to -o: unique like the outputs
+        for (auto& job : jobs)
+            if (!job.outputs.empty())
+                job.report = (std::filesystem::path(out_dir) / "reports" /
+                              (std::filesystem::path(job.outputs.front())
+                                   .lexically_relative(out_dir)
+                                   .string() +
+                               ".html"))
+                                 .lexically_normal()
+                                 .string();
     const std::string shard_note =
         bo.shard.whole() ? std::string()
                          : "shard " + bo.shard.label() + ": " + std::to_string(jobs.size()) +
@@ -165,6 +179,27 @@ int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
     const batch::BatchResult res = batch::run_batch(rec, jobs, bo, events);
     progress.finish();
 
+    std::string index_path;
+    if (o.report) {
+        std::vector<report::IndexEntry> entries;
+        for (const auto& out : res.jobs) {
+            report::IndexEntry e;
+            e.job = out.job.name;
+            e.status = batch::status_name(out.record.status);
+            e.page = out.job.report;
+            e.href = std::filesystem::path(out.job.report).lexically_relative(out_dir).string();
+            e.error = out.record.error;
+            entries.push_back(std::move(e));
+        }
+        // A shard lists its own jobs, beside the other shards' indexes (as its manifest).
+        index_path = (std::filesystem::path(out_dir) /
+                      (bo.shard.whole() ? std::string("index.html")
+                                        : "index.shard-" + std::to_string(bo.shard.index) + "-of-" +
+                                              std::to_string(bo.shard.count) + ".html"))
+                         .string();
+        io::write_text_file(index_path, report::render_index("tapeop run: " + rec.file, entries));
+    }
+
     const std::size_t failed = res.count(batch::JobStatus::failed);
     const std::size_t fresh = res.count(batch::JobStatus::up_to_date);
     for (const auto& out : res.jobs)
@@ -177,6 +212,8 @@ int run_recipe(const RunCmdOptions& o, const GlobalOptions& g) {
         out["recipe"] = rec.file;
         out["shard"] = bo.shard.whole() ? Json(nullptr) : Json(bo.shard.label());
         out["manifest"] = res.manifest_path;
+        if (o.report)
+            out["index"] = index_path;
         out["removed_leftovers"] = res.removed;
         out["jobs"] = Json::array();
         for (const auto& j : res.jobs)
@@ -216,6 +253,9 @@ void register_run(CLI::App& app, Context& ctx) {
                     "Run only slice K of N (K from 1 to N) of the sorted jobs, for render farms; "
                     "'auto' reads a Slurm "
                     "array or Kubernetes indexed job (with TAPEOP_SHARDS) from the environment");
+    sub->add_flag("--report", o->report,
+                  "Also write one HTML page per job (DIR/reports/OUTPUT.html, named after its "
+                  "first output) and DIR/index.html linking them, one row per job");
     sub->add_flag("--force", o->force, "Render every job, even those whose outputs are up to date");
     sub->footer(
         "Each run writes tapeop-manifest.json (tapeop-manifest.shard-K-of-N.json) in the output "

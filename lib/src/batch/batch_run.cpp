@@ -189,6 +189,8 @@ class BatchState {
         rec.recipe_hash = job_recipe_hash(rec.plan, texts_hash_);
         for (const auto& o : job.outputs)
             rec.outputs.push_back({path_in(out_dir_, o), 0, {}, std::nullopt});
+        if (!job.report.empty()) // run --report: the page is one of the job's outputs
+            rec.outputs.push_back({path_in(out_dir_, job.report), 0, {}, std::nullopt});
         return rec;
     }
 
@@ -196,6 +198,8 @@ class BatchState {
         std::string key;
         for (const auto& o : job.outputs)
             key += path_in(out_dir_, o) + '\n';
+        if (!job.report.empty())
+            key += path_in(out_dir_, job.report) + '\n';
         return key;
     }
 
@@ -245,6 +249,11 @@ class BatchState {
                 for (const auto& o : report.outputs)
                     if (o.path == job.outputs[k])
                         rec.outputs[k].levels = output_levels(o);
+            }
+            if (!job.report.empty()) {
+                const FileHash h = hash_file(job.report);
+                rec.outputs.back().size_bytes = h.size_bytes;
+                rec.outputs.back().xxh3 = h.xxh3;
             }
         } catch (const Error& e) {
             rec.status = JobStatus::failed;

@@ -282,6 +282,8 @@ void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
         }
         delay_pos_ = out_pos;
         ++frames_;
+        if (trace_)
+            trace_->add(gain);
         if (gain < active_gain) {
             // The sum of the reductions in dB is -20 log10 of the product of the gains: kept
             // as mantissa and binary exponent (one multiplication per frame, not a log10).

@@ -268,6 +268,7 @@ struct RenderOutcome {
     dsp::LimiterStats limiter;
     std::unique_ptr<OutputStage> stage; // not yet committed
     std::optional<io::BextLoudness> bext;
+    std::shared_ptr<dsp::GainTrace> gain_trace; // with trace_columns > 0
 };
 
 // What the CodingHistory line of a WAV deliverable says after "T=" (EBU R 98 separates its
@@ -287,7 +288,8 @@ io::LoudnessFields bext_fields(const Measurement& m) {
 RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain,
                           const OutputSettings& out, const std::string& write_path, double gain_db,
                           const dsp::LimiterSettings& lim_settings, const Progress& progress,
-                          const std::optional<std::string>& history_text = std::nullopt) {
+                          const std::optional<std::string>& history_text = std::nullopt,
+                          int trace_columns = 0) {
     const io::FileInfo& fi = reader.info();
     const dsp::StreamSpec in_spec{fi.sample_rate, fi.channels};
     const dsp::StreamSpec out_spec{out.sample_rate.value_or(fi.sample_rate),
@@ -311,12 +313,19 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
     loud.add(std::make_unique<dsp::Limiter>(lim_settings));
     auto& limiter = static_cast<dsp::Limiter&>(loud[1]);
     loud.prepare(out_spec, default_block_frames);
+    std::shared_ptr<dsp::GainTrace> trace;
 
     OutputSettings stage_settings = out;
     stage_settings.sample_rate.reset();
     stage_settings.channels.reset();
     const std::int64_t expected =
         std::int64_t(std::llround(double(fi.frames) * out_spec.sample_rate / in_spec.sample_rate));
+    if (trace_columns > 0) { // the report's gain reduction; the limiter's latency is dropped
+        trace = std::make_shared<dsp::GainTrace>(dsp::GainTrace::step_for(expected, trace_columns),
+                                                 std::size_t(trace_columns) + 1,
+                                                 limiter.latency_frames(), out_spec.sample_rate);
+        limiter.set_trace(trace.get());
+    }
     auto stage =
         std::make_unique<OutputStage>(write_path, fi, out_spec, stage_settings, true, expected);
     auto meters = std::make_shared<Meters>(
@@ -392,6 +401,11 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
     r.limiter = limiter.stats();
     r.stage = std::move(stage);
     r.bext = std::move(bext);
+    if (trace) {
+        limiter.set_trace(nullptr);
+        trace->finish();
+        r.gain_trace = std::move(trace);
+    }
     return r;
 }
 
@@ -445,8 +459,8 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
     Measurement last{};
     for (int pass = 1; pass <= ls.max_render_passes; ++pass) {
         ++passes;
-        RenderOutcome r =
-            render_pass(reader, pre_chain, d.output, write_path, gain, lim, progress, history);
+        RenderOutcome r = render_pass(reader, pre_chain, d.output, write_path, gain, lim, progress,
+                                      history, ls.gain_trace_columns);
         Measurement m = r.measured;
         if (lossy) {
             RenderResult written = r.stage->finish();
@@ -476,6 +490,7 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
             rep.gain_db = gain;
             rep.limiter_ceiling_dbtp = lim.ceiling_dbtp;
             rep.limiter = r.limiter;
+            rep.gain_trace = r.gain_trace;
             rep.render_passes = pass;
             if (r.limiter.max_gain_reduction_db > ls.heavy_limiting_db)
                 rep.warnings.push_back("heavy limiting: the target needed up to " +

@@ -4,6 +4,8 @@
 #include "tapeop/dsp/gain.hpp"
 #include "tapeop/dsp/limiter.hpp"
 #include "tapeop/error.hpp"
+#include "tapeop/io/folders.hpp"
+#include "tapeop/io/text_file.hpp"
 #include "tapeop/passes/gainstage.hpp"
 #include "tapeop/passes/master.hpp"
 #include "tapeop/passes/mix.hpp"
@@ -12,6 +14,8 @@
 #include "tapeop/passes/trim.hpp"
 #include "tapeop/presets.hpp"
 #include "tapeop/qc/check.hpp"
+#include "tapeop/report/master_page.hpp"
+#include "tapeop/report/page.hpp"
 #include "tapeop/units.hpp"
 
 #include <algorithm>
@@ -175,8 +179,10 @@ OutputReport measure_output(const std::string& path) {
 
 // Runs the recipe's `check` gates on `files` (its inputs, or its outputs as written). Findings
 // go to the notes; an error finding fails the job with the first one as the reason.
+// `kept` (run --report): every report, with its spec's name, for the job's page.
 void run_checks(const Recipe& recipe, bool on_outputs, const std::vector<std::string>& files,
-                const RunOptions& options, JobReport& report) {
+                const RunOptions& options, JobReport& report,
+                std::vector<std::pair<std::string, qc::FileReport>>* kept = nullptr) {
     for (const CheckDecl& c : recipe.checks) {
         if (c.on_outputs != on_outputs)
             continue;
@@ -196,6 +202,9 @@ void run_checks(const Recipe& recipe, bool on_outputs, const std::vector<std::st
             reports.push_back(qc::check_file(f, spec));
         if (reports.size() > 1)
             qc::check_set(reports, spec);
+        if (kept)
+            for (const auto& r : reports)
+                kept->emplace_back(spec.name, r);
         std::string first_error;
         for (const auto& r : reports) {
             if (!r.readable())
@@ -467,11 +476,54 @@ std::string describe_plan(const Recipe& recipe, const Plan& plan) {
     return out;
 }
 
+namespace {
+
+// The job's page (run --report): the master's page for a loudness job, else the report page
+// of its outputs; the output checks' findings on it.
+void write_job_page(const Job& job, const std::optional<passes::MasterReport>& master,
+                    double tolerance_lu,
+                    const std::vector<std::pair<std::string, qc::FileReport>>& checks) {
+    std::string html;
+    if (master) {
+        report::MasterPage page = report::collect_master_page(*master);
+        page.title = "tapeop run: " + job.name;
+        page.tolerance_lu = tolerance_lu;
+        page.checks = checks;
+        html = report::render_master_page(page);
+    } else {
+        analysis::AnalyzeExtras extras;
+        extras.series_columns = report::plot_columns;
+        extras.spectrum = true;
+        std::vector<report::FileSection> files;
+        for (const auto& out : job.outputs) {
+            report::FileSection f{analysis::analyze_file(out, {}, extras), {}};
+            for (const auto& [name, r] : checks)
+                if (r.path == out)
+                    f.qc = r;
+            files.push_back(std::move(f));
+        }
+        report::PageOptions po;
+        po.title = "tapeop run: " + job.name;
+        for (const auto& [name, r] : checks)
+            po.spec_name = name;
+        po.index_row = true;
+        html = report::render_page(files, po);
+    }
+    io::ensure_parent_folder(job.report);
+    io::write_text_file(job.report, html);
+}
+
+} // namespace
+
 JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& options,
                   const JobProgress& progress) {
     JobReport report;
     report.name = job.name;
     const auto t0 = std::chrono::steady_clock::now();
+    std::optional<passes::MasterReport> master; // run --report: the loudness step's
+    double tolerance_lu = 0.1;
+    std::vector<std::pair<std::string, qc::FileReport>> output_checks;
+    bool outputs_written = false;
     try {
         for (const auto& out : job.outputs)
             io::refuse_overwriting_inputs(out, job.inputs, false);
@@ -520,7 +572,10 @@ JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& option
                 for (const auto& n : st.notes)
                     report.notes.push_back(st.path + ": " + n);
             }
-            run_checks(recipe, true, job.outputs, options, report);
+            run_checks(recipe, true, job.outputs, options, report,
+                       job.report.empty() ? nullptr : &output_checks);
+            if (!job.report.empty())
+                write_job_page(job, std::nullopt, tolerance_lu, output_checks);
             report.ok = true;
             report.seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -580,6 +635,9 @@ JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& option
             ls.target_lufs = loudness->values.number("target");
             ls.ceiling_dbtp = loudness->values.number("ceiling");
             ls.tolerance_lu = loudness->values.number("tolerance");
+            tolerance_lu = ls.tolerance_lu;
+            if (!job.report.empty())
+                ls.gain_trace_columns = report::plot_columns;
             std::vector<passes::Deliverable> deliverables;
             for (const auto& o : outputs) {
                 passes::Deliverable d;
@@ -592,8 +650,8 @@ JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& option
                 deliverables.push_back(std::move(d));
             }
             const io::FileInfo fi = io::probe(current);
-            const passes::MasterReport m =
-                passes::master_file(current, pending.builder(fi.frames), ls, deliverables);
+            master = passes::master_file(current, pending.builder(fi.frames), ls, deliverables);
+            const passes::MasterReport& m = *master;
             for (const auto& d : m.deliverables) {
                 report.outputs.push_back({d.path, d.after.integrated_lufs, d.after.true_peak_dbtp,
                                           d.after.sample_peak_dbfs,
@@ -615,13 +673,27 @@ JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& option
                                       "chain has no loudness step");
             render_outputs(current, pending, outputs, report);
         }
-        run_checks(recipe, true, job.outputs, options, report);
+        outputs_written = true;
+        run_checks(recipe, true, job.outputs, options, report,
+                   job.report.empty() ? nullptr : &output_checks);
+        if (!job.report.empty()) {
+            outputs_written = false; // written below or failed: not again
+            write_job_page(job, master, tolerance_lu, output_checks);
+        }
         if (progress)
             progress(job.name, report.audio_seconds);
         report.ok = true;
     } catch (const std::exception& e) {
         report.ok = false;
         report.error = error_line(e, job.inputs.size() == 1 ? job.inputs[0] : job.name);
+        // A failed output check: the page shows why (the job still fails).
+        if (outputs_written && !job.report.empty()) {
+            try {
+                write_job_page(job, master, tolerance_lu, output_checks);
+            } catch (const std::exception& page_error) {
+                report.notes.push_back(std::string("report page: ") + page_error.what());
+            }
+        }
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report;

@@ -1,5 +1,9 @@
 #include "tapeop/report/page.hpp"
 
+#include "detail.hpp"
+
+#include "tapeop/report/master_page.hpp"
+
 #include "tapeop/numbers.hpp"
 #include "tapeop/units.hpp"
 
@@ -10,21 +14,7 @@
 
 namespace tapeop::report {
 
-namespace {
-
-// Okabe-Ito (B. Wong, "Points of view: Color blindness", Nature Methods 8, 441 (2011)).
-constexpr const char* blue = "#0072B2";
-constexpr const char* orange = "#E69F00";
-constexpr const char* green = "#009E73";
-constexpr const char* vermillion = "#D55E00";
-constexpr const char* purple = "#CC79A7";
-constexpr const char* sky = "#56B4E9";
-constexpr const char* channel_colours[] = {blue, green, orange, purple, sky, vermillion};
-
-// Plot geometry (SVG user units): the plot area is plot_columns wide, one column per step.
-constexpr double left = 56, top = 14, height = 170, bottom_margin = 34;
-constexpr double width = plot_columns;
-constexpr double svg_w = left + width + 16, svg_h = top + height + bottom_margin;
+namespace detail {
 
 std::string esc(const std::string& s) {
     std::string o;
@@ -49,28 +39,13 @@ std::string esc(const std::string& s) {
     return o;
 }
 
-std::string num(double v, int decimals = 1) {
+std::string num(double v, int decimals) {
     return fixed(v, decimals);
 }
 
-std::string level(double v, int decimals = 2) {
+std::string level(double v, int decimals) {
     return fixed(v, decimals); // as analyze prints: "-14.21", "-inf"
 }
-
-struct Axis {
-    double lo, hi; // value range, bottom to top
-    double y(double v) const {
-        const double c = std::clamp(v, lo, hi);
-        return top + height * (hi - c) / (hi - lo);
-    }
-};
-
-struct TimeAxis {
-    double duration_s;
-    double x(double t) const {
-        return left + width * std::clamp(t / std::max(duration_s, 1e-9), 0.0, 1.0);
-    }
-};
 
 double tick_step(double duration_s) {
     const double steps[] = {0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200};
@@ -80,7 +55,7 @@ double tick_step(double duration_s) {
     return 14400;
 }
 
-std::string svg_open(const std::string& title, const std::string& id, double h = svg_h) {
+std::string svg_open(const std::string& title, const std::string& id, double h) {
     return "<svg class=\"plot\" id=\"" + id + "\" viewBox=\"0 0 " + num(svg_w, 0) + " " +
            num(h, 0) + "\" role=\"img\" aria-label=\"" + esc(title) + "\"><title>" + esc(title) +
            "</title>\n";
@@ -381,6 +356,24 @@ std::string mini_waveform(const FileSection& f) {
            "stroke=\"" + std::string(blue) + "\" d=\"" + d + "\"/></svg>";
 }
 
+std::string index_row_table(const std::string& path, double integrated_lufs, double true_peak_dbtp,
+                            std::optional<bool> pass, const FileSection& waveform) {
+    std::string s = "<table class=\"overview\"><tr><th>output</th><th>LUFS</th><th>dBTP</th>";
+    if (pass)
+        s += "<th>QC</th>";
+    s += "<th>waveform</th></tr>\n<tr>";
+    s += index_row_begin;
+    s += "<td>" + esc(path) + "</td><td data-key=\"integrated_lufs\">" + level(integrated_lufs) +
+         "</td><td data-key=\"true_peak_dbtp\">" + level(true_peak_dbtp) + "</td>";
+    if (pass)
+        s += *pass ? "<td><span class=\"pass\">PASS</span></td>"
+                   : "<td><span class=\"fail\">FAIL</span></td>";
+    s += "<td>" + mini_waveform(waveform) + "</td>";
+    s += index_row_end;
+    return s + "</tr></table>\n";
+}
+
+extern const char* const css;
 const char* const css =
     R"(body{font-family:sans-serif;margin:1.5em auto;max-width:920px;color:#000;background:#fff;line-height:1.35}
 h1{font-size:1.5em}h2{font-size:1.25em;border-top:2px solid #000;padding-top:.5em;margin-top:2em}h3{font-size:1.05em}
@@ -400,7 +393,9 @@ polyline{fill:none;stroke-linejoin:round}
 @media print{body{max-width:none;margin:0}h2{break-before:page}svg.plot,table{break-inside:avoid}details{display:block}details>*{display:block}}
 )";
 
-} // namespace
+} // namespace detail
+
+using namespace detail;
 
 std::string axis_time(double seconds) {
     const long total = std::lround(std::max(0.0, seconds));
@@ -438,6 +433,14 @@ std::string render_page(const std::vector<FileSection>& files, const PageOptions
     if (!o.spec_name.empty())
         h += " QC spec: " + esc(o.spec_name) + ".";
     h += "</p>\n";
+    if (o.index_row && !files.empty()) {
+        const auto& a = files.front().analysis;
+        std::optional<bool> pass;
+        for (const auto& f : files)
+            if (f.qc)
+                pass = pass.value_or(true) && f.qc->pass();
+        h += index_row_table(a.info.path, a.integrated_lufs, a.true_peak_dbtp, pass, files.front());
+    }
     if (files.size() > 1) {
         h += "<h2 id=\"overview\">Overview</h2>\n<table class=\"overview\"><tr><th>file</th>"
              "<th>LUFS</th><th>LRA</th><th>dBTP</th><th>peak</th>";

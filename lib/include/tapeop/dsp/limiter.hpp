@@ -49,6 +49,7 @@
 // release and smoothing all exactly 1) and is not stepped until a frame needs gain reduction
 // again; it then restarts from reset(1.0), which is the same state.
 #include "tapeop/dsp/envelope.hpp"
+#include "tapeop/dsp/gain_trace.hpp"
 #include "tapeop/dsp/ideal_peak.hpp"
 #include "tapeop/dsp/processor.hpp"
 
@@ -86,6 +87,10 @@ class Limiter : public Processor {
     std::size_t lookahead_frames() const { return lookahead_; }
     // Statistics over the frames output since reset() (includes the latency's leading frames).
     LimiterStats stats() const;
+
+    // Records the gain of every frame output from now on (master --report); nullptr stops.
+    // The trace must outlive the processing; the limiter does not own it.
+    void set_trace(GainTrace* trace) { trace_ = trace; }
 
     // Testing aid: with the fast path off every frame is interpolated (same output, slower).
     void set_fast_path(bool on) { fast_path_ = on; }
@@ -126,6 +131,7 @@ class Limiter : public Processor {
     void envelope(AudioView io, std::size_t first, std::size_t count);
 
     bool fast_path_ = true;
+    GainTrace* trace_ = nullptr;
     double max_sum_abs_ = 0.0; // S of the 4x interpolators
     double max_gain_ = 0.0;    // S above: the larger of that and IdealPeak8x::max_gain()
     IdealPeak8x ideal_;

@@ -32,6 +32,7 @@
 #include "tapeop/passes/render.hpp"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,9 @@ struct LoudnessSettings {
     // 0.1 dB (it prints 0.1 dB steps). 0.2 dB keeps them all under the ceiling with ~0.06 dB
     // to spare (tests/unit/test_master.cpp, tests/cli/test_master.sh); 0.1 would do for the
     // ideal and the 4x meters alone.
+    // > 0: each deliverable's committed render pass records the limiter's gain at about this
+    // many steps (DeliverableReport::gain_trace; master --report). The audio is the same.
+    int gain_trace_columns = 0;
     dsp::LimiterSettings limiter = [] {
         dsp::LimiterSettings s;
         s.margin_db = 0.2;
@@ -88,6 +92,8 @@ struct DeliverableReport {
     double gain_db = 0.0;              // gain before the limiter
     double limiter_ceiling_dbtp = 0.0; // as used (lower than the ceiling when tightened)
     dsp::LimiterStats limiter;
+    // With LoudnessSettings::gain_trace_columns: the limiter's gain in the committed pass.
+    std::shared_ptr<const dsp::GainTrace> gain_trace;
     int render_passes = 0;
     bool dithered = false;
     std::vector<std::string> warnings;

@@ -34,6 +34,10 @@ struct Job {
     std::string name;                 // the input's stem, or the recipe's for a session
     std::vector<std::string> inputs;  // the file, or the stems in order
     std::vector<std::string> outputs; // resolved paths, one per output line
+    // run --report: the job's page (report/master_page.hpp for a loudness job, else
+    // report/page.hpp of its outputs), written after the outputs and counted among them by
+    // the manifest (hashed, checked for freshness). Empty: no page.
+    std::string report = {};
 };
 
 struct Plan {

@@ -38,6 +38,9 @@ struct PageOptions {
     std::optional<double> target_lufs;  // --target, else the spec's loudness target
     double tolerance_lu = 1.0;          // half the target band's width
     std::optional<double> ceiling_dbtp; // the spec's true-peak max; else -1 dBTP is drawn
+    // run --report: the first file's overview row, marked for the run's index
+    // (report/master_page.hpp: index_row_begin / index_row_end).
+    bool index_row = false;
 };
 
 // The loudness target and true-peak ceiling a spec sets (nullopt where it sets none).
