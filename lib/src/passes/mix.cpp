@@ -6,6 +6,7 @@
 #include "tapeop/units.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -403,9 +404,16 @@ MixResult mix(const std::vector<MixStem>& stems, const MixSettings& settings,
                                                    !exact || trim_gain != 1.0f, total);
         if (!meta.empty())
             stage->set_metadata(meta, 0, -1, true);
-        float out_peak = 0.0f;
+        // Written by the output stage's worker (encoding and writing run beside the summing),
+        // read here: a clip seen late still abandons the file after drain() below.
+        std::atomic<float> out_peak{0.0f};
         if (may_abort)
-            stage->set_observer([&](AudioView v) { out_peak = std::max(out_peak, peak_of(v)); });
+            stage->set_observer([&](AudioView v) {
+                const float p = peak_of(v);
+                if (p > out_peak.load(std::memory_order_relaxed))
+                    out_peak.store(p, std::memory_order_relaxed);
+            });
+        stage->run_in_background();
         float peak = 0.0f;
         over = 0;
         auto emit = [&](AudioView v) {
@@ -429,7 +437,7 @@ MixResult mix(const std::vector<MixStem>& stems, const MixSettings& settings,
             }
             if (stage) {
                 stage->push(v);
-                if (may_abort && clip > 0 && out_peak >= clip)
+                if (may_abort && clip > 0 && out_peak.load(std::memory_order_relaxed) >= clip)
                     stage.reset(); // abandons the file
             }
         };
@@ -479,6 +487,11 @@ MixResult mix(const std::vector<MixStem>& stems, const MixSettings& settings,
             emit(tail.view());
         }
         bus_peak = peak;
+        if (stage && may_abort && clip > 0) {
+            stage->drain();
+            if (out_peak.load(std::memory_order_relaxed) >= clip)
+                stage.reset();
+        }
         if (!stage)
             return false;
         rendered = stage->finish();
