@@ -89,6 +89,61 @@ std::int32_t expected_code(float x, int bits) {
 
 TEST_SUITE("io") {
 
+    TEST_CASE("16/24-bit little-endian PCM unpacked from raw bytes reads the same floats as "
+              "libsndfile's integer path") {
+        // The reader unpacks WAV/WAVEX/W64/RF64 PCM_16/PCM_24 itself (sf_read_raw); the
+        // reference is libsndfile's sf_readf_int scaled by 2^-31 (exact), sample for sample,
+        // in blocks of 7 and 4096 frames, full-scale extremes included.
+        test::TempDir dir;
+        Xoshiro256 rng(99);
+        const int majors[] = {SF_FORMAT_WAV, SF_FORMAT_WAVEX, SF_FORMAT_W64, SF_FORMAT_RF64};
+        for (int major : majors)
+            for (int sub : {SF_FORMAT_PCM_16, SF_FORMAT_PCM_24})
+                for (int ch : {1, 2, 3}) {
+                    CAPTURE(major);
+                    CAPTURE(sub);
+                    CAPTURE(ch);
+                    const std::string path = dir.file("raw.wav");
+                    const sf_count_t frames = 10007;
+                    std::vector<int> data(std::size_t(frames * ch));
+                    for (auto& v : data)
+                        v = int(std::uint32_t(rng.next() >> 32));
+                    data[0] = std::numeric_limits<int>::min();
+                    data[1] = std::numeric_limits<int>::max();
+                    {
+                        SF_INFO w{};
+                        w.samplerate = 48000;
+                        w.channels = ch;
+                        w.format = major | sub;
+                        SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &w);
+                        REQUIRE(f != nullptr);
+                        REQUIRE(sf_writef_int(f, data.data(), frames) == frames);
+                        sf_close(f);
+                    }
+                    SF_INFO r{};
+                    SNDFILE* f = sf_open(path.c_str(), SFM_READ, &r);
+                    REQUIRE(f != nullptr);
+                    std::vector<int> ref(data.size());
+                    REQUIRE(sf_readf_int(f, ref.data(), frames) == frames);
+                    sf_close(f);
+                    for (std::size_t block : {std::size_t(7), std::size_t(4096)}) {
+                        io::AudioReader reader(path);
+                        AudioBuffer b(std::size_t(ch), block);
+                        std::size_t at = 0, mismatches = 0;
+                        while (reader.read(b) > 0) {
+                            for (std::size_t i = 0; i < b.frames(); ++i)
+                                for (std::size_t c = 0; c < std::size_t(ch); ++c)
+                                    mismatches +=
+                                        b.channel(c)[i] !=
+                                        float(ref[(at + i) * std::size_t(ch) + c]) * 0x1p-31f;
+                            at += b.frames();
+                        }
+                        CHECK(at == std::size_t(frames));
+                        CHECK(mismatches == 0);
+                    }
+                }
+    }
+
     TEST_CASE("16- and 24-bit WAV and FLAC round trips are bit-identical in the samples") {
         TempDir dir;
         struct Case {

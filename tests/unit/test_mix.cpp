@@ -9,6 +9,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <numbers>
 
 using namespace tapeop;
@@ -213,6 +216,19 @@ TEST_SUITE("mix") {
         CHECK(20 * std::log10(peak) ==
               doctest::Approx(-1.0).epsilon(0.001)); // within dither (1 LSB)
         CHECK(r.render.clipped_samples == 0);
+        // The trim pass replays the first pass's bus from a temporary file: same bytes as
+        // the first trimmed mix on a rerun, and the temporary is gone.
+        r = mix({stem(a), stem(b)}, MixSettings{}, d.file("t2.wav"), OutputSettings{});
+        CHECK(r.passes == 2);
+        auto bytes = [](const std::string& path) {
+            std::ifstream f(path, std::ios::binary);
+            return std::string(std::istreambuf_iterator<char>(f), {});
+        };
+        CHECK(bytes(d.file("t2.wav")) == bytes(d.file("t.wav")));
+        std::size_t files = 0;
+        for (const auto& e : std::filesystem::directory_iterator(d.path()))
+            files += e.path().extension() == ".wav" ? 1 : 100;
+        CHECK(files == 4); // a, b, t, t2
 
         MixSettings no;
         no.trim = false;

@@ -155,12 +155,7 @@ double lra_from(const Histogram& h) {
     return energy_to_lufs(hi) - energy_to_lufs(lo);
 }
 
-// K-weighting coefficients, BS.1770-4 Annex 1, derived for any rate by the bilinear transform
-// of the analog prototypes (the derivation and constants of libebur128, ebur128_init_filter).
-struct KCoefficients {
-    double b0, b1, b2, a1, a2; // pre-filter (high shelf), normalised to a0 = 1
-    double c1, c2;             // RLB high-pass denominator; its numerator is 1, -2, 1
-};
+} // namespace
 
 KCoefficients k_coefficients(double rate) {
     KCoefficients k{};
@@ -185,6 +180,8 @@ KCoefficients k_coefficients(double rate) {
     }
     return k;
 }
+
+namespace {
 
 // Two channels' filter states side by side in SSE2 registers: the two recursions are
 // independent, so one instruction advances both. Direct form I, double.

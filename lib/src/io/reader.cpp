@@ -374,8 +374,12 @@ struct AudioReader::State {
     bool expected_from_header = true;
     std::int64_t end_seen = -1; // where a pass found the end (written by whoever decodes)
     bool integer_path = false;
+    // Little-endian 16/24-bit PCM (WAV, WAVEX, RF64, W64): bytes per sample when the raw
+    // bytes are unpacked here (sf_read_raw) rather than by sf_readf_int; 0 otherwise.
+    int raw_bytes = 0;
     bool allow_nonfinite = false;
     std::vector<std::int32_t> scratch_int;
+    std::vector<unsigned char> scratch_raw;
     std::vector<float> scratch_float;
     // What the caller has seen.
     std::int64_t position = 0;
@@ -410,8 +414,32 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
     std::size_t got = 0;
     if (integer_path) {
         scratch_int.resize(want * channels);
-        got = static_cast<std::size_t>(
-            sf_readf_int(file.get(), scratch_int.data(), static_cast<sf_count_t>(want)));
+        if (raw_bytes > 0) {
+            // The same left-justified integers as libsndfile's (pcm.c: psf_get_le24 /
+            // le16 << 16), without its per-sample conversion loop; sf_read_raw stops at the
+            // header's frame count as sf_readf_int does.
+            const std::size_t width = std::size_t(raw_bytes) * channels;
+            scratch_raw.resize(want * width);
+            const sf_count_t bytes =
+                sf_read_raw(file.get(), scratch_raw.data(), static_cast<sf_count_t>(want * width));
+            got = bytes > 0 ? static_cast<std::size_t>(bytes) / width : 0;
+            const unsigned char* b = scratch_raw.data();
+            std::int32_t* dst = scratch_int.data();
+            const std::size_t n = got * channels;
+            if (raw_bytes == 3) {
+                for (std::size_t i = 0; i < n; ++i, b += 3)
+                    dst[i] = static_cast<std::int32_t>(std::uint32_t(b[0]) << 8 |
+                                                       std::uint32_t(b[1]) << 16 |
+                                                       std::uint32_t(b[2]) << 24);
+            } else {
+                for (std::size_t i = 0; i < n; ++i, b += 2)
+                    dst[i] = static_cast<std::int32_t>(std::uint32_t(b[0]) << 16 |
+                                                       std::uint32_t(b[1]) << 24);
+            }
+        } else {
+            got = static_cast<std::size_t>(
+                sf_readf_int(file.get(), scratch_int.data(), static_cast<sf_count_t>(want)));
+        }
         // libsndfile returns integers left-justified in 32 bits; 2^-31 scaling is exact for
         // up to 24 significant bits.
         constexpr float scale = 1.0f / 2147483648.0f;
@@ -640,6 +668,15 @@ AudioReader::AudioReader(const std::string& path) {
     info_.frames = sfi.frames;
     info_.layout = effective_layout(read_layout(f, info_), path);
     state_->integer_path = is_integer(info_.sample_format);
+    {
+        const int major = sfi.format & SF_FORMAT_TYPEMASK, sub = sfi.format & SF_FORMAT_SUBMASK,
+                  endian = sfi.format & SF_FORMAT_ENDMASK;
+        const bool little = endian == SF_ENDIAN_FILE || endian == SF_ENDIAN_LITTLE;
+        const bool riff = major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX ||
+                          major == SF_FORMAT_RF64 || major == SF_FORMAT_W64;
+        if (riff && little && (sub == SF_FORMAT_PCM_16 || sub == SF_FORMAT_PCM_24))
+            state_->raw_bytes = sub == SF_FORMAT_PCM_16 ? 2 : 3;
+    }
     state_->info = info_;
     state_->expected_from_header = info_.format != "mp3" || mpeg_length_is_exact(path);
     state_->expected_frames = state_->expected_from_header ? info_.frames : -1;

@@ -46,6 +46,14 @@ std::vector<double> default_channel_weights(int channels);
 // command that measures loudness builds its meter with these.
 std::vector<double> channel_weights(const io::FileInfo& info);
 
+// K-weighting coefficients, BS.1770-4 Annex 1, derived for any rate by the bilinear transform
+// of the analog prototypes (the derivation and constants of libebur128, ebur128_init_filter).
+struct KCoefficients {
+    double b0, b1, b2, a1, a2; // pre-filter (high shelf), normalised to a0 = 1
+    double c1, c2;             // RLB high-pass denominator; its numerator is 1, -2, 1
+};
+KCoefficients k_coefficients(double rate);
+
 class LoudnessMeter {
   public:
     LoudnessMeter(int channels, int sample_rate);
