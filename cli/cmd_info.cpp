@@ -82,6 +82,26 @@ Json metadata_json(const io::Metadata& m, const std::vector<io::ChunkSize>& chun
     j["cues"] = Json::array();
     for (const auto& c : m.cues)
         j["cues"].push_back({{"id", c.id}, {"position", c.position}, {"name", c.name}});
+    // FLAC cue sheet (positions: absolute frames; the lead-out is the file's length).
+    j["cuesheet"] = nullptr;
+    if (m.cuesheet) {
+        Json tracks = Json::array();
+        for (const auto& t : m.cuesheet->tracks) {
+            Json indices = Json::array();
+            for (const auto& ix : t.indices)
+                indices.push_back({{"number", ix.number}, {"position", ix.position}});
+            tracks.push_back({{"number", t.number},
+                              {"position", t.position},
+                              {"isrc", t.isrc},
+                              {"audio", t.audio},
+                              {"pre_emphasis", t.pre_emphasis},
+                              {"indices", indices}});
+        }
+        j["cuesheet"] = {{"media_catalog_number", m.cuesheet->media_catalog_number},
+                         {"lead_in", m.cuesheet->lead_in},
+                         {"is_cd", m.cuesheet->is_cd},
+                         {"tracks", tracks}};
+    }
     // Sampler data (smpl/inst): null when the file has none.
     j["instrument"] = nullptr;
     if (m.instrument) {
@@ -128,6 +148,10 @@ void print_metadata(const io::Metadata& m, const std::vector<io::ChunkSize>& chu
         std::printf("  marker %u at %s%s%s\n", c.id,
                     format_timestamp(rate > 0 ? double(c.position) / rate : 0.0).c_str(),
                     c.name.empty() ? "" : ": ", c.name.c_str());
+    if (m.cuesheet)
+        for (const auto& t : m.cuesheet->tracks)
+            std::printf("  cue sheet track %d at %s\n", t.number,
+                        format_timestamp(rate > 0 ? double(t.position) / rate : 0.0).c_str());
     if (m.instrument)
         for (const auto& l : m.instrument->loops)
             std::printf("  loop %s %lld-%lld\n", loop_mode(l.mode).c_str(),
