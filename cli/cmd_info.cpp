@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <sndfile.h>
 
 namespace tapeop::cli {
 namespace {
@@ -30,6 +31,22 @@ std::string hex(const std::string& bytes) {
         s += digits[c & 15];
     }
     return s;
+}
+
+// libsndfile's SF_LOOP_* values by name.
+std::string loop_mode(int mode) {
+    switch (mode) {
+    case SF_LOOP_NONE:
+        return "none";
+    case SF_LOOP_FORWARD:
+        return "forward";
+    case SF_LOOP_BACKWARD:
+        return "backward";
+    case SF_LOOP_ALTERNATING:
+        return "alternating";
+    default:
+        return "unknown";
+    }
 }
 
 Json metadata_json(const io::Metadata& m, const std::vector<io::ChunkSize>& chunks) {
@@ -65,6 +82,45 @@ Json metadata_json(const io::Metadata& m, const std::vector<io::ChunkSize>& chun
     j["cues"] = Json::array();
     for (const auto& c : m.cues)
         j["cues"].push_back({{"id", c.id}, {"position", c.position}, {"name", c.name}});
+    // FLAC cue sheet (positions: absolute frames; the lead-out is the file's length).
+    j["cuesheet"] = nullptr;
+    if (m.cuesheet) {
+        Json tracks = Json::array();
+        for (const auto& t : m.cuesheet->tracks) {
+            Json indices = Json::array();
+            for (const auto& ix : t.indices)
+                indices.push_back({{"number", ix.number}, {"position", ix.position}});
+            tracks.push_back({{"number", t.number},
+                              {"position", t.position},
+                              {"isrc", t.isrc},
+                              {"audio", t.audio},
+                              {"pre_emphasis", t.pre_emphasis},
+                              {"indices", indices}});
+        }
+        j["cuesheet"] = {{"media_catalog_number", m.cuesheet->media_catalog_number},
+                         {"lead_in", m.cuesheet->lead_in},
+                         {"is_cd", m.cuesheet->is_cd},
+                         {"tracks", tracks}};
+    }
+    // Sampler data (smpl/inst): null when the file has none.
+    j["instrument"] = nullptr;
+    if (m.instrument) {
+        const io::Instrument& x = *m.instrument;
+        Json loops = Json::array();
+        for (const auto& l : x.loops)
+            loops.push_back({{"mode", loop_mode(l.mode)},
+                             {"start", l.start},
+                             {"end", l.end},
+                             {"count", l.count}});
+        j["instrument"] = {{"gain", x.gain},
+                           {"basenote", x.basenote},
+                           {"detune", x.detune},
+                           {"velocity_lo", x.velocity_lo},
+                           {"velocity_hi", x.velocity_hi},
+                           {"key_lo", x.key_lo},
+                           {"key_hi", x.key_hi},
+                           {"loops", loops}};
+    }
     j["chunks"] = Json::array();
     for (const auto& c : chunks)
         j["chunks"].push_back({{"id", c.id}, {"bytes", c.bytes}});
@@ -92,6 +148,14 @@ void print_metadata(const io::Metadata& m, const std::vector<io::ChunkSize>& chu
         std::printf("  marker %u at %s%s%s\n", c.id,
                     format_timestamp(rate > 0 ? double(c.position) / rate : 0.0).c_str(),
                     c.name.empty() ? "" : ": ", c.name.c_str());
+    if (m.cuesheet)
+        for (const auto& t : m.cuesheet->tracks)
+            std::printf("  cue sheet track %d at %s\n", t.number,
+                        format_timestamp(rate > 0 ? double(t.position) / rate : 0.0).c_str());
+    if (m.instrument)
+        for (const auto& l : m.instrument->loops)
+            std::printf("  loop %s %lld-%lld\n", loop_mode(l.mode).c_str(),
+                        static_cast<long long>(l.start), static_cast<long long>(l.end));
     if (!chunks.empty()) {
         std::printf("  chunks:");
         for (const auto& c : chunks)

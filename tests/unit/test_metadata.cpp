@@ -316,6 +316,41 @@ TEST_SUITE("metadata") {
         CHECK(rs.cues[2].position == 88200);
     }
 
+    TEST_CASE("moved(): a FLAC cue sheet keeps the tracks of the kept audio, cut ones from 0") {
+        io::Metadata m;
+        m.sample_rate = 44100;
+        io::CueSheet cs;
+        cs.is_cd = true;
+        cs.tracks = {{1, 0, "GBAYE0000001", true, false, {{1, 0}}},
+                     {2, 220500, "", true, false, {{0, 220500}, {1, 308700}}},
+                     {3, 529200, "", true, false, {{1, 529200}}}};
+        m.cuesheet = cs;
+        // A take from 6 s (inside track 2's INDEX 00) lasting 5 s: track 1 ended before it,
+        // track 3 (12 s) starts after it.
+        const io::Metadata take = io::moved(m, 264600, 220500, 44100, true);
+        REQUIRE(take.cuesheet);
+        REQUIRE(take.cuesheet->tracks.size() == 1);
+        const io::CueSheetTrack& t = take.cuesheet->tracks[0];
+        CHECK(t.number == 2);
+        CHECK(t.position == 0);
+        REQUIRE(t.indices.size() == 2);
+        CHECK(t.indices[0].number == 0); // the index in force at the cut, from frame 0
+        CHECK(t.indices[0].position == 0);
+        CHECK(t.indices[1].position == 308700 - 264600);
+        CHECK(take.cuesheet->is_cd); // 264600 = 450 sectors of 588 frames
+        // Off the sector grid (a cut of 1000 frames): no longer CD-DA.
+        CHECK_FALSE(io::moved(m, 1000, -1, 44100, true).cuesheet->is_cd);
+        // Rate change: every position rescaled, rounded to the nearest frame.
+        const io::Metadata hi = io::moved(m, 0, -1, 48000, true);
+        CHECK(hi.cuesheet->tracks[1].indices[1].position == 336000);
+        CHECK_FALSE(hi.cuesheet->is_cd);
+        // A short take inside track 2's INDEX 00: that track alone, its INDEX 01 after the end
+        // dropped.
+        const io::Metadata short_take = io::moved(m, 230000, 1000, 44100, true);
+        REQUIRE(short_take.cuesheet->tracks.size() == 1);
+        CHECK(short_take.cuesheet->tracks[0].indices.size() == 1);
+    }
+
     TEST_CASE("sampler loops (smpl) are carried and move with a cut") {
         TempDir dir;
         const auto src = dir.file("loop.wav"), out = dir.file("out.wav");

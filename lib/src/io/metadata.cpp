@@ -11,8 +11,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <sndfile.h>
+
+#include <FLAC/metadata.h>
 
 #include <taglib/attachedpictureframe.h>
 #include <taglib/fileref.h>
@@ -325,12 +328,171 @@ std::optional<Bext> bext_of(SNDFILE* sf) {
     return x;
 }
 
+namespace {
+struct FlacBlockDeleter {
+    void operator()(FLAC__StreamMetadata* b) const { FLAC__metadata_object_delete(b); }
+};
+using FlacBlock = std::unique_ptr<FLAC__StreamMetadata, FlacBlockDeleter>;
+struct FlacChainDeleter {
+    void operator()(FLAC__Metadata_Chain* c) const { FLAC__metadata_chain_delete(c); }
+};
+struct FlacIteratorDeleter {
+    void operator()(FLAC__Metadata_Iterator* i) const { FLAC__metadata_iterator_delete(i); }
+};
+
+void read_cuesheet(const std::string& path, Metadata& m) {
+    FLAC__StreamMetadata* raw = nullptr;
+    if (!FLAC__metadata_get_cuesheet(path.c_str(), &raw) || !raw)
+        return;
+    const FlacBlock block(raw);
+    const FLAC__StreamMetadata_CueSheet& cs = block->data.cue_sheet;
+    CueSheet sheet;
+    sheet.media_catalog_number = field(cs.media_catalog_number, sizeof cs.media_catalog_number);
+    sheet.lead_in = cs.lead_in;
+    sheet.is_cd = cs.is_cd;
+    for (std::uint32_t t = 0; t + 1 < cs.num_tracks; ++t) { // the last one is the lead-out
+        const FLAC__StreamMetadata_CueSheet_Track& tr = cs.tracks[t];
+        CueSheetTrack x;
+        x.number = tr.number;
+        x.position = std::int64_t(tr.offset);
+        x.isrc = field(tr.isrc, sizeof tr.isrc);
+        x.audio = tr.type == 0;
+        x.pre_emphasis = tr.pre_emphasis != 0;
+        for (unsigned i = 0; i < tr.num_indices; ++i)
+            x.indices.push_back(
+                {tr.indices[i].number, std::int64_t(tr.offset + tr.indices[i].offset)});
+        sheet.tracks.push_back(std::move(x));
+    }
+    m.cuesheet = std::move(sheet);
+}
+
+// The cue sheet as a CUESHEET block for a file of `total_frames`, the lead-out at its end;
+// null when libFLAC finds it illegal (it is then not written).
+FlacBlock cuesheet_block(const CueSheet& sheet, std::uint64_t total_frames) {
+    FlacBlock b(FLAC__metadata_object_new(FLAC__METADATA_TYPE_CUESHEET));
+    if (!b)
+        return nullptr;
+    FLAC__StreamMetadata_CueSheet& cs = b->data.cue_sheet;
+    put(cs.media_catalog_number, sizeof cs.media_catalog_number - 1, sheet.media_catalog_number);
+    cs.lead_in = sheet.lead_in;
+    cs.is_cd = sheet.is_cd;
+    auto add = [&](std::uint64_t offset, int number, const CueSheetTrack* from) {
+        const unsigned t = cs.num_tracks;
+        if (!FLAC__metadata_object_cuesheet_insert_blank_track(b.get(), t))
+            return false;
+        FLAC__StreamMetadata_CueSheet_Track& tr = b->data.cue_sheet.tracks[t];
+        tr.offset = offset;
+        tr.number = static_cast<FLAC__byte>(number);
+        if (!from)
+            return true;
+        put(tr.isrc, sizeof tr.isrc - 1, from->isrc);
+        tr.type = from->audio ? 0 : 1;
+        tr.pre_emphasis = from->pre_emphasis ? 1 : 0;
+        for (const auto& ix : from->indices) {
+            FLAC__StreamMetadata_CueSheet_Index index{};
+            index.offset = std::uint64_t(ix.position - from->position);
+            index.number = static_cast<FLAC__byte>(ix.number);
+            if (!FLAC__metadata_object_cuesheet_track_insert_index(b.get(), t, tr.num_indices,
+                                                                   index))
+                return false;
+        }
+        return true;
+    };
+    for (const auto& t : sheet.tracks)
+        if (!add(std::uint64_t(t.position), t.number, &t))
+            return nullptr;
+    if (!add(total_frames, sheet.is_cd ? 170 : 255, nullptr))
+        return nullptr;
+    if (!FLAC__metadata_object_cuesheet_is_legal(b.get(), sheet.is_cd, nullptr))
+        return nullptr;
+    return b;
+}
+
+// Puts the cue sheet into the closed FLAC `file` (libFLAC's chain keeps every other block).
+void write_cuesheet(const std::string& file, const CueSheet& sheet) {
+    std::unique_ptr<FLAC__Metadata_Chain, FlacChainDeleter> chain(FLAC__metadata_chain_new());
+    if (!chain || !FLAC__metadata_chain_read(chain.get(), file.c_str()))
+        return;
+    std::unique_ptr<FLAC__Metadata_Iterator, FlacIteratorDeleter> it(FLAC__metadata_iterator_new());
+    if (!it)
+        return;
+    FLAC__metadata_iterator_init(it.get(), chain.get());
+    const std::uint64_t total =
+        FLAC__metadata_iterator_get_block(it.get())->data.stream_info.total_samples;
+    FlacBlock block = cuesheet_block(sheet, total);
+    if (!block)
+        return;
+    while (FLAC__metadata_iterator_next(it.get()))
+        if (FLAC__metadata_iterator_get_block_type(it.get()) == FLAC__METADATA_TYPE_CUESHEET)
+            FLAC__metadata_iterator_delete_block(it.get(), false);
+    FLAC__metadata_iterator_init(it.get(), chain.get()); // STREAMINFO
+    if (FLAC__metadata_iterator_insert_block_after(it.get(), block.get()))
+        block.release(); // the chain owns it now
+    FLAC__metadata_chain_sort_padding(chain.get());
+    FLAC__metadata_chain_write(chain.get(), true, false);
+}
+
+// moved() for a cue sheet: see the header.
+std::optional<CueSheet> moved_cuesheet(const CueSheet& in, std::int64_t head, std::int64_t kept,
+                                       const std::function<std::int64_t(std::int64_t)>& rescale,
+                                       int out_rate) {
+    CueSheet out = in;
+    out.tracks.clear();
+    for (std::size_t t = 0; t < in.tracks.size(); ++t) {
+        const CueSheetTrack& tr = in.tracks[t];
+        const bool has_next = t + 1 < in.tracks.size();
+        if (has_next && in.tracks[t + 1].position <= head)
+            continue; // ends before the kept audio
+        if (kept >= 0 && tr.position - head >= kept)
+            continue; // starts after it
+        CueSheetTrack x = tr;
+        x.position = std::max<std::int64_t>(0, tr.position - head);
+        x.indices.clear();
+        const CueSheetIndex* current = nullptr; // the index in force at the cut
+        for (const auto& ix : tr.indices) {
+            const std::int64_t at = ix.position - head;
+            if (at < 0) {
+                current = &ix;
+                continue;
+            }
+            if (kept >= 0 && at >= kept)
+                continue;
+            x.indices.push_back({ix.number, at});
+        }
+        if (current && (x.indices.empty() || x.indices.front().position > 0))
+            x.indices.insert(x.indices.begin(), {current->number, 0});
+        x.position = rescale(x.position);
+        for (auto& ix : x.indices)
+            ix.position = rescale(ix.position);
+        out.tracks.push_back(std::move(x));
+    }
+    if (out.tracks.empty())
+        return std::nullopt;
+    // CD-DA subset (Red Book, as libFLAC checks it): 44.1 kHz, every position on a sector.
+    if (out.is_cd) {
+        bool on_grid = out_rate == 44100;
+        for (const auto& t : out.tracks) {
+            on_grid = on_grid && t.position % 588 == 0;
+            for (const auto& ix : t.indices)
+                on_grid = on_grid && ix.position % 588 == 0;
+        }
+        if (!on_grid) {
+            out.is_cd = false;
+            out.lead_in = 0;
+        }
+    }
+    return out;
+}
+} // namespace
+
 Metadata read_metadata(const std::string& path) {
     Metadata m;
     if (path.empty() || path == "-")
         return m;
     read_taglib_side(path, m);
     read_sndfile_side(path, m);
+    if (extension_of(path) == "flac")
+        read_cuesheet(path, m);
     return m;
 }
 
@@ -401,6 +563,8 @@ Metadata moved(const Metadata& in, std::int64_t head_frames, std::int64_t kept_f
         }
         m.instrument->loops = loops;
     }
+    if (m.cuesheet)
+        m.cuesheet = moved_cuesheet(*in.cuesheet, head_frames, kept_frames, rescale, out_rate);
     if (audio_changed)
         for (auto it = m.tags.begin(); it != m.tags.end();)
             it = is_loudness_tag(it->first) ? m.tags.erase(it) : std::next(it);
@@ -551,9 +715,11 @@ void saved(bool ok, const std::string& target_path) {
 } // namespace
 
 void apply_tags(const std::string& file, const std::string& target_path, const Metadata& m) {
+    const std::string ext = extension_of(target_path);
+    if (ext == "flac" && m.cuesheet)
+        write_cuesheet(file, *m.cuesheet);
     if (m.tags.empty() && m.pictures.empty())
         return;
-    const std::string ext = extension_of(target_path);
     const TagLib::PropertyMap props = property_map(m);
     if (ext == "flac") {
         TagLib::FLAC::File f(file.c_str(), false);

@@ -53,6 +53,27 @@ struct Instrument {
     std::vector<SampleLoop> loops;
 };
 
+// A FLAC cue sheet (CUESHEET block, read and written through libFLAC). Positions are absolute
+// frames in the audio (the block stores index offsets relative to their track; converted on
+// the way in and out). The lead-out track is not kept: it is written anew at the output's length.
+struct CueSheetIndex {
+    int number = 1;
+    std::int64_t position = 0; // frame
+};
+struct CueSheetTrack {
+    int number = 1;
+    std::int64_t position = 0; // frame
+    std::string isrc;
+    bool audio = true, pre_emphasis = false;
+    std::vector<CueSheetIndex> indices;
+};
+struct CueSheet {
+    std::string media_catalog_number;
+    std::uint64_t lead_in = 0; // frames
+    bool is_cd = false;        // CD-DA subset: 44.1 kHz, positions on 588-frame CD sectors
+    std::vector<CueSheetTrack> tracks;
+};
+
 struct Chunk {
     std::string id;   // "iXML", "axml", ...
     std::string data; // bytes verbatim
@@ -77,10 +98,11 @@ struct Metadata {
     std::vector<Chunk> chunks;                            // other RIFF/AIFF chunks, in order
     std::map<std::string, std::vector<std::string>> tags; // TagLib property names (upper case)
     std::vector<Picture> pictures;
+    std::optional<CueSheet> cuesheet; // FLAC only
 
     bool empty() const {
         return !bext && cues.empty() && !instrument && chunks.empty() && tags.empty() &&
-               pictures.empty();
+               pictures.empty() && !cuesheet;
     }
 };
 
@@ -102,8 +124,12 @@ std::vector<ChunkSize> list_chunks(const std::string& path);
 // For an output that starts `head_frames` into the source (source rate) and is `kept_frames`
 // long there, written at `out_rate`: TimeReference advanced by the head, cue points shifted
 // and those outside the kept audio dropped, then all positions rescaled to `out_rate`
-// (rounded to the nearest frame). `audio_changed`: loudness tags (REPLAYGAIN_*, R128_*) and
-// bext loudness fields described the old audio and are dropped.
+// (rounded to the nearest frame). A FLAC cue sheet moves the same way: tracks that end before
+// the head or start after the kept audio go, a track cut at the head starts at frame 0 with
+// the index that was current there; a cue sheet that no longer meets the CD-DA subset (not
+// 44.1 kHz, or a position off the 588-frame sector grid) becomes a non-CD one. `audio_changed`:
+// loudness tags (REPLAYGAIN_*, R128_*) and bext loudness fields described the old audio and are
+// dropped.
 Metadata moved(const Metadata& m, std::int64_t head_frames, std::int64_t kept_frames, int out_rate,
                bool audio_changed);
 
