@@ -304,7 +304,6 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
     AudioBuffer layout;
     if (out_spec.channels != in_spec.channels)
         layout.resize(std::size_t(out_spec.channels), default_block_frames);
-    AudioBuffer resampled;
 
     dsp::Chain loud;
     loud.add(std::make_unique<dsp::Gain>(gain_db));
@@ -354,9 +353,7 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
             v = layout.view();
         }
         if (resampler) {
-            resampler->process(v, resampled);
-            if (resampled.frames() > 0)
-                to_loud(resampled.view());
+            resampler->process(v, to_loud); // pieces of at most Resampler::block_frames
         } else {
             to_loud(v);
         }
@@ -378,9 +375,7 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
     if (tail.frames() > 0)
         after_pre(tail.view());
     if (resampler) {
-        resampler->flush(resampled);
-        if (resampled.frames() > 0)
-            to_loud(resampled.view());
+        resampler->flush(to_loud);
     }
     loud.flush(tail);
     if (tail.frames() > 0)
