@@ -21,5 +21,26 @@ done
 # A float file a little over full scale is still mastered (limited down).
 sox in.wav -e floating-point -b 32 hot.w64 vol 4
 expect_exit 0 "$TAPEOP" master hot.w64 -o hot-out.wav
+
+# An RF64 whose ds64 data size is cut short: the rest of the audio reads as a chunk claiming
+# 1.8 GB. Its data was allocated at the claimed size (seconds of page zeroing, over 20 s in
+# the mutation run, before the fix; now skipped as it cannot be kept).
+"$TAPEOP" -q generate music -o mono.wav --duration 2s --channels 1
+"$TAPEOP" -q convert mono.wav -o m.rf64
+python3 - m.rf64 cut.rf64 <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+struct.pack_into("<Q", b, 28, 86400)  # ds64 data size: 0.6 s of 24-bit mono at 48 kHz
+open(sys.argv[2], "wb").write(b)
+PY
+# Peak RSS (memory, not speed): about 10 MB, against 1.8 GB before the fix.
+for cmd in "convert cut.rf64 -o cut.flac" "master cut.rf64 -o cut-m.wav"; do
+  # shellcheck disable=SC2086
+  /usr/bin/time -f '%M' -o rss.txt timeout 60 "$TAPEOP" $cmd >/dev/null 2>err.txt ||
+    fail "$cmd: $(cat err.txt)"
+  kb=$(tail -n 1 rss.txt)
+  [ "$kb" -lt 100000 ] || fail "$cmd peaked at $kb KB (a chunk allocated at its claimed size?)"
+  pass
+done
 no_temporaries .
 finish
