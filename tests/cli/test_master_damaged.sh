@@ -42,5 +42,16 @@ for cmd in "convert cut.rf64 -o cut.flac" "master cut.rf64 -o cut-m.wav"; do
   [ "$kb" -lt 100000 ] || fail "$cmd peaked at $kb KB (a chunk allocated at its claimed size?)"
   pass
 done
+
+# A failing file gets its one error line, not also the layout warning (a damaged header often
+# claims dozens of channels); a file that succeeds keeps its warning.
+sox -n -r 48000 -c 9 -b 16 short9.aiff synth 0.1 whitenoise vol 0.1
+expect_exit 2 "$TAPEOP" master short9.aiff -o s9.wav
+expect_one_line_error "^tapeop: short9\.aiff: too short to master"
+sox -n -r 48000 -c 9 -b 16 long9.aiff synth 1 whitenoise vol 0.1
+expect_exit 0 "$TAPEOP" analyze long9.aiff
+grep -q "warning: long9.aiff: 9 channels without a channel layout" <<<"$ERR" ||
+  fail "no layout warning: $ERR"
+pass
 no_temporaries .
 finish
