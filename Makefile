@@ -73,7 +73,7 @@ tsan-batch:
 # run for FUZZ_SECONDS from a seed corpus made by the normal build's tapeop. Fails on the
 # first finding (its input is left in build-fuzz/findings/).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = reader recipe spec manifest
+FUZZ_TARGETS = reader recipe spec manifest metadata
 fuzz: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target tapeop
 	cmake -S . -B build-fuzz -DTAPEOP_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release

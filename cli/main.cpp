@@ -109,15 +109,25 @@ int main(int argc, char** argv) {
         return 2;
     }
     // Layout assumptions (more than six channels, no mask) once per file, on stderr so that
-    // --json output stays clean; --quiet prints errors only.
+    // --json output stays clean; --quiet prints errors only. Held until the command ends: a
+    // file that then fails gets its one error line only (a damaged header often claims
+    // dozens of channels), the others their warnings.
     std::mutex warn_mutex;
+    std::vector<std::pair<std::string, std::string>> layout_warnings;
     tapeop::io::set_layout_warning_handler(
         [&](const std::string& path, const std::string& warning) {
             if (g.quiet)
                 return;
             std::lock_guard lock(warn_mutex);
-            std::cerr << "tapeop: warning: " << path << ": " << warning << "\n";
+            layout_warnings.emplace_back(path, warning);
         });
+    auto print_warnings = [&](const std::string& error) {
+        std::lock_guard lock(warn_mutex);
+        for (const auto& [path, warning] : layout_warnings)
+            if (error.find(path) == std::string::npos)
+                std::cerr << "tapeop: warning: " << path << ": " << warning << "\n";
+        layout_warnings.clear();
+    };
     if (no_pipeline) {
         tapeop::io::set_read_ahead(false);
         tapeop::set_background_threads(false);
@@ -125,10 +135,17 @@ int main(int argc, char** argv) {
     int code = 2;
     try {
         code = ctx.action ? ctx.action() : 2;
+        // Exit 2: nothing was done, and the command printed its error line(s) itself.
+        if (code == 2)
+            layout_warnings.clear();
+        print_warnings("");
     } catch (const tapeop::Error& e) {
+        print_warnings(e.what());
         std::cerr << "tapeop: " << e.what() << "\n";
     } catch (const std::exception& e) {
-        std::cerr << "tapeop: " << tapeop::error_line(e, "") << "\n";
+        const std::string line = tapeop::error_line(e, "");
+        print_warnings(line);
+        std::cerr << "tapeop: " << line << "\n";
     }
     return stdio.finish(code);
 }

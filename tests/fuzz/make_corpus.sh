@@ -11,7 +11,7 @@ set -euo pipefail
 TAPEOP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$2
-mkdir -p "$OUT"/reader "$OUT"/recipe "$OUT"/spec "$OUT"/manifest
+mkdir -p "$OUT"/reader "$OUT"/recipe "$OUT"/spec "$OUT"/manifest "$OUT"/metadata
 OUT=$(cd "$OUT" && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tapeop-corpus-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -79,6 +79,33 @@ echo "not audio" > bad.wav
 "$TAPEOP" run "$SRC"/recipes/podcast.recipe bad.wav in2.wav -o failed >/dev/null 2>&1 || true
 cp failed/tapeop-manifest.json "$OUT"/manifest/with-failure.json 2>/dev/null || true
 
-for d in reader recipe spec manifest; do
+# Metadata: tagged files in every container read_metadata reads, each prefixed with the byte
+# that makes fuzz_metadata.cpp pick its extension (index into its `extensions` table).
+M=$OUT/metadata
+meta_seed() { # meta_seed INDEX FILE NAME
+  { printf "\\$(printf '%03o' "$1")"; cat "$2"; } >"$M/$3"
+}
+"$TAPEOP" generate music -o m48.wav --duration 0.2s --rate 48000 >/dev/null
+python3 "$SRC"/tests/cli/bwf.py make m48.wav take.wav 172800000 4800 7200 >/dev/null
+meta_seed 0 take.wav bwf-bext-ixml-info-cues.wav
+"$TAPEOP" -q convert take.wav -o take.rf64 >/dev/null 2>&1 && meta_seed 1 take.rf64 take.rf64
+"$TAPEOP" -q convert take.wav -o take.w64 >/dev/null 2>&1 && meta_seed 2 take.w64 take.w64
+"$TAPEOP" -q convert take.wav -o take.aiff >/dev/null 2>&1 && meta_seed 3 take.aiff take.aiff
+"$TAPEOP" -q convert take.wav -o take.caf >/dev/null 2>&1 && meta_seed 4 take.caf take.caf
+sox -n -r 8 -c 1 -b 8 -t png pic.png 2>/dev/null || printf '\x89PNG\r\n\x1a\n' >pic.png
+"$TAPEOP" -q convert m48.wav -o t.flac >/dev/null
+metaflac --set-tag=TITLE=Seed --set-tag=ISRC=USRC17607839 --set-tag=REPLAYGAIN_TRACK_GAIN=-3.1 \
+  --import-picture-from="3||cover||pic.png" t.flac 2>/dev/null || metaflac --set-tag=TITLE=Seed t.flac
+meta_seed 5 t.flac tagged.flac
+"$TAPEOP" -q convert m48.wav -o t.ogg >/dev/null
+meta_seed 6 t.ogg tagged.ogg
+"$TAPEOP" -q convert m48.wav -o t.opus >/dev/null
+meta_seed 7 t.opus tagged.opus
+"$TAPEOP" -q convert m48.wav -o t.mp3 --rate 44100 >/dev/null
+exiftool -q -overwrite_original -Title=Seed -Artist=Fuzz t.mp3 >/dev/null 2>&1 || true
+meta_seed 8 t.mp3 tagged.mp3
+if "$TAPEOP" -q tag t.flac --set ARTIST=Fuzz >/dev/null 2>&1; then meta_seed 5 t.flac tag-tool.flac; fi
+
+for d in reader recipe spec manifest metadata; do
   echo "$d: $(find "$OUT/$d" -type f | wc -l) seeds, $(du -sk "$OUT/$d" | cut -f1) KiB"
 done

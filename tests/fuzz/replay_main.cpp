@@ -21,6 +21,7 @@ TAPEOP_FUZZ_DECLARE(reader)
 TAPEOP_FUZZ_DECLARE(recipe)
 TAPEOP_FUZZ_DECLARE(spec)
 TAPEOP_FUZZ_DECLARE(manifest)
+TAPEOP_FUZZ_DECLARE(metadata)
 
 namespace {
 
@@ -35,6 +36,7 @@ const Target targets[] = {
     {"recipe", tapeop_fuzz_init_recipe, tapeop_fuzz_recipe},
     {"spec", tapeop_fuzz_init_spec, tapeop_fuzz_spec},
     {"manifest", tapeop_fuzz_init_manifest, tapeop_fuzz_manifest},
+    {"metadata", tapeop_fuzz_init_metadata, tapeop_fuzz_metadata},
 };
 
 std::vector<std::uint8_t> slurp(const std::filesystem::path& p) {

@@ -329,6 +329,10 @@ std::string coding_history_text(double target_lufs, double ceiling_dbtp) {
            " LUFS; ceiling " + fmt("%.1f", ceiling_dbtp) + " dBTP";
 }
 
+// Above this sample peak an input is refused as damaged (float files may exceed 0 dBFS, not by
+// 100 dB; 3e38 is +770 dBFS).
+constexpr double max_input_peak_dbfs = 100.0;
+
 io::LoudnessFields bext_fields(const Measurement& m) {
     return {m.integrated_lufs, m.loudness_range_lu, m.true_peak_dbtp, m.momentary_max_lufs,
             m.short_term_max_lufs};
@@ -357,7 +361,6 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
     AudioBuffer layout;
     if (out_spec.channels != in_spec.channels)
         layout.resize(std::size_t(out_spec.channels), default_block_frames);
-    AudioBuffer resampled;
 
     dsp::Chain loud;
     loud.add(std::make_unique<dsp::Gain>(gain_db));
@@ -414,9 +417,7 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
             v = layout.view();
         }
         if (resampler) {
-            resampler->process(v, resampled);
-            if (resampled.frames() > 0)
-                to_loud(resampled.view());
+            resampler->process(v, to_loud); // pieces of at most Resampler::block_frames
         } else {
             to_loud(v);
         }
@@ -438,9 +439,7 @@ RenderOutcome render_pass(io::AudioReader& reader, const ChainBuilder& pre_chain
     if (tail.frames() > 0)
         after_pre(tail.view());
     if (resampler) {
-        resampler->flush(resampled);
-        if (resampled.frames() > 0)
-            to_loud(resampled.view());
+        resampler->flush(to_loud);
     }
     loud.flush(tail);
     if (tail.frames() > 0)
@@ -600,11 +599,13 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
                        : (next <= lo ? lo + 0.5 * std::abs(gain - lo) + 0.1 : hi - 0.5);
         gain = next;
     }
+    // Named by the input (the deliverable is in the text): when this happens on a damaged
+    // file, the input is what the user has to look at.
     throw Error("could not reach " + fmt("%.1f", target) + " LUFS / " + fmt("%.1f", ceiling) +
-                    " dBTP in " + std::to_string(ls.max_render_passes) +
+                    " dBTP for " + d.path + " in " + std::to_string(ls.max_render_passes) +
                     " passes (last: " + fmt("%.2f", last.integrated_lufs) + " LUFS, " +
                     fmt("%.2f", last.true_peak_dbtp) + " dBTP)",
-                d.path);
+                reader.info().path);
 }
 
 } // namespace
@@ -676,6 +677,13 @@ MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain
     const double l0 = rep.pre_chain.integrated_lufs;
     if (!std::isfinite(rep.before.integrated_lufs))
         throw Error("the input is silent (no audio above -70 LUFS): nothing to master", input);
+    // A damaged float file can hold samples near FLT_MAX: any gain then overflows to Inf and
+    // every render pass measures -inf. Real float masters stay within a few dB of full scale.
+    if (rep.before.sample_peak_dbfs > max_input_peak_dbfs)
+        throw Error("samples up to " + fmt("%+.0f", rep.before.sample_peak_dbfs) +
+                        " dBFS, far outside full scale (over " + fmt("%+.0f", max_input_peak_dbfs) +
+                        " dBFS): the file is damaged",
+                    input);
     if (!std::isfinite(l0))
         throw Error("the processing chain turns the input into silence", input);
 

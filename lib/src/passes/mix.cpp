@@ -93,6 +93,7 @@ class StemSource {
         lead_ = std::max<std::int64_t>(0, offset_);
         skip_ = std::max<std::int64_t>(0, -offset_);
         phase_ = Phase::reading;
+        draining_ = false;
         avail_ = AudioView();
     }
 
@@ -118,37 +119,46 @@ class StemSource {
     enum class Phase { reading, chain_tail, resampler_tail, done };
 
     bool refill() {
-        while (phase_ != Phase::done) {
+        while (phase_ != Phase::done || draining_) {
             AudioView v;
-            bool resample = resampled_;
-            switch (phase_) {
-            case Phase::reading:
-                if (reader_.read(in_) > 0) {
-                    v = chain_.size() > 0 ? chain_.process(in_.view()) : in_.view();
-                } else {
-                    phase_ = Phase::chain_tail;
+            if (draining_) {
+                // The resampler's output of the block fed last (or of its tail), in pieces of
+                // at most Resampler::block_frames whatever the ratio.
+                v = resampler_->drain();
+                if (v.frames() == 0) {
+                    draining_ = false;
                     continue;
                 }
-                break;
-            case Phase::chain_tail:
-                phase_ = resampled_ ? Phase::resampler_tail : Phase::done;
-                if (chain_.size() == 0)
+            } else {
+                switch (phase_) {
+                case Phase::reading:
+                    if (reader_.read(in_) > 0) {
+                        v = chain_.size() > 0 ? chain_.process(in_.view()) : in_.view();
+                    } else {
+                        phase_ = Phase::chain_tail;
+                        continue;
+                    }
+                    break;
+                case Phase::chain_tail:
+                    phase_ = resampled_ ? Phase::resampler_tail : Phase::done;
+                    if (chain_.size() == 0)
+                        continue;
+                    chain_.flush(tail_);
+                    v = tail_.view();
+                    break;
+                case Phase::resampler_tail:
+                    phase_ = Phase::done;
+                    resampler_->finish();
+                    draining_ = true;
                     continue;
-                chain_.flush(tail_);
-                v = tail_.view();
-                break;
-            case Phase::resampler_tail:
-                phase_ = Phase::done;
-                resampler_->flush(resampled_buf_);
-                v = resampled_buf_.view();
-                resample = false;
-                break;
-            case Phase::done:
-                break;
-            }
-            if (resample && v.frames() > 0) {
-                resampler_->process(v, resampled_buf_);
-                v = resampled_buf_.view();
+                case Phase::done:
+                    break;
+                }
+                if (resampled_ && v.frames() > 0) {
+                    resampler_->feed(v); // `v` stays valid until drained: see draining_
+                    draining_ = true;
+                    continue;
+                }
             }
             if (skip_ > 0) {
                 const auto n = static_cast<std::size_t>(
@@ -171,9 +181,10 @@ class StemSource {
     bool resampled_ = false;
     dsp::Chain chain_;
     std::unique_ptr<dsp::Resampler> resampler_;
-    AudioBuffer in_, tail_, resampled_buf_;
+    AudioBuffer in_, tail_;
     AudioView avail_;
     Phase phase_ = Phase::done;
+    bool draining_ = false; // the resampler may hold output: drain it before reading on
 };
 
 // bus[i] += g * x[i] over contiguous floats (vectorizes).

@@ -111,9 +111,8 @@ void OutputStage::consume(AudioView block) {
             v = layout_buf_.view();
         }
         if (resampler_) {
-            resampler_->process(v, resampled_);
-            if (resampled_.frames() > 0)
-                emit(resampled_.view());
+            // In pieces of at most Resampler::block_frames, whatever the ratio.
+            resampler_->process(v, [this](AudioView o) { emit(o); });
         } else {
             emit(v);
         }
@@ -134,9 +133,7 @@ void OutputStage::emit(AudioView block) {
 RenderResult OutputStage::finish(std::int64_t pad_to_frames) {
     drain();
     if (resampler_) {
-        resampler_->flush(resampled_);
-        if (resampled_.frames() > 0)
-            emit(resampled_.view());
+        resampler_->flush([this](AudioView o) { emit(o); });
     }
     if (pad_to_frames > frames_out()) {
         AudioBuffer zeros(static_cast<std::size_t>(writer_->spec().channels), default_block_frames);

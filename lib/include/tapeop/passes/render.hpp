@@ -94,7 +94,6 @@ class OutputStage {
     std::unique_ptr<dsp::Resampler> resampler_;
     std::unique_ptr<dsp::Dither> dither_;
     AudioBuffer layout_buf_;
-    AudioBuffer resampled_;
     Observer observer_;
     RenderResult result_;
     std::unique_ptr<BackgroundSink>
