@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 #include <fstream>
+#include <string>
 
 namespace tapeop::io {
 namespace {
@@ -163,6 +164,51 @@ std::uint64_t missing_audio_bytes(const std::string& path) {
     if (std::memcmp(m, "caff", 4) == 0)
         return caf_missing(f);
     return 0;
+}
+
+namespace {
+// INFO fields (I + three upper-case letters or digits) and adtl labels: libsndfile reads
+// these with their size checked; an unknown sub-chunk with a size past the end of the file
+// is what sends its parser into a loop (measured with libsndfile 1.2.0).
+bool known_list_id(const unsigned char* id) {
+    auto upper = [](unsigned char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+    if (id[0] == 'I' && upper(id[1]) && upper(id[2]) && upper(id[3]))
+        return true;
+    for (const char* k : {"labl", "ltxt", "note", "file"})
+        if (std::memcmp(id, k, 4) == 0)
+            return true;
+    return false;
+}
+} // namespace
+
+std::string riff_list_problem(const std::string& path) {
+    File f(path);
+    unsigned char m[12];
+    if (!f.at(0, m, 12) || std::memcmp(m + 8, "WAVE", 4) != 0 ||
+        (std::memcmp(m, "RIFF", 4) != 0 && std::memcmp(m, "RF64", 4) != 0 &&
+         std::memcmp(m, "BW64", 4) != 0))
+        return {};
+    std::uint64_t pos = 12;
+    unsigned char ch[12];
+    for (int guard = 0; guard < max_chunks && f.at(pos, ch, 8); ++guard) {
+        const std::uint32_t size = le32(ch + 4);
+        if (std::memcmp(ch, "data", 4) == 0)
+            return {}; // libsndfile parses no further before the audio
+        if (std::memcmp(ch, "LIST", 4) == 0 && size >= 4) {
+            const std::uint64_t end = std::min(pos + 8 + size, f.size());
+            std::uint64_t sub = pos + 12;
+            for (int g = 0; g < max_chunks && sub + 8 <= end && f.at(sub, ch, 8); ++g) {
+                const std::uint32_t sub_size = le32(ch + 4);
+                if (sub_size > f.size() && !known_list_id(ch))
+                    return "damaged LIST chunk at byte " + std::to_string(pos) +
+                           ": a sub-chunk at byte " + std::to_string(sub) + " claims " +
+                           std::to_string(sub_size) + " bytes, more than the whole file";
+                sub += 8 + std::uint64_t(sub_size) + (sub_size & 1);
+            }
+        }
+        pos += 8 + std::uint64_t(size) + (size & 1);
+    }
+    return {};
 }
 
 bool mpeg_length_is_exact(const std::string& path) {

@@ -1,6 +1,7 @@
 #include "tapeop/io/metadata.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/declared_length.hpp"
 #include "tapeop/io/format.hpp"
 
 #include <algorithm>
@@ -86,6 +87,8 @@ std::string extension_of(const std::string& path) {
 }
 
 void read_sndfile_side(const std::string& path, Metadata& m) {
+    if (!riff_list_problem(path).empty())
+        return; // libsndfile would loop on it; the audio reader reports it
     SF_INFO info{};
     std::unique_ptr<SNDFILE, SfCloser> sf(sf_open(path.c_str(), SFM_READ, &info));
     if (!sf)
@@ -505,6 +508,8 @@ Metadata read_metadata(const std::string& path) {
 
 std::vector<ChunkSize> list_chunks(const std::string& path) {
     std::vector<ChunkSize> out;
+    if (!riff_list_problem(path).empty())
+        return out;
     SF_INFO info{};
     std::unique_ptr<SNDFILE, SfCloser> sf(sf_open(path.c_str(), SFM_READ, &info));
     if (!sf)

@@ -647,6 +647,8 @@ AudioReader::AudioReader(const std::string& path) {
     if (st.st_size == 0)
         throw Error("empty file (0 bytes), not audio", path);
 
+    if (const std::string problem = riff_list_problem(path); !problem.empty())
+        throw Error("cannot read: " + problem, path);
     quiet_mpeg_decoder();
     SF_INFO sfi{};
     SNDFILE* f = sf_open(path.c_str(), SFM_READ, &sfi);

@@ -15,6 +15,12 @@ namespace tapeop::io {
 // when the container is none of RIFF WAVE, RF64/BW64, Sony Wave64, AIFF/AIFC, Sun AU, CAF).
 std::uint64_t missing_audio_bytes(const std::string& path);
 
+// What is wrong with a RIFF WAVE or RF64 file's LIST chunk that makes libsndfile 1.2's parser
+// loop forever (a sub-chunk it does not know whose size is larger than the whole file, e.g.
+// 0xFFFFFFF4): "" when nothing is, or the file is no RIFF/RF64.
+// Checked before the file is handed to libsndfile, so such a file is one error, not a hang.
+std::string riff_list_problem(const std::string& path);
+
 // Whether an MPEG audio file carries its exact length (a Xing, Info or VBRI header in its
 // first frame). Without one, the decoder estimates the length from the file's size, so an
 // MP3 cut at a frame boundary is indistinguishable from a shorter recording.
