@@ -48,4 +48,13 @@ no_temporaries() { # no_temporaries DIR: nothing half-written left behind
   pass
 }
 
+# browser ARGS...: headless Chromium that can reach nothing (every host resolves to nothing),
+# with its own profile in $WORK, for the report pages' tests.
+browser() {
+  timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --host-resolver-rules="MAP * ~NOTFOUND" --user-data-dir="$(mktemp -d "$WORK/chrome-XXXXXX")" \
+    --window-size=1000,1400 "$@" 2>/dev/null
+}
+
 finish() { echo "$CHECKS passed, 0 failed"; }

@@ -74,49 +74,13 @@ if ! command -v chromium >/dev/null; then
   echo "SKIP: chromium not installed; the browser checks did not run"
   finish; exit 0
 fi
-browser() {
-  timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --host-resolver-rules="MAP * ~NOTFOUND" --user-data-dir="$(mktemp -d "$WORK/chrome-XXXXXX")" \
-    --window-size=1000,1400 "$@" 2>/dev/null
-}
 browser --dump-dom "file://$WORK/out/page.html" > dom.html
 [ -s dom.html ] || fail "chromium dumped no DOM"; pass
 check_page dom.html || fail "values in the browser's DOM differ from analyze/check"; pass
 
 browser --screenshot="$WORK/shot.png" "file://$WORK/out/page.html"
 [ -s shot.png ] || fail "no screenshot"; pass
-# Not blank: decode the PNG (zlib, no pip) and count distinct colours.
-python3 - shot.png <<'PY' || fail "the screenshot is blank"
-import struct, sys, zlib
-data = open(sys.argv[1], "rb").read()
-assert data[:8] == b"\x89PNG\r\n\x1a\n"
-pos, idat, w = 8, b"", 0
-while pos < len(data):
-    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-    body = data[pos + 8:pos + 8 + n]
-    if kind == b"IHDR": w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-    if kind == b"IDAT": idat += body
-    pos += 12 + n
-raw = zlib.decompress(idat)
-bpp = {2: 3, 6: 4}[ctype]
-stride = w * bpp
-colours, prev = set(), bytearray(stride)
-for y in range(h):
-    f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-    for i in range(stride):
-        a = line[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
-        if f == 1: line[i] = (line[i] + a) & 255
-        elif f == 2: line[i] = (line[i] + b) & 255
-        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
-        elif f == 4:
-            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    if y % 4 == 0:
-        colours.update(bytes(line[i:i + 3]) for i in range(0, stride, bpp * 2))
-    prev = line
-assert len(colours) >= 8, len(colours)
-PY
+python3 "$(dirname "$0")/png_colours.py" shot.png 8 || fail "the screenshot is blank"
 pass
 
 # A failed report leaves an existing page alone; unreadable inputs are one-line errors.

@@ -111,12 +111,6 @@ if ! command -v chromium >/dev/null; then
   echo "SKIP: chromium not installed; the browser checks did not run"
   finish; exit 0
 fi
-browser() {
-  timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --host-resolver-rules="MAP * ~NOTFOUND" --user-data-dir="$(mktemp -d "$WORK/chrome-XXXXXX")" \
-    --window-size=1000,1400 "$@" 2>/dev/null
-}
 browser --dump-dom "file://$WORK/out/song.html" > dom.html
 [ -s dom.html ] || fail "chromium dumped no DOM"; pass
 check_page dom.html || fail "values in the browser's DOM differ from master's JSON"; pass

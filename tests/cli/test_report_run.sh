@@ -102,12 +102,6 @@ if ! command -v chromium >/dev/null; then
   echo "SKIP: chromium not installed; the browser checks did not run"
   finish; exit 0
 fi
-browser() {
-  timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --host-resolver-rules="MAP * ~NOTFOUND" --user-data-dir="$(mktemp -d "$WORK/chrome-XXXXXX")" \
-    --window-size=1000,1400 "$@" 2>/dev/null
-}
 for f in first/index.html first/reports/a-m.wav.html; do
   browser --dump-dom "file://$WORK/$f" > dom.html
   D=$(cat dom.html)
