@@ -84,16 +84,17 @@ inline float sum(const float* x, std::size_t n) {
     return r;
 }
 
-// d[j] = x[j] - 2 x[j-1] + x[j-2] for j in [2, n); adds sum d^2 to `energy` and raises `peak`
-// to max |d| over [0, n) (d[0], d[1] must already be set).
-inline void second_difference(const float* x, std::size_t n, float* d, double& energy,
-                              float& peak) {
+// d[j] = diff(x + j) for j in [Head, n), Head the difference's order; adds sum d^2 over
+// [0, n) to `energy` and raises `peak` to max |d| over [0, n) (d[0..Head) must already be
+// set). `vdiff` and `diff` are the same difference on four lanes and on one sample.
+template <std::size_t Head, class VDiff, class Diff>
+inline void difference(const float* x, std::size_t n, float* d, double& energy, float& peak,
+                       VDiff vdiff, Diff diff) {
     v4f e0 = {0, 0, 0, 0}, e1 = e0, m0 = e0, m1 = e0;
-    const v4f two = {2, 2, 2, 2};
-    std::size_t j = 2;
+    std::size_t j = Head;
     for (; j + lanes <= n; j += lanes) {
-        const v4f a = load(x + j) - two * load(x + j - 1) + load(x + j - 2);
-        const v4f b = load(x + j + 4) - two * load(x + j + 3) + load(x + j + 2);
+        const v4f a = vdiff(x + j);
+        const v4f b = vdiff(x + j + 4);
         std::memcpy(d + j, &a, sizeof a);
         std::memcpy(d + j + 4, &b, sizeof b);
         e0 += a * a;
@@ -104,11 +105,11 @@ inline void second_difference(const float* x, std::size_t n, float* d, double& e
     double es = hsum(e0) + hsum(e1);
     float mp = std::max(peak, hmax(vmax(m0, m1)));
     for (; j < n; ++j) {
-        d[j] = x[j] - 2.0f * x[j - 1] + x[j - 2];
+        d[j] = diff(x + j);
         es += double(d[j]) * double(d[j]);
         mp = std::max(mp, std::fabs(d[j]));
     }
-    for (std::size_t k = 0; k < 2 && k < n; ++k) {
+    for (std::size_t k = 0; k < Head && k < n; ++k) {
         es += double(d[k]) * double(d[k]);
         mp = std::max(mp, std::fabs(d[k]));
     }
@@ -116,38 +117,28 @@ inline void second_difference(const float* x, std::size_t n, float* d, double& e
     peak = mp;
 }
 
-// d[j] = x[j] - 4 x[j-1] + 6 x[j-2] - 4 x[j-3] + x[j-4] for j in [4, n); adds sum d^2 over
-// [0, n) to `energy` and raises `peak` to max |d| over [0, n) (d[0..3] must already be set).
+// d[j] = x[j] - 2 x[j-1] + x[j-2]: the click detector's second difference.
+inline void second_difference(const float* x, std::size_t n, float* d, double& energy,
+                              float& peak) {
+    const v4f two = {2, 2, 2, 2};
+    difference<2>(
+        x, n, d, energy, peak,
+        [&](const float* p) { return load(p) - two * load(p - 1) + load(p - 2); },
+        [](const float* p) { return p[0] - 2.0f * p[-1] + p[-2]; });
+}
+
+// d[j] = x[j] - 4 x[j-1] + 6 x[j-2] - 4 x[j-3] + x[j-4]: the fourth difference, which stands
+// out better under dense material.
 inline void fourth_difference(const float* x, std::size_t n, float* d, double& energy,
                               float& peak) {
-    v4f e0 = {0, 0, 0, 0}, e1 = e0, m0 = e0, m1 = e0;
     const v4f four = {4, 4, 4, 4}, six = {6, 6, 6, 6};
-    std::size_t j = 4;
-    for (; j + lanes <= n; j += lanes) {
-        const v4f a = load(x + j) - four * load(x + j - 1) + six * load(x + j - 2) -
-                      four * load(x + j - 3) + load(x + j - 4);
-        const v4f b = load(x + j + 4) - four * load(x + j + 3) + six * load(x + j + 2) -
-                      four * load(x + j + 1) + load(x + j);
-        std::memcpy(d + j, &a, sizeof a);
-        std::memcpy(d + j + 4, &b, sizeof b);
-        e0 += a * a;
-        e1 += b * b;
-        m0 = vmax(m0, vabs(a));
-        m1 = vmax(m1, vabs(b));
-    }
-    double es = hsum(e0) + hsum(e1);
-    float mp = std::max(peak, hmax(vmax(m0, m1)));
-    for (; j < n; ++j) {
-        d[j] = x[j] - 4.0f * x[j - 1] + 6.0f * x[j - 2] - 4.0f * x[j - 3] + x[j - 4];
-        es += double(d[j]) * double(d[j]);
-        mp = std::max(mp, std::fabs(d[j]));
-    }
-    for (std::size_t k = 0; k < 4 && k < n; ++k) {
-        es += double(d[k]) * double(d[k]);
-        mp = std::max(mp, std::fabs(d[k]));
-    }
-    energy += es;
-    peak = mp;
+    difference<4>(
+        x, n, d, energy, peak,
+        [&](const float* p) {
+            return load(p) - four * load(p - 1) + six * load(p - 2) - four * load(p - 3) +
+                   load(p - 4);
+        },
+        [](const float* p) { return p[0] - 4.0f * p[-1] + 6.0f * p[-2] - 4.0f * p[-3] + p[-4]; });
 }
 
 // Sum of squares (returned in double) and max |x|.
