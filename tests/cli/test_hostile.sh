@@ -83,4 +83,16 @@ for round in 1 2 3; do
   pass
 done
 
+
+# An input the output container cannot hold (18 channels into FLAC, 3 into MP3): one line
+# naming the input, and the output it was going to; exit 2, nothing written.
+"$TAPEOP" -q generate music -o wide18.wav --channels 18 --duration 1
+"$TAPEOP" -q generate music -o three.wav --channels 3 --duration 1
+expect_exit 2 "$TAPEOP" convert wide18.wav -o wide.flac
+expect_one_line_error '^tapeop: wide18.wav: \.flac cannot hold 18 channels of pcm24 at 48000 Hz \(writing wide\.flac\)$'
+expect_exit 2 "$TAPEOP" gain three.wav -o three.mp3 --db -1
+expect_one_line_error '^tapeop: three.wav: MP3 holds at most 2 channels \(writing three\.mp3\)$'
+[ ! -e wide.flac ] && [ ! -e three.mp3 ] || fail "an output was written"
+pass
+
 finish

@@ -62,7 +62,13 @@ OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
         resampler_ = std::make_unique<dsp::Resampler>(out_channels, stream.sample_rate, out_rate);
     if (layout_changed)
         layout_buf_.resize(static_cast<std::size_t>(out_channels), default_block_frames);
-    writer_ = std::make_unique<io::AudioWriter>(path, spec);
+    try {
+        writer_ = std::make_unique<io::AudioWriter>(path, spec);
+    } catch (const UsageError& e) {
+        // What the output cannot hold comes from the input (its channels, its rate): the one
+        // line names the input, and the output it was going to.
+        throw UsageError(e.message() + " (writing " + path + ")", source.path);
+    }
     result_.path = path;
     result_.spec = spec;
 }
