@@ -51,30 +51,49 @@ std::uint64_t shortfall(std::uint64_t declared, std::uint64_t data_start, std::u
     return declared > present ? declared - present : 0;
 }
 
+// Calls visit(id, size, pos) for each RIFF chunk (8-byte header, little-endian size, padded
+// to even) from `pos` while its header lies before `end`; stops when visit returns false.
+template <class Visit>
+void walk_riff_chunks(File& f, std::uint64_t pos, std::uint64_t end, Visit visit) {
+    unsigned char ch[8];
+    for (int guard = 0; guard < max_chunks && pos + 8 <= end && f.at(pos, ch, 8); ++guard) {
+        const std::uint32_t size = le32(ch + 4);
+        if (!visit(ch, size, pos))
+            return;
+        pos += 8 + std::uint64_t(size) + (size & 1);
+    }
+}
+
+// 0: not RIFF WAVE, 1: RIFF WAVE, 2: RF64/BW64 WAVE.
+int riff_kind(const unsigned char* m) {
+    if (std::memcmp(m + 8, "WAVE", 4) != 0)
+        return 0;
+    if (std::memcmp(m, "RIFF", 4) == 0)
+        return 1;
+    return std::memcmp(m, "RF64", 4) == 0 || std::memcmp(m, "BW64", 4) == 0 ? 2 : 0;
+}
+
 // RIFF WAVE and RF64/BW64 (EBU Tech 3306: the data size lives in the ds64 chunk when the
 // data chunk says 0xFFFFFFFF).
 std::uint64_t riff_missing(File& f, bool rf64) {
-    std::uint64_t ds64_data = 0;
-    std::uint64_t pos = 12;
-    unsigned char ch[8];
-    for (int guard = 0; guard < max_chunks && f.at(pos, ch, 8); ++guard) {
-        const std::uint32_t size = le32(ch + 4);
-        if (rf64 && std::memcmp(ch, "ds64", 4) == 0) {
-            unsigned char d[16];
-            if (f.at(pos + 8, d, 16))
-                ds64_data = le64(d + 8);
-        }
-        if (std::memcmp(ch, "data", 4) == 0) {
-            std::uint64_t declared = size;
-            if (size == 0xFFFFFFFFu)
-                declared = rf64 ? ds64_data : 0;
-            if (declared == 0)
-                return 0; // a streaming placeholder
-            return shortfall(declared, pos + 8, f.size());
-        }
-        pos += 8 + std::uint64_t(size) + (size & 1);
-    }
-    return 0;
+    std::uint64_t ds64_data = 0, missing = 0;
+    walk_riff_chunks(f, 12, f.size(),
+                     [&](const unsigned char* id, std::uint32_t size, std::uint64_t pos) {
+                         if (rf64 && std::memcmp(id, "ds64", 4) == 0) {
+                             unsigned char d[16];
+                             if (f.at(pos + 8, d, 16))
+                                 ds64_data = le64(d + 8);
+                         }
+                         if (std::memcmp(id, "data", 4) != 0)
+                             return true;
+                         std::uint64_t declared = size;
+                         if (size == 0xFFFFFFFFu)
+                             declared = rf64 ? ds64_data : 0;
+                         // 0: a streaming placeholder
+                         missing = declared == 0 ? 0 : shortfall(declared, pos + 8, f.size());
+                         return false;
+                     });
+    return missing;
 }
 
 // Sony Wave64: 16-byte GUIDs whose first four bytes are the lower-case fourcc, 64-bit sizes
@@ -147,11 +166,8 @@ std::uint64_t missing_audio_bytes(const std::string& path) {
     unsigned char m[16];
     if (!f.at(0, m, 16))
         return 0;
-    if (std::memcmp(m, "RIFF", 4) == 0 && std::memcmp(m + 8, "WAVE", 4) == 0)
-        return riff_missing(f, false);
-    if ((std::memcmp(m, "RF64", 4) == 0 || std::memcmp(m, "BW64", 4) == 0) &&
-        std::memcmp(m + 8, "WAVE", 4) == 0)
-        return riff_missing(f, true);
+    if (const int kind = riff_kind(m); kind != 0)
+        return riff_missing(f, kind == 2);
     static constexpr std::array<unsigned char, 16> w64_riff = {
         'r', 'i', 'f', 'f', 0x2E, 0x91, 0xCF, 0x11, 0xA5, 0xD6, 0x28, 0xDB, 0x04, 0xC1, 0x00, 0x00};
     if (std::memcmp(m, w64_riff.data(), 16) == 0)
@@ -184,31 +200,28 @@ bool known_list_id(const unsigned char* id) {
 std::string riff_list_problem(const std::string& path) {
     File f(path);
     unsigned char m[12];
-    if (!f.at(0, m, 12) || std::memcmp(m + 8, "WAVE", 4) != 0 ||
-        (std::memcmp(m, "RIFF", 4) != 0 && std::memcmp(m, "RF64", 4) != 0 &&
-         std::memcmp(m, "BW64", 4) != 0))
+    if (!f.at(0, m, 12) || riff_kind(m) == 0)
         return {};
-    std::uint64_t pos = 12;
-    unsigned char ch[12];
-    for (int guard = 0; guard < max_chunks && f.at(pos, ch, 8); ++guard) {
-        const std::uint32_t size = le32(ch + 4);
-        if (std::memcmp(ch, "data", 4) == 0)
-            return {}; // libsndfile parses no further before the audio
-        if (std::memcmp(ch, "LIST", 4) == 0 && size >= 4) {
-            const std::uint64_t end = std::min(pos + 8 + size, f.size());
-            std::uint64_t sub = pos + 12;
-            for (int g = 0; g < max_chunks && sub + 8 <= end && f.at(sub, ch, 8); ++g) {
-                const std::uint32_t sub_size = le32(ch + 4);
-                if (sub_size > f.size() && !known_list_id(ch))
-                    return "damaged LIST chunk at byte " + std::to_string(pos) +
-                           ": a sub-chunk at byte " + std::to_string(sub) + " claims " +
-                           std::to_string(sub_size) + " bytes, more than the whole file";
-                sub += 8 + std::uint64_t(sub_size) + (sub_size & 1);
-            }
-        }
-        pos += 8 + std::uint64_t(size) + (size & 1);
-    }
-    return {};
+    std::string problem;
+    walk_riff_chunks(
+        f, 12, f.size(), [&](const unsigned char* id, std::uint32_t size, std::uint64_t pos) {
+            if (std::memcmp(id, "data", 4) == 0)
+                return false; // libsndfile parses no further before the audio
+            if (std::memcmp(id, "LIST", 4) != 0 || size < 4)
+                return true;
+            walk_riff_chunks(
+                f, pos + 12, std::min(pos + 8 + size, f.size()),
+                [&](const unsigned char* sub_id, std::uint32_t sub_size, std::uint64_t sub) {
+                    if (sub_size <= f.size() || known_list_id(sub_id))
+                        return true;
+                    problem = "damaged LIST chunk at byte " + std::to_string(pos) +
+                              ": a sub-chunk at byte " + std::to_string(sub) + " claims " +
+                              std::to_string(sub_size) + " bytes, more than the whole file";
+                    return false;
+                });
+            return problem.empty();
+        });
+    return problem;
 }
 
 bool mpeg_length_is_exact(const std::string& path) {
