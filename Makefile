@@ -54,32 +54,47 @@ demo: deps $(BUILD)/CMakeCache.txt
 bench: build
 	TAPEOP=$(BUILD)/tapeop bash tests/bench/run.sh
 
-sanitize:
-	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DTAPEOP_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+# One instrumented tree, build-asan (clang++, ASan + UBSan, libFuzzer coverage hooks, -O1):
+# `make sanitize` runs the suite in it (SANITIZE_TESTS, a ctest -R pattern, picks a subset;
+# default: all) and `make fuzz` links the libFuzzer targets from the same objects.
+ASAN_BUILD  = build-asan
+ASAN_CMAKE  = -DCMAKE_CXX_COMPILER=clang++ -DTAPEOP_SANITIZE=ON -DTAPEOP_FUZZ=ON -DCMAKE_BUILD_TYPE=Release
+SANITIZE_TESTS ?= .
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) $(ASAN_CMAKE)
+
+sanitize: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -R '$(SANITIZE_TESTS)'
 
 # The thread sanitizer over the whole suite (the read-ahead, the background output stage and
 # the batch workers).
-tsan:
-	$(MAKE) test BUILD=build-tsan CMAKE_FLAGS="-DTAPEOP_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+TSAN_BUILD = build-tsan
+TSAN_CMAKE = -DCMAKE_CXX_COMPILER=clang++ -DTAPEOP_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+$(TSAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(TSAN_BUILD) $(TSAN_CMAKE)
+
+tsan: deps $(TSAN_BUILD)/CMakeCache.txt
+	cmake --build $(TSAN_BUILD) -j $(JOBS)
+	ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS)
 
 # CI's TSan phase: only the tests whose code runs threads (reader read-ahead, background
-# output stage, chain, batch workers, shards, manifests), the rest adds time, not races.
+# output stage, chain, batch workers, shards, manifests), the rest adds time, not races. It
+# builds only what those tests run: tapeop and the unit-test binary.
 TSAN_TESTS ?= ^unit\.(io|chain|master|mix|batch_.*)$$|^cli\.test_(batch|run|convert|master)$$
-tsan-batch:
-	$(MAKE) build BUILD=build-tsan CMAKE_FLAGS="-DTAPEOP_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
-	ctest --test-dir build-tsan --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
+tsan-batch: deps $(TSAN_BUILD)/CMakeCache.txt
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target tapeop tapeop_unit
+	ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
 
-# libFuzzer targets (tests/fuzz) under ASan + UBSan, built by clang++ in their own tree, each
-# run for FUZZ_SECONDS from a seed corpus made by the normal build's tapeop. Fails on the
-# first finding (its input is left in build-fuzz/findings/).
+# libFuzzer targets (tests/fuzz) under ASan + UBSan, linked in build-asan, each run for
+# FUZZ_SECONDS from a seed corpus made by that tree's tapeop. Fails on the first finding (its
+# input is left in build-asan/findings/).
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = reader recipe spec manifest metadata
-fuzz: deps $(BUILD)/CMakeCache.txt
-	cmake --build $(BUILD) -j $(JOBS) --target tapeop
-	cmake -S . -B build-fuzz -DTAPEOP_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release
-	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
-	bash tests/fuzz/make_corpus.sh $(BUILD)/tapeop build-fuzz/seeds
-	bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+fuzz: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target tapeop $(addprefix fuzz_,$(FUZZ_TARGETS))
+	bash tests/fuzz/make_corpus.sh $(ASAN_BUILD)/tapeop $(ASAN_BUILD)/seeds
+	bash tests/fuzz/run.sh $(ASAN_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
@@ -90,4 +105,4 @@ format-check:
 	clang-format --dry-run -Werror $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

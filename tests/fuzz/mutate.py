@@ -447,6 +447,9 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds per run (default 20)")
     ap.add_argument("--commands", default=",".join(COMMANDS))
+    ap.add_argument("--containers", default=",".join(CONTAINERS),
+                    help="run only the damaged files of these containers (the files made, and "
+                         "so the seed's sequence, stay the same)")
     ap.add_argument("--work", help="folder to work in (default: a new temporary, removed)")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     args = ap.parse_args()
@@ -458,6 +461,8 @@ def main():
     try:
         bases = make_bases(tapeop, os.path.join(work, "base"))
         files = make_damaged(bases, args.count, args.seed, os.path.join(work, "files"))
+        containers = args.containers.split(",")
+        files = [f for f in files if f["ext"] in containers]
         # Relative paths: the error line must name the file as the user typed it.
         for f in files:
             f["path"] = os.path.relpath(f["path"], work)
