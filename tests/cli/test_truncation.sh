@@ -59,6 +59,32 @@ expect_exit 1 "$TAPEOP" convert t.wav cut-t.flac t.aiff -o batch
 grep -q "cut-t.flac: truncated" <<<"$ERR" || fail "batch error: $ERR"
 pass
 
+# W64 with a damaged chunk before the audio (the mutation run's fact chunk claiming 0, 7,
+# 44,100 or 2^63 bytes): libsndfile still finds the data chunk, and so must the length check.
+# Uncut, the file reads in full; cut, it is refused.
+"$TAPEOP" -q convert src.wav -o fl.w64 --bits float
+for size in 0 7 44100 9223372036854775808; do
+  python3 - fl.w64 "fact$size.w64" "$size" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+pos = 40
+while d[pos:pos + 4] != b"fact":
+    pos += (struct.unpack_from("<Q", d, pos + 16)[0] + 7) & ~7
+struct.pack_into("<Q", d, pos + 16, int(sys.argv[3]))
+open(sys.argv[2], "wb").write(d)
+PY
+  expect_exit 0 "$TAPEOP" --json analyze "fact$size.w64"
+  [ "$(json_num frames <<<"$OUT")" = 144000 ] || fail "fact$size.w64: not 144000 frames: $OUT"
+  pass
+  cut60 "fact$size.w64"
+  expect_exit 2 "$TAPEOP" analyze "cut-fact$size.w64"
+  expect_one_line_error "^tapeop: cut-fact$size.w64: truncated"
+  expect_exit 2 "$TAPEOP" convert "cut-fact$size.w64" -o out/w.flac
+  expect_one_line_error "^tapeop: cut-fact$size.w64: truncated"
+done
+[ -z "$(ls out)" ] || fail "output left: $(ls out)"
+pass
+
 # A wrong RIFF size over complete audio is tolerated (streaming tools write placeholders).
 cp t.wav riff.wav
 printf '\xff\xff\xff\x7f' | dd of=riff.wav bs=1 seek=4 conv=notrunc status=none

@@ -98,15 +98,37 @@ std::uint64_t riff_missing(File& f, bool rf64) {
 
 // Sony Wave64: 16-byte GUIDs whose first four bytes are the lower-case fourcc, 64-bit sizes
 // that include the 24-byte chunk header, chunks aligned to 8 bytes.
+constexpr std::array<unsigned char, 16> w64_data_guid = {
+    'd', 'a', 't', 'a', 0xF3, 0xAC, 0xD3, 0x11, 0x8C, 0xD1, 0x00, 0xC0, 0x4F, 0x8E, 0xDB, 0x8A};
+
+// Where the W64 data chunk is when the walk cannot get there: libsndfile still finds the
+// audio past a chunk whose size is damaged (a fact chunk claiming 0, 7 or 2^63 bytes), so the
+// data GUID is looked for at each 8-byte boundary of the header's first 64 KiB.
+std::uint64_t w64_find_data(File& f, std::uint64_t from) {
+    constexpr std::uint64_t header_limit = 65536;
+    unsigned char g[16];
+    for (std::uint64_t pos = from; pos < header_limit && f.at(pos, g, 16); pos += 8)
+        if (std::memcmp(g, w64_data_guid.data(), 16) == 0)
+            return pos;
+    return 0;
+}
+
 std::uint64_t w64_missing(File& f) {
     std::uint64_t pos = 40;
     unsigned char ch[24];
-    for (int guard = 0; guard < max_chunks && f.at(pos, ch, 24); ++guard) {
-        const std::uint64_t size = le64(ch + 16);
-        if (std::memcmp(ch, "data", 4) == 0)
+    bool searched = false;
+    for (int guard = 0; guard < max_chunks; ++guard) {
+        const bool readable = f.at(pos, ch, 24);
+        const std::uint64_t size = readable ? le64(ch + 16) : 0;
+        if (readable && std::memcmp(ch, w64_data_guid.data(), 16) == 0)
             return size > 24 ? shortfall(size - 24, pos + 24, f.size()) : 0;
-        if (size < 24)
-            return 0; // damaged: libsndfile says so itself
+        // A damaged chunk before the audio (or a walk that went astray through one).
+        if (!readable || size < 24 || size > f.size() - pos) {
+            if (searched || (pos = w64_find_data(f, 40)) == 0)
+                return 0; // no audio to miss: libsndfile refuses the file itself
+            searched = true;
+            continue;
+        }
         pos += (size + 7) & ~std::uint64_t(7);
     }
     return 0;
