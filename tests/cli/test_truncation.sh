@@ -85,6 +85,13 @@ done
 [ -z "$(ls out)" ] || fail "output left: $(ls out)"
 pass
 
+# An AU whose data offset lies inside its own 24-byte header (the mutation run's offset 7):
+# libsndfile would read header bytes as audio.
+cp s.au off7.au
+printf '\0\0\0\7' | dd of=off7.au bs=1 seek=4 conv=notrunc status=none
+expect_exit 2 "$TAPEOP" analyze off7.au
+expect_one_line_error "^tapeop: off7.au: cannot read: damaged AU header: the audio is said to start at byte 7"
+
 # A wrong RIFF size over complete audio is tolerated (streaming tools write placeholders).
 cp t.wav riff.wav
 printf '\xff\xff\xff\x7f' | dd of=riff.wav bs=1 seek=4 conv=notrunc status=none

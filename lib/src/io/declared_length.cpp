@@ -246,6 +246,17 @@ std::string riff_list_problem(const std::string& path) {
     return problem;
 }
 
+std::string header_problem(const std::string& path) {
+    if (std::string problem = riff_list_problem(path); !problem.empty())
+        return problem;
+    File f(path);
+    unsigned char h[8];
+    if (f.at(0, h, 8) && std::memcmp(h, ".snd", 4) == 0 && be32(h + 4) < 24)
+        return "damaged AU header: the audio is said to start at byte " +
+               std::to_string(be32(h + 4)) + ", inside the 24-byte header";
+    return {};
+}
+
 bool mpeg_length_is_exact(const std::string& path) {
     File f(path);
     std::uint64_t pos = 0;

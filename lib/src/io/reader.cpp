@@ -647,7 +647,7 @@ AudioReader::AudioReader(const std::string& path) {
     if (st.st_size == 0)
         throw Error("empty file (0 bytes), not audio", path);
 
-    if (const std::string problem = riff_list_problem(path); !problem.empty())
+    if (const std::string problem = header_problem(path); !problem.empty())
         throw Error("cannot read: " + problem, path);
     quiet_mpeg_decoder();
     SF_INFO sfi{};

@@ -21,6 +21,11 @@ std::uint64_t missing_audio_bytes(const std::string& path);
 // Checked before the file is handed to libsndfile, so such a file is one error, not a hang.
 std::string riff_list_problem(const std::string& path);
 
+// What is wrong with a header that libsndfile accepts but reads wrongly, checked before the
+// file is opened: riff_list_problem, or a Sun AU whose data offset lies inside its own 24-byte
+// header (libsndfile would read header bytes as audio). "" when nothing is.
+std::string header_problem(const std::string& path);
+
 // Whether an MPEG audio file carries its exact length (a Xing, Info or VBRI header in its
 // first frame). Without one, the decoder estimates the length from the file's size, so an
 // MP3 cut at a frame boundary is indistinguishable from a shorter recording.
