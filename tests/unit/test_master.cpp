@@ -204,7 +204,10 @@ TEST_SUITE("master") {
         // Nyquist), at the targets where the limiter works hardest.
         TempDir t;
         const std::string in = music(t, 40.0);
-        for (auto [target, ceiling] : {std::pair{-14.0, -1.0}, {-11.0, -1.0}, {-9.0, -2.0}}) {
+        for (const auto& [target_lufs, ceiling_dbtp] :
+             {std::pair{-14.0, -1.0}, {-11.0, -1.0}, {-9.0, -2.0}}) {
+            // Copies: clang 14 cannot capture structured bindings in CAPTURE's lambda.
+            const double target = target_lufs, ceiling = ceiling_dbtp;
             CAPTURE(target);
             CAPTURE(ceiling);
             passes::LoudnessSettings ls;
