@@ -448,7 +448,8 @@ TEST_SUITE("qc_detectors") {
         AudioBuffer wide(2, 10 * rate);
         add_noise(wide, -20, 11);
         clean.emplace_back("wide", std::move(wide));
-        for (auto& [name, b] : clean) {
+        for (auto& [clean_name, b] : clean) {
+            const std::string name = clean_name; // clang 14: no binding in CAPTURE's lambda
             CAPTURE(name);
             CHECK(clip_events(b) == 0);
             CHECK(dropouts(b).count() == 0);
