@@ -111,7 +111,8 @@ TEST_SUITE("resampler_pieces") {
     TEST_CASE("bounded pieces give the same bits as whole-block output at ordinary ratios") {
         const std::pair<double, double> rates[] = {
             {44100, 48000}, {48000, 44100}, {48000, 96000}, {96000, 44100}, {44100, 192000}};
-        for (auto [a, b] : rates) {
+        for (const auto& [from_hz, to_hz] : rates) {
+            const double a = from_hz, b = to_hz; // clang 14: no binding in CAPTURE's lambda
             for (std::size_t block : {std::size_t(8192), std::size_t(65536), std::size_t(1000)}) {
                 CAPTURE(a);
                 CAPTURE(b);
