@@ -3,8 +3,6 @@
 #include "batch.hpp"
 #include "common.hpp"
 
-#include "tapeop/analysis/analyze.hpp"
-#include "tapeop/error.hpp"
 #include "tapeop/io/folders.hpp"
 #include "tapeop/io/text_file.hpp"
 #include "tapeop/qc/check.hpp"
@@ -39,19 +37,10 @@ int run_report(const ReportOptions& o, const GlobalOptions& g) {
     }
     const std::size_t n = o.files.size();
     std::vector<std::optional<report::FileSection>> sections(n);
-    analysis::AnalyzeExtras extras;
-    extras.series_columns = report::plot_columns;
-    extras.spectrum = true;
     const FileBatch batch =
         for_each_file(g, o.files, [&](std::size_t i, const passes::Progress& done, Progress&) {
-            report::FileSection s{analysis::analyze_file(o.files[i], done, extras), {}};
-            if (spec) {
-                // check's own pass: the findings are exactly check's (qc/check.hpp).
-                s.qc = qc::check_file(o.files[i], *spec);
-                if (!s.qc->readable())
-                    throw Error(s.qc->error);
-            }
-            sections[i] = std::move(s);
+            // One read: analyze's figures and check's findings (report/page.hpp).
+            sections[i] = report::measure_file(o.files[i], spec ? &*spec : nullptr, done);
         });
     std::vector<report::FileSection> ok;
     for (auto& s : sections)

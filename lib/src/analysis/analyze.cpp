@@ -46,7 +46,10 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
         series.emplace(fi.channels, fi.sample_rate, step_s);
     std::optional<SpectrumCollector> spectrum;
     if (extras.spectrum)
-        spectrum.emplace(fi.channels, fi.sample_rate, fi.frames);
+        spectrum.emplace(fi.channels, fi.sample_rate, fi.frames, SpectrumCollector::default_segments,
+                         extras.mid_side && fi.channels == 2);
+    if (extras.observer)
+        extras.observer->start(fi);
 
     AudioBuffer block(static_cast<std::size_t>(fi.channels), default_block_frames);
     std::int64_t done = 0;
@@ -61,6 +64,8 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
         levels.add(v);
         if (spectrum)
             spectrum->add(v);
+        if (extras.observer)
+            extras.observer->add(v);
         done += static_cast<std::int64_t>(v.frames());
         if (progress)
             progress(done);

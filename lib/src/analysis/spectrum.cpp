@@ -23,14 +23,15 @@ void hann(std::vector<double>& w, std::size_t m) {
 } // namespace
 
 SpectrumCollector::SpectrumCollector(int channels, int sample_rate, std::int64_t expected_frames,
-                                     std::uint64_t max_segments)
-    : channels_(channels), rate_(sample_rate), max_segments_(max_segments) {
+                                     std::uint64_t max_segments, bool mid_side)
+    : channels_(channels), rate_(sample_rate), mid_side_(mid_side && channels == 2),
+      max_segments_(max_segments) {
     n_ = 1024;
     while (n_ < static_cast<std::size_t>(sample_rate) / 3)
         n_ *= 2;
     expected_ = std::max<std::uint64_t>(
         1, static_cast<std::uint64_t>(std::max<std::int64_t>(0, expected_frames)) / n_);
-    const auto C = static_cast<std::size_t>(channels);
+    const auto C = static_cast<std::size_t>(channels) + (mid_side_ ? 2 : 0);
     in_.assign(C, std::vector<float>(n_, 0.0f));
     power_.assign(C, std::vector<double>(n_ / 2 + 1, 0.0));
     window_.assign(n_, 0.0);
@@ -84,9 +85,18 @@ void SpectrumCollector::add(AudioView block) {
     const std::size_t frames = block.frames();
     while (pos < frames) {
         const std::size_t take = std::min(n_ - filled_, frames - pos);
-        if (measured(index_))
-            for (std::size_t c = 0; c < in_.size(); ++c)
+        if (measured(index_)) {
+            for (std::size_t c = 0; c < block.channels(); ++c)
                 std::copy_n(block.channel(c) + pos, take, in_[c].data() + filled_);
+            if (mid_side_) {
+                const float *l = block.channel(0) + pos, *r = block.channel(1) + pos;
+                float *m = in_[2].data() + filled_, *side = in_[3].data() + filled_;
+                for (std::size_t i = 0; i < take; ++i) {
+                    m[i] = 0.5f * (l[i] + r[i]);
+                    side[i] = 0.5f * (l[i] - r[i]);
+                }
+            }
+        }
         filled_ += take;
         pos += take;
         if (filled_ == n_) {
@@ -162,6 +172,10 @@ Spectrum SpectrumCollector::finish() {
                              ? -std::numeric_limits<double>::infinity()
                              : 10.0 * std::log10(ms);
         }
+    }
+    if (mid_side_) {
+        s.mid_side_db.assign(s.db.begin() + 2, s.db.end());
+        s.db.resize(2);
     }
     return s;
 }

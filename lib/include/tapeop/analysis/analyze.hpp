@@ -42,6 +42,16 @@ struct FileAnalysis {
     std::shared_ptr<const Spectrum> spectrum;
 };
 
+// Something else that needs every block of the file, fed by analyze_file's pass so the file is
+// read once (report: the QC checks beside the measurements). start() comes after the file is
+// opened and before the first block; add() sees every block after the meters, in order.
+class BlockObserver {
+  public:
+    virtual ~BlockObserver() = default;
+    virtual void start(const io::FileInfo& info) = 0;
+    virtual void add(AudioView block) = 0;
+};
+
 // What analyze_file records besides the figures, in the same pass.
 struct AnalyzeExtras {
     double series_step_s = 0.0; // > 0: the time series at this step (analysis/series.hpp)
@@ -49,6 +59,8 @@ struct AnalyzeExtras {
     // length (a multiple of 10 ms), for plots at a page's resolution.
     int series_columns = 0;
     bool spectrum = false; // the long-term 1/3-octave spectrum (analysis/spectrum.hpp)
+    bool mid_side = false; // with spectrum, of a stereo file: also mid and side
+    BlockObserver* observer = nullptr;
 };
 
 struct AlbumAnalysis {

@@ -4,7 +4,7 @@
 // a summary with analyze's figures as analyze prints them, Loudness over time (short-term,
 // the momentary maximum per column, the integrated value, the target band), True peak over
 // time with the ceiling, the Waveform (min/max per column per channel, clipping marked), the
-// long-term Spectrum in 1/3 octaves per channel, and with a spec the verdict and every finding,
+// long-term Spectrum in 1/3 octaves per channel (and as mid and side for stereo), and with a spec the verdict and every finding,
 // also marked at its time on the timelines. Several files get an overview first.
 //
 // Curves come reduced to the page's resolution (AnalyzeExtras::series_columns = plot_columns:
@@ -42,6 +42,14 @@ struct PageOptions {
     // (report/master_page.hpp: index_row_begin / index_row_end).
     bool index_row = false;
 };
+
+// One file's section, from one read of the file: analyze's figures with the series at the
+// page's resolution and the spectrum (also mid and side for stereo), and with `spec` check's
+// findings, from a qc::Checker fed the same blocks (on a worker thread) and given the pass's
+// loudness and true peak: exactly what `check` finds. The stem-set checks (qc::check_set) are
+// the caller's. Throws Error naming the file when it cannot be read.
+FileSection measure_file(const std::string& path, const qc::Spec* spec = nullptr,
+                         const analysis::ProgressFn& progress = {});
 
 // The loudness target and true-peak ceiling a spec sets (nullopt where it sets none).
 void apply_spec(const qc::Spec& spec, PageOptions& options);
