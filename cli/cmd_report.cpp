@@ -61,12 +61,31 @@ int run_report(const ReportOptions& o, const GlobalOptions& g) {
     if (g.json) {
         Json out = json_envelope();
         out["output"] = o.output;
+        if (spec)
+            out["spec"] = spec->name;
         out["files"] = Json::array();
-        for (std::size_t i = 0; i < n; ++i)
-            if (batch.errors[i].empty())
-                out["files"].push_back({{"path", o.files[i]}});
-            else
-                out["files"].push_back({{"path", o.files[i]}, {"error", batch.errors[i]}});
+        for (std::size_t i = 0, k = 0; i < n; ++i) {
+            if (!batch.errors[i].empty()) {
+                out["files"].push_back({{"input", o.files[i]}, {"error", batch.errors[i]}});
+                continue;
+            }
+            // The page's headline figures, as analyze --json gives them.
+            const report::FileSection& s = ok[k++];
+            const analysis::FileAnalysis& a = s.analysis;
+            Json f = {{"input", o.files[i]},
+                      {"integrated_lufs", json_level(a.integrated_lufs)},
+                      {"loudness_range_lu", json_level(a.loudness_range_lu)},
+                      {"true_peak_dbtp", json_level(a.true_peak_dbtp)},
+                      {"sample_peak_dbfs", json_level(a.sample_peak_dbfs)}};
+            if (s.qc) {
+                std::size_t errors = 0, warnings = 0;
+                for (const auto& x : s.qc->findings)
+                    ++(x.severity == qc::Severity::error ? errors : warnings);
+                f["pass"] = s.qc->pass();
+                f["findings"] = {{"error", errors}, {"warning", warnings}};
+            }
+            out["files"].push_back(f);
+        }
         print_json(out);
     } else if (!g.quiet) {
         std::cerr << "report: " << o.output << " (" << ok.size() << " file(s))\n";
