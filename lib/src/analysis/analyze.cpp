@@ -44,10 +44,6 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
     std::optional<SeriesCollector> series;
     if (step_s > 0.0)
         series.emplace(fi.channels, fi.sample_rate, step_s);
-    std::optional<SpectrumCollector> spectrum;
-    if (extras.spectrum)
-        spectrum.emplace(fi.channels, fi.sample_rate, fi.frames, SpectrumCollector::default_segments,
-                         extras.mid_side && fi.channels == 2);
     if (extras.observer)
         extras.observer->start(fi);
 
@@ -62,8 +58,6 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
             true_peak.add(v);
         }
         levels.add(v);
-        if (spectrum)
-            spectrum->add(v);
         if (extras.observer)
             extras.observer->add(v);
         done += static_cast<std::int64_t>(v.frames());
@@ -98,8 +92,6 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
         series->finish(true_peak);
         a.series = std::make_shared<const Series>(series->take());
     }
-    if (spectrum)
-        a.spectrum = std::make_shared<const Spectrum>(spectrum->finish());
     return a;
 }
 

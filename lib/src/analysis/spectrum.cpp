@@ -31,7 +31,9 @@ SpectrumCollector::SpectrumCollector(int channels, int sample_rate, std::int64_t
         n_ *= 2;
     expected_ = std::max<std::uint64_t>(
         1, static_cast<std::uint64_t>(std::max<std::int64_t>(0, expected_frames)) / n_);
-    const auto C = static_cast<std::size_t>(channels) + (mid_side_ ? 2 : 0);
+    const auto C = static_cast<std::size_t>(channels);
+    if (mid_side_)
+        cross_.assign(n_ / 2 + 1, 0.0);
     in_.assign(C, std::vector<float>(n_, 0.0f));
     power_.assign(C, std::vector<double>(n_ / 2 + 1, 0.0));
     window_.assign(n_, 0.0);
@@ -85,18 +87,9 @@ void SpectrumCollector::add(AudioView block) {
     const std::size_t frames = block.frames();
     while (pos < frames) {
         const std::size_t take = std::min(n_ - filled_, frames - pos);
-        if (measured(index_)) {
-            for (std::size_t c = 0; c < block.channels(); ++c)
+        if (measured(index_))
+            for (std::size_t c = 0; c < in_.size(); ++c)
                 std::copy_n(block.channel(c) + pos, take, in_[c].data() + filled_);
-            if (mid_side_) {
-                const float *l = block.channel(0) + pos, *r = block.channel(1) + pos;
-                float *m = in_[2].data() + filled_, *side = in_[3].data() + filled_;
-                for (std::size_t i = 0; i < take; ++i) {
-                    m[i] = 0.5f * (l[i] + r[i]);
-                    side[i] = 0.5f * (l[i] - r[i]);
-                }
-            }
-        }
         filled_ += take;
         pos += take;
         if (filled_ == n_) {
@@ -131,6 +124,8 @@ void SpectrumCollector::flush_segment(std::size_t frames) {
             if (pair) {
                 const std::complex<double> b = std::complex<double>(0.0, -0.5) * (xk - xn);
                 power_[c + 1][k] += both * std::norm(b) * scale;
+                if (mid_side_) // Re(X_L conj(X_R)): the FFT is linear, so M = (X_L + X_R) / 2
+                    cross_[k] += both * (a.real() * b.real() + a.imag() * b.imag()) * scale;
             }
         }
     }
@@ -152,16 +147,26 @@ Spectrum SpectrumCollector::finish() {
         s.nominal.emplace_back(nominal_names[b - first_band]);
     }
     const double bin_hz = double(rate_) / double(n_);
-    s.db.assign(in_.size(), std::vector<double>(static_cast<std::size_t>(bands), 0.0));
+    // |M|^2 = (|L|^2 + |R|^2 + 2 Re(L R*)) / 4 and |S|^2 = (|L|^2 + |R|^2 - 2 Re(L R*)) / 4,
+    // per bin (the power of a sum, from the two channels' spectra and their cross-spectrum).
+    std::vector<std::vector<double>> power = power_;
+    if (mid_side_)
+        for (const double sign : {1.0, -1.0}) {
+            std::vector<double> p(n_ / 2 + 1);
+            for (std::size_t k = 0; k < p.size(); ++k)
+                p[k] = std::max(0.0, 0.25 * (power_[0][k] + power_[1][k] + sign * 2.0 * cross_[k]));
+            power.push_back(std::move(p));
+        }
+    s.db.assign(power.size(), std::vector<double>(static_cast<std::size_t>(bands), 0.0));
     std::vector<int> bins(static_cast<std::size_t>(bands), 0);
-    for (std::size_t c = 0; c < in_.size(); ++c) {
+    for (std::size_t c = 0; c < power.size(); ++c) {
         std::vector<double> sum(static_cast<std::size_t>(bands), 0.0);
         for (std::size_t k = 1; k <= n_ / 2; ++k) {
             const int b =
                 static_cast<int>(std::lround(10.0 * std::log10(double(k) * bin_hz / 1000.0)));
             if (b < first_band || b > last_band)
                 continue;
-            sum[static_cast<std::size_t>(b - first_band)] += power_[c][k];
+            sum[static_cast<std::size_t>(b - first_band)] += power[c][k];
             if (c == 0)
                 ++bins[static_cast<std::size_t>(b - first_band)];
         }

@@ -297,7 +297,7 @@ std::string band_plot(const analysis::Spectrum& sp, const std::vector<std::vecto
 } // namespace
 
 std::string spectrum_plot(const FileSection& f, const std::string& id) {
-    const auto& sp = *f.analysis.spectrum;
+    const auto& sp = *f.spectrum;
     std::vector<std::string> names;
     for (std::size_t c = 0; c < sp.db.size(); ++c)
         names.push_back("channel " + std::to_string(c + 1));
@@ -306,7 +306,7 @@ std::string spectrum_plot(const FileSection& f, const std::string& id) {
 
 std::string mid_side_plot(const FileSection& f, const std::string& id) {
     static const char* const colours[] = {blue, vermillion};
-    return band_plot(*f.analysis.spectrum, f.analysis.spectrum->mid_side_db,
+    return band_plot(*f.spectrum, f.spectrum->mid_side_db,
                      {"mid (L+R)/2", "side (L\u2212R)/2"}, colours, "Spectrum, mid and side", id);
 }
 
@@ -502,9 +502,9 @@ std::string render_page(const std::vector<FileSection>& files, const PageOptions
             h += "<h3>True peak</h3>\n" + true_peak_plot(f, o, t, "true-peak-" + n);
             h += "<h3>Waveform</h3>\n" + waveform_plot(f, t, "waveform-" + n);
         }
-        if (f.analysis.spectrum) {
+        if (f.spectrum) {
             h += "<h3>Spectrum</h3>\n" + spectrum_plot(f, "spectrum-" + n);
-            if (!f.analysis.spectrum->mid_side_db.empty())
+            if (!f.spectrum->mid_side_db.empty())
                 h += "<h3>Spectrum, mid and side</h3>\n" +
                      mid_side_plot(f, "spectrum-mid-side-" + n);
         }

@@ -4,7 +4,7 @@
 // the files' meters (all tracks as one programme).
 #include "tapeop/analysis/loudness.hpp"
 #include "tapeop/analysis/series.hpp"
-#include "tapeop/analysis/spectrum.hpp"
+#include "tapeop/audio_buffer.hpp"
 #include "tapeop/io/format.hpp"
 
 #include <cstdint>
@@ -39,7 +39,6 @@ struct FileAnalysis {
     std::shared_ptr<const LoudnessMeter> loudness;
     // Only when asked for (AnalyzeExtras).
     std::shared_ptr<const Series> series;
-    std::shared_ptr<const Spectrum> spectrum;
 };
 
 // Something else that needs every block of the file, fed by analyze_file's pass so the file is
@@ -58,8 +57,6 @@ struct AnalyzeExtras {
     // > 0 (and no step): the step that gives about this many steps over the file's announced
     // length (a multiple of 10 ms), for plots at a page's resolution.
     int series_columns = 0;
-    bool spectrum = false; // the long-term 1/3-octave spectrum (analysis/spectrum.hpp)
-    bool mid_side = false; // with spectrum, of a stereo file: also mid and side
     BlockObserver* observer = nullptr;
 };
 

@@ -42,7 +42,7 @@ class SpectrumCollector {
   public:
     // `expected_frames`: the file's announced length (spreads the sampled segments).
     // `mid_side` (two channels only): also the spectra of mid and side, from the same
-    // segments (two more channels' FFT).
+    // segments (from the channels' spectra and their cross-spectrum: no further FFT).
     static constexpr std::uint64_t default_segments = 256;
     SpectrumCollector(int channels, int sample_rate, std::int64_t expected_frames,
                       std::uint64_t max_segments = default_segments, bool mid_side = false);
@@ -63,6 +63,7 @@ class SpectrumCollector {
     std::size_t n_ = 0, filled_ = 0, segments_ = 0;
     std::vector<std::vector<float>> in_;     // [channel][n_] pending frames
     std::vector<std::vector<double>> power_; // [channel][n_/2 + 1] summed over segments
+    std::vector<double> cross_;              // Re(X_0 conj(X_1)) per bin, summed (mid_side)
     std::vector<double> window_;
     std::vector<std::complex<double>> buf_, twiddle_;
     std::vector<std::size_t> bitrev_;

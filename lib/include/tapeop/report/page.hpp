@@ -16,6 +16,7 @@
 // and every curve also differs by line style or weight, so a grey-scale print still tells them
 // apart.
 #include "tapeop/analysis/analyze.hpp"
+#include "tapeop/analysis/spectrum.hpp"
 #include "tapeop/qc/check.hpp"
 
 #include <optional>
@@ -28,8 +29,9 @@ namespace tapeop::report {
 inline constexpr int plot_columns = 800;
 
 struct FileSection {
-    analysis::FileAnalysis analysis;  // with series and spectrum
-    std::optional<qc::FileReport> qc; // with --spec
+    analysis::FileAnalysis analysis;           // with series
+    std::optional<qc::FileReport> qc;          // with --spec
+    std::optional<analysis::Spectrum> spectrum; // with mid and side for stereo
 };
 
 struct PageOptions {
@@ -44,9 +46,9 @@ struct PageOptions {
 };
 
 // One file's section, from one read of the file: analyze's figures with the series at the
-// page's resolution and the spectrum (also mid and side for stereo), and with `spec` check's
-// findings, from a qc::Checker fed the same blocks (on a worker thread) and given the pass's
-// loudness and true peak: exactly what `check` finds. The stem-set checks (qc::check_set) are
+// page's resolution (analyze's pass), and on a worker thread fed the same blocks, the spectrum
+// (also mid and side for stereo) and with `spec` check's findings (a qc::Checker given the
+// pass's loudness and true peak: exactly what `check` finds). The stem-set checks (qc::check_set) are
 // the caller's. Throws Error naming the file when it cannot be read.
 FileSection measure_file(const std::string& path, const qc::Spec* spec = nullptr,
                          const analysis::ProgressFn& progress = {});
