@@ -49,8 +49,12 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
 
     AudioBuffer block(static_cast<std::size_t>(fi.channels), default_block_frames);
     std::int64_t done = 0;
-    while (reader.read(block) > 0) {
-        const AudioView v = block.view();
+    for (;;) {
+        AudioBuffer* into = extras.observer ? extras.observer->next_block() : nullptr;
+        AudioBuffer& blk = into ? *into : block;
+        if (reader.read(blk) == 0)
+            break;
+        const AudioView v = blk.view();
         if (series) {
             series->add(v, *loudness, true_peak);
         } else {

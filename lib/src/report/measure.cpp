@@ -27,7 +27,8 @@ class SectionObserver final : public analysis::BlockObserver {
             },
             "tapeop-report");
     }
-    void add(AudioView block) override { sink_->push(block); }
+    AudioBuffer* next_block() override { return &sink_->next_block(); }
+    void add(AudioView) override { sink_->submit(); } // the block read into next_block()
 
     // analyze_file has returned, so the file held no non-finite sample (it throws on them).
     void finish(FileSection& s) {

@@ -48,6 +48,10 @@ class BlockObserver {
   public:
     virtual ~BlockObserver() = default;
     virtual void start(const io::FileInfo& info) = 0;
+    // Where the pass reads the next block into (capacity default_block_frames; nullptr: the
+    // pass's own buffer), so an observer that hands blocks to another thread needs no copy.
+    // The pass only reads it until the add() of that block.
+    virtual AudioBuffer* next_block() { return nullptr; }
     virtual void add(AudioView block) = 0;
 };
 
