@@ -3,8 +3,6 @@
 #include "batch.hpp"
 #include "common.hpp"
 
-#include "tapeop/analysis/analyze.hpp"
-#include "tapeop/error.hpp"
 #include "tapeop/io/folders.hpp"
 #include "tapeop/io/text_file.hpp"
 #include "tapeop/qc/check.hpp"
@@ -39,19 +37,10 @@ int run_report(const ReportOptions& o, const GlobalOptions& g) {
     }
     const std::size_t n = o.files.size();
     std::vector<std::optional<report::FileSection>> sections(n);
-    analysis::AnalyzeExtras extras;
-    extras.series_columns = report::plot_columns;
-    extras.spectrum = true;
     const FileBatch batch =
         for_each_file(g, o.files, [&](std::size_t i, const passes::Progress& done, Progress&) {
-            report::FileSection s{analysis::analyze_file(o.files[i], done, extras), {}};
-            if (spec) {
-                // check's own pass: the findings are exactly check's (qc/check.hpp).
-                s.qc = qc::check_file(o.files[i], *spec);
-                if (!s.qc->readable())
-                    throw Error(s.qc->error);
-            }
-            sections[i] = std::move(s);
+            // One read: analyze's figures and check's findings (report/page.hpp).
+            sections[i] = report::measure_file(o.files[i], spec ? &*spec : nullptr, done);
         });
     std::vector<report::FileSection> ok;
     for (auto& s : sections)
@@ -72,12 +61,31 @@ int run_report(const ReportOptions& o, const GlobalOptions& g) {
     if (g.json) {
         Json out = json_envelope();
         out["output"] = o.output;
+        if (spec)
+            out["spec"] = spec->name;
         out["files"] = Json::array();
-        for (std::size_t i = 0; i < n; ++i)
-            if (batch.errors[i].empty())
-                out["files"].push_back({{"path", o.files[i]}});
-            else
-                out["files"].push_back({{"path", o.files[i]}, {"error", batch.errors[i]}});
+        for (std::size_t i = 0, k = 0; i < n; ++i) {
+            if (!batch.errors[i].empty()) {
+                out["files"].push_back({{"input", o.files[i]}, {"error", batch.errors[i]}});
+                continue;
+            }
+            // The page's headline figures, as analyze --json gives them.
+            const report::FileSection& s = ok[k++];
+            const analysis::FileAnalysis& a = s.analysis;
+            Json f = {{"input", o.files[i]},
+                      {"integrated_lufs", json_level(a.integrated_lufs)},
+                      {"loudness_range_lu", json_level(a.loudness_range_lu)},
+                      {"true_peak_dbtp", json_level(a.true_peak_dbtp)},
+                      {"sample_peak_dbfs", json_level(a.sample_peak_dbfs)}};
+            if (s.qc) {
+                std::size_t errors = 0, warnings = 0;
+                for (const auto& x : s.qc->findings)
+                    ++(x.severity == qc::Severity::error ? errors : warnings);
+                f["pass"] = s.qc->pass();
+                f["findings"] = {{"error", errors}, {"warning", warnings}};
+            }
+            out["files"].push_back(f);
+        }
         print_json(out);
     } else if (!g.quiet) {
         std::cerr << "report: " << o.output << " (" << ok.size() << " file(s))\n";

@@ -21,6 +21,19 @@ median_time() {
   printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
+# median_cpu CMD...: as median_time, but the CPU time (user + system, all threads; GNU time),
+# which a loaded machine disturbs less than the wall clock.
+median_cpu() {
+  local times=() t
+  "$@" >/dev/null 2>&1 || { echo "benchmark command failed: $*" >&2; return 1; }
+  for _ in $(seq "$BENCH_REPS"); do
+    sync
+    t=$(/usr/bin/time -f '%U %S' "$@" 2>&1 >/dev/null | tail -1 | awk '{ printf "%.4f", $1 + $2 }')
+    times+=("$t")
+  done
+  printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
 # report LABEL AUDIO_SECONDS SECONDS: prints x-realtime.
 xrt() { awk -v a="$1" -v t="$2" 'BEGIN { printf "%.0f", a / t }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }

@@ -57,4 +57,14 @@ browser() {
     --window-size=1000,1400 "$@" 2>/dev/null
 }
 
+# no_page_requests URL: loads URL in the browser with Chromium's net log on and fails the
+# test when the page asked the network for anything (page_requests.py).
+no_page_requests() {
+  local log
+  log=$(mktemp "$WORK/netlog-XXXXXX.json")
+  browser --log-net-log="$log" --dump-dom "$1" >/dev/null
+  python3 "$(dirname "${BASH_SOURCE[0]}")/page_requests.py" "$log" || fail "the page made network requests"
+  pass
+}
+
 finish() { echo "$CHECKS passed, 0 failed"; }

@@ -38,18 +38,25 @@ class P(html.parser.HTMLParser):
     def __init__(self):
         super().__init__(); self.path = None; self.key = None; self.vals = {}; self.rows = {}
         self.titles = {}; self.in_title = False; self.svg_depth = 0; self.verdict = {}
+        self.cells = None; self.cell = None
     def handle_starttag(self, tag, a):
         a = dict(a)
         if tag == "section": self.path = a.get("data-path"); self.vals[self.path] = {}; self.rows[self.path] = []; self.titles[self.path] = []
         if tag == "td" and "data-key" in a and self.path: self.key = a["data-key"]
-        if tag == "tr" and a.get("class") == "finding-row": self.rows[self.path].append((a["data-check"], a["data-at"]))
+        if tag == "tr" and a.get("class") == "finding-row":
+            self.cells = []; self.rows[self.path].append((a["data-check"], a["data-at"], self.cells))
+        if tag == "td" and self.cells is not None: self.cell = ""
         if tag == "title" and self.path: self.in_title = True
     def handle_endtag(self, tag):
-        if tag == "td": self.key = None
+        if tag == "td":
+            self.key = None
+            if self.cell is not None: self.cells.append(self.cell); self.cell = None
+        if tag == "tr": self.cells = None
         if tag == "title": self.in_title = False
     def handle_data(self, d):
         if self.key and self.path: self.vals[self.path][self.key] = d.split()[0]
-        if self.in_title and self.path and d.strip() in ("Loudness", "True peak", "Waveform", "Spectrum"): self.titles[self.path].append(d.strip())
+        if self.cell is not None: self.cell += d
+        if self.in_title and self.path and d.strip() in ("Loudness", "True peak", "Waveform", "Spectrum", "Spectrum, mid and side"): self.titles[self.path].append(d.strip())
 
 p = P(); p.feed(dom)
 assert set(p.vals) == set(an), (set(p.vals), set(an))
@@ -62,10 +69,18 @@ for path, f in an.items():
                    ("rms_dbfs", 2)]:
         assert v[key] == shown(f[key], d), (path, key, v[key], f[key])
     assert v["clipped_samples"] == str(f["clipped_samples"]), (path, v["clipped_samples"])
-    assert p.titles[path] == ["Loudness", "True peak", "Waveform", "Spectrum"], p.titles[path]
+    titles = ["Loudness", "True peak", "Waveform", "Spectrum"]
+    if f["channels"] == 2: titles.append("Spectrum, mid and side")
+    assert p.titles[path] == titles, p.titles[path]
+    # The findings are check's, in check's order: name, time, severity, message exactly; value
+    # and limit as printed (2 decimals; JSON rounds them itself, hence 0.006).
     want = [(x["check"], "" if x["at_s"] is None else f"{x['at_s']:.3f}") for x in ck[path]["findings"]]
-    assert p.rows[path] == want, (path, p.rows[path], want)
-assert any(at for r in p.rows.values() for _, at in r), "no finding with a time"
+    assert [r[:2] for r in p.rows[path]] == want, (path, p.rows[path], want)
+    for (_, _, cells), x in zip(p.rows[path], ck[path]["findings"]):
+        assert cells[2] == x["severity"] and cells[6] == x["message"], (path, cells, x)
+        for shown_v, v in ((cells[4], x["value"]), (cells[5], x["limit"])):
+            assert (shown_v == "-") == (v is None) and (v is None or abs(float(shown_v) - v) <= 0.006), (path, cells, x)
+assert any(at for r in p.rows.values() for _, at, _ in r), "no finding with a time"
 PY
 }
 check_page out/page.html || fail "page values differ from analyze/check"; pass
@@ -82,6 +97,7 @@ browser --screenshot="$WORK/shot.png" "file://$WORK/out/page.html"
 [ -s shot.png ] || fail "no screenshot"; pass
 python3 "$(dirname "$0")/png_colours.py" shot.png 8 || fail "the screenshot is blank"
 pass
+no_page_requests "file://$WORK/out/page.html"
 
 # A failed report leaves an existing page alone; unreadable inputs are one-line errors.
 printf 'not audio\n' > bad.wav

@@ -117,4 +117,5 @@ check_page dom.html || fail "values in the browser's DOM differ from master's JS
 browser --screenshot="$WORK/shot.png" "file://$WORK/out/song.html"
 [ -s shot.png ] || fail "no screenshot"; pass
 python3 "$(dirname "$0")/png_colours.py" shot.png 8 || fail "the screenshot is blank"; pass
+no_page_requests "file://$WORK/out/song.html"
 finish

@@ -108,6 +108,7 @@ for f in first/index.html first/reports/a-m.wav.html; do
   grep -q '<svg class="mini"' <<<"$D" || fail "no waveform in the browser's DOM of $f"
   browser --screenshot="$WORK/shot.png" "file://$WORK/$f"
   python3 "$(dirname "$0")/png_colours.py" shot.png 8 || fail "blank screenshot of $f"
+  no_page_requests "file://$WORK/$f"
 done
 pass
 finish

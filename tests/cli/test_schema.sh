@@ -46,16 +46,21 @@ cp a.wav t.wav; "$T" -q convert c.wav -o t.flac
 jsonof tag tag --album t.wav t.flac;                 valid tag tag.json
 jsonof tag_dry tag --dry-run t.flac;                 valid tag tag_dry.json
 jsonof tag_err tag t.flac bad.wav;                   valid tag tag_err.json
+jsonof report report a.wav b.wav -o page.html;     valid report report.json
+jsonof report_spec report a.wav bad.wav -o page2.html --spec ebu-r128; valid report report_spec.json
+grep -q '"findings": {' report_spec.json || fail "report --spec: no findings counts"; pass
 grep -q '"status": "up-to-date"' run2.json || fail "second run not up to date"; pass
 
 # Every document carries the envelope.
-for f in info analyze check gain normalize convert trim split gainstage mix master run tag; do
+for f in info analyze check gain normalize convert trim split gainstage mix master run tag report; do
   grep -q '"schema": 1' "$f.json" || fail "$f.json: no \"schema\": 1"; pass
 done
 
 # The schemas are strict enough: a renamed or missing key is caught.
 sed 's/"input":/"path":/' gain.json > gain_renamed.json
 $V "$S/gain.json" gain_renamed.json --expect-invalid || fail "gain schema accepts files[].path"; pass
+sed 's/"input":/"path":/' report.json > report_renamed.json
+$V "$S/report.json" report_renamed.json --expect-invalid || fail "report schema accepts files[].path"; pass
 sed 's/"integrated_lufs":/"lufs":/' master.json > master_renamed.json
 $V "$S/master.json" master_renamed.json --expect-invalid || fail "master schema accepts a renamed level"; pass
 sed 's/"outputs":/"takes":/' split.json > split_renamed.json

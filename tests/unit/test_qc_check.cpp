@@ -2,6 +2,8 @@
 #include "tapeop/qc/check.hpp"
 
 #include "tapeop/analysis/loudness.hpp"
+#include "tapeop/analysis/true_peak.hpp"
+#include "tapeop/io/reader.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/gen/signals.hpp"
 #include "tapeop/io/text_file.hpp"
@@ -312,6 +314,55 @@ TEST_SUITE("qc_check") {
         ss << in.rdbuf();
         CHECK(ss.str() == xml);
         CHECK_THROWS_AS(io::write_text_file(dir.file("no/such/dir.xml"), xml), Error);
+    }
+
+    TEST_CASE("a Checker fed blocks of 1, 7 or 4096 frames, with its own meters or the caller's, "
+              "finds what check_file finds") {
+        test::TempDir dir;
+        auto b = music(3);
+        b.channel(1)[20000] += 0.4f; // a click
+        for (std::size_t i = 0; i < b.frames(); ++i)
+            b.channel(0)[i] += 0.002f; // DC
+        const auto path = written(dir, "k.wav", b);
+        const auto spec = spec_of("loudness target=-23 LUFS tolerance=1 LU\ntrue_peak max=-1 dBTP\n"
+                                  "dc_offset max=-60 dBFS\nclick severity=error\n"
+                                  "dropout severity=error\nhum severity=error\npolarity\n");
+        const auto want = qc::check_file(path, spec);
+        REQUIRE(want.readable());
+        REQUIRE(want.findings.size() >= 3); // loudness, dc_offset, click
+        for (const auto meters : {qc::Checker::Meters::own, qc::Checker::Meters::supplied})
+            for (const std::size_t block : {std::size_t(1), std::size_t(7), std::size_t(4096)}) {
+                CAPTURE(block);
+                io::AudioReader reader(path);
+                qc::Checker checker(spec, reader.info(), path, meters);
+                analysis::LoudnessMeter loudness(2, rate);
+                analysis::TruePeakMeter true_peak(2, rate);
+                AudioBuffer buf(2, block);
+                while (reader.read(buf) > 0) {
+                    checker.add(buf.view());
+                    loudness.add(buf.view());
+                    true_peak.add(buf.view());
+                }
+                qc::Measurements m;
+                m.integrated_lufs = loudness.integrated_lufs();
+                m.loudness_range_lu = loudness.loudness_range_lu();
+                m.true_peak_dbtp = true_peak.true_peak_dbtp();
+                const auto got = checker.finish({}, m);
+                CHECK(got.checks == want.checks);
+                REQUIRE(got.findings.size() == want.findings.size());
+                for (std::size_t i = 0; i < got.findings.size(); ++i) {
+                    const auto &g = got.findings[i], &w = want.findings[i];
+                    CHECK(g.check == w.check);
+                    CHECK(g.message == w.message);
+                    CHECK((g.at_s == w.at_s || (std::isnan(g.at_s) && std::isnan(w.at_s))));
+                    CHECK(g.times_s == w.times_s);
+                    // Sums over the file may round differently in other block sizes: 1e-9.
+                    if (std::isnan(w.value))
+                        CHECK(std::isnan(g.value));
+                    else
+                        CHECK(g.value == doctest::Approx(w.value).epsilon(1e-9));
+                }
+            }
     }
 
     TEST_CASE("checking is deterministic") {

@@ -1,6 +1,7 @@
 // The time series of analyze (analysis/series.hpp): observed on analyze's own meters.
 #include "tapeop/analysis/analyze.hpp"
 #include "tapeop/analysis/series.hpp"
+#include "tapeop/analysis/true_peak.hpp"
 #include "tapeop/error.hpp"
 #include "test_util.hpp"
 
@@ -69,6 +70,43 @@ TEST_SUITE("series") {
                       doctest::Approx(a.channels[c].sample_peak_dbfs).epsilon(1e-5));
             }
         }
+    }
+
+    TEST_CASE("the series does not depend on the block sizes; RMS and range as computed directly") {
+        const int rate = 44100;
+        AudioBuffer audio = stepped_tone(rate);
+        auto collect = [&](std::size_t block) {
+            analysis::LoudnessMeter loudness(2, rate);
+            analysis::TruePeakMeter true_peak(2, rate);
+            analysis::SeriesCollector sc(2, rate, 0.25);
+            for (std::size_t at = 0; at < audio.frames(); at += block)
+                sc.add(audio.view().sub(at, std::min(block, audio.frames() - at)), loudness,
+                       true_peak);
+            sc.finish(true_peak);
+            return sc.take();
+        };
+        const analysis::Series a = collect(1), b = collect(7), c = collect(4096);
+        for (int ch = 0; ch < 2; ++ch) {
+            CHECK(a.rms_dbfs[ch] == b.rms_dbfs[ch]);
+            CHECK(a.rms_dbfs[ch] == c.rms_dbfs[ch]);
+            CHECK(a.min[ch] == c.min[ch]);
+            CHECK(a.max[ch] == c.max[ch]);
+            CHECK(a.true_peak_dbtp[ch] == c.true_peak_dbtp[ch]);
+        }
+        CHECK(a.short_term_lufs == c.short_term_lufs);
+        // Step 10 (2.5 .. 2.75 s) directly: a plain sum of squares (float storage: 1e-6 dB).
+        const std::size_t from = rate * 10 / 4, to = rate * 11 / 4;
+        double sq = 0.0;
+        float lo = 1.0f, hi = -1.0f;
+        for (std::size_t i = from; i < to; ++i) {
+            const float x = audio.channel(1)[i];
+            sq += double(x) * x;
+            lo = std::min(lo, x);
+            hi = std::max(hi, x);
+        }
+        CHECK(c.rms_dbfs[1][10] == doctest::Approx(10 * std::log10(sq / double(to - from))).epsilon(1e-6));
+        CHECK(c.min[1][10] == lo);
+        CHECK(c.max[1][10] == hi);
     }
 
     TEST_CASE("a 100 ms series places levels and the click at their times") {

@@ -94,6 +94,67 @@ TEST_SUITE("spectrum") {
         CHECK(std::fabs(10 * std::log10(ms) - (-20.0 + 10 * std::log10(share))) < 0.05);
     }
 
+    TEST_CASE("mid and side equal the spectra of (L+R)/2 and (L-R)/2 computed as signals") {
+        // Different tones and noise in each channel, so mid and side differ everywhere. The
+        // two routes differ by rounding only: the direct signals are rounded to float (2^-24
+        // relative, -150 dB), which moves a band by a few 1e-6 dB; 1e-4 dB.
+        const int rate = 48000;
+        const std::size_t n = 16384 * 5 + 777;
+        AudioBuffer lr(2, n), ms(2, n);
+        Xoshiro256 rng(11);
+        for (std::size_t i = 0; i < n; ++i) {
+            const double t = double(i) / rate;
+            const float l = static_cast<float>(0.3 * std::sin(2 * M_PI * 250 * t) +
+                                               0.01 * (2 * rng.uniform() - 1));
+            const float r = static_cast<float>(0.2 * std::sin(2 * M_PI * 250 * t + 1.0) +
+                                               0.1 * std::sin(2 * M_PI * 3000 * t));
+            lr.channel(0)[i] = l;
+            lr.channel(1)[i] = r;
+            ms.channel(0)[i] = 0.5f * (l + r);
+            ms.channel(1)[i] = 0.5f * (l - r);
+        }
+        analysis::SpectrumCollector c(2, rate, static_cast<std::int64_t>(n), 256, true);
+        for (std::size_t at = 0; at < n; at += 4096)
+            c.add(lr.view().sub(at, std::min<std::size_t>(4096, n - at)));
+        const auto s = c.finish();
+        const auto direct = measure(ms, rate, 4096);
+        REQUIRE(s.db.size() == 2);
+        REQUIRE(s.mid_side_db.size() == 2);
+        for (std::size_t ch = 0; ch < 2; ++ch)
+            for (std::size_t k = 0; k < s.nominal.size(); ++k) {
+                if (!std::isfinite(direct.db[ch][k])) {
+                    CHECK(!std::isfinite(s.mid_side_db[ch][k]));
+                    continue;
+                }
+                CHECK(std::fabs(s.mid_side_db[ch][k] - direct.db[ch][k]) < 1e-4);
+            }
+        // And the channels themselves as without mid and side.
+        const auto plain = measure(lr, rate, 4096);
+        CHECK(plain.db == s.db);
+        CHECK(plain.mid_side_db.empty());
+    }
+
+    TEST_CASE("identical channels have no side; opposite channels no mid") {
+        auto b = sine(48000, 1000.0, 0.5, 3.0, 1);
+        AudioBuffer same(2, b.frames()), opposite(2, b.frames());
+        for (std::size_t i = 0; i < b.frames(); ++i) {
+            same.channel(0)[i] = same.channel(1)[i] = b.channel(0)[i];
+            opposite.channel(0)[i] = b.channel(0)[i];
+            opposite.channel(1)[i] = -b.channel(0)[i];
+        }
+        for (auto* x : {&same, &opposite}) {
+            analysis::SpectrumCollector c(2, 48000, static_cast<std::int64_t>(x->frames()), 256,
+                                          true);
+            c.add(x->view());
+            const auto s = c.finish();
+            const std::size_t k = band_of(s, "1k");
+            // A 0.5 peak sine: -9.03 dB in its band, in mid (same) or side (opposite).
+            const std::size_t full = x == &same ? 0 : 1, empty = 1 - full;
+            CHECK(std::fabs(s.mid_side_db[full][k] - (-9.0309)) < 0.05);
+            CHECK(s.mid_side_db[empty][k] < -150.0);
+        }
+    }
+
     TEST_CASE("a file shorter than one segment is still measured") {
         auto b = sine(48000, 2000.0, 1.0, 0.1);
         const auto s = measure(b, 48000, 512);

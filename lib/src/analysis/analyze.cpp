@@ -44,14 +44,17 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
     std::optional<SeriesCollector> series;
     if (step_s > 0.0)
         series.emplace(fi.channels, fi.sample_rate, step_s);
-    std::optional<SpectrumCollector> spectrum;
-    if (extras.spectrum)
-        spectrum.emplace(fi.channels, fi.sample_rate, fi.frames);
+    if (extras.observer)
+        extras.observer->start(fi);
 
     AudioBuffer block(static_cast<std::size_t>(fi.channels), default_block_frames);
     std::int64_t done = 0;
-    while (reader.read(block) > 0) {
-        const AudioView v = block.view();
+    for (;;) {
+        AudioBuffer* into = extras.observer ? extras.observer->next_block() : nullptr;
+        AudioBuffer& blk = into ? *into : block;
+        if (reader.read(blk) == 0)
+            break;
+        const AudioView v = blk.view();
         if (series) {
             series->add(v, *loudness, true_peak);
         } else {
@@ -59,8 +62,8 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
             true_peak.add(v);
         }
         levels.add(v);
-        if (spectrum)
-            spectrum->add(v);
+        if (extras.observer)
+            extras.observer->add(v);
         done += static_cast<std::int64_t>(v.frames());
         if (progress)
             progress(done);
@@ -93,8 +96,6 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
         series->finish(true_peak);
         a.series = std::make_shared<const Series>(series->take());
     }
-    if (spectrum)
-        a.spectrum = std::make_shared<const Spectrum>(spectrum->finish());
     return a;
 }
 

@@ -6,6 +6,10 @@
 #include <cmath>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tapeop::analysis {
 
 namespace {
@@ -14,6 +18,51 @@ constexpr float neg_inf = -std::numeric_limits<float>::infinity();
 
 float to_db(double linear) {
     return linear > 0.0 ? static_cast<float>(20.0 * std::log10(linear)) : neg_inf;
+}
+
+} // namespace
+
+namespace {
+
+// Squares summed in four double lanes, lane = the frame's index in the file mod 4, each lane
+// in time order: the same sums however the blocks are cut, with or without SIMD (the same
+// multiplies and adds), four times as fast as one chain of adds. The range is order-free.
+void accumulate(const float* x, std::size_t n, std::uint64_t first_frame,
+                std::array<double, 4>& lanes, float& lo, float& hi) {
+    std::size_t i = 0;
+    for (; i < n && ((first_frame + i) & 3u) != 0; ++i) {
+        lanes[(first_frame + i) & 3u] += static_cast<double>(x[i]) * x[i];
+        lo = std::min(lo, x[i]);
+        hi = std::max(hi, x[i]);
+    }
+#if defined(__SSE2__)
+    __m128d q01 = _mm_set_pd(lanes[1], lanes[0]), q23 = _mm_set_pd(lanes[3], lanes[2]);
+    __m128 vlo = _mm_set1_ps(lo), vhi = _mm_set1_ps(hi);
+    for (; i + 4 <= n; i += 4) {
+        const __m128 v = _mm_loadu_ps(x + i);
+        const __m128d a = _mm_cvtps_pd(v), b = _mm_cvtps_pd(_mm_movehl_ps(v, v));
+        q01 = _mm_add_pd(q01, _mm_mul_pd(a, a));
+        q23 = _mm_add_pd(q23, _mm_mul_pd(b, b));
+        vlo = _mm_min_ps(vlo, v);
+        vhi = _mm_max_ps(vhi, v);
+    }
+    _mm_storel_pd(&lanes[0], q01);
+    _mm_storeh_pd(&lanes[1], q01);
+    _mm_storel_pd(&lanes[2], q23);
+    _mm_storeh_pd(&lanes[3], q23);
+    alignas(16) float l4[4], h4[4];
+    _mm_store_ps(l4, vlo);
+    _mm_store_ps(h4, vhi);
+    for (int k = 0; k < 4; ++k) {
+        lo = std::min(lo, l4[k]);
+        hi = std::max(hi, h4[k]);
+    }
+#endif
+    for (; i < n; ++i) {
+        lanes[(first_frame + i) & 3u] += static_cast<double>(x[i]) * x[i];
+        lo = std::min(lo, x[i]);
+        hi = std::max(hi, x[i]);
+    }
 }
 
 } // namespace
@@ -33,7 +82,7 @@ SeriesCollector::SeriesCollector(int channels, int sample_rate, double step_s) {
     s_.rms_dbfs.resize(n);
     s_.min.resize(n);
     s_.max.resize(n);
-    sum_sq_.assign(n, 0.0);
+    sum_sq_.assign(n, {0.0, 0.0, 0.0, 0.0});
     lo_.assign(n, std::numeric_limits<float>::infinity());
     hi_.assign(n, neg_inf);
     momentary_max_ = short_term_max_ = neg_inf;
@@ -59,19 +108,8 @@ void SeriesCollector::add(AudioView block, LoudnessMeter& loudness, TruePeakMete
         const AudioView part = block.sub(pos, take);
         loudness.add(part);
         true_peak.add(part);
-        for (std::size_t c = 0; c < C; ++c) {
-            const float* x = part.channel(c);
-            double sq = 0.0;
-            float lo = lo_[c], hi = hi_[c];
-            for (std::size_t i = 0; i < take; ++i) {
-                sq += static_cast<double>(x[i]) * x[i];
-                lo = std::min(lo, x[i]);
-                hi = std::max(hi, x[i]);
-            }
-            sum_sq_[c] += sq;
-            lo_[c] = lo;
-            hi_[c] = hi;
-        }
+        for (std::size_t c = 0; c < C; ++c)
+            accumulate(part.channel(c), take, frames_fed_, sum_sq_[c], lo_[c], hi_[c]);
         pos += take;
         frames_fed_ += take;
         if (frames_fed_ == next) {
@@ -111,11 +149,12 @@ void SeriesCollector::end_step(const TruePeakMeter& true_peak) {
         const int ci = static_cast<int>(c);
         s_.true_peak_dbtp[c].push_back(to_db(true_peak.window_true_peak(ci)));
         s_.sample_peak_dbfs[c].push_back(to_db(true_peak.window_sample_peak(ci)));
-        const double ms = frames > 0 ? sum_sq_[c] / static_cast<double>(frames) : 0.0;
+        const auto& q = sum_sq_[c];
+        const double ms = frames > 0 ? ((q[0] + q[1]) + (q[2] + q[3])) / static_cast<double>(frames) : 0.0;
         s_.rms_dbfs[c].push_back(ms > 0.0 ? static_cast<float>(10.0 * std::log10(ms)) : neg_inf);
         s_.min[c].push_back(lo_[c]);
         s_.max[c].push_back(hi_[c]);
-        sum_sq_[c] = 0.0;
+        sum_sq_[c] = {0.0, 0.0, 0.0, 0.0};
         lo_[c] = std::numeric_limits<float>::infinity();
         hi_[c] = neg_inf;
     }

@@ -23,14 +23,17 @@ void hann(std::vector<double>& w, std::size_t m) {
 } // namespace
 
 SpectrumCollector::SpectrumCollector(int channels, int sample_rate, std::int64_t expected_frames,
-                                     std::uint64_t max_segments)
-    : channels_(channels), rate_(sample_rate), max_segments_(max_segments) {
+                                     std::uint64_t max_segments, bool mid_side)
+    : channels_(channels), rate_(sample_rate), mid_side_(mid_side && channels == 2),
+      max_segments_(max_segments) {
     n_ = 1024;
     while (n_ < static_cast<std::size_t>(sample_rate) / 3)
         n_ *= 2;
     expected_ = std::max<std::uint64_t>(
         1, static_cast<std::uint64_t>(std::max<std::int64_t>(0, expected_frames)) / n_);
     const auto C = static_cast<std::size_t>(channels);
+    if (mid_side_)
+        cross_.assign(n_ / 2 + 1, 0.0);
     in_.assign(C, std::vector<float>(n_, 0.0f));
     power_.assign(C, std::vector<double>(n_ / 2 + 1, 0.0));
     window_.assign(n_, 0.0);
@@ -121,6 +124,8 @@ void SpectrumCollector::flush_segment(std::size_t frames) {
             if (pair) {
                 const std::complex<double> b = std::complex<double>(0.0, -0.5) * (xk - xn);
                 power_[c + 1][k] += both * std::norm(b) * scale;
+                if (mid_side_) // Re(X_L conj(X_R)): the FFT is linear, so M = (X_L + X_R) / 2
+                    cross_[k] += both * (a.real() * b.real() + a.imag() * b.imag()) * scale;
             }
         }
     }
@@ -142,16 +147,26 @@ Spectrum SpectrumCollector::finish() {
         s.nominal.emplace_back(nominal_names[b - first_band]);
     }
     const double bin_hz = double(rate_) / double(n_);
-    s.db.assign(in_.size(), std::vector<double>(static_cast<std::size_t>(bands), 0.0));
+    // |M|^2 = (|L|^2 + |R|^2 + 2 Re(L R*)) / 4 and |S|^2 = (|L|^2 + |R|^2 - 2 Re(L R*)) / 4,
+    // per bin (the power of a sum, from the two channels' spectra and their cross-spectrum).
+    std::vector<std::vector<double>> power = power_;
+    if (mid_side_)
+        for (const double sign : {1.0, -1.0}) {
+            std::vector<double> p(n_ / 2 + 1);
+            for (std::size_t k = 0; k < p.size(); ++k)
+                p[k] = std::max(0.0, 0.25 * (power_[0][k] + power_[1][k] + sign * 2.0 * cross_[k]));
+            power.push_back(std::move(p));
+        }
+    s.db.assign(power.size(), std::vector<double>(static_cast<std::size_t>(bands), 0.0));
     std::vector<int> bins(static_cast<std::size_t>(bands), 0);
-    for (std::size_t c = 0; c < in_.size(); ++c) {
+    for (std::size_t c = 0; c < power.size(); ++c) {
         std::vector<double> sum(static_cast<std::size_t>(bands), 0.0);
         for (std::size_t k = 1; k <= n_ / 2; ++k) {
             const int b =
                 static_cast<int>(std::lround(10.0 * std::log10(double(k) * bin_hz / 1000.0)));
             if (b < first_band || b > last_band)
                 continue;
-            sum[static_cast<std::size_t>(b - first_band)] += power_[c][k];
+            sum[static_cast<std::size_t>(b - first_band)] += power[c][k];
             if (c == 0)
                 ++bins[static_cast<std::size_t>(b - first_band)];
         }
@@ -162,6 +177,10 @@ Spectrum SpectrumCollector::finish() {
                              ? -std::numeric_limits<double>::infinity()
                              : 10.0 * std::log10(ms);
         }
+    }
+    if (mid_side_) {
+        s.mid_side_db.assign(s.db.begin() + 2, s.db.end());
+        s.db.resize(2);
     }
     return s;
 }

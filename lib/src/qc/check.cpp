@@ -26,126 +26,6 @@ std::string fmt(const char* f, double v) {
     return buf;
 }
 
-// The one streaming pass: the meters and every enabled check's probe see each block once;
-// then each check that applies to the file evaluates in check_defs() order. Which checks
-// exist and what they need is the table's business (checks.cpp), not this function's.
-void run(FileReport& rep, const Spec& spec, const analysis::ProgressFn& progress) {
-    io::AudioReader reader(rep.path);
-    reader.allow_nonfinite(true);
-    const io::FileInfo& fi = reader.info();
-    rep.info = fi;
-    if (fi.frames == 0)
-        throw Error("contains no audio (0 frames)", rep.path);
-    const int C = fi.channels, rate = fi.sample_rate;
-
-    // Probes of the enabled checks (null: none, or the check does not apply to this file),
-    // and what they need together.
-    std::vector<std::unique_ptr<Probe>> probes(spec.rules.size());
-    std::vector<bool> applies(spec.rules.size(), false);
-    unsigned needs = 0;
-    for (std::size_t i = 0; i < spec.rules.size(); ++i) {
-        const Rule& r = spec.rules[i];
-        if (!r.enabled || (r.def->needs & per_set))
-            continue;
-        if (r.def->probe) {
-            probes[i] = r.def->probe(r, fi);
-            if (!probes[i])
-                continue;
-        }
-        applies[i] = true;
-        needs |= r.def->needs;
-    }
-
-    // Shared meters: only what the checks need, all fed by the one pass below.
-    std::optional<analysis::LoudnessMeter> loudness;
-    if (needs & need_loudness)
-        loudness.emplace(C, rate, analysis::channel_weights(fi));
-    std::optional<analysis::TruePeakMeter> true_peak;
-    if (needs & need_true_peak)
-        true_peak.emplace(C, rate);
-    analysis::LevelMeter levels(C);
-    std::unique_ptr<StereoDetector> stereo;
-    if (C == 2 && (needs & need_stereo_image))
-        stereo = make_stereo_image(spec, rate);
-
-    AudioBuffer block(static_cast<std::size_t>(C), default_block_frames);
-    BlockScreen screen(static_cast<std::size_t>(C));
-    // The loudness and true-peak meters run on a worker, beside the detectors in this thread.
-    std::optional<BackgroundSink> metering;
-    if (loudness || true_peak)
-        metering.emplace(
-            static_cast<std::size_t>(C),
-            [&](AudioView v) {
-                if (loudness)
-                    loudness->add(v);
-                if (true_peak)
-                    true_peak->add(v);
-            },
-            "tapeop-meter");
-    std::int64_t done = 0;
-    for (;;) {
-        // Read straight into the meters' next block; the detectors read it first.
-        AudioBuffer& blk = metering ? metering->next_block() : block;
-        if (reader.read(blk) == 0)
-            break;
-        const AudioView v = blk.view();
-        levels.add(v);
-        screen.compute(v);
-        for (auto& p : probes)
-            if (p)
-                p->add(v, screen);
-        if (stereo)
-            stereo->add(v);
-        if (metering)
-            metering->submit();
-        done += static_cast<std::int64_t>(v.frames());
-        if (progress)
-            progress(done);
-    }
-    if (metering)
-        metering->drain();
-    if (done == 0)
-        throw Error("contains no audio (0 frames could be read)", rep.path);
-    rep.info.frames = done; // what was really read (lossy formats may announce an estimate)
-    for (auto& p : probes)
-        if (p)
-            p->finish();
-
-    Measurements& m = rep.measured;
-    m.sample_peak_dbfs = levels.sample_peak_dbfs();
-    if (loudness) {
-        m.integrated_lufs = loudness->integrated_lufs();
-        m.loudness_range_lu = loudness->loudness_range_lu();
-    }
-    if (true_peak)
-        m.true_peak_dbtp = true_peak->true_peak_dbtp();
-
-    const bool silent = levels.rms_dbfs() < silence_level_dbfs(spec);
-    for (std::size_t i = 0; i < spec.rules.size(); ++i) {
-        const Rule& r = spec.rules[i];
-        const unsigned n = r.def->needs;
-        // Checks that mean nothing on silence, or on a file that is not stereo, do not run.
-        if (!applies[i] || ((n & need_sound) && silent) || ((n & need_stereo) && C != 2) ||
-            ((n & need_channels) && C < 2))
-            continue;
-        rep.checks.push_back(r.def->name);
-        CheckContext ctx{spec,
-                         r,
-                         rep.info,
-                         rate,
-                         C,
-                         double(done) / rate,
-                         silent,
-                         m,
-                         levels,
-                         reader,
-                         stereo.get(),
-                         probes[i].get(),
-                         rep.findings};
-        r.def->evaluate(ctx);
-    }
-}
-
 template <class T> T mode_of(const std::vector<T>& v) {
     // Most common value; ties go to the one seen first (deterministic).
     T best = v.front();
@@ -162,6 +42,140 @@ template <class T> T mode_of(const std::vector<T>& v) {
 
 } // namespace
 
+// The one streaming pass: the meters and every enabled check's probe see each block once;
+// then each check that applies to the file evaluates in check_defs() order. Which checks
+// exist and what they need is the table's business (checks.cpp), not this class's.
+struct Checker::State {
+    const Spec& spec;
+    FileReport rep;
+    Meters meters;
+    int C, rate;
+    // Probes of the enabled checks (null: none, or the check does not apply to this file).
+    std::vector<std::unique_ptr<Probe>> probes;
+    std::vector<bool> applies;
+    unsigned needs = 0; // what the applying checks need together
+    // Shared meters: only what the checks need (own: fed on a worker, beside the detectors).
+    std::optional<analysis::LoudnessMeter> loudness;
+    std::optional<analysis::TruePeakMeter> true_peak;
+    std::optional<BackgroundSink> metering;
+    analysis::LevelMeter levels;
+    std::unique_ptr<StereoDetector> stereo;
+    BlockScreen screen;
+    std::int64_t done = 0;
+
+    State(const Spec& sp, const io::FileInfo& fi, std::string path, Meters m)
+        : spec(sp), meters(m), C(fi.channels), rate(fi.sample_rate),
+          probes(sp.rules.size()), applies(sp.rules.size(), false), levels(fi.channels),
+          screen(static_cast<std::size_t>(fi.channels)) {
+        rep.path = std::move(path);
+        rep.info = fi;
+        if (fi.frames == 0)
+            throw Error("contains no audio (0 frames)", rep.path);
+        for (std::size_t i = 0; i < spec.rules.size(); ++i) {
+            const Rule& r = spec.rules[i];
+            if (!r.enabled || (r.def->needs & per_set))
+                continue;
+            if (r.def->probe) {
+                probes[i] = r.def->probe(r, fi);
+                if (!probes[i])
+                    continue;
+            }
+            applies[i] = true;
+            needs |= r.def->needs;
+        }
+        if (meters == Meters::own) {
+            if (needs & need_loudness)
+                loudness.emplace(C, rate, analysis::channel_weights(fi));
+            if (needs & need_true_peak)
+                true_peak.emplace(C, rate);
+            if (loudness || true_peak)
+                metering.emplace(
+                    static_cast<std::size_t>(C),
+                    [this](AudioView v) {
+                        if (loudness)
+                            loudness->add(v);
+                        if (true_peak)
+                            true_peak->add(v);
+                    },
+                    "tapeop-meter");
+        }
+        if (C == 2 && (needs & need_stereo_image))
+            stereo = make_stereo_image(spec, rate);
+    }
+};
+
+Checker::Checker(const Spec& spec, const io::FileInfo& info, std::string path, Meters meters)
+    : s_(std::make_unique<State>(spec, info, std::move(path), meters)) {}
+
+Checker::~Checker() = default;
+
+bool Checker::needs_loudness() const { return (s_->needs & need_loudness) != 0; }
+bool Checker::needs_true_peak() const { return (s_->needs & need_true_peak) != 0; }
+
+void Checker::add(AudioView v) {
+    State& s = *s_;
+    if (s.metering)
+        s.metering->push(v);
+    s.levels.add(v);
+    s.screen.compute(v);
+    for (auto& p : s.probes)
+        if (p)
+            p->add(v, s.screen);
+    if (s.stereo)
+        s.stereo->add(v);
+    s.done += static_cast<std::int64_t>(v.frames());
+}
+
+FileReport Checker::finish(const NonFinite& nonfinite, const Measurements& supplied) {
+    State& s = *s_;
+    if (s.metering)
+        s.metering->drain();
+    if (s.done == 0)
+        throw Error("contains no audio (0 frames could be read)", s.rep.path);
+    FileReport& rep = s.rep;
+    rep.info.frames = s.done; // what was really read (lossy formats may announce an estimate)
+    for (auto& p : s.probes)
+        if (p)
+            p->finish();
+
+    Measurements& m = rep.measured;
+    m.sample_peak_dbfs = s.levels.sample_peak_dbfs();
+    if (s.needs & need_loudness) {
+        m.integrated_lufs = s.loudness ? s.loudness->integrated_lufs() : supplied.integrated_lufs;
+        m.loudness_range_lu =
+            s.loudness ? s.loudness->loudness_range_lu() : supplied.loudness_range_lu;
+    }
+    if (s.needs & need_true_peak)
+        m.true_peak_dbtp = s.true_peak ? s.true_peak->true_peak_dbtp() : supplied.true_peak_dbtp;
+
+    const int C = s.C;
+    const bool silent = s.levels.rms_dbfs() < silence_level_dbfs(s.spec);
+    for (std::size_t i = 0; i < s.spec.rules.size(); ++i) {
+        const Rule& r = s.spec.rules[i];
+        const unsigned n = r.def->needs;
+        // Checks that mean nothing on silence, or on a file that is not stereo, do not run.
+        if (!s.applies[i] || ((n & need_sound) && silent) || ((n & need_stereo) && C != 2) ||
+            ((n & need_channels) && C < 2))
+            continue;
+        rep.checks.push_back(r.def->name);
+        CheckContext ctx{s.spec,
+                         r,
+                         rep.info,
+                         s.rate,
+                         C,
+                         double(s.done) / s.rate,
+                         silent,
+                         m,
+                         s.levels,
+                         nonfinite,
+                         s.stereo.get(),
+                         s.probes[i].get(),
+                         rep.findings};
+        r.def->evaluate(ctx);
+    }
+    return std::move(rep);
+}
+
 bool FileReport::pass() const {
     if (!readable())
         return false;
@@ -171,16 +185,25 @@ bool FileReport::pass() const {
 
 FileReport check_file(const std::string& path, const Spec& spec,
                       const analysis::ProgressFn& progress) {
-    FileReport rep;
-    rep.path = path;
     try {
-        run(rep, spec, progress);
+        io::AudioReader reader(path);
+        reader.allow_nonfinite(true);
+        Checker checker(spec, reader.info(), path);
+        AudioBuffer block(static_cast<std::size_t>(reader.info().channels), default_block_frames);
+        std::int64_t done = 0;
+        while (reader.read(block) > 0) {
+            checker.add(block.view());
+            done += static_cast<std::int64_t>(block.frames());
+            if (progress)
+                progress(done);
+        }
+        return checker.finish({reader.nonfinite_samples(), reader.first_nonfinite_frame()});
     } catch (const std::exception& e) {
+        FileReport rep;
+        rep.path = path;
         rep.error = error_line(e, path);
-        rep.findings.clear();
-        rep.checks.clear();
+        return rep;
     }
-    return rep;
 }
 
 void check_set(std::vector<FileReport>& reports, const Spec& spec) {

@@ -200,10 +200,10 @@ const char* need_range_limits(const Rule& r) {
 // Detectors.
 
 void eval_nonfinite(CheckContext& c) {
-    const auto n = c.reader.nonfinite_samples();
+    const auto n = c.nonfinite.samples;
     if (n == 0)
         return;
-    const double at = double(c.reader.first_nonfinite_frame()) / c.rate;
+    const double at = double(c.nonfinite.first_frame) / c.rate;
     c.add(std::to_string(n) + " non-finite samples (NaN or Inf; checked as 0), the first at " +
               format_timestamp(at),
           double(n), 0, at);

@@ -6,7 +6,6 @@
 // (its own streaming detector, fed every block of the one pass) and an evaluation that turns
 // the measurements into findings. check.cpp runs the pass and knows no check by name.
 #include "tapeop/analysis/levels.hpp"
-#include "tapeop/io/reader.hpp"
 #include "tapeop/qc/check.hpp"
 #include "tapeop/qc/detectors.hpp"
 
@@ -60,7 +59,7 @@ struct CheckContext {
     bool silent = false;     // the whole file under the `silence` level
     const Measurements& measured;
     const analysis::LevelMeter& levels;
-    const io::AudioReader& reader; // non-finite sample counts
+    Checker::NonFinite nonfinite; // what the reader counted and replaced by 0
     const StereoDetector* stereo;  // when the check needs stereo_image (2 channels)
     const Probe* probe;            // the check's own probe, if it has one
     std::vector<Finding>& findings;

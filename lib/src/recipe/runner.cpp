@@ -491,12 +491,9 @@ void write_job_page(const Job& job, const std::optional<passes::MasterReport>& m
         page.checks = checks;
         html = report::render_master_page(page);
     } else {
-        analysis::AnalyzeExtras extras;
-        extras.series_columns = report::plot_columns;
-        extras.spectrum = true;
         std::vector<report::FileSection> files;
         for (const auto& out : job.outputs) {
-            report::FileSection f{analysis::analyze_file(out, {}, extras), {}};
+            report::FileSection f = report::measure_file(out);
             for (const auto& [name, r] : checks)
                 if (r.path == out)
                     f.qc = r;

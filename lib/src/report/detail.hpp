@@ -56,6 +56,9 @@ std::string finding_marks(const std::optional<qc::FileReport>& qc, const TimeAxi
 std::string legend(const std::vector<std::pair<std::string, std::string>>& items);
 std::string waveform_plot(const FileSection& f, const TimeAxis& t, const std::string& id);
 std::string spectrum_plot(const FileSection& f, const std::string& id);
+// A stereo file's spectrum as mid and side (Spectrum::mid_side_db), titled
+// "Spectrum, mid and side".
+std::string mid_side_plot(const FileSection& f, const std::string& id);
 std::string verdict(const FileSection& f);
 std::string summary_table(const FileSection& f);
 std::string findings_table(const qc::FileReport& r, const std::string& spec);

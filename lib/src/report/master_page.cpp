@@ -236,7 +236,7 @@ std::string index_row(const MasterPage& p) {
     if (!p.checks.empty())
         pass = checks_pass(p);
     return index_row_table(d.path, d.after.integrated_lufs, d.after.true_peak_dbtp, pass,
-                           FileSection{p.outputs.front(), {}});
+                           FileSection{p.outputs.front(), {}, {}});
 }
 
 } // namespace
@@ -293,7 +293,7 @@ std::string render_master_page(const MasterPage& p) {
                  gain_reduction_plot(d, t, "gain-reduction-" + n);
         if (a.series)
             h += "<h3>Waveform</h3>\n" +
-                 waveform_plot(FileSection{a, {}}, TimeAxis{a.info.duration_s()}, "waveform-" + n);
+                 waveform_plot(FileSection{a, {}, {}}, TimeAxis{a.info.duration_s()}, "waveform-" + n);
         h += "</section>\n";
     }
     return h + "</body></html>\n";

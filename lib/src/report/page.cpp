@@ -234,11 +234,16 @@ std::string waveform_plot(const FileSection& f, const TimeAxis& t, const std::st
     return svg + lg;
 }
 
-std::string spectrum_plot(const FileSection& f, const std::string& id) {
-    const auto& sp = *f.analysis.spectrum;
+namespace {
+
+// One bar per band and row, the rows side by side within each band, a legend naming them and
+// the numbers in a table under the plot.
+std::string band_plot(const analysis::Spectrum& sp, const std::vector<std::vector<double>>& rows,
+                      const std::vector<std::string>& names, const char* const* colours,
+                      const std::string& title, const std::string& id) {
     const std::size_t bands = sp.centre_hz.size();
     const Axis ax{-96.0, 0.0};
-    std::string svg = svg_open("Spectrum", id);
+    std::string svg = svg_open(title, id);
     svg += "<rect class=\"frame\" x=\"" + num(left, 0) + "\" y=\"" + num(top, 0) + "\" width=\"" +
            num(width, 0) + "\" height=\"" + num(height, 0) + "\"/>\n";
     const double bw = width / double(bands);
@@ -250,17 +255,17 @@ std::string spectrum_plot(const FileSection& f, const std::string& id) {
     for (std::size_t b = 0; b < bands; b += 3)
         svg += "<text class=\"tick\" x=\"" + num(left + bw * (double(b) + 0.5)) + "\" y=\"" +
                num(top + height + 14, 0) + "\" text-anchor=\"middle\">" + sp.nominal[b] + "</text>";
-    const std::size_t C = sp.db.size();
+    const std::size_t C = rows.size();
     const double cw = bw * 0.8 / double(std::max<std::size_t>(C, 1));
     for (std::size_t c = 0; c < C; ++c) {
         std::string d;
         for (std::size_t b = 0; b < bands; ++b) {
-            if (!std::isfinite(sp.db[c][b]))
+            if (!std::isfinite(rows[c][b]))
                 continue;
             const double x = left + bw * double(b) + bw * 0.1 + cw * double(c);
-            d += "M" + num(x + cw / 2) + " " + num(top + height) + "V" + num(ax.y(sp.db[c][b]));
+            d += "M" + num(x + cw / 2) + " " + num(top + height) + "V" + num(ax.y(rows[c][b]));
         }
-        svg += "<path class=\"bars\" stroke=\"" + std::string(channel_colours[c % 6]) +
+        svg += "<path class=\"bars\" stroke=\"" + std::string(colours[c % 6]) +
                "\" stroke-width=\"" + num(std::max(cw - 1, 1.0)) + "\" d=\"" + d + "\"/>\n";
     }
     svg += "<text class=\"axis\" x=\"" + num(left + width / 2, 0) + "\" y=\"" +
@@ -269,18 +274,40 @@ std::string spectrum_plot(const FileSection& f, const std::string& id) {
            "transform=\"translate(14 " +
            num(top + height / 2, 0) +
            ") rotate(-90)\" text-anchor=\"middle\">band level (dB re full scale)</text>\n</svg>\n";
+    std::string lg = "<p class=\"legend\">";
+    for (std::size_t c = 0; c < C; ++c)
+        lg += "<span><svg width=\"14\" height=\"10\" aria-hidden=\"true\"><rect width=\"14\" "
+              "height=\"10\" fill=\"" +
+              std::string(colours[c % 6]) + "\"/></svg> " + esc(names[c]) + "</span> ";
+    lg += "</p>\n";
     std::string t = "<details><summary>band levels (dB)</summary><table class=\"bands\"><tr>"
                     "<th>Hz</th>";
     for (std::size_t c = 0; c < C; ++c)
-        t += "<th>ch " + std::to_string(c + 1) + "</th>";
+        t += "<th>" + esc(names[c]) + "</th>";
     t += "</tr>";
     for (std::size_t b = 0; b < bands; ++b) {
         t += "<tr><td>" + sp.nominal[b] + "</td>";
         for (std::size_t c = 0; c < C; ++c)
-            t += "<td>" + num(sp.db[c][b], 1) + "</td>";
+            t += "<td>" + num(rows[c][b], 1) + "</td>";
         t += "</tr>";
     }
-    return svg + t + "</table></details>\n";
+    return svg + lg + t + "</table></details>\n";
+}
+
+} // namespace
+
+std::string spectrum_plot(const FileSection& f, const std::string& id) {
+    const auto& sp = *f.spectrum;
+    std::vector<std::string> names;
+    for (std::size_t c = 0; c < sp.db.size(); ++c)
+        names.push_back("channel " + std::to_string(c + 1));
+    return band_plot(sp, sp.db, names, channel_colours, "Spectrum", id);
+}
+
+std::string mid_side_plot(const FileSection& f, const std::string& id) {
+    static const char* const colours[] = {blue, vermillion};
+    return band_plot(*f.spectrum, f.spectrum->mid_side_db,
+                     {"mid (L+R)/2", "side (L\u2212R)/2"}, colours, "Spectrum, mid and side", id);
 }
 
 std::string verdict(const FileSection& f) {
@@ -475,8 +502,12 @@ std::string render_page(const std::vector<FileSection>& files, const PageOptions
             h += "<h3>True peak</h3>\n" + true_peak_plot(f, o, t, "true-peak-" + n);
             h += "<h3>Waveform</h3>\n" + waveform_plot(f, t, "waveform-" + n);
         }
-        if (f.analysis.spectrum)
+        if (f.spectrum) {
             h += "<h3>Spectrum</h3>\n" + spectrum_plot(f, "spectrum-" + n);
+            if (!f.spectrum->mid_side_db.empty())
+                h += "<h3>Spectrum, mid and side</h3>\n" +
+                     mid_side_plot(f, "spectrum-mid-side-" + n);
+        }
         h += "</section>\n";
     }
     return h + "</body></html>\n";

@@ -4,7 +4,7 @@
 // the files' meters (all tracks as one programme).
 #include "tapeop/analysis/loudness.hpp"
 #include "tapeop/analysis/series.hpp"
-#include "tapeop/analysis/spectrum.hpp"
+#include "tapeop/audio_buffer.hpp"
 #include "tapeop/io/format.hpp"
 
 #include <cstdint>
@@ -39,7 +39,20 @@ struct FileAnalysis {
     std::shared_ptr<const LoudnessMeter> loudness;
     // Only when asked for (AnalyzeExtras).
     std::shared_ptr<const Series> series;
-    std::shared_ptr<const Spectrum> spectrum;
+};
+
+// Something else that needs every block of the file, fed by analyze_file's pass so the file is
+// read once (report: the QC checks beside the measurements). start() comes after the file is
+// opened and before the first block; add() sees every block after the meters, in order.
+class BlockObserver {
+  public:
+    virtual ~BlockObserver() = default;
+    virtual void start(const io::FileInfo& info) = 0;
+    // Where the pass reads the next block into (capacity default_block_frames; nullptr: the
+    // pass's own buffer), so an observer that hands blocks to another thread needs no copy.
+    // The pass only reads it until the add() of that block.
+    virtual AudioBuffer* next_block() { return nullptr; }
+    virtual void add(AudioView block) = 0;
 };
 
 // What analyze_file records besides the figures, in the same pass.
@@ -48,7 +61,7 @@ struct AnalyzeExtras {
     // > 0 (and no step): the step that gives about this many steps over the file's announced
     // length (a multiple of 10 ms), for plots at a page's resolution.
     int series_columns = 0;
-    bool spectrum = false; // the long-term 1/3-octave spectrum (analysis/spectrum.hpp)
+    BlockObserver* observer = nullptr;
 };
 
 struct AlbumAnalysis {

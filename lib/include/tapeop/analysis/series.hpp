@@ -20,6 +20,7 @@
 #include "tapeop/analysis/true_peak.hpp"
 #include "tapeop/audio_buffer.hpp"
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -70,7 +71,7 @@ class SeriesCollector {
     std::uint64_t subblocks_done_ = 0;
     std::uint64_t step_start_frame_ = 0;
     float momentary_max_, short_term_max_;
-    std::vector<double> sum_sq_;
+    std::vector<std::array<double, 4>> sum_sq_; // per channel: lane = frame index mod 4
     std::vector<float> lo_, hi_;
 };
 

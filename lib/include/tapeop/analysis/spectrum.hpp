@@ -33,13 +33,19 @@ struct Spectrum {
     std::vector<double> centre_hz;       // exact centres
     std::vector<std::string> nominal;    // "25", "31.5", ..., "1k", "12.5k", "20k"
     std::vector<std::vector<double>> db; // [channel][band], dB re full scale (RMS)
+    // With mid_side (two channels only): [0] mid M = (L + R) / 2, [1] side S = (L - R) / 2,
+    // as db. A mono-compatible mix has little side; identical channels have none (-inf).
+    std::vector<std::vector<double>> mid_side_db;
 };
 
 class SpectrumCollector {
   public:
     // `expected_frames`: the file's announced length (spreads the sampled segments).
+    // `mid_side` (two channels only): also the spectra of mid and side, from the same
+    // segments (from the channels' spectra and their cross-spectrum: no further FFT).
+    static constexpr std::uint64_t default_segments = 256;
     SpectrumCollector(int channels, int sample_rate, std::int64_t expected_frames,
-                      std::uint64_t max_segments = 256);
+                      std::uint64_t max_segments = default_segments, bool mid_side = false);
     void add(AudioView block);
     Spectrum finish();
     std::size_t segment_frames() const { return n_; }
@@ -52,10 +58,12 @@ class SpectrumCollector {
     void fft(std::vector<std::complex<double>>& x) const;
 
     int channels_, rate_;
+    bool mid_side_;
     std::uint64_t max_segments_, expected_ = 1, index_ = 0;
     std::size_t n_ = 0, filled_ = 0, segments_ = 0;
     std::vector<std::vector<float>> in_;     // [channel][n_] pending frames
     std::vector<std::vector<double>> power_; // [channel][n_/2 + 1] summed over segments
+    std::vector<double> cross_;              // Re(X_0 conj(X_1)) per bin, summed (mid_side)
     std::vector<double> window_;
     std::vector<std::complex<double>> buf_, twiddle_;
     std::vector<std::size_t> bitrev_;

@@ -9,10 +9,13 @@
 //   for (auto& f : files) reports.push_back(qc::check_file(f, spec));
 //   qc::check_set(reports, spec); // stem-set checks across the files
 #include "tapeop/analysis/analyze.hpp"
+#include "tapeop/audio_buffer.hpp"
 #include "tapeop/io/format.hpp"
 #include "tapeop/qc/spec.hpp"
 
+#include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,7 +57,46 @@ struct FileReport {
     bool pass() const;
 };
 
-// Reads `path` once and applies every enabled check of `spec`. Never throws for a problem
+// The checks of one file, fed block by block: check_file's pass, or any other pass that reads
+// the file (`report` measures and checks in one read). Feed every block of the file in order
+// to add() (any block sizes: the findings do not depend on them), then call finish() once.
+//
+// Meters::own: the checker runs the loudness and true-peak meters its checks need itself, on
+// a worker thread beside the detectors. Meters::supplied: the caller's pass already runs them
+// on the same blocks and hands their figures to finish() (integrated loudness and LRA when
+// needs_loudness(), true peak when needs_true_peak()); the findings are the same either way.
+class Checker {
+  public:
+    enum class Meters { own, supplied };
+    // Throws Error naming `path` when the file has no frames.
+    Checker(const Spec& spec, const io::FileInfo& info, std::string path,
+            Meters meters = Meters::own);
+    ~Checker();
+    Checker(const Checker&) = delete;
+    Checker& operator=(const Checker&) = delete;
+
+    bool needs_loudness() const;
+    bool needs_true_peak() const;
+
+    void add(AudioView block);
+
+    // What the reader counted and replaced by 0 (io::AudioReader::allow_nonfinite).
+    struct NonFinite {
+        std::uint64_t samples = 0;
+        std::int64_t first_frame = -1;
+    };
+    // The end of the file: evaluates every check that applies. `supplied` with Meters::supplied
+    // (its sample peak is not used: the checker measures levels itself). Throws Error naming
+    // the file when no frame was added. Call once.
+    FileReport finish(const NonFinite& nonfinite, const Measurements& supplied = {});
+
+  private:
+    struct State;
+    std::unique_ptr<State> s_;
+};
+
+// Reads `path` once (a Checker fed by an io::AudioReader) and applies every enabled check of
+// `spec`. Never throws for a problem
 // with the file: an unreadable file comes back with `error` set (other files go on).
 FileReport check_file(const std::string& path, const Spec& spec,
                       const analysis::ProgressFn& progress = {});

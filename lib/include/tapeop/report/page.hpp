@@ -4,7 +4,7 @@
 // a summary with analyze's figures as analyze prints them, Loudness over time (short-term,
 // the momentary maximum per column, the integrated value, the target band), True peak over
 // time with the ceiling, the Waveform (min/max per column per channel, clipping marked), the
-// long-term Spectrum in 1/3 octaves per channel, and with a spec the verdict and every finding,
+// long-term Spectrum in 1/3 octaves per channel (and as mid and side for stereo), and with a spec the verdict and every finding,
 // also marked at its time on the timelines. Several files get an overview first.
 //
 // Curves come reduced to the page's resolution (AnalyzeExtras::series_columns = plot_columns:
@@ -16,6 +16,7 @@
 // and every curve also differs by line style or weight, so a grey-scale print still tells them
 // apart.
 #include "tapeop/analysis/analyze.hpp"
+#include "tapeop/analysis/spectrum.hpp"
 #include "tapeop/qc/check.hpp"
 
 #include <optional>
@@ -28,8 +29,9 @@ namespace tapeop::report {
 inline constexpr int plot_columns = 800;
 
 struct FileSection {
-    analysis::FileAnalysis analysis;  // with series and spectrum
-    std::optional<qc::FileReport> qc; // with --spec
+    analysis::FileAnalysis analysis;           // with series
+    std::optional<qc::FileReport> qc;          // with --spec
+    std::optional<analysis::Spectrum> spectrum; // with mid and side for stereo
 };
 
 struct PageOptions {
@@ -42,6 +44,14 @@ struct PageOptions {
     // (report/master_page.hpp: index_row_begin / index_row_end).
     bool index_row = false;
 };
+
+// One file's section, from one read of the file: analyze's figures with the series at the
+// page's resolution (analyze's pass), and on a worker thread fed the same blocks, the spectrum
+// (also mid and side for stereo) and with `spec` check's findings (a qc::Checker given the
+// pass's loudness and true peak: exactly what `check` finds). The stem-set checks (qc::check_set) are
+// the caller's. Throws Error naming the file when it cannot be read.
+FileSection measure_file(const std::string& path, const qc::Spec* spec = nullptr,
+                         const analysis::ProgressFn& progress = {});
 
 // The loudness target and true-peak ceiling a spec sets (nullopt where it sets none).
 void apply_spec(const qc::Spec& spec, PageOptions& options);
