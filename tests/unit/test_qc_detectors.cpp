@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -551,6 +552,61 @@ TEST_SUITE("qc_detectors") {
         CHECK(found.earliest().front().frame == 20000);
         CHECK(found.longest() == 2400);
         CHECK(run(48).count() == 0);
+    }
+
+    TEST_CASE("dropout: a held last sample (1.2 ms) and a DC level (10 ms) inside a tone are "
+              "found, at any block length") {
+        auto b = sine(2 * rate, 2, 997, 0.5);
+        float* x = b.channel(0);
+        for (std::size_t i = 30000; i < 30058; ++i) // the converter holds x[29999]
+            x[i] = x[29999];
+        for (std::size_t i = 60000; i < 60480; ++i) // a DC level, 0.2
+            x[i] = 0.2f;
+        for (std::size_t block : {1u, 7u, 4096u}) {
+            qc::DropoutDetector d(2, 48, 12000, float(db_to_gain(-40)), 48, 960);
+            feed(b, block, [&](AudioView v) { d.add(v); });
+            const auto& log = d.dropouts();
+            REQUIRE(log.count() == 2);
+            CHECK(d.held_count() == 2);
+            CHECK(log.earliest()[0].frame == 29999); // the run holds the original sample too
+            CHECK(log.earliest()[0].length == 59);
+            CHECK(log.earliest()[0].channel == 0);
+            CHECK(log.earliest()[1].frame == 60000);
+            CHECK(log.earliest()[1].length == 480);
+        }
+        auto shorter = sine(rate, 1, 997, 0.5); // 0.8 ms held: under the 1 ms minimum
+        for (std::size_t i = 20000; i < 20037; ++i)
+            shorter.channel(0)[i] = shorter.channel(0)[19999];
+        CHECK(dropouts(shorter).count() == 0);
+    }
+
+    TEST_CASE("dropout: flat tops are not dropouts: hard clipping, 8-bit peaks of a low tone, "
+              "a DC level before the music starts") {
+        auto clipped = sine(rate, 1, 100, 0.9); // clipped at 0.5: flat tops of ~2.7 ms
+        for (std::size_t i = 0; i < rate; ++i)
+            clipped.channel(0)[i] = std::clamp(clipped.channel(0)[i], -0.5f, 0.5f);
+        auto low = sine(rate, 1, 30, 0.05); // 8-bit: its peaks hold one code for ~4 ms
+        for (std::size_t i = 0; i < rate; ++i) {
+            float& v = low.channel(0)[i];
+            v = std::round(v * 128.0f) / 128.0f;
+        }
+        auto dc = sine(rate, 1, 997, 0.5); // 100 ms at a constant 0.1, then the tone
+        for (std::size_t i = 0; i < 4800; ++i)
+            dc.channel(0)[i] = 0.1f;
+        auto ends = sine(rate, 1, 997, 0.5); // the tone, then held at its last value to the end
+        for (std::size_t i = 40000; i < std::size_t(rate); ++i)
+            ends.channel(0)[i] = ends.channel(0)[39999];
+        for (std::size_t block : {1u, 4096u}) {
+            CHECK(dropouts(clipped, block).count() == 0);
+            CHECK(dropouts(low, block).count() == 0);
+            CHECK(dropouts(dc, block).count() == 0);
+            CHECK(dropouts(ends, block).count() == 0);
+        }
+        // The same clipped tone held for 2 ms at its value by a zero crossing is a dropout.
+        for (std::size_t i = 12000; i < 12096; ++i)
+            clipped.channel(0)[i] = clipped.channel(0)[11999];
+        REQUIRE(dropouts(clipped).count() == 1);
+        CHECK(dropouts(clipped).earliest().front().frame == 11999);
     }
 
 } // TEST_SUITE

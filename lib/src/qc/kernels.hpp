@@ -141,6 +141,22 @@ inline void fourth_difference(const float* x, std::size_t n, float* d, double& e
         [](const float* p) { return p[0] - 4.0f * p[-1] + 6.0f * p[-2] - 4.0f * p[-3] + p[-4]; });
 }
 
+// out[j] = (t[j + 4] - 4 t[j + 3] + 6 t[j + 2] - 4 t[j + 1] + t[j]) / 16 for j in [0, n): one
+// stage of the click detector's top band, a binomial high-pass of order 4 per stage (t holds
+// n + 4 samples; the division by 16 is exact and keeps the gain at fs/2 at 1).
+inline void binomial4_stage(const float* t, float* out, std::size_t n) {
+    const v4f four = {4, 4, 4, 4}, six = {6, 6, 6, 6}, sixteenth = {0.0625f, 0.0625f, 0.0625f, 0.0625f};
+    std::size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const v4f v = (load(t + j + 4) - four * load(t + j + 3) + six * load(t + j + 2) -
+                       four * load(t + j + 1) + load(t + j)) *
+                      sixteenth;
+        std::memcpy(out + j, &v, sizeof v);
+    }
+    for (; j < n; ++j)
+        out[j] = (t[j + 4] - 4.0f * t[j + 3] + 6.0f * t[j + 2] - 4.0f * t[j + 1] + t[j]) * 0.0625f;
+}
+
 // Sum of squares (returned in double) and max |x|.
 inline void energy_peak(const float* x, std::size_t n, double& energy, float& peak) {
     v4f e0 = {0, 0, 0, 0}, e1 = e0, m0 = e0, m1 = e0;
@@ -200,6 +216,23 @@ inline std::uint32_t or_codes24(const float* x, std::size_t n) {
     std::uint32_t r = static_cast<std::uint32_t>(o[0] | o[1] | o[2] | o[3]);
     for (; i < n; ++i)
         r |= static_cast<std::uint32_t>(static_cast<std::int32_t>(x[i] * 8388608.0f));
+    return r;
+}
+
+// Whether two neighbouring samples are equal: x[i] == x[i - 1] for some i in [0, n), with
+// x[-1] = prev (a held value's run, digital zeros included, needs one).
+inline bool any_repeat(const float* x, std::size_t n, float prev) {
+    if (n == 0)
+        return false;
+    if (x[0] == prev)
+        return true;
+    v4i o = {0, 0, 0, 0};
+    std::size_t i = 1;
+    for (; i + 4 <= n; i += 4)
+        o |= load(x + i) == load(x + i - 1);
+    bool r = (o[0] | o[1] | o[2] | o[3]) != 0;
+    for (; i < n; ++i)
+        r = r || x[i] == x[i - 1];
     return r;
 }
 
