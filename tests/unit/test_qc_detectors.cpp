@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <numbers>
+#include <vector>
 
 using namespace tapeop;
 
@@ -607,6 +608,58 @@ TEST_SUITE("qc_detectors") {
             clipped.channel(0)[i] = clipped.channel(0)[11999];
         REQUIRE(dropouts(clipped).count() == 1);
         CHECK(dropouts(clipped).earliest().front().frame == 11999);
+    }
+
+    TEST_CASE("click, top band: a 0.02 spike under loud band-limited noise is found at its frame "
+              "(the 2nd and 4th differences miss it); a gap's edges and a held value's are not "
+              "clicks") {
+        // Noise at 0.1 RMS whose spectrum stops by 19 kHz (the mean of 12 samples at 48 kHz is
+        // -13 dB at 3.5 kHz and far down by 19 kHz... sharpened by a 4-tap binomial low-pass):
+        // dense hi-hats sampled at a lower rate, as far as the top band is concerned.
+        const std::size_t n = rate;
+        AudioBuffer b(1, n);
+        std::uint32_t seed = 12;
+        std::vector<float> w(n + 16);
+        for (auto& v : w) {
+            seed = seed * 1664525u + 1013904223u;
+            v = float(double(seed) / 4294967296.0 - 0.5);
+        }
+        for (std::size_t i = 0; i < n; ++i) { // (1 + z^-1)^8: a zero of order 8 at fs/2
+            double acc = 0.0, c = 1.0;
+            for (std::size_t j = 0; j <= 8; ++j) {
+                acc += c * w[i + j];
+                c = c * double(8 - j) / double(j + 1);
+            }
+            b.channel(0)[i] = float(acc / 256.0 * 1.2);
+        }
+        b.channel(0)[24000] += 0.02f;
+        auto top = [&](AudioBuffer& a, std::size_t block) {
+            qc::ClickDetector d(1, rate, 20.0, float(db_to_gain(-50)), 64);
+            feed(a, block, [&](AudioView v) { d.add(v); });
+            d.finish();
+            return d.clicks();
+        };
+        for (std::size_t block : {1u, 7u, 4096u}) {
+            const auto log = top(b, block);
+            REQUIRE(log.count() == 1);
+            CHECK(log.earliest().front().frame == 24000);
+        }
+        CHECK(clicks(b).count() == 0);
+        CHECK(clicks4(b).count() == 0);
+
+        // A 997 Hz tone cut to zero for 10 ms, and held at its last value for 10 ms.
+        auto cut = sine(rate, 1, 997, 0.5);
+        for (std::size_t i = 10000; i < 10480; ++i)
+            cut.channel(0)[i] = 0.0f;
+        for (std::size_t i = 30000; i < 30480; ++i)
+            cut.channel(0)[i] = cut.channel(0)[29999];
+        for (std::size_t block : {1u, 4096u})
+            CHECK(top(cut, block).count() == 0);
+        // A spike in digital silence stays a click.
+        AudioBuffer quiet(1, n);
+        quiet.channel(0)[20000] = 0.02f;
+        REQUIRE(top(quiet, 4096).count() == 1);
+        CHECK(top(quiet, 4096).earliest().front().frame == 20000);
     }
 
 } // TEST_SUITE

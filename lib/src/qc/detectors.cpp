@@ -281,10 +281,9 @@ ClickDetector::ClickDetector(int channels, int sample_rate, double ratio_db, flo
     }
     for (auto& c : ch_) {
         c.d.assign(ring * sub_, 0.0f);
-        if (order_ == top_order) {
+        c.x.assign(ring * sub_, 0.0f);
+        if (order_ == top_order)
             c.stage_hist.assign(top_stages, {});
-            c.x.assign(ring * sub_, 0.0f);
-        }
     }
 }
 
@@ -324,9 +323,9 @@ void ClickDetector::add(AudioView block) {
             // The file's first samples have no past: no difference there (a file that starts
             // mid-waveform is no click).
             const std::int64_t head = std::int64_t(order_) - (pos_ + std::int64_t(i));
+            std::memcpy(s.x.data() + slot * sub_ + s.fill, xi, take * sizeof(float));
             if (order_ == top_order) {
                 top_band(s, xi, d, take);
-                std::memcpy(s.x.data() + slot * sub_ + s.fill, xi, take * sizeof(float));
                 kernels::energy_peak(d, take, s.energy[slot], s.peak[slot]);
             } else if (order_ == 4) {
                 for (std::ptrdiff_t j = 0; j < std::ptrdiff_t(std::min<std::size_t>(take, 4)); ++j)
@@ -448,6 +447,10 @@ void ClickDetector::evaluate(Channel& s, int channel, std::int64_t k, std::int64
     }
     if (zeros_before != zeros_after)
         return;
+    // d is zero on both sides of a spike in digital silence, and of a step from a held value
+    // into a linear ramp (a synth's sawtooth): x itself tells them apart.
+    if (zeros_before && gap_edge_wide(s, k, last, at))
+        return;
     const double ratio_db = ref > 0.0 ? std::min(120.0, 10.0 * std::log10(peak_sq / ref)) : 120.0;
     // The impulse d peaks order/2 samples after the spike it marks (where the difference is
     // centred).
@@ -456,7 +459,7 @@ void ClickDetector::evaluate(Channel& s, int channel, std::int64_t k, std::int64
 }
 
 // The top band: no other sample within `reach` sub-blocks reaches half the peak, but for the
-// click's own response (+-order + 1 samples around it).
+// click's own response (+-order + 1 samples around it), where none may exceed it.
 bool ClickDetector::isolated_wide(const Channel& s, std::int64_t k, std::int64_t last,
                                   std::size_t at, float m) const {
     const std::int64_t p = k * std::int64_t(sub_) + std::int64_t(at);
@@ -464,19 +467,23 @@ bool ClickDetector::isolated_wide(const Channel& s, std::int64_t k, std::int64_t
         const std::size_t sl = static_cast<std::size_t>(b % ring);
         for (std::size_t i = 0; i < s.count[sl]; ++i) {
             const std::int64_t g = b * std::int64_t(sub_) + std::int64_t(i);
-            if (std::llabs(g - p) > top_order + 1 && std::fabs(s.d[sl * sub_ + i]) >= 0.5f * m)
+            const float a = std::fabs(s.d[sl * sub_ + i]);
+            // Beyond the response: half the peak; within it: more than the peak (this is the
+            // tail of a larger impulse, in the next sub-block, judged on its own).
+            if (std::llabs(g - p) > top_order + 1 ? a >= 0.5f * m : a > m)
                 return false;
         }
     }
     return true;
 }
 
-// The top band: x constant over 16 samples on one side of the spike and not the other is the
-// edge of a digital-zero gap or a held value (the dropout detector's finding); a spike in
-// digital silence has it on both sides and stays a click.
+// x constant over 16 samples on one side of the spike and not the other is the edge of a
+// digital-zero gap or a held value (the dropout detector's finding); a spike in digital
+// silence has it on both sides and stays a click. The top band's test; the differences' when d
+// is zero on both sides.
 bool ClickDetector::gap_edge_wide(const Channel& s, std::int64_t k, std::int64_t last,
                                   std::size_t at) const {
-    const std::int64_t f = k * std::int64_t(sub_) + std::int64_t(at) - top_order / 2;
+    const std::int64_t f = k * std::int64_t(sub_) + std::int64_t(at) - order_ / 2;
     auto x_at = [&](std::int64_t g, float& v) {
         if (g < 0)
             return false;
@@ -497,7 +504,14 @@ bool ClickDetector::gap_edge_wide(const Channel& s, std::int64_t k, std::int64_t
                 return false;
         return true;
     };
-    return constant(f - 2 - std::int64_t(zero_run)) != constant(f + 2);
+    // The band's peak sits within a few samples of the edge (the waveform cut there has its
+    // own slope): look for the run starting (after) or ending (before) within +-edge_slack.
+    bool before = false, after = false;
+    for (std::int64_t o = -edge_slack; o <= edge_slack && !(before && after); ++o) {
+        before = before || constant(f + o - std::int64_t(zero_run));
+        after = after || constant(f + o);
+    }
+    return before != after;
 }
 
 void ClickDetector::finish() {

@@ -176,11 +176,12 @@ class ClickDetector {
     static constexpr std::int64_t reach = 4; // sub-blocks each side for the isolation test
     static constexpr int ring = 2 * reach + 1;
     static constexpr std::size_t zero_run = 16; // exact zeros of d that mark a gap's edge
+    static constexpr std::int64_t edge_slack = 8; // top band: its peak to a gap's edge
     static constexpr int top_order = 64, top_stages = top_order / 4;
     struct Channel {
         std::array<float, 4> hist{}; // previous four samples, the latest first
-        // order 64: each stage's previous four inputs, the oldest first; and x itself (ring x
-        // sub-block), for the gap-edge test.
+        // order 64: each stage's previous four inputs, the oldest first. x: the input itself
+        // (ring x sub-block), for the gap-edge test.
         std::vector<std::array<float, 4>> stage_hist;
         std::vector<float> x;
         bool started = false;
