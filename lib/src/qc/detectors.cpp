@@ -145,24 +145,25 @@ float DropoutDetector::past_sample(const Channel& c, const float* x, std::int64_
     return c.past[std::size_t(frame % keep)];
 }
 
-bool DropoutDetector::beyond_before(const Channel& c, const float* x, std::int64_t start) const {
+void DropoutDetector::look_before(Channel& c, const float* x) const {
+    const std::int64_t start = c.run_start;
     const float edge = flat_top_margin * c.value;
+    c.beyond_before = c.recurs_before = false;
     for (std::int64_t f = start - resume_; f < start; ++f) {
         const float v = past_sample(c, x, f);
-        if (c.value > 0.0f ? v >= edge : v <= edge)
-            return true;
+        c.beyond_before = c.beyond_before || (c.value > 0.0f ? v >= edge : v <= edge);
+        c.recurs_before = c.recurs_before || (v == c.value && past_sample(c, x, f - 1) == v);
     }
-    return false;
+    c.moving_before = start - slope_frames > 0;
+    c.step = 0.0f;
+    for (std::int64_t f = start - slope_frames; f < start && c.moving_before; ++f) {
+        const float d = std::fabs(past_sample(c, x, f) - past_sample(c, x, f - 1));
+        c.moving_before = d > 0.0f;
+        c.step = std::max(c.step, d);
+    }
 }
 
-bool DropoutDetector::moving_before(const Channel& c, const float* x, std::int64_t start) const {
-    for (std::int64_t f = start - slope_frames; f < start - 1; ++f)
-        if (f < 0 || past_sample(c, x, f + 1) == past_sample(c, x, f))
-            return false;
-    return true;
-}
-
-void DropoutDetector::close_run(Channel& s, std::int64_t t) {
+void DropoutDetector::close_run(Channel& s, std::int64_t t, float next) {
     const bool held = s.value != 0.0f;
     if (s.run_len >= min_ && s.run_len <= max_ && s.run_start - s.loud_before <= edge_ &&
         (!held || (s.run_len >= 2 && s.moving_before))) {
@@ -171,6 +172,8 @@ void DropoutDetector::close_run(Channel& s, std::int64_t t) {
         s.cand_len = s.run_len;
         s.cand_value = s.value;
         s.cand_beyond = !held || s.beyond_before;
+        s.cand_jump = std::fabs(next - s.value) > jump_ratio * s.step;
+        s.cand_recurs = s.recurs_before;
         s.cand_loud = false;
         s.deadline = t + resume_;
     }
@@ -182,31 +185,34 @@ void DropoutDetector::scan(Channel& s, int channel, const float* x, std::size_t 
         const std::int64_t t = pos_ + std::int64_t(i);
         const float v = x[i];
         if (s.run_len > 0 && v == s.value) {
-            if (++s.run_len == judge && s.value != 0.0f) {
-                s.beyond_before = beyond_before(s, x, s.run_start);
-                s.moving_before = moving_before(s, x, s.run_start);
-            }
+            if (++s.run_len == judge && s.value != 0.0f)
+                look_before(s, x);
         } else {
             if (s.run_len > 0)
-                close_run(s, t);
+                close_run(s, t, v);
             s.value = v;
             s.run_start = t;
             s.run_len = 1;
             s.loud_before = s.last_loud;
-            s.beyond_before = false;
         }
         if (std::fabs(v) >= loud_)
             s.last_loud = t;
-        if (!s.pending || t < s.cand_start + s.cand_len)
+        if (!s.pending)
             continue;
         const float edge = flat_top_margin * s.cand_value;
         s.cand_loud = s.cand_loud || std::fabs(v) >= loud_;
         s.cand_beyond = s.cand_beyond || (s.cand_value > 0.0f ? v >= edge : v <= edge);
-        if (s.cand_loud && s.cand_beyond) {
+        s.cand_recurs = s.cand_recurs || (v == s.cand_value && t > s.cand_start + s.cand_len &&
+                                          past_sample(s, x, t - 1) == v);
+        // A flat top (nothing beyond it around) is a stall at the waveform's peak when the
+        // audio jumps away from it and no other top holds the same value (a clipping ceiling
+        // does, every period): decided when the window after it has passed.
+        const bool at_deadline = t >= s.deadline;
+        if (s.cand_loud && (s.cand_beyond || (at_deadline && s.cand_jump && !s.cand_recurs))) {
             log_.add({s.cand_start, channel, double(s.cand_len), s.cand_len});
             held_ += s.cand_value != 0.0f;
             s.pending = false;
-        } else if (t >= s.deadline) {
+        } else if (at_deadline) {
             s.pending = false;
         }
     }

@@ -92,12 +92,14 @@ class ClipDetector {
 // inside active audio, not the end of a piece; the audio may resume at a quiet point of its
 // waveform, or a word's onset, so this side is looser; 0: `edge_frames`). The value is
 // usually exact digital zero; a non-zero one (a converter or a stream that holds its last
-// sample, a DC level) is a dropout too when the run holds at least 2 samples and is no flat
-// top: within `resume_frames` before or after it a sample of the same sign is at least
-// `flat_top_margin` times larger (a clipped top is the largest value around it; a waveform
-// stopped at a random point goes further), and the audio changed at every one of the
-// `slope_frames` samples before it (a quantized slow waveform, 8-bit bass, holds each code for
-// a while, the one before too). Magnitude: gap length in frames.
+// sample, a DC level) is a dropout too when the run holds at least 2 samples, the audio changed
+// at every one of the `slope_frames` samples before it (a quantized slow waveform, 8-bit bass,
+// holds each code for a while, the one before too), and it is no clipped top: within
+// `resume_frames` before or after it a sample of the same sign is at least `flat_top_margin`
+// times larger (a waveform stopped at a random point goes further), or, at the waveform's
+// peak, the audio leaves it by a jump of more than `jump_ratio` times the largest step before
+// it and no other top around holds the same value (a clipping ceiling recurs every period; a
+// clipped top is left as smoothly as it was reached). Magnitude: gap length in frames.
 class DropoutDetector {
   public:
     DropoutDetector(int channels, std::int64_t min_frames, std::int64_t max_frames, float loud,
@@ -110,6 +112,7 @@ class DropoutDetector {
     // 1 dB: quantized peaks of a slowly growing tone differ by an LSB, not by this.
     static constexpr float flat_top_margin = 1.122f;
     static constexpr std::int64_t slope_frames = 8; // samples before a run that must all move
+    static constexpr float jump_ratio = 4.0f; // a flat top left by this many local steps
 
   private:
     struct Channel {
@@ -118,19 +121,20 @@ class DropoutDetector {
         std::int64_t run_len = 0; // 0: no sample seen yet
         std::int64_t last_loud = -(std::int64_t(1) << 60);
         std::int64_t loud_before = -(std::int64_t(1) << 60); // last loud sample before the run
-        bool beyond_before = false; // a non-zero run: a same-sign sample beyond it before
-        bool moving_before = false; // a non-zero run: the audio changed every sample before it
-        bool pending = false;       // a gap waiting for loud audio after it
-        bool cand_beyond = false;   // the pending gap is no flat top
-        bool cand_loud = false;     // loud audio seen after the pending gap
+        // A non-zero run, once it counts: a same-sign sample beyond it before, its value held
+        // (two samples) before, the audio changing at each of the `slope_frames` samples
+        // before it, and their largest step.
+        bool beyond_before = false, recurs_before = false, moving_before = false;
+        float step = 0.0f;
+        bool pending = false; // a gap waiting for loud audio after it
+        bool cand_beyond = false, cand_recurs = false, cand_jump = false, cand_loud = false;
         float cand_value = 0.0f;
         std::int64_t cand_start = 0, cand_len = 0, deadline = 0;
         std::vector<float> past; // the last past.size() samples before the block, a ring
     };
     float past_sample(const Channel& c, const float* x, std::int64_t frame) const;
-    bool beyond_before(const Channel& c, const float* x, std::int64_t start) const;
-    bool moving_before(const Channel& c, const float* x, std::int64_t start) const;
-    void close_run(Channel& c, std::int64_t t);
+    void look_before(Channel& c, const float* x) const;
+    void close_run(Channel& c, std::int64_t t, float next);
     void scan(Channel& c, int channel, const float* x, std::size_t n);
     void remember(Channel& c, const float* x, std::size_t n);
     std::vector<Channel> ch_;
