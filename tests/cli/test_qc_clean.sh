@@ -206,8 +206,10 @@ def plant(name, kind, args):
     for k, arg in enumerate(order):
         lo = R + k * slot
         i = lo + rng.randrange(slot // 2)
+        # audio after: 60 ms on for a click; right where the audio resumes for a gap
+        after = 60 * ms if kind == 'click' else round(arg * ms)
         while i < lo + slot - 60 * ms and (loud(i - 2 * ms, 2 * ms) < 0.02 or
-               loud(i + 60 * ms, 2 * ms) < 0.02 or loud(i - ms, 2 * ms) < 0.02):
+               loud(i + after, 2 * ms) < 0.02 or loud(i - ms, 2 * ms) < 0.02):
             i += ms
         if i >= lo + slot - 60 * ms:
             continue  # no active audio in this slot (a sparse stem)

@@ -581,8 +581,8 @@ TEST_SUITE("qc_detectors") {
         CHECK(dropouts(shorter).count() == 0);
     }
 
-    TEST_CASE("dropout: flat tops are not dropouts: hard clipping, 8-bit peaks of a low tone, "
-              "a DC level before the music starts") {
+    TEST_CASE("dropout: flat tops are not dropouts: hard clipping (a tone, a sawtooth), 8-bit "
+              "peaks of a low tone, a DC level before the music starts; a stall at a peak is") {
         auto clipped = sine(rate, 1, 100, 0.9); // clipped at 0.5: flat tops of ~2.7 ms
         for (std::size_t i = 0; i < rate; ++i)
             clipped.channel(0)[i] = std::clamp(clipped.channel(0)[i], -0.5f, 0.5f);
@@ -602,6 +602,25 @@ TEST_SUITE("qc_detectors") {
             CHECK(dropouts(low, block).count() == 0);
             CHECK(dropouts(dc, block).count() == 0);
             CHECK(dropouts(ends, block).count() == 0);
+        }
+        // A sawtooth clipped at 0.3: each top is left by the saw's reset, a jump, but every
+        // period holds the same ceiling.
+        auto saw = sine(rate, 1, 997, 0.0);
+        for (std::size_t i = 0; i < std::size_t(rate); ++i) {
+            const double ph = std::fmod(double(i) * 55.0 / rate, 1.0);
+            saw.channel(0)[i] = std::min(0.3f, float(0.5 * (2.0 * ph - 1.0)));
+        }
+        qc::DropoutDetector sd(1, 48, 12000, float(db_to_gain(-40)), 48, 960); // check's 20 ms
+        feed(saw, 4096, [&](AudioView v) { sd.add(v); });
+        CHECK(sd.dropouts().count() == 0);
+        // A 100 Hz tone held at its peak for 3 ms, then resuming 3 ms on: a stall, found.
+        auto peak = sine(rate, 1, 100, 0.5);
+        for (std::size_t i = 12121; i < 12265; ++i)
+            peak.channel(0)[i] = peak.channel(0)[12120];
+        for (std::size_t block : {1u, 4096u}) {
+            const auto log = dropouts(peak, block);
+            REQUIRE(log.count() == 1);
+            CHECK(log.earliest().front().frame == 12120);
         }
         // The same clipped tone held for 2 ms at its value by a zero crossing is a dropout.
         for (std::size_t i = 12000; i < 12096; ++i)

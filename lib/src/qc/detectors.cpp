@@ -130,10 +130,10 @@ DropoutDetector::DropoutDetector(int channels, std::int64_t min_frames, std::int
     : ch_(static_cast<std::size_t>(channels)), min_(std::max<std::int64_t>(1, min_frames)),
       max_(max_frames), edge_(edge_frames), resume_(std::max(edge_frames, resume_frames)),
       loud_(loud) {
-    // A non-zero run is judged against the `resume_` samples before it once it is long enough
-    // to count, max(min_, 2) samples after its start.
+    // A non-zero run is judged against the 2 `resume_` samples before it once it is long
+    // enough to count, max(min_, 2) samples after its start.
     for (auto& c : ch_)
-        c.past.assign(std::size_t(resume_ + std::max<std::int64_t>(min_, 2)), 0.0f);
+        c.past.assign(std::size_t(2 * resume_ + std::max<std::int64_t>(min_, 2) + 1), 0.0f);
 }
 
 float DropoutDetector::past_sample(const Channel& c, const float* x, std::int64_t frame) const {
@@ -149,9 +149,10 @@ void DropoutDetector::look_before(Channel& c, const float* x) const {
     const std::int64_t start = c.run_start;
     const float edge = flat_top_margin * c.value;
     c.beyond_before = c.recurs_before = false;
-    for (std::int64_t f = start - resume_; f < start; ++f) {
+    for (std::int64_t f = start - 2 * resume_; f < start; ++f) {
         const float v = past_sample(c, x, f);
-        c.beyond_before = c.beyond_before || (c.value > 0.0f ? v >= edge : v <= edge);
+        c.beyond_before =
+            c.beyond_before || (f >= start - resume_ && (c.value > 0.0f ? v >= edge : v <= edge));
         c.recurs_before = c.recurs_before || (v == c.value && past_sample(c, x, f - 1) == v);
     }
     c.moving_before = start - slope_frames > 0;
@@ -176,6 +177,7 @@ void DropoutDetector::close_run(Channel& s, std::int64_t t, float next) {
         s.cand_recurs = s.recurs_before;
         s.cand_loud = false;
         s.deadline = t + resume_;
+        s.decide = t + 2 * resume_;
     }
 }
 
@@ -200,19 +202,26 @@ void DropoutDetector::scan(Channel& s, int channel, const float* x, std::size_t 
         if (!s.pending)
             continue;
         const float edge = flat_top_margin * s.cand_value;
-        s.cand_loud = s.cand_loud || std::fabs(v) >= loud_;
-        s.cand_beyond = s.cand_beyond || (s.cand_value > 0.0f ? v >= edge : v <= edge);
+        if (t <= s.deadline) {
+            s.cand_loud = s.cand_loud || std::fabs(v) >= loud_;
+            s.cand_beyond = s.cand_beyond || (s.cand_value > 0.0f ? v >= edge : v <= edge);
+        }
         s.cand_recurs = s.cand_recurs || (v == s.cand_value && t > s.cand_start + s.cand_len &&
                                           past_sample(s, x, t - 1) == v);
         // A flat top (nothing beyond it around) is a stall at the waveform's peak when the
-        // audio jumps away from it and no other top holds the same value (a clipping ceiling
-        // does, every period): decided when the window after it has passed.
-        const bool at_deadline = t >= s.deadline;
-        if (s.cand_loud && (s.cand_beyond || (at_deadline && s.cand_jump && !s.cand_recurs))) {
+        // audio jumps away from it and no other top holds the same value within two windows
+        // (a clipping ceiling does, every period down to 25 Hz): decided after them.
+        bool found = s.cand_loud && s.cand_beyond;
+        bool over = t >= s.deadline && (!s.cand_loud || !s.cand_jump);
+        if (!found && !over && t >= s.decide) {
+            found = !s.cand_recurs;
+            over = true;
+        }
+        if (found) {
             log_.add({s.cand_start, channel, double(s.cand_len), s.cand_len});
             held_ += s.cand_value != 0.0f;
             s.pending = false;
-        } else if (at_deadline) {
+        } else if (over) {
             s.pending = false;
         }
     }

@@ -98,8 +98,9 @@ class ClipDetector {
 // `resume_frames` before or after it a sample of the same sign is at least `flat_top_margin`
 // times larger (a waveform stopped at a random point goes further), or, at the waveform's
 // peak, the audio leaves it by a jump of more than `jump_ratio` times the largest step before
-// it and no other top around holds the same value (a clipping ceiling recurs every period; a
-// clipped top is left as smoothly as it was reached). Magnitude: gap length in frames.
+// it and no other top within 2 `resume_frames` holds the same value (a clipping ceiling recurs
+// every period; a clipped top is left as smoothly as it was reached). Magnitude: gap length
+// in frames.
 class DropoutDetector {
   public:
     DropoutDetector(int channels, std::int64_t min_frames, std::int64_t max_frames, float loud,
@@ -129,7 +130,7 @@ class DropoutDetector {
         bool pending = false; // a gap waiting for loud audio after it
         bool cand_beyond = false, cand_recurs = false, cand_jump = false, cand_loud = false;
         float cand_value = 0.0f;
-        std::int64_t cand_start = 0, cand_len = 0, deadline = 0;
+        std::int64_t cand_start = 0, cand_len = 0, deadline = 0, decide = 0;
         std::vector<float> past; // the last past.size() samples before the block, a ring
     };
     float past_sample(const Channel& c, const float* x, std::int64_t frame) const;
