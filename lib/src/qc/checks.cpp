@@ -377,7 +377,7 @@ class ClickSet {
         d2_.finish();
         d4_.finish();
         top_.finish();
-        merged_ = merge_events(merge_events(d2_.clicks(), d4_.clicks(), 2), top_.clicks(), 4);
+        merged_ = merge_events(merge_events(d2_.clicks(), d4_.clicks(), 2), top_.clicks(), 6);
     }
     const EventLog& clicks() const { return merged_; }
 

@@ -141,20 +141,16 @@ inline void fourth_difference(const float* x, std::size_t n, float* d, double& e
         [](const float* p) { return p[0] - 4.0f * p[-1] + 6.0f * p[-2] - 4.0f * p[-3] + p[-4]; });
 }
 
-// out[j] = (t[j + 4] - 4 t[j + 3] + 6 t[j + 2] - 4 t[j + 1] + t[j]) / 16 for j in [0, n): one
-// stage of the click detector's top band, a binomial high-pass of order 4 per stage (t holds
-// n + 4 samples; the division by 16 is exact and keeps the gain at fs/2 at 1).
-inline void binomial4_stage(const float* t, float* out, std::size_t n) {
-    const v4f four = {4, 4, 4, 4}, six = {6, 6, 6, 6}, sixteenth = {0.0625f, 0.0625f, 0.0625f, 0.0625f};
-    std::size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        const v4f v = (load(t + j + 4) - four * load(t + j + 3) + six * load(t + j + 2) -
-                       four * load(t + j + 1) + load(t + j)) *
-                      sixteenth;
-        std::memcpy(out + j, &v, sizeof v);
+// sum a[i] b[i] over [0, N), in 8 lanes.
+template <std::size_t N> inline float dot(const float* a, const float* b) {
+    static_assert(N % lanes == 0);
+    v4f s0 = {0, 0, 0, 0}, s1 = s0;
+    for (std::size_t i = 0; i < N; i += lanes) {
+        s0 += load(a + i) * load(b + i);
+        s1 += load(a + i + 4) * load(b + i + 4);
     }
-    for (; j < n; ++j)
-        out[j] = (t[j + 4] - 4.0f * t[j + 3] + 6.0f * t[j + 2] - 4.0f * t[j + 1] + t[j]) * 0.0625f;
+    const v4f v = s0 + s1;
+    return (v[0] + v[1]) + (v[2] + v[3]);
 }
 
 // Sum of squares (returned in double) and max |x|.
