@@ -7,10 +7,13 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <numbers>
+#include <vector>
 
 using namespace tapeop;
 
@@ -552,6 +555,139 @@ TEST_SUITE("qc_detectors") {
         CHECK(found.earliest().front().frame == 20000);
         CHECK(found.longest() == 2400);
         CHECK(run(48).count() == 0);
+    }
+
+    TEST_CASE("dropout: a held last sample (1.2 ms) and a DC level (10 ms) inside a tone are "
+              "found, at any block length") {
+        auto b = sine(2 * rate, 2, 997, 0.5);
+        float* x = b.channel(0);
+        for (std::size_t i = 30000; i < 30058; ++i) // the converter holds x[29999]
+            x[i] = x[29999];
+        for (std::size_t i = 60000; i < 60480; ++i) // a DC level, 0.2
+            x[i] = 0.2f;
+        for (std::size_t block : {1u, 7u, 4096u}) {
+            qc::DropoutDetector d(2, 48, 12000, float(db_to_gain(-40)), 48, 960);
+            feed(b, block, [&](AudioView v) { d.add(v); });
+            const auto& log = d.dropouts();
+            REQUIRE(log.count() == 2);
+            CHECK(d.held_count() == 2);
+            CHECK(log.earliest()[0].frame == 29999); // the run holds the original sample too
+            CHECK(log.earliest()[0].length == 59);
+            CHECK(log.earliest()[0].channel == 0);
+            CHECK(log.earliest()[1].frame == 60000);
+            CHECK(log.earliest()[1].length == 480);
+        }
+        auto shorter = sine(rate, 1, 997, 0.5); // 0.8 ms held: under the 1 ms minimum
+        for (std::size_t i = 20000; i < 20037; ++i)
+            shorter.channel(0)[i] = shorter.channel(0)[19999];
+        CHECK(dropouts(shorter).count() == 0);
+    }
+
+    TEST_CASE("dropout: flat tops are not dropouts: hard clipping (a tone, a sawtooth), 8-bit "
+              "peaks of a low tone, a DC level before the music starts; a stall at a peak is") {
+        auto clipped = sine(rate, 1, 100, 0.9); // clipped at 0.5: flat tops of ~2.7 ms
+        for (std::size_t i = 0; i < rate; ++i)
+            clipped.channel(0)[i] = std::clamp(clipped.channel(0)[i], -0.5f, 0.5f);
+        auto low = sine(rate, 1, 30, 0.05); // 8-bit: its peaks hold one code for ~4 ms
+        for (std::size_t i = 0; i < rate; ++i) {
+            float& v = low.channel(0)[i];
+            v = std::round(v * 128.0f) / 128.0f;
+        }
+        auto dc = sine(rate, 1, 997, 0.5); // 100 ms at a constant 0.1, then the tone
+        for (std::size_t i = 0; i < 4800; ++i)
+            dc.channel(0)[i] = 0.1f;
+        auto ends = sine(rate, 1, 997, 0.5); // the tone, then held at its last value to the end
+        for (std::size_t i = 40000; i < std::size_t(rate); ++i)
+            ends.channel(0)[i] = ends.channel(0)[39999];
+        for (std::size_t block : {1u, 4096u}) {
+            CHECK(dropouts(clipped, block).count() == 0);
+            CHECK(dropouts(low, block).count() == 0);
+            CHECK(dropouts(dc, block).count() == 0);
+            CHECK(dropouts(ends, block).count() == 0);
+        }
+        // A sawtooth clipped at 0.3: each top is left by the saw's reset, a jump, but every
+        // period holds the same ceiling.
+        auto saw = sine(rate, 1, 997, 0.0);
+        for (std::size_t i = 0; i < std::size_t(rate); ++i) {
+            const double ph = std::fmod(double(i) * 55.0 / rate, 1.0);
+            saw.channel(0)[i] = std::min(0.3f, float(0.5 * (2.0 * ph - 1.0)));
+        }
+        qc::DropoutDetector sd(1, 48, 12000, float(db_to_gain(-40)), 48, 960); // check's 20 ms
+        feed(saw, 4096, [&](AudioView v) { sd.add(v); });
+        CHECK(sd.dropouts().count() == 0);
+        // A 100 Hz tone held at its peak for 3 ms, then resuming 3 ms on: a stall, found.
+        auto peak = sine(rate, 1, 100, 0.5);
+        for (std::size_t i = 12121; i < 12265; ++i)
+            peak.channel(0)[i] = peak.channel(0)[12120];
+        for (std::size_t block : {1u, 4096u}) {
+            const auto log = dropouts(peak, block);
+            REQUIRE(log.count() == 1);
+            CHECK(log.earliest().front().frame == 12120);
+        }
+        // The same clipped tone held for 2 ms at its value by a zero crossing is a dropout.
+        for (std::size_t i = 12000; i < 12096; ++i)
+            clipped.channel(0)[i] = clipped.channel(0)[11999];
+        REQUIRE(dropouts(clipped).count() == 1);
+        CHECK(dropouts(clipped).earliest().front().frame == 11999);
+    }
+
+    TEST_CASE("click, top band: a 0.02 spike under loud band-limited noise is found at its frame "
+              "(the 2nd and 4th differences miss it); a gap's edges and a held value's are not "
+              "clicks") {
+        // Noise at 0.15 RMS through (1 + z^-1)^8 / 256, 78 dB down at 19 kHz and more above:
+        // dense hi-hats sampled at a lower rate, as far as the top band is concerned.
+        const std::size_t n = rate;
+        AudioBuffer b(1, n);
+        std::uint32_t seed = 12;
+        std::vector<float> w(n + 16);
+        for (auto& v : w) {
+            seed = seed * 1664525u + 1013904223u;
+            v = float(double(seed) / 4294967296.0 - 0.5);
+        }
+        for (std::size_t i = 0; i < n; ++i) { // (1 + z^-1)^8: a zero of order 8 at fs/2
+            double acc = 0.0, c = 1.0;
+            for (std::size_t j = 0; j <= 8; ++j) {
+                acc += c * w[i + j];
+                c = c * double(8 - j) / double(j + 1);
+            }
+            b.channel(0)[i] = float(acc / 256.0 * 1.2);
+        }
+        b.channel(0)[24000] += 0.02f;
+        auto top = [&](AudioBuffer& a, std::size_t block) {
+            qc::ClickDetector d(1, rate, 20.0, float(db_to_gain(-50)), 64);
+            feed(a, block, [&](AudioView v) { d.add(v); });
+            d.finish();
+            return d.clicks();
+        };
+        for (std::size_t block : {1u, 7u, 4096u}) {
+            const auto log = top(b, block);
+            REQUIRE(log.count() == 1);
+            CHECK(log.earliest().front().frame == 24000);
+        }
+        CHECK(clicks(b).count() == 0);
+        CHECK(clicks4(b).count() == 0);
+        // Computed at every 4th frame, the band places a click within 2 frames of its own.
+        b.channel(0)[24000] -= 0.02f;
+        b.channel(0)[24003] += 0.02f;
+        for (std::size_t block : {1u, 4096u}) {
+            const auto log = top(b, block);
+            REQUIRE(log.count() == 1);
+            CHECK(std::llabs(log.earliest().front().frame - 24003) <= 2);
+        }
+
+        // A 997 Hz tone cut to zero for 10 ms, and held at its last value for 10 ms.
+        auto cut = sine(rate, 1, 997, 0.5);
+        for (std::size_t i = 10000; i < 10480; ++i)
+            cut.channel(0)[i] = 0.0f;
+        for (std::size_t i = 30000; i < 30480; ++i)
+            cut.channel(0)[i] = cut.channel(0)[29999];
+        for (std::size_t block : {1u, 4096u})
+            CHECK(top(cut, block).count() == 0);
+        // A spike in digital silence stays a click.
+        AudioBuffer quiet(1, n);
+        quiet.channel(0)[20000] = 0.02f;
+        REQUIRE(top(quiet, 4096).count() == 1);
+        CHECK(top(quiet, 4096).earliest().front().frame == 20000);
     }
 
 } // TEST_SUITE

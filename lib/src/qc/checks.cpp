@@ -343,9 +343,17 @@ std::unique_ptr<Probe> probe_dropout(const Rule& r, const io::FileInfo& fi) {
 }
 
 void eval_dropout(CheckContext& c) {
-    const auto& d = c.detector<DropoutDetector>().dropouts();
+    const auto& dd = c.detector<DropoutDetector>();
+    const auto& d = dd.dropouts();
+    const std::uint64_t held = dd.held_count();
     if (d.count())
-        c.add(std::to_string(d.count()) + " digital-zero gap(s) inside audio, longest " +
+        c.add(std::to_string(d.count()) + " gap(s) inside audio (" +
+                  (held == 0 ? std::string("digital zero")
+                   : held == d.count()
+                       ? std::string("a constant value held")
+                       : std::to_string(d.count() - held) + " at digital zero, " +
+                             std::to_string(held) + " holding a constant value") +
+                  "), longest " +
                   fmt("%.1f", 1000.0 * double(d.longest()) / c.rate) + " ms, " +
                   where(d, c.rate, c.channels),
               double(d.count()), 0, first_time(d, c.rate));
@@ -353,34 +361,38 @@ void eval_dropout(CheckContext& c) {
         c.findings.back().times_s = times_of(d, c.rate);
 }
 
-// Clicks by the 2nd and the 4th difference, each click once (see ClickDetector).
-class ClickPair {
+// Clicks by the 2nd and the 4th difference and in the top band, each click once (see
+// ClickDetector). The top band's peak may sit a few samples off a click among music.
+class ClickSet {
   public:
-    ClickPair(int channels, int rate, double ratio_db, float level)
-        : d2_(channels, rate, ratio_db, level, 2), d4_(channels, rate, ratio_db, level, 4) {}
+    ClickSet(int channels, int rate, double ratio_db, float level)
+        : d2_(channels, rate, ratio_db, level, 2), d4_(channels, rate, ratio_db, level, 4),
+          top_(channels, rate, ratio_db, level, 64) {}
     void add(AudioView block) {
         d2_.add(block);
         d4_.add(block);
+        top_.add(block);
     }
     void finish() {
         d2_.finish();
         d4_.finish();
-        merged_ = merge_events(d2_.clicks(), d4_.clicks(), 2);
+        top_.finish();
+        merged_ = merge_events(merge_events(d2_.clicks(), d4_.clicks(), 2), top_.clicks(), 6);
     }
     const EventLog& clicks() const { return merged_; }
 
   private:
-    ClickDetector d2_, d4_;
+    ClickDetector d2_, d4_, top_;
     EventLog merged_;
 };
 
 std::unique_ptr<Probe> probe_click(const Rule& r, const io::FileInfo& fi) {
-    return make_probe<ClickPair>(fi.channels, fi.sample_rate, r.number("ratio"),
+    return make_probe<ClickSet>(fi.channels, fi.sample_rate, r.number("ratio"),
                                  linear(r, "level"));
 }
 
 void eval_click(CheckContext& c) {
-    const auto& k = c.detector<ClickPair>().clicks();
+    const auto& k = c.detector<ClickSet>().clicks();
     if (k.count())
         c.add(std::to_string(k.count()) + " click(s), up to " + fmt("%.0f", k.worst().magnitude) +
                   " dB above the local level, " + where(k, c.rate, c.channels),
@@ -603,7 +615,7 @@ std::vector<CheckDef> make_defs() {
          .probe = probe_hum,
          .evaluate = eval_hum});
     add({.name = "dropout",
-         .summary = "digital-zero gaps inside active audio",
+         .summary = "gaps inside active audio: digital zero or a held value",
          .default_severity = E,
          .params = {limit("min", {U::s, U::ms}, 0.001, 0, 10, "shortest gap reported"),
                     limit("max", {U::s, U::ms}, 0.25, 0, 60,

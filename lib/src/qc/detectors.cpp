@@ -8,8 +8,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <numbers>
+#include <tuple>
 
 namespace tapeop::qc {
 
@@ -129,37 +131,111 @@ DropoutDetector::DropoutDetector(int channels, std::int64_t min_frames, std::int
                                  float loud, std::int64_t edge_frames, std::int64_t resume_frames)
     : ch_(static_cast<std::size_t>(channels)), min_(std::max<std::int64_t>(1, min_frames)),
       max_(max_frames), edge_(edge_frames), resume_(std::max(edge_frames, resume_frames)),
-      loud_(loud) {}
+      loud_(loud) {
+    // A non-zero run is judged against the 2 `resume_` samples before it once it is long
+    // enough to count, max(min_, 2) samples after its start.
+    for (auto& c : ch_)
+        c.past.assign(std::size_t(2 * resume_ + std::max<std::int64_t>(min_, 2) + 1), 0.0f);
+}
+
+float DropoutDetector::past_sample(const Channel& c, const float* x, std::int64_t frame) const {
+    if (frame >= pos_)
+        return x[frame - pos_];
+    const auto keep = std::int64_t(c.past.size());
+    if (frame < 0 || frame < pos_ - keep)
+        return 0.0f;
+    return c.past[std::size_t(frame % keep)];
+}
+
+void DropoutDetector::look_before(Channel& c, const float* x) const {
+    const std::int64_t start = c.run_start;
+    const float edge = flat_top_margin * c.value;
+    c.beyond_before = c.recurs_before = false;
+    for (std::int64_t f = start - 2 * resume_; f < start; ++f) {
+        const float v = past_sample(c, x, f);
+        c.beyond_before =
+            c.beyond_before || (f >= start - resume_ && (c.value > 0.0f ? v >= edge : v <= edge));
+        c.recurs_before = c.recurs_before || (v == c.value && past_sample(c, x, f - 1) == v);
+    }
+    c.moving_before = start - slope_frames > 0;
+    c.step = 0.0f;
+    for (std::int64_t f = start - slope_frames; f < start && c.moving_before; ++f) {
+        const float d = std::fabs(past_sample(c, x, f) - past_sample(c, x, f - 1));
+        c.moving_before = d > 0.0f;
+        c.step = std::max(c.step, d);
+    }
+}
+
+void DropoutDetector::close_run(Channel& s, std::int64_t t, float next) {
+    const bool held = s.value != 0.0f;
+    if (s.run_len >= min_ && s.run_len <= max_ && s.run_start - s.loud_before <= edge_ &&
+        (!held || (s.run_len >= 2 && s.moving_before))) {
+        s.pending = true;
+        s.cand_start = s.run_start;
+        s.cand_len = s.run_len;
+        s.cand_value = s.value;
+        s.cand_beyond = !held || s.beyond_before;
+        s.cand_jump = std::fabs(next - s.value) > jump_ratio * s.step;
+        s.cand_recurs = s.recurs_before;
+        s.cand_loud = false;
+        s.deadline = t + resume_;
+        s.decide = t + 2 * resume_;
+    }
+}
 
 void DropoutDetector::scan(Channel& s, int channel, const float* x, std::size_t n) {
+    const std::int64_t judge = std::max<std::int64_t>(min_, 2);
     for (std::size_t i = 0; i < n; ++i) {
         const std::int64_t t = pos_ + std::int64_t(i);
         const float v = x[i];
-        if (v == 0.0f) {
-            if (s.run_len == 0)
-                s.run_start = t;
-            ++s.run_len;
-            continue;
+        if (s.run_len > 0 && v == s.value) {
+            if (++s.run_len == judge && s.value != 0.0f)
+                look_before(s, x);
+        } else {
+            if (s.run_len > 0)
+                close_run(s, t, v);
+            s.value = v;
+            s.run_start = t;
+            s.run_len = 1;
+            s.loud_before = s.last_loud;
         }
-        if (s.run_len > 0) {
-            if (s.run_len >= min_ && s.run_len <= max_ && s.run_start - s.last_loud <= edge_) {
-                s.pending = true;
-                s.cand_start = s.run_start;
-                s.cand_len = s.run_len;
-                s.deadline = t + resume_;
-            }
-            s.run_len = 0;
-        }
-        if (std::fabs(v) >= loud_) {
+        if (std::fabs(v) >= loud_)
             s.last_loud = t;
-            if (s.pending) {
-                log_.add({s.cand_start, channel, double(s.cand_len), s.cand_len});
-                s.pending = false;
-            }
-        } else if (s.pending && t >= s.deadline) {
+        if (!s.pending)
+            continue;
+        const float edge = flat_top_margin * s.cand_value;
+        if (t <= s.deadline) {
+            s.cand_loud = s.cand_loud || std::fabs(v) >= loud_;
+            s.cand_beyond = s.cand_beyond || (s.cand_value > 0.0f ? v >= edge : v <= edge);
+        }
+        s.cand_recurs = s.cand_recurs || (v == s.cand_value && t > s.cand_start + s.cand_len &&
+                                          past_sample(s, x, t - 1) == v);
+        // A flat top (nothing beyond it around) is a stall at the waveform's peak when the
+        // audio jumps away from it and no other top holds the same value within two windows
+        // (a clipping ceiling does, every period down to 25 Hz): decided after them.
+        bool found = s.cand_loud && s.cand_beyond;
+        bool over = t >= s.deadline && (!s.cand_loud || !s.cand_jump);
+        if (!found && !over && t >= s.decide) {
+            found = !s.cand_recurs;
+            over = true;
+        }
+        if (found) {
+            log_.add({s.cand_start, channel, double(s.cand_len), s.cand_len});
+            held_ += s.cand_value != 0.0f;
+            s.pending = false;
+        } else if (over) {
             s.pending = false;
         }
     }
+}
+
+void DropoutDetector::remember(Channel& s, const float* x, std::size_t n) {
+    const std::size_t keep = s.past.size();
+    const std::size_t from = n - std::min(n, keep); // the block's last `keep` samples
+    const std::size_t at = std::size_t((pos_ + std::int64_t(from)) % std::int64_t(keep));
+    const std::size_t first = std::min(n - from, keep - at);
+    std::memcpy(s.past.data() + at, x + from, first * sizeof(float));
+    std::memcpy(s.past.data(), x + from + first, (n - from - first) * sizeof(float));
 }
 
 void DropoutDetector::add(AudioView block) {
@@ -168,32 +244,88 @@ void DropoutDetector::add(AudioView block) {
 
 void DropoutDetector::add(AudioView block, const BlockScreen& screen) {
     const std::size_t n = block.frames();
-    for (std::size_t c = 0; c < ch_.size(); ++c) {
+    for (std::size_t c = 0; c < ch_.size() && n > 0; ++c) {
         const float* x = block.channel(c);
         Channel& s = ch_[c];
-        if (screen.min_abs(c) > 0.0f && s.run_len == 0 && !s.pending) {
-            // Only the last loud sample matters for a gap that may start later.
-            for (std::size_t i = n; i-- > 0;)
+        // No run of two equal samples can start, continue or end here (a lone zero is a gap
+        // only with a 1-frame minimum): only the last sample and the last loud one matter.
+        if (s.run_len == 1 && !s.pending && (min_ > 1 || (s.value != 0.0f && screen.min_abs(c) > 0.0f)) &&
+            !kernels::any_repeat(x, n, s.value)) {
+            for (std::size_t i = n - 1; i-- > 0;)
                 if (std::fabs(x[i]) >= loud_) {
                     s.last_loud = pos_ + std::int64_t(i);
                     break;
                 }
-            continue;
+            s.loud_before = s.last_loud;
+            s.value = x[n - 1];
+            s.run_start = pos_ + std::int64_t(n) - 1;
+            if (std::fabs(s.value) >= loud_)
+                s.last_loud = s.run_start;
+        } else {
+            scan(s, static_cast<int>(c), x, n);
         }
-        scan(s, static_cast<int>(c), x, n);
+        remember(s, x, n);
     }
     pos_ += std::int64_t(n);
 }
 
 // ---------------------------------------------------------------------------------------------
+namespace {
+// The order-64 top band's taps for a unit spike: C(64, j) / 2^64 (the signs alternate).
+std::array<double, 65> top_taps() {
+    std::array<double, 65> t{};
+    t[0] = std::ldexp(1.0, -64);
+    for (std::size_t j = 0; j < 64; ++j)
+        t[j + 1] = t[j] * double(64 - j) / double(j + 1);
+    return t;
+}
+} // namespace
+
 ClickDetector::ClickDetector(int channels, int sample_rate, double ratio_db, float level, int order)
     : ch_(static_cast<std::size_t>(channels)),
       sub_(static_cast<std::size_t>(std::max(32, sample_rate / 200))), // ~5 ms
-      // A spike of height a: |d| = 2a (2nd difference), 6a (4th): `level` speaks of the 2nd.
-      ratio_sq_(std::pow(10.0, ratio_db / 10.0)), level_(order == 4 ? 3.0f * level : level),
-      order_(order == 4 ? 4 : 2) {
-    for (auto& c : ch_)
+      ratio_sq_(std::pow(10.0, ratio_db / 10.0)),
+      order_(order == 4 || order == top_order ? order : 2) {
+    // A spike of height a: |d| = 2a (2nd difference), 6a (4th), 0.099a (top band): `level`
+    // speaks of the 2nd.
+    near_max_ = 4;
+    level_ = order_ == 4 ? 3.0f * level : level;
+    if (order_ == top_order) {
+        const auto taps = top_taps();
+        const double centre = taps[top_order / 2];
+        level_ = float(0.5 * centre) * level;
+        // The taps at half the centre or more, one in `top_step` computed, and a sample each
+        // side for the music under it.
+        const auto wide = std::size_t(std::count_if(
+            taps.begin(), taps.end(), [&](double t) { return t >= 0.5 * centre; }));
+        near_max_ = 2 + (wide + top_step - 1) / top_step;
+        for (std::size_t j = 0; j < top_taps_.size(); ++j) {
+            const std::size_t k = j + top_skip;
+            top_taps_[j] = float(k % 2 ? -taps[k] : taps[k]);
+        }
+        scratch_.assign(sub_ + top_order, 0.0f);
+    }
+    for (auto& c : ch_) {
         c.d.assign(ring * sub_, 0.0f);
+        c.x.assign(ring * sub_, 0.0f);
+        if (order_ == top_order)
+            c.tail.assign(top_order, 0.0f);
+    }
+}
+
+// The top band at every `top_step`-th frame (0 between): the band is 3 kHz wide, so a quarter
+// of its samples still show a click (its peak at most 1.1 dB low), at a quarter of the cost.
+void ClickDetector::top_band(Channel& s, const float* x, float* d, std::size_t n,
+                             std::int64_t frame) {
+    std::copy(s.tail.begin(), s.tail.end(), scratch_.begin());
+    std::memcpy(scratch_.data() + top_order, x, n * sizeof(float));
+    std::copy(scratch_.begin() + std::ptrdiff_t(n),
+              scratch_.begin() + std::ptrdiff_t(n) + top_order, s.tail.begin());
+    std::fill(d, d + n, 0.0f);
+    const auto step = std::int64_t(top_step);
+    for (std::size_t j = std::size_t((step - frame % step) % step); j < n; j += top_step)
+        d[j] = kernels::dot<std::tuple_size_v<decltype(top_taps_)>>(top_taps_.data(),
+                                                                   scratch_.data() + j + top_skip);
 }
 
 void ClickDetector::add(AudioView block) {
@@ -203,6 +335,7 @@ void ClickDetector::add(AudioView block) {
         Channel& s = ch_[c];
         if (n > 0 && !s.started) {
             s.hist.fill(x[0]); // no discontinuity at the start of the file
+            std::fill(s.tail.begin(), s.tail.end(), x[0]);
             s.started = true;
         }
         std::size_t i = 0;
@@ -218,7 +351,11 @@ void ClickDetector::add(AudioView block) {
             // The file's first samples have no past: no difference there (a file that starts
             // mid-waveform is no click).
             const std::int64_t head = std::int64_t(order_) - (pos_ + std::int64_t(i));
-            if (order_ == 4) {
+            std::memcpy(s.x.data() + slot * sub_ + s.fill, xi, take * sizeof(float));
+            if (order_ == top_order) {
+                top_band(s, xi, d, take, pos_ + std::int64_t(i));
+                kernels::energy_peak(d, take, s.energy[slot], s.peak[slot]);
+            } else if (order_ == 4) {
                 for (std::ptrdiff_t j = 0; j < std::ptrdiff_t(std::min<std::size_t>(take, 4)); ++j)
                     d[j] =
                         at(j) - 4.0f * at(j - 1) + 6.0f * at(j - 2) - 4.0f * at(j - 3) + at(j - 4);
@@ -278,8 +415,8 @@ void ClickDetector::evaluate(Channel& s, int channel, std::int64_t k, std::int64
     std::size_t len = 0;
     for (std::int64_t b = std::max<std::int64_t>(0, k - 2); b <= std::min(last, k + 2); ++b) {
         const std::size_t sl = static_cast<std::size_t>(b % ring);
-        if (s.count[sl] > 0)
-            ms[len++] = s.energy[sl] / double(s.count[sl]);
+        if (s.count[sl] > 0) // the top band: one sample in `top_step` computed
+            ms[len++] = s.energy[sl] / double(s.count[sl]) * (order_ == top_order ? top_step : 1);
     }
     for (std::size_t a = 1; a < len; ++a) // insertion sort of at most 5 values
         for (std::size_t b = a; b > 0 && ms[b] < ms[b - 1]; --b)
@@ -300,8 +437,17 @@ void ClickDetector::evaluate(Channel& s, int channel, std::int64_t k, std::int64
             seen = true;
         }
     }
-    if (near > 4)
+    if (near > near_max_)
         return; // a burst, not an isolated impulse
+    if (order_ == top_order) {
+        if (!isolated_wide(s, k, last, at, m) || gap_edge_wide(s, k, last, at))
+            return;
+        const double db = ref > 0.0 ? std::min(120.0, 10.0 * std::log10(peak_sq / ref)) : 120.0;
+        const std::int64_t frame =
+            std::max<std::int64_t>(0, s.start[slot] + std::int64_t(at) - top_order / 2);
+        log_.add({frame, channel, db, 1});
+        return;
+    }
     // Isolated in time too: no other sub-block within `reach` (~20 ms, a period of 50 Hz) has an
     // impulse half as large. A sawtooth bass or a buzzing reed repeats its step every period,
     // a drum's attack rings on; a click happens once.
@@ -329,11 +475,71 @@ void ClickDetector::evaluate(Channel& s, int channel, std::int64_t k, std::int64
     }
     if (zeros_before != zeros_after)
         return;
+    // d is zero on both sides of a spike in digital silence, and of a step from a held value
+    // into a linear ramp (a synth's sawtooth): x itself tells them apart.
+    if (zeros_before && gap_edge_wide(s, k, last, at))
+        return;
     const double ratio_db = ref > 0.0 ? std::min(120.0, 10.0 * std::log10(peak_sq / ref)) : 120.0;
     // The impulse d peaks order/2 samples after the spike it marks (where the difference is
     // centred).
     const std::int64_t frame = std::max<std::int64_t>(0, s.start[slot] + std::int64_t(at) - half);
     log_.add({frame, channel, ratio_db, 1});
+}
+
+// The top band: no other sample within `reach` sub-blocks reaches half the peak, but for the
+// click's own response (+-order + 1 samples around it), where none may exceed it.
+bool ClickDetector::isolated_wide(const Channel& s, std::int64_t k, std::int64_t last,
+                                  std::size_t at, float m) const {
+    const std::int64_t p = k * std::int64_t(sub_) + std::int64_t(at);
+    for (std::int64_t b = std::max<std::int64_t>(0, k - reach); b <= std::min(last, k + reach); ++b) {
+        const std::size_t sl = static_cast<std::size_t>(b % ring);
+        for (std::size_t i = 0; i < s.count[sl]; ++i) {
+            const std::int64_t g = b * std::int64_t(sub_) + std::int64_t(i);
+            const float a = std::fabs(s.d[sl * sub_ + i]);
+            // Beyond the response: half the peak; within it: more than the peak (this is the
+            // tail of a larger impulse, in the next sub-block, judged on its own).
+            if (std::llabs(g - p) > top_order + 1 ? a >= 0.5f * m : a > m)
+                return false;
+        }
+    }
+    return true;
+}
+
+// x constant over 16 samples on one side of the spike and not the other is the edge of a
+// digital-zero gap or a held value (the dropout detector's finding); a spike in digital
+// silence has it on both sides and stays a click. The top band's test; the differences' when d
+// is zero on both sides.
+bool ClickDetector::gap_edge_wide(const Channel& s, std::int64_t k, std::int64_t last,
+                                  std::size_t at) const {
+    const std::int64_t f = k * std::int64_t(sub_) + std::int64_t(at) - order_ / 2;
+    auto x_at = [&](std::int64_t g, float& v) {
+        if (g < 0)
+            return false;
+        const std::int64_t b = g / std::int64_t(sub_);
+        const std::size_t sl = static_cast<std::size_t>(b % ring);
+        const std::size_t i = std::size_t(g - b * std::int64_t(sub_));
+        if (b < std::max<std::int64_t>(0, k - reach) || b > last || i >= s.count[sl])
+            return false;
+        v = s.x[sl * sub_ + i];
+        return true;
+    };
+    auto constant = [&](std::int64_t from) {
+        float first = 0.0f, v = 0.0f;
+        if (!x_at(from, first))
+            return false;
+        for (std::int64_t g = from + 1; g <= from + std::int64_t(zero_run); ++g)
+            if (!x_at(g, v) || v != first)
+                return false;
+        return true;
+    };
+    // The band's peak sits within a few samples of the edge (the waveform cut there has its
+    // own slope): look for the run starting (after) or ending (before) within +-edge_slack.
+    bool before = false, after = false;
+    for (std::int64_t o = -edge_slack; o <= edge_slack && !(before && after); ++o) {
+        before = before || constant(f + o - std::int64_t(zero_run));
+        after = after || constant(f + o);
+    }
+    return before != after;
 }
 
 void ClickDetector::finish() {

@@ -141,6 +141,18 @@ inline void fourth_difference(const float* x, std::size_t n, float* d, double& e
         [](const float* p) { return p[0] - 4.0f * p[-1] + 6.0f * p[-2] - 4.0f * p[-3] + p[-4]; });
 }
 
+// sum a[i] b[i] over [0, N), in 8 lanes.
+template <std::size_t N> inline float dot(const float* a, const float* b) {
+    static_assert(N % lanes == 0);
+    v4f s0 = {0, 0, 0, 0}, s1 = s0;
+    for (std::size_t i = 0; i < N; i += lanes) {
+        s0 += load(a + i) * load(b + i);
+        s1 += load(a + i + 4) * load(b + i + 4);
+    }
+    const v4f v = s0 + s1;
+    return (v[0] + v[1]) + (v[2] + v[3]);
+}
+
 // Sum of squares (returned in double) and max |x|.
 inline void energy_peak(const float* x, std::size_t n, double& energy, float& peak) {
     v4f e0 = {0, 0, 0, 0}, e1 = e0, m0 = e0, m1 = e0;
@@ -200,6 +212,23 @@ inline std::uint32_t or_codes24(const float* x, std::size_t n) {
     std::uint32_t r = static_cast<std::uint32_t>(o[0] | o[1] | o[2] | o[3]);
     for (; i < n; ++i)
         r |= static_cast<std::uint32_t>(static_cast<std::int32_t>(x[i] * 8388608.0f));
+    return r;
+}
+
+// Whether two neighbouring samples are equal: x[i] == x[i - 1] for some i in [0, n), with
+// x[-1] = prev (a held value's run, digital zeros included, needs one).
+inline bool any_repeat(const float* x, std::size_t n, float prev) {
+    if (n == 0)
+        return false;
+    if (x[0] == prev)
+        return true;
+    v4i o = {0, 0, 0, 0};
+    std::size_t i = 1;
+    for (; i + 4 <= n; i += 4)
+        o |= load(x + i) == load(x + i - 1);
+    bool r = (o[0] | o[1] | o[2] | o[3]) != 0;
+    for (; i < n; ++i)
+        r = r || x[i] == x[i - 1];
     return r;
 }
 

@@ -86,12 +86,21 @@ class ClipDetector {
     EventLog clips_, overs_;
 };
 
-// Dropouts: runs of exact digital zeros in a channel, between `min_frames` and `max_frames`
-// long, with a sample of at least `loud` within `edge_frames` before the gap (the waveform is
-// cut: a pause in speech or a gated note decays first) and within `resume_frames` after it
-// (a gap inside active audio, not the end of a piece; the audio may resume at a quiet point
-// of its waveform, or a word's onset, so this side is looser; 0: `edge_frames`). Magnitude:
-// gap length in frames.
+// Dropouts: runs of one value held in a channel, between `min_frames` and `max_frames` long,
+// with a sample of at least `loud` within `edge_frames` before the run (the waveform is cut:
+// a pause in speech or a gated note decays first) and within `resume_frames` after it (a gap
+// inside active audio, not the end of a piece; the audio may resume at a quiet point of its
+// waveform, or a word's onset, so this side is looser; 0: `edge_frames`). The value is
+// usually exact digital zero; a non-zero one (a converter or a stream that holds its last
+// sample, a DC level) is a dropout too when the run holds at least 2 samples, the audio changed
+// at every one of the `slope_frames` samples before it (a quantized slow waveform, 8-bit bass,
+// holds each code for a while, the one before too), and it is no clipped top: within
+// `resume_frames` before or after it a sample of the same sign is at least `flat_top_margin`
+// times larger (a waveform stopped at a random point goes further), or, at the waveform's
+// peak, the audio leaves it by a jump of more than `jump_ratio` times the largest step before
+// it and no other top within 2 `resume_frames` holds the same value (a clipping ceiling recurs
+// every period; a clipped top is left as smoothly as it was reached). Magnitude: gap length
+// in frames.
 class DropoutDetector {
   public:
     DropoutDetector(int channels, std::int64_t min_frames, std::int64_t max_frames, float loud,
@@ -99,21 +108,42 @@ class DropoutDetector {
     void add(AudioView block, const BlockScreen& screen);
     void add(AudioView block);
     const EventLog& dropouts() const { return log_; }
+    std::uint64_t held_count() const { return held_; } // of dropouts(), those at a non-zero value
+
+    // 1 dB: quantized peaks of a slowly growing tone differ by an LSB, not by this.
+    static constexpr float flat_top_margin = 1.122f;
+    static constexpr std::int64_t slope_frames = 8; // samples before a run that must all move
+    static constexpr float jump_ratio = 4.0f; // a flat top left by this many local steps
 
   private:
     struct Channel {
+        float value = 0.0f; // the current run's value
         std::int64_t run_start = 0;
-        std::int64_t run_len = 0;
+        std::int64_t run_len = 0; // 0: no sample seen yet
         std::int64_t last_loud = -(std::int64_t(1) << 60);
+        std::int64_t loud_before = -(std::int64_t(1) << 60); // last loud sample before the run
+        // A non-zero run, once it counts: a same-sign sample beyond it before, its value held
+        // (two samples) before, the audio changing at each of the `slope_frames` samples
+        // before it, and their largest step.
+        bool beyond_before = false, recurs_before = false, moving_before = false;
+        float step = 0.0f;
         bool pending = false; // a gap waiting for loud audio after it
-        std::int64_t cand_start = 0, cand_len = 0, deadline = 0;
+        bool cand_beyond = false, cand_recurs = false, cand_jump = false, cand_loud = false;
+        float cand_value = 0.0f;
+        std::int64_t cand_start = 0, cand_len = 0, deadline = 0, decide = 0;
+        std::vector<float> past; // the last past.size() samples before the block, a ring
     };
+    float past_sample(const Channel& c, const float* x, std::int64_t frame) const;
+    void look_before(Channel& c, const float* x) const;
+    void close_run(Channel& c, std::int64_t t, float next);
     void scan(Channel& c, int channel, const float* x, std::size_t n);
+    void remember(Channel& c, const float* x, std::size_t n);
     std::vector<Channel> ch_;
     std::int64_t min_, max_, edge_, resume_;
     float loud_;
     std::int64_t pos_ = 0;
     EventLog log_;
+    std::uint64_t held_ = 0;
 };
 
 // Clicks: the second difference d[n] = x[n] - 2x[n-1] + x[n-2] (a high-pass that turns a
@@ -134,6 +164,15 @@ class ClickDetector {
     // 5 kHz against the 2nd difference), so small clicks stand out of dense material; the
     // 2nd difference keeps the clicks whose neighbourhood the 4th order makes busy (a spike on
     // a steep transient). `check` runs both and merges them (the same click once).
+    //
+    // order 64: the top band, (1 - z^-1)^64 / 2^64, a binomial high-pass whose gain falls
+    // 38 dB from 22 to 16 kHz (0.46 and 0.33 fs): a click is white, music's own highs fall off
+    // towards fs/2 (recorded air, cymbals, and any source sampled at 44.1 kHz or less), so a
+    // click buried under dense hi-hats in the lower bands stands out there. It is computed at
+    // every 4th frame (the band is 3 kHz wide; a click's peak reads at most 1.1 dB low). A
+    // spike of height a gives a peak of 0.099 a spread over ~11 samples, so the isolation test
+    // allows as many, and in time it looks past the click's own response (+-65 samples); the
+    // edge of a gap (x constant for 16 samples on one side) is left to the dropout detector.
     ClickDetector(int channels, int sample_rate, double ratio_db, float level, int order = 2);
     void add(AudioView block);
     void finish();
@@ -143,8 +182,15 @@ class ClickDetector {
     static constexpr std::int64_t reach = 4; // sub-blocks each side for the isolation test
     static constexpr int ring = 2 * reach + 1;
     static constexpr std::size_t zero_run = 16; // exact zeros of d that mark a gap's edge
+    static constexpr std::int64_t edge_slack = 8; // top band: its peak to a gap's edge
+    static constexpr int top_order = 64;
+    static constexpr std::size_t top_step = 4; // the top band is computed at every 4th frame
     struct Channel {
         std::array<float, 4> hist{}; // previous four samples, the latest first
+        // order 64: the previous 64 samples, the oldest first. x: the input itself (ring x
+        // sub-block), for the gap-edge test.
+        std::vector<float> tail;
+        std::vector<float> x;
         bool started = false;
         std::int64_t index = 0; // sub-blocks completed
         std::size_t fill = 0;   // samples in the current sub-block
@@ -157,8 +203,17 @@ class ClickDetector {
     };
     void complete(Channel& c, int channel);
     void evaluate(Channel& c, int channel, std::int64_t k, std::int64_t last);
+    void top_band(Channel& c, const float* x, float* d, std::size_t n, std::int64_t frame);
+    bool isolated_wide(const Channel& c, std::int64_t k, std::int64_t last, std::size_t at,
+                       float m) const;
+    bool gap_edge_wide(const Channel& c, std::int64_t k, std::int64_t last, std::size_t at) const;
     std::vector<Channel> ch_;
+    std::vector<float> scratch_; // order 64: a block with the 64 samples before it
+    // Its taps 8..55: the 17 left out are at most 2.4e-9 of the centre tap.
+    static constexpr std::size_t top_skip = 8;
+    std::array<float, 48> top_taps_{};
     std::size_t sub_;
+    std::size_t near_max_; // samples at half the peak an impulse may have
     double ratio_sq_;
     float level_;
     int order_;
