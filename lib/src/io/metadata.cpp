@@ -24,6 +24,8 @@
 #include <taglib/flacfile.h>
 #include <taglib/flacpicture.h>
 #include <taglib/id3v2tag.h>
+#include <taglib/mp4file.h>
+#include <taglib/mp4tag.h>
 #include <taglib/mpegfile.h>
 #include <taglib/opusfile.h>
 #include <taglib/tpropertymap.h>
@@ -181,6 +183,43 @@ void add_apic(TagLib::ID3v2::Tag* tag, const std::vector<Picture>& pictures) {
     }
 }
 
+// An MP4's cover art (covr: JPEG, PNG, BMP or GIF bytes, no description or picture type: a
+// front cover), and its "©too" (the encoding tool, which TagLib names ENCODEDBY, ID3's "encoded
+// by" person) as ENCODER, which names the encoder and is dropped from re-encoded outputs.
+void read_mp4_extras(const TagLib::MP4::Tag* tag, Metadata& m) {
+    if (!tag)
+        return;
+    if (tag->contains("\251too")) {
+        if (auto it = m.tags.find("ENCODEDBY"); it != m.tags.end()) {
+            m.tags["ENCODER"] = it->second;
+            m.tags.erase(it);
+        }
+    }
+    if (!tag->contains("covr"))
+        return;
+    for (const auto& art : tag->item("covr").toCoverArtList()) {
+        std::string mime;
+        switch (art.format()) {
+        case TagLib::MP4::CoverArt::JPEG:
+            mime = "image/jpeg";
+            break;
+        case TagLib::MP4::CoverArt::PNG:
+            mime = "image/png";
+            break;
+        case TagLib::MP4::CoverArt::BMP:
+            mime = "image/bmp";
+            break;
+        case TagLib::MP4::CoverArt::GIF:
+            mime = "image/gif";
+            break;
+        default:
+            mime = "image/unknown";
+            break;
+        }
+        m.pictures.push_back({mime, "", std::string(art.data().data(), art.data().size()), 3});
+    }
+}
+
 void read_taglib_side(const std::string& path, Metadata& m) {
     const std::string ext = extension_of(path);
     if (ext == "wav") {
@@ -224,6 +263,8 @@ void read_taglib_side(const std::string& path, Metadata& m) {
     } else if (auto* opus = dynamic_cast<TagLib::Ogg::Opus::File*>(ref.file())) {
         if (opus->tag())
             add_flac(opus->tag()->pictureList());
+    } else if (auto* mp4 = dynamic_cast<TagLib::MP4::File*>(ref.file())) {
+        read_mp4_extras(mp4->tag(), m);
     }
 }
 
