@@ -195,6 +195,24 @@ void read_mp4_extras(const TagLib::MP4::Tag* tag, Metadata& m) {
             m.tags.erase(it);
         }
     }
+    // Freeform atoms TagLib's property map leaves out (custom fields, ReplayGain): by name,
+    // as TagLib names the ones it knows (upper case; "----:com.apple.iTunes:ISRC" is ISRC).
+    const std::string freeform = "----:com.apple.iTunes:";
+    for (const auto& [key, item] : tag->itemMap()) {
+        const std::string k = key.to8Bit(true);
+        if (k.rfind(freeform, 0) != 0 || k.size() == freeform.size())
+            continue;
+        std::string name = k.substr(freeform.size());
+        for (auto& ch : name)
+            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        if (m.tags.count(name))
+            continue;
+        std::vector<std::string> values;
+        for (const auto& v : item.toStringList())
+            values.push_back(v.to8Bit(true));
+        if (!values.empty())
+            m.tags[name] = values;
+    }
     if (!tag->contains("covr"))
         return;
     for (const auto& art : tag->item("covr").toCoverArtList()) {
