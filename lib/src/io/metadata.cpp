@@ -88,6 +88,50 @@ std::string extension_of(const std::string& path) {
     return e;
 }
 
+bool is_adtl(const Chunk& c) {
+    return c.id == "LIST" && c.data.compare(0, 4, "adtl") == 0;
+}
+
+std::uint32_t get_u32(const std::string& s, std::size_t at) {
+    std::uint32_t v = 0;
+    for (int i = 3; i >= 0; --i)
+        v = (v << 8) | static_cast<unsigned char>(s[at + std::size_t(i)]);
+    return v;
+}
+
+// The points of a RIFF cue chunk's body (the layout cue_chunk() writes: count, then 24 bytes
+// per point; the position is the sample offset, as libsndfile reads it). A count larger than
+// the body holds is cut to what is there.
+std::vector<CuePoint> cues_from_chunk(const std::string& body) {
+    std::vector<CuePoint> out;
+    if (body.size() < 4)
+        return out;
+    const std::uint64_t count = std::min<std::uint64_t>(get_u32(body, 0), (body.size() - 4) / 24);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const std::size_t at = 4 + std::size_t(i) * 24;
+        out.push_back({get_u32(body, at), std::int64_t(get_u32(body, at + 20)), {}});
+    }
+    return out;
+}
+
+// The labels ("labl": cue id, NUL-terminated text) of a LIST adtl body onto `cues`.
+void name_cues_from_adtl(const std::string& body, std::vector<CuePoint>& cues) {
+    for (std::size_t at = 4; at + 8 <= body.size();) {
+        const std::string id = body.substr(at, 4);
+        const std::uint32_t size = get_u32(body, at + 4);
+        if (size > body.size() - at - 8)
+            return; // damaged: keep what was named so far
+        if (id == "labl" && size >= 4) {
+            const std::uint32_t cue = get_u32(body, at + 8);
+            const std::string text = body.substr(at + 12, size - 4);
+            for (auto& c : cues)
+                if (c.id == cue)
+                    c.name = text.substr(0, text.find('\0'));
+        }
+        at += 8 + size + (size & 1);
+    }
+}
+
 void read_sndfile_side(const std::string& path, Metadata& m) {
     if (!riff_list_problem(path).empty())
         return; // libsndfile would loop on it; the audio reader reports it
@@ -120,6 +164,8 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
     }
     std::error_code size_ec;
     const std::uintmax_t file_bytes = std::filesystem::file_size(path, size_ec);
+    const bool rf64 = (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RF64;
+    std::string rf64_cues;
     for (SF_CHUNK_ITERATOR* it = sf_get_chunk_iterator(sf.get(), nullptr); it;
          it = sf_next_chunk_iterator(it)) {
         // libsndfile fills in the id only when fetching data: fetch none first, so the audio
@@ -133,8 +179,10 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
         const std::string id(ci.id,
                              strnlen(ci.id, std::min<std::size_t>(ci.id_size, sizeof ci.id)));
         // LIST is written anew from the strings (INFO), except the cue labels (adtl), which
-        // libsndfile reads with the cues but does not write: those go verbatim.
-        if (id.size() != 4 || (written_anew(id) && id != "LIST"))
+        // libsndfile reads with the cues but does not write: those go verbatim. The cue chunk
+        // of an RF64 file is read here: libsndfile's RF64 reader lists it but returns no cues.
+        const bool rf64_cue = rf64 && id == "cue " && m.cues.empty();
+        if (id.size() != 4 || (written_anew(id) && id != "LIST" && !rf64_cue))
             continue;
         if (sf_get_chunk_size(it, &ci) != SF_ERR_NO_ERROR || ci.datalen == 0)
             continue;
@@ -149,7 +197,17 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
         data.resize(ci.datalen);
         if (id == "LIST" && data.compare(0, 4, "adtl") != 0)
             continue;
+        if (rf64_cue) {
+            rf64_cues = std::move(data);
+            continue;
+        }
         m.chunks.push_back({id, std::move(data)});
+    }
+    if (!rf64_cues.empty()) {
+        m.cues = cues_from_chunk(rf64_cues);
+        for (const auto& c : m.chunks)
+            if (is_adtl(c))
+                name_cues_from_adtl(c.data, m.cues);
     }
     // Text strings (INFO/AIFF): TagLib reads those of WAV too, but not of AIFF/W64/RF64.
     for (const auto& f : str_fields)
@@ -304,10 +362,6 @@ TagLib::FLAC::Picture* flac_picture(const Picture& p) {
     pic->setType(static_cast<TagLib::FLAC::Picture::Type>(p.type));
     pic->setData(TagLib::ByteVector(p.data.data(), static_cast<unsigned>(p.data.size())));
     return pic;
-}
-
-bool is_adtl(const Chunk& c) {
-    return c.id == "LIST" && c.data.compare(0, 4, "adtl") == 0;
 }
 
 void put_u32(std::string& s, std::uint32_t v) {
