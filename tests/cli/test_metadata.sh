@@ -66,6 +66,9 @@ expect_exit 0 "$TAPEOP" --json info conv.rf64
 expect_exit 0 "$TAPEOP" -q convert conv.rf64 -o from-rf64.wav
 same_meta from-rf64.wav
 [ "$(cues from-rf64.wav)" = "48000:Verse 240000:Chorus 1" ] || fail "rf64 -> wav cues: $(cues from-rf64.wav)"; pass
+# Two libsndfile writes (WAV -> RF64 -> WAV), one libsndfile line in the coding history.
+[ "$(dump from-rf64.wav | field "d['bext']['coding_history'].count('T=libsndfile')")" = 1 ] ||
+  fail "libsndfile's coding-history line doubled: $(dump from-rf64.wav)"; pass
 expect_exit 0 "$TAPEOP" -q trim conv.rf64 -o cut-rf64.rf64 --start 2s --duration 5s
 [ "$(cues cut-rf64.rf64)" = "144000:Chorus 1" ] || fail "rf64 trim cues: $(cues cut-rf64.rf64)"; pass
 expect_exit 0 "$TAPEOP" -q convert conv.rf64 -o rf64-441.wav --rate 44100

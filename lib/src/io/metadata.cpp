@@ -1,6 +1,7 @@
 #include "tapeop/io/metadata.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/bext_loudness.hpp"
 #include "tapeop/io/declared_length.hpp"
 #include "tapeop/io/format.hpp"
 
@@ -747,8 +748,11 @@ bool write_bext(SNDFILE* sf, const Bext& x) {
     b->max_true_peak_level = x.max_true_peak_level;
     b->max_momentary_loudness = x.max_momentary_loudness;
     b->max_shortterm_loudness = x.max_shortterm_loudness;
-    const std::size_t n = std::min(x.coding_history.size(), sizeof b->coding_history);
-    std::memcpy(b->coding_history, x.coding_history.data(), n);
+    // libsndfile appends its own line when it writes the chunk: an input written by libsndfile
+    // (an earlier tapeop output) already ends with one, which would be doubled at every step.
+    const std::string history = without_libsndfile_line(x.coding_history);
+    const std::size_t n = std::min(history.size(), sizeof b->coding_history);
+    std::memcpy(b->coding_history, history.data(), n);
     b->coding_history_size = static_cast<std::uint32_t>(n);
     // libsndfile refuses a size of its full 16 KiB struct: pass what is used.
     const int used = static_cast<int>(offsetof(BextVar, coding_history) + n);
