@@ -107,5 +107,16 @@ expect_one_line_error "http://localhost/a.m4a"
 head -c 3000 aac.m4a > cut.m4a
 expect_exit 2 "$T" analyze cut.m4a
 expect_one_line_error "cut.m4a"
+# An MP4 whose index comes first (+faststart), cut at a packet boundary, decodes cleanly but
+# short of its track's length: "truncated", not a shorter file.
+for codec in aac alac; do
+  ffmpeg -nostdin -v error -i src.wav -c:a $codec -movflags +faststart fs.$codec.m4a
+  end=$(ffprobe -v error -show_packets -show_entries packet=pos,size -of csv=p=0 fs.$codec.m4a |
+    sed -n 10p | awk -F, '{ print $1 + $2 }')
+  head -c "$end" fs.$codec.m4a > cut.$codec.m4a
+  expect_exit 2 "$T" convert cut.$codec.m4a -o cut.$codec.wav
+  expect_one_line_error "cut.$codec.m4a: .*truncated: the audio stops at frame [0-9]+ of the 480000"
+  [ ! -e cut.$codec.wav ] || fail "partial output from a truncated $codec M4A"; pass
+done
 no_temporaries .
 finish

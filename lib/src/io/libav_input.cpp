@@ -258,6 +258,11 @@ std::int64_t LibavDecoder::count_frames() {
     std::int64_t total = 0;
     while (const std::size_t n = read(scratch.data(), 4096))
         total += std::int64_t(n);
+    // A file cut at a block boundary decodes cleanly, only shorter than its track says.
+    if (state_->limit >= 0 && total < state_->limit)
+        throw Error("truncated: the audio stops at frame " + std::to_string(total) + " of the " +
+                        std::to_string(state_->limit) + " the MP4 track announces",
+                    path_);
     rewind();
     return total;
 }

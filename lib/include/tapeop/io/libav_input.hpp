@@ -45,7 +45,8 @@ class LibavDecoder {
     std::size_t read(float* dst, std::size_t frames);
     // Back to the first frame (reopens the file: decoding restarts exactly as the first time).
     void rewind();
-    // Decodes to the end and returns the frame count; leaves the decoder at the start.
+    // Decodes to the end and returns the frame count; leaves the decoder at the start. Throws
+    // Error naming the file when an MP4 holds fewer frames than its track announces (cut short).
     std::int64_t count_frames();
 
   private:
