@@ -25,26 +25,36 @@ std::string av_error(int code) {
     return text;
 }
 
-// Sample value of one decoded sample as float: integers scaled exactly by their width
-// (2^-15, 2^-31: exact in float for up to 24 significant bits), as the libsndfile path does.
-float sample_at(const AVFrame* f, int channel, int index, int channels) {
-    const auto fmt = static_cast<AVSampleFormat>(f->format);
-    const bool planar = av_sample_fmt_is_planar(fmt);
-    const int i = planar ? index : index * channels + channel;
-    const std::uint8_t* p = planar ? f->extended_data[channel] : f->extended_data[0];
-    switch (av_get_packed_sample_fmt(fmt)) {
+// Frames [first, first + n) of channel `c` of `f` into dst[0], dst[step], ...: integers
+// scaled exactly by their width (2^-15, 2^-31: exact in float for up to 24 significant bits),
+// as the libsndfile path does.
+template <class T>
+void convert(const AVFrame* f, int c, int channels, int first, int n, float* dst,
+             std::size_t step, float scale, float offset) {
+    const bool planar = av_sample_fmt_is_planar(static_cast<AVSampleFormat>(f->format));
+    const T* src = reinterpret_cast<const T*>(planar ? f->extended_data[c] : f->extended_data[0]);
+    const std::size_t stride = planar ? 1 : std::size_t(channels);
+    src += planar ? first : first * channels + c;
+    for (int i = 0; i < n; ++i)
+        dst[std::size_t(i) * step] = (float(src[std::size_t(i) * stride]) - offset) * scale;
+}
+
+void convert_channel(const AVFrame* f, int c, int channels, int first, int n, float* dst,
+                     std::size_t step) {
+    switch (av_get_packed_sample_fmt(static_cast<AVSampleFormat>(f->format))) {
     case AV_SAMPLE_FMT_U8:
-        return float(int(p[i]) - 128) * (1.0f / 128.0f);
+        return convert<std::uint8_t>(f, c, channels, first, n, dst, step, 1.0f / 128.0f, 128.0f);
     case AV_SAMPLE_FMT_S16:
-        return float(reinterpret_cast<const std::int16_t*>(p)[i]) * (1.0f / 32768.0f);
+        return convert<std::int16_t>(f, c, channels, first, n, dst, step, 1.0f / 32768.0f, 0.0f);
     case AV_SAMPLE_FMT_S32:
-        return float(reinterpret_cast<const std::int32_t*>(p)[i]) * (1.0f / 2147483648.0f);
+        return convert<std::int32_t>(f, c, channels, first, n, dst, step, 1.0f / 2147483648.0f,
+                                     0.0f);
     case AV_SAMPLE_FMT_FLT:
-        return reinterpret_cast<const float*>(p)[i];
+        return convert<float>(f, c, channels, first, n, dst, step, 1.0f, 0.0f);
     case AV_SAMPLE_FMT_DBL:
-        return float(reinterpret_cast<const double*>(p)[i]);
+        return convert<double>(f, c, channels, first, n, dst, step, 1.0f, 0.0f);
     default:
-        return 0.0f; // not produced by the AAC and ALAC decoders (checked at open)
+        return; // not produced by the AAC and ALAC decoders (checked at open)
     }
 }
 
@@ -194,10 +204,10 @@ std::size_t LibavDecoder::read(float* dst, std::size_t frames) {
                 s.have_frame = false;
                 break;
             }
-            for (int i = 0; i < n; ++i)
-                for (int c = 0; c < channels_; ++c)
-                    dst[(got + std::size_t(i)) * std::size_t(channels_) + std::size_t(c)] =
-                        sample_at(s.frame, c, s.offset + i, channels_);
+            for (int c = 0; c < channels_; ++c)
+                convert_channel(s.frame, c, channels_, s.offset, n,
+                                dst + got * std::size_t(channels_) + std::size_t(c),
+                                std::size_t(channels_));
             got += std::size_t(n);
             s.emitted += n;
             s.offset += n;
