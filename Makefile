@@ -9,7 +9,8 @@ CMAKE_FLAGS ?=
 
 # Build and run-time dependencies (Debian 12 package names).
 DEPS_BUILD = cmake g++ make pkg-config libsndfile1-dev libebur128-dev libsoxr-dev \
-             libcli11-dev doctest-dev nlohmann-json3-dev libxxhash-dev libtag1-dev libflac-dev ccache
+             libcli11-dev doctest-dev nlohmann-json3-dev libxxhash-dev libtag1-dev libflac-dev ccache \
+             libavformat-dev libavcodec-dev libavutil-dev
 # Used by the tests and benchmarks as independent references and peers (meters, taggers,
 # metadata readers, a browser for the reports, MIDI and speech renderers for clean material,
 # clang + libFuzzer for the fuzz targets).

@@ -57,6 +57,22 @@ expect_exit 0 "$TAPEOP" --json info conv.rf64
 [ "$(field "d['files'][0]['bext']['time_reference']" <<<"$OUT")" = $TR ] || fail "rf64: $OUT"; pass
 # libsndfile reads no cues from RF64, but the chunk is written (raw) and labelled.
 [ "$(cues conv.rf64)" = "48000:Verse 240000:Chorus 1" ] || fail "rf64 cues: $(cues conv.rf64)"; pass
+# RF64 as an input (a recipe intermediate over 4 GiB is one): libsndfile's RF64 reader returns
+# no cues, tapeop reads the cue chunk and its adtl labels itself. info shows them; back to WAV
+# they are kept, trimmed they move, at 44.1 kHz they are rescaled, all with their labels.
+expect_exit 0 "$TAPEOP" --json info conv.rf64
+[ "$(field "' '.join('%d:%s' % (c['position'], c['name']) for c in d['files'][0]['cues'])" <<<"$OUT")" = "48000:Verse 240000:Chorus 1" ] ||
+  fail "info of rf64 cues: $OUT"; pass
+expect_exit 0 "$TAPEOP" -q convert conv.rf64 -o from-rf64.wav
+same_meta from-rf64.wav
+[ "$(cues from-rf64.wav)" = "48000:Verse 240000:Chorus 1" ] || fail "rf64 -> wav cues: $(cues from-rf64.wav)"; pass
+# Two libsndfile writes (WAV -> RF64 -> WAV), one libsndfile line in the coding history.
+[ "$(dump from-rf64.wav | field "d['bext']['coding_history'].count('T=libsndfile')")" = 1 ] ||
+  fail "libsndfile's coding-history line doubled: $(dump from-rf64.wav)"; pass
+expect_exit 0 "$TAPEOP" -q trim conv.rf64 -o cut-rf64.rf64 --start 2s --duration 5s
+[ "$(cues cut-rf64.rf64)" = "144000:Chorus 1" ] || fail "rf64 trim cues: $(cues cut-rf64.rf64)"; pass
+expect_exit 0 "$TAPEOP" -q convert conv.rf64 -o rf64-441.wav --rate 44100
+[ "$(cues rf64-441.wav)" = "44100:Verse 220500:Chorus 1" ] || fail "rf64 44.1k cues: $(cues rf64-441.wav)"; pass
 
 # Rate change: 48 -> 44.1 kHz rescales TimeReference and markers (nearest frame).
 expect_exit 0 "$TAPEOP" -q convert take.wav -o c441.wav --rate 44100

@@ -40,3 +40,11 @@ grep -qx 'LENGTH=20000' <<<"$tags" || fail "LENGTH not the output's 20000 ms: $t
 ! grep -q '^ENCODER=' <<<"$tags" || fail "ENCODER copied: $tags"
 grep -qx 'MOOD=calm' <<<"$tags" || fail "custom field lost: $tags"
 pass
+
+# An MP3 with only an ID3v1 tag (lame --id3v1-only): its fields are read and kept.
+lame --quiet --id3v1-only --tt "Old Title" --ta "Old Band" m.wav v1.mp3
+[ -z "$(exiftool -s -ID3v2:all v1.mp3)" ] || fail "the input has an ID3v2 tag"
+"$T" -q convert v1.mp3 -o v1.flac
+tags=$(metaflac --export-tags-to=- v1.flac)
+grep -qx 'TITLE=Old Title' <<<"$tags" && grep -qx 'ARTIST=Old Band' <<<"$tags" || fail "ID3v1 fields lost: $tags"
+pass

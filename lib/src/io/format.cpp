@@ -102,6 +102,13 @@ const Container& container_for_path(const std::string& path) {
         for (const auto& c : containers)
             if (c.extension == ext)
                 return c;
+        // Read through libavformat (io/libav_input.hpp), not written: an MP4 muxer and an
+        // AAC encoder of delivery quality are ffmpeg's job.
+        for (const char* read_only : {"m4a", "mp4", "m4b", "aac", "alac"})
+            if (ext == read_only)
+                throw UsageError("tapeop reads ." + ext + " files but does not write them; "
+                                 "write .wav or .flac and encode that with ffmpeg",
+                                 path);
         throw UsageError(
             "unknown output extension '." + ext + "' (known: " + known_extensions() + ")", path);
     }

@@ -1,6 +1,7 @@
 #include "tapeop/io/metadata.hpp"
 
 #include "tapeop/error.hpp"
+#include "tapeop/io/bext_loudness.hpp"
 #include "tapeop/io/declared_length.hpp"
 #include "tapeop/io/format.hpp"
 
@@ -24,6 +25,8 @@
 #include <taglib/flacfile.h>
 #include <taglib/flacpicture.h>
 #include <taglib/id3v2tag.h>
+#include <taglib/mp4file.h>
+#include <taglib/mp4tag.h>
 #include <taglib/mpegfile.h>
 #include <taglib/opusfile.h>
 #include <taglib/tpropertymap.h>
@@ -86,6 +89,50 @@ std::string extension_of(const std::string& path) {
     return e;
 }
 
+bool is_adtl(const Chunk& c) {
+    return c.id == "LIST" && c.data.compare(0, 4, "adtl") == 0;
+}
+
+std::uint32_t get_u32(const std::string& s, std::size_t at) {
+    std::uint32_t v = 0;
+    for (int i = 3; i >= 0; --i)
+        v = (v << 8) | static_cast<unsigned char>(s[at + std::size_t(i)]);
+    return v;
+}
+
+// The points of a RIFF cue chunk's body (the layout cue_chunk() writes: count, then 24 bytes
+// per point; the position is the sample offset, as libsndfile reads it). A count larger than
+// the body holds is cut to what is there.
+std::vector<CuePoint> cues_from_chunk(const std::string& body) {
+    std::vector<CuePoint> out;
+    if (body.size() < 4)
+        return out;
+    const std::uint64_t count = std::min<std::uint64_t>(get_u32(body, 0), (body.size() - 4) / 24);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const std::size_t at = 4 + std::size_t(i) * 24;
+        out.push_back({get_u32(body, at), std::int64_t(get_u32(body, at + 20)), {}});
+    }
+    return out;
+}
+
+// The labels ("labl": cue id, NUL-terminated text) of a LIST adtl body onto `cues`.
+void name_cues_from_adtl(const std::string& body, std::vector<CuePoint>& cues) {
+    for (std::size_t at = 4; at + 8 <= body.size();) {
+        const std::string id = body.substr(at, 4);
+        const std::uint32_t size = get_u32(body, at + 4);
+        if (size > body.size() - at - 8)
+            return; // damaged: keep what was named so far
+        if (id == "labl" && size >= 4) {
+            const std::uint32_t cue = get_u32(body, at + 8);
+            const std::string text = body.substr(at + 12, size - 4);
+            for (auto& c : cues)
+                if (c.id == cue)
+                    c.name = text.substr(0, text.find('\0'));
+        }
+        at += 8 + size + (size & 1);
+    }
+}
+
 void read_sndfile_side(const std::string& path, Metadata& m) {
     if (!riff_list_problem(path).empty())
         return; // libsndfile would loop on it; the audio reader reports it
@@ -118,6 +165,8 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
     }
     std::error_code size_ec;
     const std::uintmax_t file_bytes = std::filesystem::file_size(path, size_ec);
+    const bool rf64 = (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RF64;
+    std::string rf64_cues;
     for (SF_CHUNK_ITERATOR* it = sf_get_chunk_iterator(sf.get(), nullptr); it;
          it = sf_next_chunk_iterator(it)) {
         // libsndfile fills in the id only when fetching data: fetch none first, so the audio
@@ -131,8 +180,10 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
         const std::string id(ci.id,
                              strnlen(ci.id, std::min<std::size_t>(ci.id_size, sizeof ci.id)));
         // LIST is written anew from the strings (INFO), except the cue labels (adtl), which
-        // libsndfile reads with the cues but does not write: those go verbatim.
-        if (id.size() != 4 || (written_anew(id) && id != "LIST"))
+        // libsndfile reads with the cues but does not write: those go verbatim. The cue chunk
+        // of an RF64 file is read here: libsndfile's RF64 reader lists it but returns no cues.
+        const bool rf64_cue = rf64 && id == "cue " && m.cues.empty();
+        if (id.size() != 4 || (written_anew(id) && id != "LIST" && !rf64_cue))
             continue;
         if (sf_get_chunk_size(it, &ci) != SF_ERR_NO_ERROR || ci.datalen == 0)
             continue;
@@ -147,7 +198,17 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
         data.resize(ci.datalen);
         if (id == "LIST" && data.compare(0, 4, "adtl") != 0)
             continue;
+        if (rf64_cue) {
+            rf64_cues = std::move(data);
+            continue;
+        }
         m.chunks.push_back({id, std::move(data)});
+    }
+    if (!rf64_cues.empty()) {
+        m.cues = cues_from_chunk(rf64_cues);
+        for (const auto& c : m.chunks)
+            if (is_adtl(c))
+                name_cues_from_adtl(c.data, m.cues);
     }
     // Text strings (INFO/AIFF): TagLib reads those of WAV too, but not of AIFF/W64/RF64.
     for (const auto& f : str_fields)
@@ -178,6 +239,61 @@ void add_apic(TagLib::ID3v2::Tag* tag, const std::vector<Picture>& pictures) {
         a->setType(static_cast<TagLib::ID3v2::AttachedPictureFrame::Type>(p.type));
         a->setPicture(TagLib::ByteVector(p.data.data(), static_cast<unsigned>(p.data.size())));
         tag->addFrame(a);
+    }
+}
+
+// An MP4's cover art (covr: JPEG, PNG, BMP or GIF bytes, no description or picture type: a
+// front cover), and its "©too" (the encoding tool, which TagLib names ENCODEDBY, ID3's "encoded
+// by" person) as ENCODER, which names the encoder and is dropped from re-encoded outputs.
+void read_mp4_extras(const TagLib::MP4::Tag* tag, Metadata& m) {
+    if (!tag)
+        return;
+    if (tag->contains("\251too")) {
+        if (auto it = m.tags.find("ENCODEDBY"); it != m.tags.end()) {
+            m.tags["ENCODER"] = it->second;
+            m.tags.erase(it);
+        }
+    }
+    // Freeform atoms TagLib's property map leaves out (custom fields, ReplayGain): by name,
+    // as TagLib names the ones it knows (upper case; "----:com.apple.iTunes:ISRC" is ISRC).
+    const std::string freeform = "----:com.apple.iTunes:";
+    for (const auto& [key, item] : tag->itemMap()) {
+        const std::string k = key.to8Bit(true);
+        if (k.rfind(freeform, 0) != 0 || k.size() == freeform.size())
+            continue;
+        std::string name = k.substr(freeform.size());
+        for (auto& ch : name)
+            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        if (m.tags.count(name))
+            continue;
+        std::vector<std::string> values;
+        for (const auto& v : item.toStringList())
+            values.push_back(v.to8Bit(true));
+        if (!values.empty())
+            m.tags[name] = values;
+    }
+    if (!tag->contains("covr"))
+        return;
+    for (const auto& art : tag->item("covr").toCoverArtList()) {
+        std::string mime;
+        switch (art.format()) {
+        case TagLib::MP4::CoverArt::JPEG:
+            mime = "image/jpeg";
+            break;
+        case TagLib::MP4::CoverArt::PNG:
+            mime = "image/png";
+            break;
+        case TagLib::MP4::CoverArt::BMP:
+            mime = "image/bmp";
+            break;
+        case TagLib::MP4::CoverArt::GIF:
+            mime = "image/gif";
+            break;
+        default:
+            mime = "image/unknown";
+            break;
+        }
+        m.pictures.push_back({mime, "", std::string(art.data().data(), art.data().size()), 3});
     }
 }
 
@@ -224,6 +340,8 @@ void read_taglib_side(const std::string& path, Metadata& m) {
     } else if (auto* opus = dynamic_cast<TagLib::Ogg::Opus::File*>(ref.file())) {
         if (opus->tag())
             add_flac(opus->tag()->pictureList());
+    } else if (auto* mp4 = dynamic_cast<TagLib::MP4::File*>(ref.file())) {
+        read_mp4_extras(mp4->tag(), m);
     }
 }
 
@@ -245,10 +363,6 @@ TagLib::FLAC::Picture* flac_picture(const Picture& p) {
     pic->setType(static_cast<TagLib::FLAC::Picture::Type>(p.type));
     pic->setData(TagLib::ByteVector(p.data.data(), static_cast<unsigned>(p.data.size())));
     return pic;
-}
-
-bool is_adtl(const Chunk& c) {
-    return c.id == "LIST" && c.data.compare(0, 4, "adtl") == 0;
 }
 
 void put_u32(std::string& s, std::uint32_t v) {
@@ -634,8 +748,11 @@ bool write_bext(SNDFILE* sf, const Bext& x) {
     b->max_true_peak_level = x.max_true_peak_level;
     b->max_momentary_loudness = x.max_momentary_loudness;
     b->max_shortterm_loudness = x.max_shortterm_loudness;
-    const std::size_t n = std::min(x.coding_history.size(), sizeof b->coding_history);
-    std::memcpy(b->coding_history, x.coding_history.data(), n);
+    // libsndfile appends its own line when it writes the chunk: an input written by libsndfile
+    // (an earlier tapeop output) already ends with one, which would be doubled at every step.
+    const std::string history = without_libsndfile_line(x.coding_history);
+    const std::size_t n = std::min(history.size(), sizeof b->coding_history);
+    std::memcpy(b->coding_history, history.data(), n);
     b->coding_history_size = static_cast<std::uint32_t>(n);
     // libsndfile refuses a size of its full 16 KiB struct: pass what is used.
     const int used = static_cast<int>(offsetof(BextVar, coding_history) + n);

@@ -2,6 +2,7 @@
 
 #include "tapeop/error.hpp"
 #include "tapeop/io/declared_length.hpp"
+#include "tapeop/io/libav_input.hpp"
 #include "tapeop/io/mpeg_quiet.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/limits.hpp"
@@ -366,6 +367,7 @@ struct AudioReader::State {
     };
 
     std::unique_ptr<SNDFILE, Closer> file;
+    std::unique_ptr<LibavDecoder> av; // MP4/M4A and ADTS AAC instead of `file`
     FileInfo info;
     // Where the stream must end: the header's length when it is exact, else (an MP3 without a
     // length header) the end the first complete pass found, so that a later pass of a
@@ -477,8 +479,9 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
         }
     } else {
         scratch_float.resize(want * channels);
-        got = static_cast<std::size_t>(
-            sf_readf_float(file.get(), scratch_float.data(), static_cast<sf_count_t>(want)));
+        got = av ? av->read(scratch_float.data(), want)
+                 : static_cast<std::size_t>(sf_readf_float(file.get(), scratch_float.data(),
+                                                           static_cast<sf_count_t>(want)));
         for (std::size_t c = 0; c < channels; ++c) {
             float* dst = out.channel(c);
             const float* src = scratch_float.data() + c;
@@ -515,7 +518,7 @@ void AudioReader::State::check_end(std::int64_t end) {
     if (expected_frames < 0 || end >= expected_frames)
         return;
     std::string why;
-    if (sf_error(file.get()) != SF_ERR_NO_ERROR) {
+    if (file && sf_error(file.get()) != SF_ERR_NO_ERROR) {
         why = sf_strerror(file.get()); // "Error : flac decoder lost sync."
         if (why.rfind("Error : ", 0) == 0)
             why.erase(0, 8);
@@ -647,6 +650,10 @@ AudioReader::AudioReader(const std::string& path) {
     if (st.st_size == 0)
         throw Error("empty file (0 bytes), not audio", path);
 
+    if (const std::string container = libav_container(path); !container.empty()) {
+        open_libav(path);
+        return;
+    }
     if (const std::string problem = header_problem(path); !problem.empty())
         throw Error("cannot read: " + problem, path);
     quiet_mpeg_decoder();
@@ -684,6 +691,49 @@ AudioReader::AudioReader(const std::string& path) {
     state_->expected_frames = state_->expected_from_header ? info_.frames : -1;
 }
 
+// MP4/M4A and ADTS AAC: libavformat/libavcodec decode, this reader does the rest (read-ahead,
+// checks). The length is counted by decoding once (an MP4's header gives the length of its
+// packets, not of the audio left after the encoder delay and padding are trimmed).
+void AudioReader::open_libav(const std::string& path) {
+    state_ = std::make_unique<State>();
+    state_->av = std::make_unique<LibavDecoder>(path);
+    const LibavDecoder& d = *state_->av;
+    if (d.channels() > limits::max_channels)
+        throw Error("absurd header: " + std::to_string(d.channels()) +
+                        " channels (tapeop reads 1 to " + std::to_string(limits::max_channels) +
+                        ")",
+                    path);
+    if (d.sample_rate() < limits::min_sample_rate_hz || d.sample_rate() > limits::max_sample_rate_hz)
+        throw Error("absurd header: sample rate " + std::to_string(d.sample_rate()) + " Hz", path);
+    info_.format = d.container();
+    info_.subtype = d.codec();
+    switch (d.bits()) {
+    case 0:
+        info_.sample_format = SampleFormat::lossy;
+        break;
+    case 16:
+        info_.sample_format = SampleFormat::pcm16;
+        break;
+    case 20:
+    case 24:
+        info_.sample_format = SampleFormat::pcm24;
+        break;
+    default:
+        info_.sample_format = SampleFormat::pcm32;
+        break;
+    }
+    info_.sample_rate = d.sample_rate();
+    info_.channels = d.channels();
+    info_.frames = state_->av->count_frames();
+    ChannelLayout layout = default_layout(info_.format, info_.channels);
+    if (d.channel_mask() != 0)
+        if (auto positions = positions_from_mask(d.channel_mask(), info_.channels))
+            layout = make_layout(std::move(*positions), LayoutSource::file);
+    info_.layout = effective_layout(std::move(layout), path);
+    state_->info = info_;
+    state_->expected_frames = info_.frames;
+}
+
 AudioReader::~AudioReader() = default;
 AudioReader::AudioReader(AudioReader&&) noexcept = default;
 AudioReader& AudioReader::operator=(AudioReader&&) noexcept = default;
@@ -696,7 +746,9 @@ void AudioReader::rewind() {
     state_->stop();
     if (!state_->expected_from_header && state_->end_seen >= 0)
         state_->expected_frames = state_->end_seen;
-    if (sf_seek(state_->file.get(), 0, SEEK_SET) < 0)
+    if (state_->av)
+        state_->av->rewind();
+    else if (sf_seek(state_->file.get(), 0, SEEK_SET) < 0)
         throw Error("cannot seek to the start", info_.path);
     state_->position = 0;
     state_->nonfinite = 0;

@@ -67,13 +67,13 @@ std::string_view scheme_name(Scheme s) {
 Scheme scheme_for(const io::FileInfo& info) {
     if (info.subtype == "opus")
         return Scheme::r128;
-    if (info.format == "flac" || info.format == "mp3" ||
+    if (info.format == "flac" || info.format == "mp3" || info.format == "m4a" ||
         (info.format == "ogg" && info.subtype == "vorbis"))
         return Scheme::replaygain;
     if (info.format == "wav" || info.format == "rf64")
         return Scheme::bext;
     throw UsageError("no loudness tag for " + info.format +
-                         " files (tag writes FLAC, Ogg Vorbis, MP3, Opus, WAV and RF64)",
+                         " files (tag writes FLAC, Ogg Vorbis, MP3, MP4/M4A, Opus, WAV and RF64)",
                      info.path);
 }
 

@@ -18,6 +18,8 @@
 #include <taglib/flacfile.h>
 #include <taglib/id3v2header.h>
 #include <taglib/id3v2tag.h>
+#include <taglib/mp4file.h>
+#include <taglib/mp4tag.h>
 #include <taglib/mpegfile.h>
 #include <taglib/opusfile.h>
 #include <taglib/textidentificationframe.h>
@@ -113,7 +115,7 @@ class Sibling {
     int slot_ = -1;
 };
 
-enum class Kind { flac, vorbis, opus, mp3, wav };
+enum class Kind { flac, vorbis, opus, mp3, mp4, wav };
 
 Kind kind_of(const io::FileInfo& info, Scheme s) {
     if (s == Scheme::bext)
@@ -124,6 +126,8 @@ Kind kind_of(const io::FileInfo& info, Scheme s) {
         return Kind::flac;
     if (info.format == "mp3")
         return Kind::mp3;
+    if (info.format == "m4a")
+        return Kind::mp4;
     return Kind::vorbis;
 }
 
@@ -218,6 +222,47 @@ void edit_id3(TagLib::ID3v2::Tag* tag, const TagEdit& e) {
     }
 }
 
+// --- MP4 freeform atoms "----:com.apple.iTunes:NAME" (iTunes' own and every ReplayGain
+// tagger's: loudgain, rsgain, foobar2000); names compared without case, as players read them ---
+
+const std::string itunes_freeform = "----:com.apple.iTunes:";
+
+std::vector<TagLib::String> freeform_keys(const TagLib::MP4::Tag* tag, const std::string& name) {
+    std::vector<TagLib::String> out;
+    if (!tag)
+        return out;
+    const std::string wanted = upper(itunes_freeform + name);
+    for (const auto& [key, item] : tag->itemMap())
+        if (upper(text(key)) == wanted)
+            out.push_back(key);
+    return out;
+}
+
+void inspect_mp4(const TagLib::MP4::Tag* tag, TagEdit& e) {
+    for (const auto& [key, value] : e.tags) {
+        const auto keys = freeform_keys(tag, key);
+        std::optional<std::string> before;
+        bool same = false;
+        if (!keys.empty()) {
+            const TagLib::StringList v = tag->item(keys.front()).toStringList();
+            if (!v.isEmpty())
+                before = text(v.front());
+            same = keys.size() == 1 && v.size() == 1 && before == value &&
+                   text(keys.front()) == itunes_freeform + key;
+        }
+        e.previous.emplace_back(key, before);
+        e.changed = e.changed || !same;
+    }
+}
+
+void edit_mp4(TagLib::MP4::Tag* tag, const TagEdit& e) {
+    for (const auto& [key, value] : e.tags) {
+        for (const auto& k : freeform_keys(tag, key))
+            tag->removeItem(k);
+        tag->setItem(tstring(itunes_freeform + key), TagLib::MP4::Item(tstring(value)));
+    }
+}
+
 // Reads the tags as they are (into e.previous, e.changed); with `edit`, writes them.
 void taglib_pass(const std::string& path, Kind kind, TagEdit& e, bool edit,
                  const std::string& name) {
@@ -266,6 +311,17 @@ void taglib_pass(const std::string& path, Kind kind, TagEdit& e, bool edit,
         edit_id3(f.ID3v2Tag(true), e);
         if (!f.save(TagLib::MPEG::File::ID3v2, TagLib::File::StripNone,
                     v3 ? TagLib::ID3v2::v3 : TagLib::ID3v2::v4, TagLib::File::DoNotDuplicate))
+            fail("TagLib could not save the tags");
+        return;
+    }
+    case Kind::mp4: {
+        TagLib::MP4::File f(path.c_str(), false);
+        if (!f.isValid() || !f.tag())
+            fail("TagLib cannot read this MP4 file");
+        if (!edit)
+            return inspect_mp4(f.tag(), e);
+        edit_mp4(f.tag(), e);
+        if (!f.save())
             fail("TagLib could not save the tags");
         return;
     }

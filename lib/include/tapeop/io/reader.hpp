@@ -1,5 +1,6 @@
 #pragma once
-// Streaming reader over libsndfile: planar float blocks from any format libsndfile reads.
+// Streaming reader over libsndfile: planar float blocks from any format libsndfile reads, and
+// from MP4/M4A (AAC, ALAC) and ADTS AAC through libavcodec (io/libav_input.hpp).
 //
 // Integer PCM (8/16/24-bit, also inside FLAC) is converted with exact power-of-two scaling,
 // so reading and writing back the same format is bit-identical (libsndfile's own float
@@ -58,6 +59,7 @@ class AudioReader {
   private:
     struct State;
     std::unique_ptr<State> state_;
+    void open_libav(const std::string& path);
     FileInfo info_;
 };
 

@@ -2,7 +2,8 @@
 // Loudness tags: what a player reads to play a file at a common loudness, computed from the
 // measured levels (analysis/analyze.hpp), in the form each container's readers expect.
 //
-//  - ReplayGain 2.0 (FLAC and Ogg Vorbis comments, MP3 ID3v2 TXXX frames): reference -18 LUFS,
+//  - ReplayGain 2.0 (FLAC and Ogg Vorbis comments, MP3 ID3v2 TXXX frames, MP4 freeform atoms
+//    "----:com.apple.iTunes:REPLAYGAIN_TRACK_GAIN" ...): reference -18 LUFS,
 //    REPLAYGAIN_TRACK_GAIN = -18 - integrated, "%.2f dB"; REPLAYGAIN_TRACK_PEAK = the true
 //    peak (BS.1770-4, 4x oversampled) as a linear value, "%.6f". That is what loudgain writes
 //    in its ReplayGain 2.0 modes (`-s i`, `-s e`): its peak is libebur128's true peak,
@@ -52,9 +53,9 @@ int r128_gain_q78(double integrated_lufs);
 enum class Scheme { replaygain, r128, bext };
 // "replaygain" | "r128" | "bext"
 std::string_view scheme_name(Scheme s);
-// By what the file is (io::FileInfo::format / subtype): FLAC, Ogg Vorbis and MP3 take
+// By what the file is (io::FileInfo::format / subtype): FLAC, Ogg Vorbis, MP3 and MP4 take
 // ReplayGain, Opus R128, WAV and RF64 bext. Throws UsageError naming the file for the rest
-// (AIFF, W64, CAF have no loudness tag that players read).
+// (AIFF, W64, CAF, ADTS AAC have no loudness tag that players read).
 Scheme scheme_for(const io::FileInfo& info);
 
 // Tag names and values, in the order written. For bext, the five field names as EBU Tech

@@ -1,0 +1,280 @@
+#include "tapeop/io/libav_input.hpp"
+
+#include "tapeop/error.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <vector>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/error.h>
+#include <libavutil/log.h>
+}
+
+namespace tapeop::io {
+namespace {
+
+std::string av_error(int code) {
+    char text[AV_ERROR_MAX_STRING_SIZE] = {};
+    av_strerror(code, text, sizeof text);
+    return text;
+}
+
+// Frames [first, first + n) of channel `c` of `f` into dst[0], dst[step], ...: integers
+// scaled exactly by their width (2^-15, 2^-31: exact in float for up to 24 significant bits),
+// as the libsndfile path does.
+template <class T>
+void convert(const AVFrame* f, int c, int channels, int first, int n, float* dst,
+             std::size_t step, float scale, float offset) {
+    const bool planar = av_sample_fmt_is_planar(static_cast<AVSampleFormat>(f->format));
+    const T* src = reinterpret_cast<const T*>(planar ? f->extended_data[c] : f->extended_data[0]);
+    const std::size_t stride = planar ? 1 : std::size_t(channels);
+    src += planar ? first : first * channels + c;
+    for (int i = 0; i < n; ++i)
+        dst[std::size_t(i) * step] = (float(src[std::size_t(i) * stride]) - offset) * scale;
+}
+
+void convert_channel(const AVFrame* f, int c, int channels, int first, int n, float* dst,
+                     std::size_t step) {
+    switch (av_get_packed_sample_fmt(static_cast<AVSampleFormat>(f->format))) {
+    case AV_SAMPLE_FMT_U8:
+        return convert<std::uint8_t>(f, c, channels, first, n, dst, step, 1.0f / 128.0f, 128.0f);
+    case AV_SAMPLE_FMT_S16:
+        return convert<std::int16_t>(f, c, channels, first, n, dst, step, 1.0f / 32768.0f, 0.0f);
+    case AV_SAMPLE_FMT_S32:
+        return convert<std::int32_t>(f, c, channels, first, n, dst, step, 1.0f / 2147483648.0f,
+                                     0.0f);
+    case AV_SAMPLE_FMT_FLT:
+        return convert<float>(f, c, channels, first, n, dst, step, 1.0f, 0.0f);
+    case AV_SAMPLE_FMT_DBL:
+        return convert<double>(f, c, channels, first, n, dst, step, 1.0f, 0.0f);
+    default:
+        return; // not produced by the AAC and ALAC decoders (checked at open)
+    }
+}
+
+bool known_sample_format(int format) {
+    switch (av_get_packed_sample_fmt(static_cast<AVSampleFormat>(format))) {
+    case AV_SAMPLE_FMT_U8:
+    case AV_SAMPLE_FMT_S16:
+    case AV_SAMPLE_FMT_S32:
+    case AV_SAMPLE_FMT_FLT:
+    case AV_SAMPLE_FMT_DBL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+std::string libav_container(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    unsigned char m[12] = {};
+    in.read(reinterpret_cast<char*>(m), sizeof m);
+    if (in.gcount() < 8)
+        return {};
+    // ISO base media file (ISO/IEC 14496-12 §4.3): a size, then "ftyp". Older QuickTime
+    // files may open with other boxes; tapeop takes the ftyp ones (every M4A writer's).
+    if (std::memcmp(m + 4, "ftyp", 4) == 0)
+        return "m4a";
+    // ADTS (ISO/IEC 13818-7 §6.2): syncword 0xFFF, then layer bits 00 (MP3 has non-zero ones).
+    if (m[0] == 0xFF && (m[1] & 0xF6) == 0xF0)
+        return "aac";
+    return {};
+}
+
+struct LibavDecoder::State {
+    AVFormatContext* format = nullptr;
+    AVCodecContext* codec = nullptr;
+    AVPacket* packet = nullptr;
+    AVFrame* frame = nullptr;
+    int stream = -1;
+    int offset = 0; // frames of `frame` already returned
+    // The MP4 track's length after its edit list (-1: none given). The AAC decoder returns
+    // whole 1024-frame blocks; the padding after the last sample is trimmed here (the delay
+    // before the first one libavcodec trims itself, from the demuxer's skip-samples data).
+    std::int64_t limit = -1;
+    std::int64_t emitted = 0;
+    bool have_frame = false, flushed = false, ended = false;
+
+    ~State() {
+        av_frame_free(&frame);
+        av_packet_free(&packet);
+        avcodec_free_context(&codec);
+        avformat_close_input(&format);
+    }
+};
+
+LibavDecoder::LibavDecoder(const std::string& path) : path_(path) {
+    open();
+}
+
+LibavDecoder::~LibavDecoder() = default;
+
+void LibavDecoder::open() {
+    static std::once_flag quiet;
+    std::call_once(quiet, [] { av_log_set_level(AV_LOG_QUIET); }); // errors come back as codes
+    container_ = libav_container(path_);
+    if (container_.empty())
+        throw Error("not an MP4/M4A or ADTS AAC file", path_);
+    state_ = std::make_unique<State>();
+    State& s = *state_;
+    const AVInputFormat* demuxer = av_find_input_format(container_ == "m4a" ? "mov" : "aac");
+    AVDictionary* options = nullptr;
+    av_dict_set(&options, "protocol_whitelist", "file", 0);
+    // "file:" + path: a name such as "http:x.m4a" stays a local file name.
+    const std::string url = "file:" + path_;
+    int rc = avformat_open_input(&s.format, url.c_str(), demuxer, &options);
+    av_dict_free(&options);
+    if (rc < 0)
+        throw Error("cannot read: damaged " + std::string(container_ == "m4a" ? "MP4" : "AAC") +
+                        " file (" + av_error(rc) + ")",
+                    path_);
+    if ((rc = avformat_find_stream_info(s.format, nullptr)) < 0)
+        throw Error("cannot read: damaged MP4 file (" + av_error(rc) + ")", path_);
+    const AVCodec* decoder = nullptr;
+    s.stream = av_find_best_stream(s.format, AVMEDIA_TYPE_AUDIO, -1, -1, &decoder, 0);
+    if (s.stream < 0)
+        throw Error("cannot read: the file holds no audio stream", path_);
+    const AVCodecParameters* par = s.format->streams[s.stream]->codecpar;
+    if (par->codec_id == AV_CODEC_ID_AAC)
+        codec_ = "aac";
+    else if (par->codec_id == AV_CODEC_ID_ALAC)
+        codec_ = "alac";
+    else
+        throw Error("cannot read: the audio is " + std::string(avcodec_get_name(par->codec_id)) +
+                        "; tapeop reads AAC and ALAC from MP4 files",
+                    path_);
+    if (!decoder)
+        throw Error("cannot read: no " + codec_ + " decoder in this libavcodec", path_);
+    for (unsigned i = 0; i < s.format->nb_streams; ++i)
+        if (int(i) != s.stream)
+            s.format->streams[i]->discard = AVDISCARD_ALL; // video, cover art, chapters
+    s.codec = avcodec_alloc_context3(decoder);
+    if (!s.codec || avcodec_parameters_to_context(s.codec, par) < 0)
+        throw Error("cannot read: out of memory opening the decoder", path_);
+    s.codec->thread_count = 1; // one thread: the reader already decodes ahead
+    if ((rc = avcodec_open2(s.codec, decoder, nullptr)) < 0)
+        throw Error("cannot read: the " + codec_ + " decoder refused the stream (" + av_error(rc) +
+                        ")",
+                    path_);
+    if (!known_sample_format(s.codec->sample_fmt))
+        throw Error("cannot read: the decoder's sample format is not one tapeop converts", path_);
+    s.packet = av_packet_alloc();
+    s.frame = av_frame_alloc();
+    if (!s.packet || !s.frame)
+        throw Error("cannot read: out of memory", path_);
+    sample_rate_ = s.codec->sample_rate;
+    channels_ = s.codec->ch_layout.nb_channels;
+    bits_ = codec_ == "alac" ? s.codec->bits_per_raw_sample : 0;
+    if (codec_ == "alac" && bits_ <= 0)
+        bits_ = s.codec->sample_fmt == AV_SAMPLE_FMT_S16P ? 16 : 24;
+    channel_mask_ =
+        s.codec->ch_layout.order == AV_CHANNEL_ORDER_NATIVE ? s.codec->ch_layout.u.mask : 0;
+    if (sample_rate_ <= 0 || channels_ <= 0)
+        throw Error("cannot read: the " + codec_ + " stream names no rate or channel count", path_);
+    const AVStream* st = s.format->streams[s.stream];
+    if (container_ == "m4a" && st->duration != AV_NOPTS_VALUE && st->duration > 0)
+        s.limit = av_rescale_q(st->duration, st->time_base, AVRational{1, sample_rate_});
+}
+
+std::size_t LibavDecoder::read(float* dst, std::size_t frames) {
+    State& s = *state_;
+    std::size_t got = 0;
+    while (got < frames) {
+        if (s.have_frame) {
+            if (s.frame->ch_layout.nb_channels != channels_ || s.frame->sample_rate != sample_rate_)
+                throw Error("cannot read: the " + codec_ +
+                                " stream changes its channel count or rate midway",
+                            path_);
+            std::size_t room = frames - got;
+            if (s.limit >= 0)
+                room = std::min<std::size_t>(room, std::size_t(std::max<std::int64_t>(0, s.limit - s.emitted)));
+            const int n =
+                int(std::min<std::size_t>(room, std::size_t(s.frame->nb_samples - s.offset)));
+            if (n == 0) { // the track's end: the rest is the encoder's padding
+                s.ended = true;
+                av_frame_unref(s.frame);
+                s.have_frame = false;
+                break;
+            }
+            for (int c = 0; c < channels_; ++c)
+                convert_channel(s.frame, c, channels_, s.offset, n,
+                                dst + got * std::size_t(channels_) + std::size_t(c),
+                                std::size_t(channels_));
+            got += std::size_t(n);
+            s.emitted += n;
+            s.offset += n;
+            if (s.offset == s.frame->nb_samples) {
+                av_frame_unref(s.frame);
+                s.have_frame = false;
+            }
+            continue;
+        }
+        if (s.ended)
+            break;
+        int rc = avcodec_receive_frame(s.codec, s.frame);
+        if (rc == 0) {
+            s.have_frame = true;
+            s.offset = 0;
+            continue;
+        }
+        if (rc == AVERROR_EOF) {
+            s.ended = true;
+            break;
+        }
+        if (rc != AVERROR(EAGAIN))
+            throw Error("cannot read: damaged " + codec_ + " stream (" + av_error(rc) + ")", path_);
+        // The decoder wants input: the next packet of our stream, or the flush at the end.
+        for (;;) {
+            rc = av_read_frame(s.format, s.packet);
+            if (rc == AVERROR_EOF) {
+                if (!s.flushed) {
+                    s.flushed = true;
+                    avcodec_send_packet(s.codec, nullptr);
+                }
+                break;
+            }
+            if (rc < 0)
+                throw Error("cannot read: " + av_error(rc), path_);
+            if (s.packet->stream_index != s.stream) {
+                av_packet_unref(s.packet);
+                continue;
+            }
+            rc = avcodec_send_packet(s.codec, s.packet);
+            av_packet_unref(s.packet);
+            if (rc < 0 && rc != AVERROR(EAGAIN))
+                throw Error("cannot read: damaged " + codec_ + " stream (" + av_error(rc) + ")",
+                            path_);
+            break;
+        }
+    }
+    return got;
+}
+
+void LibavDecoder::rewind() {
+    state_.reset();
+    open();
+}
+
+std::int64_t LibavDecoder::count_frames() {
+    std::vector<float> scratch(4096 * std::size_t(channels_));
+    std::int64_t total = 0;
+    while (const std::size_t n = read(scratch.data(), 4096))
+        total += std::int64_t(n);
+    // A file cut at a block boundary decodes cleanly, only shorter than its track says.
+    if (state_->limit >= 0 && total < state_->limit)
+        throw Error("truncated: the audio stops at frame " + std::to_string(total) + " of the " +
+                        std::to_string(state_->limit) + " the MP4 track announces",
+                    path_);
+    rewind();
+    return total;
+}
+
+} // namespace tapeop::io
