@@ -249,7 +249,8 @@ void DropoutDetector::add(AudioView block, const BlockScreen& screen) {
         Channel& s = ch_[c];
         // No run of two equal samples can start, continue or end here (a lone zero is a gap
         // only with a 1-frame minimum): only the last sample and the last loud one matter.
-        if (s.run_len == 1 && !s.pending && (min_ > 1 || (s.value != 0.0f && screen.min_abs(c) > 0.0f)) &&
+        if (s.run_len == 1 && !s.pending &&
+            (min_ > 1 || (s.value != 0.0f && screen.min_abs(c) > 0.0f)) &&
             !kernels::any_repeat(x, n, s.value)) {
             for (std::size_t i = n - 1; i-- > 0;)
                 if (std::fabs(x[i]) >= loud_) {
@@ -296,8 +297,8 @@ ClickDetector::ClickDetector(int channels, int sample_rate, double ratio_db, flo
         level_ = float(0.5 * centre) * level;
         // The taps at half the centre or more, one in `top_step` computed, and a sample each
         // side for the music under it.
-        const auto wide = std::size_t(std::count_if(
-            taps.begin(), taps.end(), [&](double t) { return t >= 0.5 * centre; }));
+        const auto wide = std::size_t(
+            std::count_if(taps.begin(), taps.end(), [&](double t) { return t >= 0.5 * centre; }));
         near_max_ = 2 + (wide + top_step - 1) / top_step;
         for (std::size_t j = 0; j < top_taps_.size(); ++j) {
             const std::size_t k = j + top_skip;
@@ -325,7 +326,7 @@ void ClickDetector::top_band(Channel& s, const float* x, float* d, std::size_t n
     const auto step = std::int64_t(top_step);
     for (std::size_t j = std::size_t((step - frame % step) % step); j < n; j += top_step)
         d[j] = kernels::dot<std::tuple_size_v<decltype(top_taps_)>>(top_taps_.data(),
-                                                                   scratch_.data() + j + top_skip);
+                                                                    scratch_.data() + j + top_skip);
 }
 
 void ClickDetector::add(AudioView block) {
@@ -491,7 +492,8 @@ void ClickDetector::evaluate(Channel& s, int channel, std::int64_t k, std::int64
 bool ClickDetector::isolated_wide(const Channel& s, std::int64_t k, std::int64_t last,
                                   std::size_t at, float m) const {
     const std::int64_t p = k * std::int64_t(sub_) + std::int64_t(at);
-    for (std::int64_t b = std::max<std::int64_t>(0, k - reach); b <= std::min(last, k + reach); ++b) {
+    for (std::int64_t b = std::max<std::int64_t>(0, k - reach); b <= std::min(last, k + reach);
+         ++b) {
         const std::size_t sl = static_cast<std::size_t>(b % ring);
         for (std::size_t i = 0; i < s.count[sl]; ++i) {
             const std::int64_t g = b * std::int64_t(sub_) + std::int64_t(i);

@@ -113,7 +113,7 @@ class DropoutDetector {
     // 1 dB: quantized peaks of a slowly growing tone differ by an LSB, not by this.
     static constexpr float flat_top_margin = 1.122f;
     static constexpr std::int64_t slope_frames = 8; // samples before a run that must all move
-    static constexpr float jump_ratio = 4.0f; // a flat top left by this many local steps
+    static constexpr float jump_ratio = 4.0f;       // a flat top left by this many local steps
 
   private:
     struct Channel {
@@ -181,7 +181,7 @@ class ClickDetector {
   private:
     static constexpr std::int64_t reach = 4; // sub-blocks each side for the isolation test
     static constexpr int ring = 2 * reach + 1;
-    static constexpr std::size_t zero_run = 16; // exact zeros of d that mark a gap's edge
+    static constexpr std::size_t zero_run = 16;   // exact zeros of d that mark a gap's edge
     static constexpr std::int64_t edge_slack = 8; // top band: its peak to a gap's edge
     static constexpr int top_order = 64;
     static constexpr std::size_t top_step = 4; // the top band is computed at every 4th frame
