@@ -308,9 +308,10 @@ ClickDetector::ClickDetector(int channels, int sample_rate, double ratio_db, flo
     }
     for (auto& c : ch_) {
         c.d.assign(ring * sub_, 0.0f);
-        c.x.assign(ring * sub_, 0.0f);
-        if (order_ == top_order)
+        if (order_ == top_order) {
+            c.x.assign(ring * sub_, 0.0f);
             c.tail.assign(top_order, 0.0f);
+        }
     }
 }
 
@@ -352,8 +353,8 @@ void ClickDetector::add(AudioView block) {
             // The file's first samples have no past: no difference there (a file that starts
             // mid-waveform is no click).
             const std::int64_t head = std::int64_t(order_) - (pos_ + std::int64_t(i));
-            std::memcpy(s.x.data() + slot * sub_ + s.fill, xi, take * sizeof(float));
             if (order_ == top_order) {
+                std::memcpy(s.x.data() + slot * sub_ + s.fill, xi, take * sizeof(float));
                 top_band(s, xi, d, take, pos_ + std::int64_t(i));
                 kernels::energy_peak(d, take, s.energy[slot], s.peak[slot]);
             } else if (order_ == 4) {
@@ -476,10 +477,18 @@ void ClickDetector::evaluate(Channel& s, int channel, std::int64_t k, std::int64
     }
     if (zeros_before != zeros_after)
         return;
-    // d is zero on both sides of a spike in digital silence, and of a step from a held value
-    // into a linear ramp (a synth's sawtooth): x itself tells them apart.
-    if (zeros_before && gap_edge_wide(s, k, last, at))
-        return;
+    // d is zero on both sides of a spike in digital silence ([1 -2 1] a: order + 1 samples),
+    // and of a step from a held value into a constant or a linear ramp (a synth's sawtooth:
+    // order samples or fewer, [J r-J] in the 2nd difference).
+    if (zeros_before) {
+        std::int64_t lo = std::int64_t(at), hi = std::int64_t(at);
+        while (std::int64_t(at) - lo < order_ + 1 && d_at(lo - 1) != 0.0f)
+            --lo;
+        while (hi - std::int64_t(at) < order_ + 1 && d_at(hi + 1) != 0.0f)
+            ++hi;
+        if (hi - lo + 1 <= order_)
+            return;
+    }
     const double ratio_db = ref > 0.0 ? std::min(120.0, 10.0 * std::log10(peak_sq / ref)) : 120.0;
     // The impulse d peaks order/2 samples after the spike it marks (where the difference is
     // centred).
@@ -507,13 +516,12 @@ bool ClickDetector::isolated_wide(const Channel& s, std::int64_t k, std::int64_t
     return true;
 }
 
-// x constant over 16 samples on one side of the spike and not the other is the edge of a
-// digital-zero gap or a held value (the dropout detector's finding); a spike in digital
-// silence has it on both sides and stays a click. The top band's test; the differences' when d
-// is zero on both sides.
+// The top band: x constant over 16 samples on one side of the spike and not the other is the
+// edge of a digital-zero gap or a held value (the dropout detector's finding); a spike in
+// digital silence has it on both sides and stays a click.
 bool ClickDetector::gap_edge_wide(const Channel& s, std::int64_t k, std::int64_t last,
                                   std::size_t at) const {
-    const std::int64_t f = k * std::int64_t(sub_) + std::int64_t(at) - order_ / 2;
+    const std::int64_t f = k * std::int64_t(sub_) + std::int64_t(at) - top_order / 2;
     auto x_at = [&](std::int64_t g, float& v) {
         if (g < 0)
             return false;

@@ -187,8 +187,8 @@ class ClickDetector {
     static constexpr std::size_t top_step = 4; // the top band is computed at every 4th frame
     struct Channel {
         std::array<float, 4> hist{}; // previous four samples, the latest first
-        // order 64: the previous 64 samples, the oldest first. x: the input itself (ring x
-        // sub-block), for the gap-edge test.
+        // order 64: the previous 64 samples, the oldest first, and x itself (ring x sub-block)
+        // for the gap-edge test.
         std::vector<float> tail;
         std::vector<float> x;
         bool started = false;
