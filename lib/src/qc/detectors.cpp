@@ -183,9 +183,10 @@ void DropoutDetector::close_run(Channel& s, std::int64_t t, float next) {
     }
 }
 
-void DropoutDetector::scan(Channel& s, int channel, const float* x, std::size_t n) {
+void DropoutDetector::scan(Channel& s, int channel, const float* x, std::size_t from,
+                           std::size_t to) {
     const std::int64_t judge = std::max<std::int64_t>(min_, 2);
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = from; i < to; ++i) {
         const std::int64_t t = pos_ + std::int64_t(i);
         const float v = x[i];
         if (s.run_len > 0 && v == s.value) {
@@ -244,26 +245,31 @@ void DropoutDetector::add(AudioView block) {
 
 void DropoutDetector::add(AudioView block, const BlockScreen& screen) {
     const std::size_t n = block.frames();
+    constexpr std::size_t piece = 256; // skipped whole where no two neighbours are equal
     for (std::size_t c = 0; c < ch_.size() && n > 0; ++c) {
         const float* x = block.channel(c);
         Channel& s = ch_[c];
-        // No run of two equal samples can start, continue or end here (a lone zero is a gap
-        // only with a 1-frame minimum): only the last sample and the last loud one matter.
-        if (s.run_len == 1 && !s.pending &&
-            (min_ > 1 || (s.value != 0.0f && screen.min_abs(c) > 0.0f)) &&
-            !kernels::any_repeat(x, n, s.value)) {
-            for (std::size_t i = n - 1; i-- > 0;)
-                if (std::fabs(x[i]) >= loud_) {
-                    s.last_loud = pos_ + std::int64_t(i);
-                    break;
-                }
-            s.loud_before = s.last_loud;
-            s.value = x[n - 1];
-            s.run_start = pos_ + std::int64_t(n) - 1;
-            if (std::fabs(s.value) >= loud_)
-                s.last_loud = s.run_start;
-        } else {
-            scan(s, static_cast<int>(c), x, n);
+        for (std::size_t a = 0; a < n; a += piece) {
+            const std::size_t b = std::min(n, a + piece);
+            // No run of two equal samples can start, continue or end here (a lone zero is a
+            // gap only with a 1-frame minimum): only the last sample and the last loud one
+            // matter.
+            if (s.run_len == 1 && !s.pending &&
+                (min_ > 1 || (s.value != 0.0f && screen.min_abs(c) > 0.0f)) &&
+                !kernels::any_repeat(x + a, b - a, s.value)) {
+                for (std::size_t i = b - 1; i-- > a;)
+                    if (std::fabs(x[i]) >= loud_) {
+                        s.last_loud = pos_ + std::int64_t(i);
+                        break;
+                    }
+                s.loud_before = s.last_loud;
+                s.value = x[b - 1];
+                s.run_start = pos_ + std::int64_t(b) - 1;
+                if (std::fabs(s.value) >= loud_)
+                    s.last_loud = s.run_start;
+            } else {
+                scan(s, static_cast<int>(c), x, a, b);
+            }
         }
         remember(s, x, n);
     }

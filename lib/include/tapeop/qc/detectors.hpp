@@ -136,7 +136,7 @@ class DropoutDetector {
     float past_sample(const Channel& c, const float* x, std::int64_t frame) const;
     void look_before(Channel& c, const float* x) const;
     void close_run(Channel& c, std::int64_t t, float next);
-    void scan(Channel& c, int channel, const float* x, std::size_t n);
+    void scan(Channel& c, int channel, const float* x, std::size_t from, std::size_t to);
     void remember(Channel& c, const float* x, std::size_t n);
     std::vector<Channel> ch_;
     std::int64_t min_, max_, edge_, resume_;
