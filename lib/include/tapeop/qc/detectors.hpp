@@ -165,9 +165,9 @@ class ClickDetector {
     // 2nd difference keeps the clicks whose neighbourhood the 4th order makes busy (a spike on
     // a steep transient). `check` runs both and merges them (the same click once).
     //
-    // order 64: the top band, (1 - z^-1)^64 / 2^64, a binomial high-pass whose gain falls
-    // 38 dB from 22 to 16 kHz (0.46 and 0.33 fs): a click is white, music's own highs fall off
-    // towards fs/2 (recorded air, cymbals, and any source sampled at 44.1 kHz or less), so a
+    // order 64: the top band, (1 - z^-1)^64 / 2^64, a binomial high-pass whose gain is -5 dB
+    // at 22 kHz and -80 dB at 16 kHz (0.46 and 0.33 fs): a click is white, music's own highs fall
+    // off towards fs/2 (recorded air, cymbals, and any source sampled at 44.1 kHz or less), so a
     // click buried under dense hi-hats in the lower bands stands out there. It is computed at
     // every 4th frame (the band is 3 kHz wide; a click's peak reads at most 1.1 dB low). A
     // spike of height a gives a peak of 0.099 a spread over ~11 samples, so the isolation test
