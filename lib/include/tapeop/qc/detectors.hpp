@@ -163,7 +163,8 @@ class ClickDetector {
     // attenuates music's own high frequencies far more (gain (2 sin(pi f/fs))^4: -15 dB at
     // 5 kHz against the 2nd difference), so small clicks stand out of dense material; the
     // 2nd difference keeps the clicks whose neighbourhood the 4th order makes busy (a spike on
-    // a steep transient). `check` runs both and merges them (the same click once).
+    // a steep transient). `check` runs these and the top band and merges them (the same click
+    // once).
     //
     // order 64: the top band, (1 - z^-1)^64 / 2^64, a binomial high-pass whose gain is -5 dB
     // at 22 kHz and -80 dB at 16 kHz (0.46 and 0.33 fs): a click is white, music's own highs fall
