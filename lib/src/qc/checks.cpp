@@ -348,13 +348,11 @@ void eval_dropout(CheckContext& c) {
     const std::uint64_t held = dd.held_count();
     if (d.count())
         c.add(std::to_string(d.count()) + " gap(s) inside audio (" +
-                  (held == 0 ? std::string("digital zero")
-                   : held == d.count()
-                       ? std::string("a constant value held")
-                       : std::to_string(d.count() - held) + " at digital zero, " +
-                             std::to_string(held) + " holding a constant value") +
-                  "), longest " +
-                  fmt("%.1f", 1000.0 * double(d.longest()) / c.rate) + " ms, " +
+                  (held == 0           ? std::string("digital zero")
+                   : held == d.count() ? std::string("a constant value held")
+                                       : std::to_string(d.count() - held) + " at digital zero, " +
+                                             std::to_string(held) + " holding a constant value") +
+                  "), longest " + fmt("%.1f", 1000.0 * double(d.longest()) / c.rate) + " ms, " +
                   where(d, c.rate, c.channels),
               double(d.count()), 0, first_time(d, c.rate));
     if (d.count())
@@ -387,8 +385,7 @@ class ClickSet {
 };
 
 std::unique_ptr<Probe> probe_click(const Rule& r, const io::FileInfo& fi) {
-    return make_probe<ClickSet>(fi.channels, fi.sample_rate, r.number("ratio"),
-                                 linear(r, "level"));
+    return make_probe<ClickSet>(fi.channels, fi.sample_rate, r.number("ratio"), linear(r, "level"));
 }
 
 void eval_click(CheckContext& c) {

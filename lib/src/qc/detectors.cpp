@@ -183,9 +183,10 @@ void DropoutDetector::close_run(Channel& s, std::int64_t t, float next) {
     }
 }
 
-void DropoutDetector::scan(Channel& s, int channel, const float* x, std::size_t n) {
+void DropoutDetector::scan(Channel& s, int channel, const float* x, std::size_t from,
+                           std::size_t to) {
     const std::int64_t judge = std::max<std::int64_t>(min_, 2);
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = from; i < to; ++i) {
         const std::int64_t t = pos_ + std::int64_t(i);
         const float v = x[i];
         if (s.run_len > 0 && v == s.value) {
@@ -244,25 +245,31 @@ void DropoutDetector::add(AudioView block) {
 
 void DropoutDetector::add(AudioView block, const BlockScreen& screen) {
     const std::size_t n = block.frames();
+    constexpr std::size_t piece = 256; // skipped whole where no two neighbours are equal
     for (std::size_t c = 0; c < ch_.size() && n > 0; ++c) {
         const float* x = block.channel(c);
         Channel& s = ch_[c];
-        // No run of two equal samples can start, continue or end here (a lone zero is a gap
-        // only with a 1-frame minimum): only the last sample and the last loud one matter.
-        if (s.run_len == 1 && !s.pending && (min_ > 1 || (s.value != 0.0f && screen.min_abs(c) > 0.0f)) &&
-            !kernels::any_repeat(x, n, s.value)) {
-            for (std::size_t i = n - 1; i-- > 0;)
-                if (std::fabs(x[i]) >= loud_) {
-                    s.last_loud = pos_ + std::int64_t(i);
-                    break;
-                }
-            s.loud_before = s.last_loud;
-            s.value = x[n - 1];
-            s.run_start = pos_ + std::int64_t(n) - 1;
-            if (std::fabs(s.value) >= loud_)
-                s.last_loud = s.run_start;
-        } else {
-            scan(s, static_cast<int>(c), x, n);
+        for (std::size_t a = 0; a < n; a += piece) {
+            const std::size_t b = std::min(n, a + piece);
+            // No run of two equal samples can start, continue or end here (a lone zero is a
+            // gap only with a 1-frame minimum): only the last sample and the last loud one
+            // matter.
+            if (s.run_len == 1 && !s.pending &&
+                (min_ > 1 || (s.value != 0.0f && screen.min_abs(c) > 0.0f)) &&
+                !kernels::any_repeat(x + a, b - a, s.value)) {
+                for (std::size_t i = b - 1; i-- > a;)
+                    if (std::fabs(x[i]) >= loud_) {
+                        s.last_loud = pos_ + std::int64_t(i);
+                        break;
+                    }
+                s.loud_before = s.last_loud;
+                s.value = x[b - 1];
+                s.run_start = pos_ + std::int64_t(b) - 1;
+                if (std::fabs(s.value) >= loud_)
+                    s.last_loud = s.run_start;
+            } else {
+                scan(s, static_cast<int>(c), x, a, b);
+            }
         }
         remember(s, x, n);
     }
@@ -296,8 +303,8 @@ ClickDetector::ClickDetector(int channels, int sample_rate, double ratio_db, flo
         level_ = float(0.5 * centre) * level;
         // The taps at half the centre or more, one in `top_step` computed, and a sample each
         // side for the music under it.
-        const auto wide = std::size_t(std::count_if(
-            taps.begin(), taps.end(), [&](double t) { return t >= 0.5 * centre; }));
+        const auto wide = std::size_t(
+            std::count_if(taps.begin(), taps.end(), [&](double t) { return t >= 0.5 * centre; }));
         near_max_ = 2 + (wide + top_step - 1) / top_step;
         for (std::size_t j = 0; j < top_taps_.size(); ++j) {
             const std::size_t k = j + top_skip;
@@ -307,9 +314,10 @@ ClickDetector::ClickDetector(int channels, int sample_rate, double ratio_db, flo
     }
     for (auto& c : ch_) {
         c.d.assign(ring * sub_, 0.0f);
-        c.x.assign(ring * sub_, 0.0f);
-        if (order_ == top_order)
+        if (order_ == top_order) {
+            c.x.assign(ring * sub_, 0.0f);
             c.tail.assign(top_order, 0.0f);
+        }
     }
 }
 
@@ -325,7 +333,7 @@ void ClickDetector::top_band(Channel& s, const float* x, float* d, std::size_t n
     const auto step = std::int64_t(top_step);
     for (std::size_t j = std::size_t((step - frame % step) % step); j < n; j += top_step)
         d[j] = kernels::dot<std::tuple_size_v<decltype(top_taps_)>>(top_taps_.data(),
-                                                                   scratch_.data() + j + top_skip);
+                                                                    scratch_.data() + j + top_skip);
 }
 
 void ClickDetector::add(AudioView block) {
@@ -351,8 +359,8 @@ void ClickDetector::add(AudioView block) {
             // The file's first samples have no past: no difference there (a file that starts
             // mid-waveform is no click).
             const std::int64_t head = std::int64_t(order_) - (pos_ + std::int64_t(i));
-            std::memcpy(s.x.data() + slot * sub_ + s.fill, xi, take * sizeof(float));
             if (order_ == top_order) {
+                std::memcpy(s.x.data() + slot * sub_ + s.fill, xi, take * sizeof(float));
                 top_band(s, xi, d, take, pos_ + std::int64_t(i));
                 kernels::energy_peak(d, take, s.energy[slot], s.peak[slot]);
             } else if (order_ == 4) {
@@ -475,10 +483,18 @@ void ClickDetector::evaluate(Channel& s, int channel, std::int64_t k, std::int64
     }
     if (zeros_before != zeros_after)
         return;
-    // d is zero on both sides of a spike in digital silence, and of a step from a held value
-    // into a linear ramp (a synth's sawtooth): x itself tells them apart.
-    if (zeros_before && gap_edge_wide(s, k, last, at))
-        return;
+    // d is zero on both sides of a spike in digital silence ([1 -2 1] a: order + 1 samples),
+    // and of a step from a held value into a constant or a linear ramp (a synth's sawtooth:
+    // order samples or fewer, [J r-J] in the 2nd difference).
+    if (zeros_before) {
+        std::int64_t lo = std::int64_t(at), hi = std::int64_t(at);
+        while (std::int64_t(at) - lo < order_ + 1 && d_at(lo - 1) != 0.0f)
+            --lo;
+        while (hi - std::int64_t(at) < order_ + 1 && d_at(hi + 1) != 0.0f)
+            ++hi;
+        if (hi - lo + 1 <= order_)
+            return;
+    }
     const double ratio_db = ref > 0.0 ? std::min(120.0, 10.0 * std::log10(peak_sq / ref)) : 120.0;
     // The impulse d peaks order/2 samples after the spike it marks (where the difference is
     // centred).
@@ -491,7 +507,8 @@ void ClickDetector::evaluate(Channel& s, int channel, std::int64_t k, std::int64
 bool ClickDetector::isolated_wide(const Channel& s, std::int64_t k, std::int64_t last,
                                   std::size_t at, float m) const {
     const std::int64_t p = k * std::int64_t(sub_) + std::int64_t(at);
-    for (std::int64_t b = std::max<std::int64_t>(0, k - reach); b <= std::min(last, k + reach); ++b) {
+    for (std::int64_t b = std::max<std::int64_t>(0, k - reach); b <= std::min(last, k + reach);
+         ++b) {
         const std::size_t sl = static_cast<std::size_t>(b % ring);
         for (std::size_t i = 0; i < s.count[sl]; ++i) {
             const std::int64_t g = b * std::int64_t(sub_) + std::int64_t(i);
@@ -505,13 +522,12 @@ bool ClickDetector::isolated_wide(const Channel& s, std::int64_t k, std::int64_t
     return true;
 }
 
-// x constant over 16 samples on one side of the spike and not the other is the edge of a
-// digital-zero gap or a held value (the dropout detector's finding); a spike in digital
-// silence has it on both sides and stays a click. The top band's test; the differences' when d
-// is zero on both sides.
+// The top band: x constant over 16 samples on one side of the spike and not the other is the
+// edge of a digital-zero gap or a held value (the dropout detector's finding); a spike in
+// digital silence has it on both sides and stays a click.
 bool ClickDetector::gap_edge_wide(const Channel& s, std::int64_t k, std::int64_t last,
                                   std::size_t at) const {
-    const std::int64_t f = k * std::int64_t(sub_) + std::int64_t(at) - order_ / 2;
+    const std::int64_t f = k * std::int64_t(sub_) + std::int64_t(at) - top_order / 2;
     auto x_at = [&](std::int64_t g, float& v) {
         if (g < 0)
             return false;
