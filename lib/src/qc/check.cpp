@@ -64,8 +64,8 @@ struct Checker::State {
     std::int64_t done = 0;
 
     State(const Spec& sp, const io::FileInfo& fi, std::string path, Meters m)
-        : spec(sp), meters(m), C(fi.channels), rate(fi.sample_rate),
-          probes(sp.rules.size()), applies(sp.rules.size(), false), levels(fi.channels),
+        : spec(sp), meters(m), C(fi.channels), rate(fi.sample_rate), probes(sp.rules.size()),
+          applies(sp.rules.size(), false), levels(fi.channels),
           screen(static_cast<std::size_t>(fi.channels)) {
         rep.path = std::move(path);
         rep.info = fi;
@@ -109,8 +109,12 @@ Checker::Checker(const Spec& spec, const io::FileInfo& info, std::string path, M
 
 Checker::~Checker() = default;
 
-bool Checker::needs_loudness() const { return (s_->needs & need_loudness) != 0; }
-bool Checker::needs_true_peak() const { return (s_->needs & need_true_peak) != 0; }
+bool Checker::needs_loudness() const {
+    return (s_->needs & need_loudness) != 0;
+}
+bool Checker::needs_true_peak() const {
+    return (s_->needs & need_true_peak) != 0;
+}
 
 void Checker::add(AudioView v) {
     State& s = *s_;
