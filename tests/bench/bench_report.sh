@@ -31,5 +31,5 @@ bench_page "$f" 1200 "20 min" 1048576
 rm -f "$f"
 h="$BENCH_DIR/bench-1h.wav"
 "$TAPEOP" -q generate music -o "$h" --duration 3600 --rate 48000 --channels 2 --bits 24
-BENCH_REPS=1 bench_page "$h" 3600 "one hour" 1500000
+bench_page "$h" 3600 "one hour" 1500000
 rm -f "$h" "$page"

@@ -3,9 +3,9 @@
 
 #include "tapeop/analysis/loudness.hpp"
 #include "tapeop/analysis/true_peak.hpp"
-#include "tapeop/io/reader.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/gen/signals.hpp"
+#include "tapeop/io/reader.hpp"
 #include "tapeop/io/text_file.hpp"
 #include "tapeop/units.hpp"
 #include "test_util.hpp"

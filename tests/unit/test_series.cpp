@@ -104,7 +104,8 @@ TEST_SUITE("series") {
             lo = std::min(lo, x);
             hi = std::max(hi, x);
         }
-        CHECK(c.rms_dbfs[1][10] == doctest::Approx(10 * std::log10(sq / double(to - from))).epsilon(1e-6));
+        CHECK(c.rms_dbfs[1][10] ==
+              doctest::Approx(10 * std::log10(sq / double(to - from))).epsilon(1e-6));
         CHECK(c.min[1][10] == lo);
         CHECK(c.max[1][10] == hi);
     }

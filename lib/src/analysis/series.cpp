@@ -150,7 +150,8 @@ void SeriesCollector::end_step(const TruePeakMeter& true_peak) {
         s_.true_peak_dbtp[c].push_back(to_db(true_peak.window_true_peak(ci)));
         s_.sample_peak_dbfs[c].push_back(to_db(true_peak.window_sample_peak(ci)));
         const auto& q = sum_sq_[c];
-        const double ms = frames > 0 ? ((q[0] + q[1]) + (q[2] + q[3])) / static_cast<double>(frames) : 0.0;
+        const double ms =
+            frames > 0 ? ((q[0] + q[1]) + (q[2] + q[3])) / static_cast<double>(frames) : 0.0;
         s_.rms_dbfs[c].push_back(ms > 0.0 ? static_cast<float>(10.0 * std::log10(ms)) : neg_inf);
         s_.min[c].push_back(lo_[c]);
         s_.max[c].push_back(hi_[c]);

@@ -15,7 +15,9 @@ void ensure_folder(const std::string& dir, const std::string& why) {
     std::error_code ec;
     if (fs::is_directory(dir, ec))
         return;
-    if (fs::exists(dir, ec))
+    // Another job may have made it since (run -j N writes its pages into one folder): only
+    // something else in its place is an error.
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
         throw UsageError(why, dir);
     fs::create_directories(dir, ec);
     if (ec) {

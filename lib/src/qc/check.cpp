@@ -61,11 +61,13 @@ struct Checker::State {
     analysis::LevelMeter levels;
     std::unique_ptr<StereoDetector> stereo;
     BlockScreen screen;
+    AudioBuffer block;            // next_block() without a worker
+    bool block_from_sink = false; // next_block() handed out the worker's buffer
     std::int64_t done = 0;
 
     State(const Spec& sp, const io::FileInfo& fi, std::string path, Meters m)
-        : spec(sp), meters(m), C(fi.channels), rate(fi.sample_rate),
-          probes(sp.rules.size()), applies(sp.rules.size(), false), levels(fi.channels),
+        : spec(sp), meters(m), C(fi.channels), rate(fi.sample_rate), probes(sp.rules.size()),
+          applies(sp.rules.size(), false), levels(fi.channels),
           screen(static_cast<std::size_t>(fi.channels)) {
         rep.path = std::move(path);
         rep.info = fi;
@@ -109,13 +111,26 @@ Checker::Checker(const Spec& spec, const io::FileInfo& info, std::string path, M
 
 Checker::~Checker() = default;
 
-bool Checker::needs_loudness() const { return (s_->needs & need_loudness) != 0; }
-bool Checker::needs_true_peak() const { return (s_->needs & need_true_peak) != 0; }
+bool Checker::needs_loudness() const {
+    return (s_->needs & need_loudness) != 0;
+}
+bool Checker::needs_true_peak() const {
+    return (s_->needs & need_true_peak) != 0;
+}
+
+AudioBuffer& Checker::next_block() {
+    State& s = *s_;
+    if (s.metering) {
+        s.block_from_sink = true;
+        return s.metering->next_block();
+    }
+    if (s.block.channels() == 0)
+        s.block.resize(static_cast<std::size_t>(s.C), default_block_frames);
+    return s.block;
+}
 
 void Checker::add(AudioView v) {
     State& s = *s_;
-    if (s.metering)
-        s.metering->push(v);
     s.levels.add(v);
     s.screen.compute(v);
     for (auto& p : s.probes)
@@ -123,6 +138,14 @@ void Checker::add(AudioView v) {
             p->add(v, s.screen);
     if (s.stereo)
         s.stereo->add(v);
+    // The detectors have read the block: now the meters' worker may have it.
+    if (s.metering) {
+        if (s.block_from_sink)
+            s.metering->submit();
+        else
+            s.metering->push(v);
+    }
+    s.block_from_sink = false;
     s.done += static_cast<std::int64_t>(v.frames());
 }
 
@@ -189,9 +212,11 @@ FileReport check_file(const std::string& path, const Spec& spec,
         io::AudioReader reader(path);
         reader.allow_nonfinite(true);
         Checker checker(spec, reader.info(), path);
-        AudioBuffer block(static_cast<std::size_t>(reader.info().channels), default_block_frames);
         std::int64_t done = 0;
-        while (reader.read(block) > 0) {
+        for (;;) {
+            AudioBuffer& block = checker.next_block(); // read straight into the meters' block
+            if (reader.read(block) == 0)
+                break;
             checker.add(block.view());
             done += static_cast<std::int64_t>(block.frames());
             if (progress)

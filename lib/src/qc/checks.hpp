@@ -60,8 +60,8 @@ struct CheckContext {
     const Measurements& measured;
     const analysis::LevelMeter& levels;
     Checker::NonFinite nonfinite; // what the reader counted and replaced by 0
-    const StereoDetector* stereo;  // when the check needs stereo_image (2 channels)
-    const Probe* probe;            // the check's own probe, if it has one
+    const StereoDetector* stereo; // when the check needs stereo_image (2 channels)
+    const Probe* probe;           // the check's own probe, if it has one
     std::vector<Finding>& findings;
 
     // The check's own detector (the type its probe factory made).

@@ -292,8 +292,9 @@ std::string render_master_page(const MasterPage& p) {
             h += "<h3>Limiter gain reduction</h3>\n" +
                  gain_reduction_plot(d, t, "gain-reduction-" + n);
         if (a.series)
-            h += "<h3>Waveform</h3>\n" +
-                 waveform_plot(FileSection{a, {}, {}}, TimeAxis{a.info.duration_s()}, "waveform-" + n);
+            h += "<h3>Waveform</h3>\n" + waveform_plot(FileSection{a, {}, {}},
+                                                       TimeAxis{a.info.duration_s()},
+                                                       "waveform-" + n);
         h += "</section>\n";
     }
     return h + "</body></html>\n";

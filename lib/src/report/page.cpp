@@ -306,8 +306,8 @@ std::string spectrum_plot(const FileSection& f, const std::string& id) {
 
 std::string mid_side_plot(const FileSection& f, const std::string& id) {
     static const char* const colours[] = {blue, vermillion};
-    return band_plot(*f.spectrum, f.spectrum->mid_side_db,
-                     {"mid (L+R)/2", "side (L\u2212R)/2"}, colours, "Spectrum, mid and side", id);
+    return band_plot(*f.spectrum, f.spectrum->mid_side_db, {"mid (L+R)/2", "side (L\u2212R)/2"},
+                     colours, "Spectrum, mid and side", id);
 }
 
 std::string verdict(const FileSection& f) {

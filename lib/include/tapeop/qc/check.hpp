@@ -78,6 +78,9 @@ class Checker {
     bool needs_loudness() const;
     bool needs_true_peak() const;
 
+    // A buffer to read the next block into (capacity default_block_frames), so that add() of
+    // that block hands it to the meters' worker without a copy. Optional.
+    AudioBuffer& next_block();
     void add(AudioView block);
 
     // What the reader counted and replaced by 0 (io::AudioReader::allow_nonfinite).

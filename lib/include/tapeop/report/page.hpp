@@ -4,8 +4,9 @@
 // a summary with analyze's figures as analyze prints them, Loudness over time (short-term,
 // the momentary maximum per column, the integrated value, the target band), True peak over
 // time with the ceiling, the Waveform (min/max per column per channel, clipping marked), the
-// long-term Spectrum in 1/3 octaves per channel (and as mid and side for stereo), and with a spec the verdict and every finding,
-// also marked at its time on the timelines. Several files get an overview first.
+// long-term Spectrum in 1/3 octaves per channel (and as mid and side for stereo), and with a spec
+// the verdict and every finding, also marked at its time on the timelines. Several files get an
+// overview first.
 //
 // Curves come reduced to the page's resolution (AnalyzeExtras::series_columns = plot_columns:
 // one series step per plot column), so the page's size does not grow with the file's length.
@@ -29,8 +30,8 @@ namespace tapeop::report {
 inline constexpr int plot_columns = 800;
 
 struct FileSection {
-    analysis::FileAnalysis analysis;           // with series
-    std::optional<qc::FileReport> qc;          // with --spec
+    analysis::FileAnalysis analysis;            // with series
+    std::optional<qc::FileReport> qc;           // with --spec
     std::optional<analysis::Spectrum> spectrum; // with mid and side for stereo
 };
 
@@ -48,8 +49,8 @@ struct PageOptions {
 // One file's section, from one read of the file: analyze's figures with the series at the
 // page's resolution (analyze's pass), and on a worker thread fed the same blocks, the spectrum
 // (also mid and side for stereo) and with `spec` check's findings (a qc::Checker given the
-// pass's loudness and true peak: exactly what `check` finds). The stem-set checks (qc::check_set) are
-// the caller's. Throws Error naming the file when it cannot be read.
+// pass's loudness and true peak: exactly what `check` finds). The stem-set checks (qc::check_set)
+// are the caller's. Throws Error naming the file when it cannot be read.
 FileSection measure_file(const std::string& path, const qc::Spec* spec = nullptr,
                          const analysis::ProgressFn& progress = {});
 
