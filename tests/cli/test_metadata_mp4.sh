@@ -96,6 +96,14 @@ EX=$(exiftool -a -s tagged.mp3)
 grep -q "Title *: Night Song" <<<"$EX" && grep -q "ISRC *: GBAYE2400001" <<<"$EX" &&
   grep -q "(MY_FIELD) kept value" <<<"$EX" && grep -q "PictureMIMEType *: image/png" <<<"$EX" || fail "mp3 tags: $EX"; pass
 
+# --- into a folder, an M4A's output is WAV (tapeop writes no M4A): convert, split ---
+expect_exit 0 "$T" -q convert aac.m4a alac.m4a -o outdir
+[ -f outdir/aac.wav ] && [ -f outdir/alac.wav ] || fail "folder outputs: $(ls outdir)"; pass
+[ "$(ffmpeg -nostdin -v error -i outdir/alac.wav -f s24le - | md5sum)" = "$(ffmpeg -nostdin -v error -i src.wav -f s24le - | md5sum)" ] ||
+  fail "ALAC into a folder is not the source"; pass
+expect_exit 0 "$T" -q split alac.m4a -o takes
+[ -f takes/alac-take01.wav ] || fail "split outputs: $(ls takes)"; pass
+
 # --- writing MP4 is refused; nothing written ---
 expect_exit 2 "$T" convert src.wav -o out.m4a
 expect_one_line_error "out.m4a.*reads .m4a files but does not write them"
