@@ -30,8 +30,7 @@ constexpr std::array<Container, 13> containers{{
 
 // Read through libavformat (io/libav_input.hpp), not written: an MP4 muxer and an AAC encoder
 // of delivery quality are ffmpeg's job.
-constexpr std::array<std::string_view, 5> read_only_extensions{"m4a", "mp4", "m4b", "aac",
-                                                               "alac"};
+constexpr std::array<std::string_view, 5> read_only_extensions{"m4a", "mp4", "m4b", "aac", "alac"};
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),
@@ -110,8 +109,9 @@ const Container& container_for_path(const std::string& path) {
                 return c;
         for (const auto read_only : read_only_extensions)
             if (ext == read_only)
-                throw UsageError("tapeop reads ." + ext + " files but does not write them; "
-                                 "write .wav or .flac and encode that with ffmpeg",
+                throw UsageError("tapeop reads ." + ext +
+                                     " files but does not write them; "
+                                     "write .wav or .flac and encode that with ffmpeg",
                                  path);
         throw UsageError(
             "unknown output extension '." + ext + "' (known: " + known_extensions() + ")", path);
