@@ -127,7 +127,8 @@ void register_tag(CLI::App& app, Context& ctx) {
     auto* sub = app.add_subcommand(
         "tag", "Write loudness tags in place (ReplayGain 2.0, R128 for Opus, bext v2 for WAV) "
                "without changing the audio");
-    sub->add_option("files", opts->files, "Audio files (FLAC, Ogg Vorbis, MP3, MP4/M4A, Opus, WAV, RF64)")
+    sub->add_option("files", opts->files,
+                    "Audio files (FLAC, Ogg Vorbis, MP3, MP4/M4A, Opus, WAV, RF64)")
         ->required();
     sub->add_flag("--album", opts->album,
                   "Also write album gain and peak: all files measured together as one album "
