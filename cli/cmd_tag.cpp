@@ -127,21 +127,22 @@ void register_tag(CLI::App& app, Context& ctx) {
     auto* sub = app.add_subcommand(
         "tag", "Write loudness tags in place (ReplayGain 2.0, R128 for Opus, bext v2 for WAV) "
                "without changing the audio");
-    sub->add_option("files", opts->files, "Audio files (FLAC, Ogg Vorbis, MP3, Opus, WAV, RF64)")
+    sub->add_option("files", opts->files,
+                    "Audio files (FLAC, Ogg Vorbis, MP3, MP4/M4A, Opus, WAV, RF64)")
         ->required();
     sub->add_flag("--album", opts->album,
                   "Also write album gain and peak: all files measured together as one album "
                   "(nothing is written when a file cannot be measured)");
     sub->add_flag("--dry-run", opts->dry_run, "Measure and show the tags; write nothing");
     sub->footer(
-        "FLAC, Ogg Vorbis (Vorbis comments) and MP3 (ID3v2 TXXX): REPLAYGAIN_TRACK_GAIN = -18 - "
+        "FLAC, Ogg Vorbis (Vorbis comments), MP3 (ID3v2 TXXX) and MP4/M4A (iTunes freeform "
+        "atoms ----:com.apple.iTunes:...): REPLAYGAIN_TRACK_GAIN = -18 - "
         "integrated loudness (\"%.2f dB\"), REPLAYGAIN_TRACK_PEAK = true peak as a linear "
         "value, as loudgain writes them; with --album REPLAYGAIN_ALBUM_GAIN/PEAK. Opus: "
         "R128_TRACK_GAIN (and R128_ALBUM_GAIN), Q7.8 relative to -23 LUFS (RFC 7845); the "
         "header's output gain is left as it is. WAV/RF64: bext version 2 loudness fields (EBU "
         "Tech 3285). Each file is replaced atomically by an edited copy; a file that already "
-        "holds these values is not touched. MP4/M4A cannot be tagged: tapeop cannot decode AAC "
-        "to measure it. Exit 0 all tagged, 1 some failed, 2 none.");
+        "holds these values is not touched. Exit 0 all tagged, 1 some failed, 2 none.");
     sub->callback(
         [opts, &ctx] { ctx.action = [opts, &ctx] { return run_tag(*opts, ctx.global); }; });
 }

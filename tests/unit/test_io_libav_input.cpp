@@ -27,8 +27,9 @@ TEST_SUITE("io_libav_input") {
     TEST_CASE("an ftyp box is MP4, an ADTS syncword is AAC, an MP3 frame header is neither") {
         TempDir dir;
         using namespace std::string_literals;
-        CHECK(io::libav_container(write_bytes(dir, "a.bin", "\0\0\0\x20"s "ftypM4A \0\0\0\0"s)) ==
-              "m4a");
+        CHECK(io::libav_container(write_bytes(dir, "a.bin",
+                                              "\0\0\0\x20"s
+                                              "ftypM4A \0\0\0\0"s)) == "m4a");
         // ADTS: 0xFFF1 (MPEG-4, layer 00, no CRC) and 0xFFF9 (MPEG-2).
         CHECK(io::libav_container(write_bytes(dir, "b.bin", "\xFF\xF1\x50\x80\x00\x1F\xFC\0"s)) ==
               "aac");
@@ -43,8 +44,10 @@ TEST_SUITE("io_libav_input") {
     TEST_CASE("a file that only looks like MP4 is one error naming it") {
         TempDir dir;
         using namespace std::string_literals;
-        const std::string path =
-            write_bytes(dir, "fake.m4a", "\0\0\0\x10" "ftypM4A \0\0\0\0"s + std::string(64, 'x'));
+        const std::string path = write_bytes(dir, "fake.m4a",
+                                             "\0\0\0\x10"
+                                             "ftypM4A \0\0\0\0"s +
+                                                 std::string(64, 'x'));
         try {
             io::LibavDecoder d(path);
             FAIL("opened a damaged MP4");

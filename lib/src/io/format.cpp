@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <filesystem>
 #include <sndfile.h>
 
 namespace tapeop::io {
@@ -26,6 +27,10 @@ constexpr std::array<Container, 13> containers{{
     {"caf", "caf", SF_FORMAT_CAF, false},
     {"au", "au", SF_FORMAT_AU, false},
 }};
+
+// Read through libavformat (io/libav_input.hpp), not written: an MP4 muxer and an AAC encoder
+// of delivery quality are ffmpeg's job.
+constexpr std::array<std::string_view, 5> read_only_extensions{"m4a", "mp4", "m4b", "aac", "alac"};
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),
@@ -102,18 +107,26 @@ const Container& container_for_path(const std::string& path) {
         for (const auto& c : containers)
             if (c.extension == ext)
                 return c;
-        // Read through libavformat (io/libav_input.hpp), not written: an MP4 muxer and an
-        // AAC encoder of delivery quality are ffmpeg's job.
-        for (const char* read_only : {"m4a", "mp4", "m4b", "aac", "alac"})
+        for (const auto read_only : read_only_extensions)
             if (ext == read_only)
-                throw UsageError("tapeop reads ." + ext + " files but does not write them; "
-                                 "write .wav or .flac and encode that with ffmpeg",
+                throw UsageError("tapeop reads ." + ext +
+                                     " files but does not write them; "
+                                     "write .wav or .flac and encode that with ffmpeg",
                                  path);
         throw UsageError(
             "unknown output extension '." + ext + "' (known: " + known_extensions() + ")", path);
     }
     throw UsageError(
         "output has no extension to pick a format from (known: " + known_extensions() + ")", path);
+}
+
+std::string folder_output_extension(const std::string& input) {
+    const std::string ext = std::filesystem::path(input).extension().string();
+    const std::string bare = lower(ext.empty() ? ext : ext.substr(1));
+    for (const auto read_only : read_only_extensions)
+        if (bare == read_only)
+            return ".wav";
+    return ext;
 }
 
 std::string known_extensions() {

@@ -29,8 +29,8 @@ std::string av_error(int code) {
 // scaled exactly by their width (2^-15, 2^-31: exact in float for up to 24 significant bits),
 // as the libsndfile path does.
 template <class T>
-void convert(const AVFrame* f, int c, int channels, int first, int n, float* dst,
-             std::size_t step, float scale, float offset) {
+void convert(const AVFrame* f, int c, int channels, int first, int n, float* dst, std::size_t step,
+             float scale, float offset) {
     const bool planar = av_sample_fmt_is_planar(static_cast<AVSampleFormat>(f->format));
     const T* src = reinterpret_cast<const T*>(planar ? f->extended_data[c] : f->extended_data[0]);
     const std::size_t stride = planar ? 1 : std::size_t(channels);
@@ -195,7 +195,8 @@ std::size_t LibavDecoder::read(float* dst, std::size_t frames) {
                             path_);
             std::size_t room = frames - got;
             if (s.limit >= 0)
-                room = std::min<std::size_t>(room, std::size_t(std::max<std::int64_t>(0, s.limit - s.emitted)));
+                room = std::min<std::size_t>(
+                    room, std::size_t(std::max<std::int64_t>(0, s.limit - s.emitted)));
             const int n =
                 int(std::min<std::size_t>(room, std::size_t(s.frame->nb_samples - s.offset)));
             if (n == 0) { // the track's end: the rest is the encoder's padding

@@ -703,7 +703,8 @@ void AudioReader::open_libav(const std::string& path) {
                         " channels (tapeop reads 1 to " + std::to_string(limits::max_channels) +
                         ")",
                     path);
-    if (d.sample_rate() < limits::min_sample_rate_hz || d.sample_rate() > limits::max_sample_rate_hz)
+    if (d.sample_rate() < limits::min_sample_rate_hz ||
+        d.sample_rate() > limits::max_sample_rate_hz)
         throw Error("absurd header: sample rate " + std::to_string(d.sample_rate()) + " Hz", path);
     info_.format = d.container();
     info_.subtype = d.codec();

@@ -606,7 +606,7 @@ std::string output_path_for(const std::string& input, const std::string& out, bo
     if (!out_is_dir)
         return out;
     std::filesystem::path in(input);
-    std::string ext = extension.empty() ? in.extension().string() : extension;
+    std::string ext = extension.empty() ? folder_output_extension(input) : extension;
     std::string dir = out;
     while (dir.size() > 1 && dir.back() == '/')
         dir.pop_back();

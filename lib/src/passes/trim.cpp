@@ -255,7 +255,7 @@ std::vector<Take> split_file(const std::string& input, const std::string& out_di
     if (takes.empty())
         throw Error("is silent throughout: no takes found", input);
     const std::filesystem::path in(input);
-    const std::string ext = extension.empty() ? in.extension().string() : extension;
+    const std::string ext = extension.empty() ? io::folder_output_extension(input) : extension;
     std::string dir = out_dir;
     while (dir.size() > 1 && dir.back() == '/')
         dir.pop_back();

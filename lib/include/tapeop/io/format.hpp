@@ -48,6 +48,10 @@ struct Container {
 // The container for `path`'s extension. Throws UsageError naming the path and the known
 // extensions when unknown.
 const Container& container_for_path(const std::string& path);
+// The extension (with its dot) of an output written into a folder for `input` when no other
+// is asked for: the input's own, except for containers tapeop reads but does not write
+// (.m4a, .mp4, .aac, ...), whose outputs are WAV (it holds ALAC's samples and AAC's floats).
+std::string folder_output_extension(const std::string& input);
 // "wav flac aiff ..." for help texts.
 std::string known_extensions();
 

@@ -5,9 +5,12 @@
 // RIFF/AIFF side through libsndfile: the broadcast extension (bext, EBU Tech 3285 v2, every
 // field), cue points (SFC_GET/SET_CUE), the text strings (LIST/INFO in WAV, NAME/AUTH/(c) in
 // AIFF, SF_STR_*) and the other chunks it lists (iXML, axml, unknown ones) copied verbatim with
-// sf_set_chunk, in their order. Tags side through TagLib 1.13: the property map (title,
-// artist, ISRC, custom fields, ...) and pictures of FLAC, Ogg Vorbis, Opus and MP3 (ID3v2),
-// mapped across containers by TagLib's property names (ISRC <-> TSRC, ...).
+// sf_set_chunk, in their order. libsndfile's RF64 reader lists the cue chunk but returns no
+// cue points: for RF64 the chunk's bytes (from the chunk API) and the adtl labels are read
+// here. Tags side through TagLib 1.13: the property map (title, artist, ISRC, custom fields,
+// ...) and pictures of FLAC, Ogg Vorbis, Opus, MP3 (ID3v2) and MP4/M4A inputs (iTunes atoms,
+// freeform atoms, cover art), mapped across containers by TagLib's property names
+// (ISRC <-> TSRC, ...).
 //
 // Positions (bext TimeReference, cue points) are frames at `sample_rate`; moved() shifts and
 // rescales them when an output keeps only part of the audio or changes its rate.

@@ -3,8 +3,9 @@
 //
 // Atomic like every output: a copy beside the file (io::temporary_template_for, listed for
 // removal on a signal) is edited and renamed over it, so a reader sees the old file or the
-// new one, never a half-written one. FLAC, Ogg Vorbis, Opus and MP3 are edited with TagLib
-// (Vorbis comments; ID3v2 TXXX frames, keeping the tag's version 2.3 or 2.4, no ID3v1 added).
+// new one, never a half-written one. FLAC, Ogg Vorbis, Opus, MP3 and MP4 are edited with
+// TagLib (Vorbis comments; ID3v2 TXXX frames, keeping the tag's version 2.3 or 2.4, no ID3v1
+// added; MP4 freeform atoms "----:com.apple.iTunes:NAME", any of another case replaced).
 // WAV and RF64: libsndfile cannot change a bext chunk in place, so the copy is written anew by
 // libsndfile with the audio bytes copied as they are (PCM and A/u-law raw, float as float) and
 // the other metadata kept (io::read_metadata / apply_before_audio: bext fields, cues, INFO,
