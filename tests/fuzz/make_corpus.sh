@@ -11,6 +11,9 @@ set -euo pipefail
 TAPEOP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$2
+# A sanitizer build of tapeop makes the seeds too: the known third-party leaks are suppressed
+# as in the tests (tests/lsan.supp).
+export LSAN_OPTIONS="suppressions=$SRC/tests/lsan.supp:print_suppressions=0"
 mkdir -p "$OUT"/reader "$OUT"/recipe "$OUT"/spec "$OUT"/manifest "$OUT"/metadata
 OUT=$(cd "$OUT" && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tapeop-corpus-XXXXXX")

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <string_view>
 #include <unistd.h>
 #include <vector>
 
@@ -62,7 +63,8 @@ TEST_SUITE("io_stream") {
         std::vector<char> bytes = slurp(dir.file("a.wav"));
         // As a writer that cannot seek back leaves it: RIFF and data sizes unknown.
         std::memset(bytes.data() + 4, 0xFF, 4);
-        const auto data = std::search(bytes.begin(), bytes.end(), "data", "data" + 4);
+        const std::string_view tag = "data";
+        const auto data = std::search(bytes.begin(), bytes.end(), tag.begin(), tag.end());
         REQUIRE(data != bytes.end());
         std::memset(&*data + 4, 0xFF, 4);
         std::string spooled;
