@@ -24,8 +24,7 @@ void hann(std::vector<double>& w, std::size_t m) {
 
 SpectrumCollector::SpectrumCollector(int channels, int sample_rate, std::int64_t expected_frames,
                                      std::uint64_t max_segments, bool mid_side)
-    : channels_(channels), rate_(sample_rate), mid_side_(mid_side && channels == 2),
-      max_segments_(max_segments) {
+    : rate_(sample_rate), mid_side_(mid_side && channels == 2), max_segments_(max_segments) {
     n_ = 1024;
     while (n_ < static_cast<std::size_t>(sample_rate) / 3)
         n_ *= 2;

@@ -57,7 +57,7 @@ class SpectrumCollector {
     void flush_segment(std::size_t frames);
     void fft(std::vector<std::complex<double>>& x) const;
 
-    int channels_, rate_;
+    int rate_;
     bool mid_side_;
     std::uint64_t max_segments_, expected_ = 1, index_ = 0;
     std::size_t n_ = 0, filled_ = 0, segments_ = 0;
