@@ -1,5 +1,7 @@
 #include "tapeop/io/declared_length.hpp"
 
+#include "bytes.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -9,21 +11,13 @@
 namespace tapeop::io {
 namespace {
 
+using bytes::be32;
+using bytes::be64;
+using bytes::le32;
+using bytes::le64;
+
 // Chunks walked before giving up on a file that is all tiny chunks (hostile, not audio).
 constexpr int max_chunks = 1000;
-
-std::uint32_t le32(const unsigned char* p) {
-    return p[0] | (p[1] << 8) | (p[2] << 16) | (std::uint32_t(p[3]) << 24);
-}
-std::uint64_t le64(const unsigned char* p) {
-    return le32(p) | (std::uint64_t(le32(p + 4)) << 32);
-}
-std::uint32_t be32(const unsigned char* p) {
-    return (std::uint32_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
-}
-std::uint64_t be64(const unsigned char* p) {
-    return (std::uint64_t(be32(p)) << 32) | be32(p + 4);
-}
 
 class File {
   public:

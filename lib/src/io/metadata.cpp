@@ -1,5 +1,7 @@
 #include "tapeop/io/metadata.hpp"
 
+#include "bytes.hpp"
+
 #include "tapeop/error.hpp"
 #include "tapeop/io/bext_loudness.hpp"
 #include "tapeop/io/declared_length.hpp"
@@ -93,13 +95,6 @@ bool is_adtl(const Chunk& c) {
     return c.id == "LIST" && c.data.compare(0, 4, "adtl") == 0;
 }
 
-std::uint32_t get_u32(const std::string& s, std::size_t at) {
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i)
-        v = (v << 8) | static_cast<unsigned char>(s[at + std::size_t(i)]);
-    return v;
-}
-
 // The points of a RIFF cue chunk's body (the layout cue_chunk() writes: count, then 24 bytes
 // per point; the position is the sample offset, as libsndfile reads it). A count larger than
 // the body holds is cut to what is there.
@@ -107,10 +102,11 @@ std::vector<CuePoint> cues_from_chunk(const std::string& body) {
     std::vector<CuePoint> out;
     if (body.size() < 4)
         return out;
-    const std::uint64_t count = std::min<std::uint64_t>(get_u32(body, 0), (body.size() - 4) / 24);
+    const std::uint64_t count =
+        std::min<std::uint64_t>(bytes::le32(body, 0), (body.size() - 4) / 24);
     for (std::uint64_t i = 0; i < count; ++i) {
         const std::size_t at = 4 + std::size_t(i) * 24;
-        out.push_back({get_u32(body, at), std::int64_t(get_u32(body, at + 20)), {}});
+        out.push_back({bytes::le32(body, at), std::int64_t(bytes::le32(body, at + 20)), {}});
     }
     return out;
 }
@@ -119,11 +115,11 @@ std::vector<CuePoint> cues_from_chunk(const std::string& body) {
 void name_cues_from_adtl(const std::string& body, std::vector<CuePoint>& cues) {
     for (std::size_t at = 4; at + 8 <= body.size();) {
         const std::string id = body.substr(at, 4);
-        const std::uint32_t size = get_u32(body, at + 4);
+        const std::uint32_t size = bytes::le32(body, at + 4);
         if (size > body.size() - at - 8)
             return; // damaged: keep what was named so far
         if (id == "labl" && size >= 4) {
-            const std::uint32_t cue = get_u32(body, at + 8);
+            const std::uint32_t cue = bytes::le32(body, at + 8);
             const std::string text = body.substr(at + 12, size - 4);
             for (auto& c : cues)
                 if (c.id == cue)

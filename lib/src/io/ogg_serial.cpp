@@ -1,5 +1,7 @@
 #include "tapeop/io/ogg_serial.hpp"
 
+#include "bytes.hpp"
+
 #include "tapeop/error.hpp"
 
 #include <array>
@@ -11,6 +13,9 @@
 
 namespace tapeop::io {
 namespace {
+
+using bytes::le32;
+using bytes::put_le32;
 
 constexpr std::size_t header_bytes = 27;
 constexpr std::size_t max_page_bytes = header_bytes + 255 + 255 * 255;
@@ -27,14 +32,6 @@ constexpr std::array<std::uint32_t, 256> make_table() {
     return t;
 }
 constexpr std::array<std::uint32_t, 256> crc_table = make_table();
-
-std::uint32_t le32(const unsigned char* p) {
-    return p[0] | (p[1] << 8) | (p[2] << 16) | (std::uint32_t(p[3]) << 24);
-}
-void put_le32(unsigned char* p, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i)
-        p[i] = static_cast<unsigned char>(v >> (8 * i));
-}
 
 struct Fd {
     int fd;

@@ -1,5 +1,7 @@
 #include "tapeop/io/stream.hpp"
 
+#include "bytes.hpp"
+
 #include "tapeop/error.hpp"
 #include "tapeop/io/writer.hpp"
 #include "tapeop/limits.hpp"
@@ -16,6 +18,10 @@
 
 namespace tapeop::io {
 namespace {
+
+using bytes::le32;
+using bytes::put_le16;
+using bytes::put_le32;
 
 std::string temp_folder() {
     const char* t = std::getenv("TMPDIR");
@@ -43,21 +49,6 @@ void write_all(int fd, const char* data, std::size_t n, const std::string& what)
         data += w;
         n -= static_cast<std::size_t>(w);
     }
-}
-
-std::uint32_t le32(const unsigned char* p) {
-    return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 |
-           std::uint32_t(p[3]) << 24;
-}
-
-void put_le32(unsigned char* p, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i)
-        p[i] = static_cast<unsigned char>(v >> (8 * i));
-}
-
-void put_le16(unsigned char* p, std::uint16_t v) {
-    p[0] = static_cast<unsigned char>(v);
-    p[1] = static_cast<unsigned char>(v >> 8);
 }
 
 // The canonical 44-byte header of a PCM or float WAV holding `data_bytes`.
