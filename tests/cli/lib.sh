@@ -68,3 +68,11 @@ no_page_requests() {
 }
 
 finish() { echo "$CHECKS passed, 0 failed"; }
+
+# Fails naming the first of the given commands that is not installed.
+need_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || fail "$tool is needed (make deps)"
+  done
+}

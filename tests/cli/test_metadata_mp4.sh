@@ -7,9 +7,7 @@
 # and damaged files are one-line errors.
 source "$(dirname "$0")/lib.sh"
 T="$TAPEOP"
-for tool in ffmpeg ffprobe metaflac exiftool python3; do
-  command -v $tool >/dev/null || fail "$tool is needed (make deps)"
-done
+need_tools ffmpeg ffprobe metaflac exiftool python3
 FREEFORM="$TAPEOP_SOURCE_DIR/tests/cli/mp4_freeform.py"
 
 # Material: 10 s of music, 24-bit 48 kHz stereo; 5.1 at 16 bits for the channel layout.

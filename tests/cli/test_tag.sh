@@ -8,9 +8,7 @@
 # written and a tapeop CodingHistory line.
 source "$(dirname "$0")/lib.sh"
 T="$TAPEOP"
-for tool in loudgain metaflac flac lame opusenc sox ffmpeg ffprobe exiftool mediainfo; do
-  command -v $tool >/dev/null || fail "$tool is needed (make deps)"
-done
+need_tools loudgain metaflac flac lame opusenc sox ffmpeg ffprobe exiftool mediainfo
 
 # tagval FILE KEY: the value of a loudness tag as an independent tool reads it ("" if absent).
 tagval() {

@@ -6,9 +6,7 @@
 # second run byte-identical, --dry-run writing nothing, ADTS refused.
 source "$(dirname "$0")/lib.sh"
 T="$TAPEOP"
-for tool in loudgain ffmpeg ffprobe exiftool python3; do
-  command -v $tool >/dev/null || fail "$tool is needed (make deps)"
-done
+need_tools loudgain ffmpeg ffprobe exiftool python3
 FREEFORM="$TAPEOP_SOURCE_DIR/tests/cli/mp4_freeform.py"
 
 # tagval FILE KEY: the value as ffprobe reads it ("" if absent).

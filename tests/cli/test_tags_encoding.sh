@@ -4,9 +4,7 @@
 # and are dropped; every other tag is kept. Read back with exiftool and metaflac.
 source "$(dirname "$0")/lib.sh"
 T="$TAPEOP"
-for tool in lame exiftool metaflac; do
-  command -v $tool >/dev/null || fail "$tool is needed (make deps)"
-done
+need_tools lame exiftool metaflac
 
 "$T" -q generate music -o m.wav --duration 20s
 # lame writes TLEN (20000 ms) and TSSE (its version and settings) beside the tags given.
