@@ -197,6 +197,30 @@ TEST_SUITE("metadata") {
         }
     }
 
+    TEST_CASE("more cues than SF_CUES's fixed 100 read and write back, WAV and AIFF") {
+        // SF_CUES declares cue_points[100]: indexing it past 100 was undefined behaviour (found
+        // by the metadata fuzzer) even though the buffer was sized for every point.
+        TempDir dir;
+        const auto src = dir.file("src.wav");
+        AudioBuffer a = tone(48000);
+        test::write_file(src, a, 48000, io::SampleFormat::pcm16);
+        io::Metadata m;
+        m.sample_rate = 48000;
+        for (std::uint32_t i = 0; i < 150; ++i)
+            m.cues.push_back({i + 1, std::int64_t(i) * 300, ""});
+        for (const std::string name : {"many.wav", "many.aiff", "again.aiff"}) {
+            CAPTURE(name);
+            const auto out = dir.file(name);
+            copy_with(name == "again.aiff" ? dir.file("many.aiff") : src, out,
+                      name == "again.aiff" ? io::read_metadata(dir.file("many.aiff")) : m);
+            const io::Metadata back = io::read_metadata(out);
+            REQUIRE(back.cues.size() == 150);
+            CHECK(back.cues[0].position == 0);
+            CHECK(back.cues[149].id == 150);
+            CHECK(back.cues[149].position == 149 * 300);
+        }
+    }
+
     TEST_CASE("labels whose LIST is not a multiple of 4 bytes still leave a readable WAV") {
         // sf_set_chunk pads chunks to 4 bytes inside their size: a LIST/adtl of 42 bytes used
         // to come out unreadable ("No 'data' chunk marker").

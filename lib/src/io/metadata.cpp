@@ -143,8 +143,13 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
         std::vector<char> raw(sizeof(std::uint32_t) + count * sizeof(SF_CUE_POINT));
         auto* cues = reinterpret_cast<SF_CUES*>(raw.data());
         if (sf_command(sf.get(), SFC_GET_CUE, cues, static_cast<int>(raw.size())) == SF_TRUE) {
-            for (std::uint32_t i = 0; i < cues->cue_count; ++i) {
-                const SF_CUE_POINT& c = cues->cue_points[i];
+            // SF_CUES declares cue_points[100]; a file may hold more, so the points are read
+            // from the buffer sized for them, not through the fixed-size array.
+            const std::uint32_t n = std::min(cues->cue_count, count);
+            for (std::uint32_t i = 0; i < n; ++i) {
+                SF_CUE_POINT c;
+                std::memcpy(&c, raw.data() + offsetof(SF_CUES, cue_points) + i * sizeof c,
+                            sizeof c);
                 m.cues.push_back({static_cast<std::uint32_t>(c.indx), std::int64_t(c.sample_offset),
                                   field(c.name, sizeof c.name)});
             }
@@ -788,12 +793,13 @@ void apply_before_audio(SNDFILE* sf, const std::string& path, const Metadata& m,
         auto* cues = reinterpret_cast<SF_CUES*>(raw.data());
         cues->cue_count = static_cast<std::uint32_t>(m.cues.size());
         for (std::size_t i = 0; i < m.cues.size(); ++i) {
-            SF_CUE_POINT& p = cues->cue_points[i];
+            SF_CUE_POINT p{}; // past cue_points[100] only the buffer is sized for the point
             p.indx = static_cast<std::int32_t>(m.cues[i].id);
             p.position = static_cast<std::uint32_t>(m.cues[i].position);
             std::memcpy(&p.fcc_chunk, "data", 4);
             p.sample_offset = static_cast<std::uint32_t>(m.cues[i].position);
             put(p.name, sizeof p.name, m.cues[i].name);
+            std::memcpy(raw.data() + offsetof(SF_CUES, cue_points) + i * sizeof p, &p, sizeof p);
         }
         sf_command(sf, SFC_SET_CUE, cues, static_cast<int>(raw.size()));
     }
