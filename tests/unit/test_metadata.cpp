@@ -108,6 +108,14 @@ AudioBuffer tone(std::size_t frames) {
     return a;
 }
 
+// dir/src.wav: `frames` of tone(), 48 kHz 16-bit, with no metadata.
+std::string tone_file(TempDir& dir, std::size_t frames) {
+    const auto src = dir.file("src.wav");
+    AudioBuffer a = tone(frames);
+    test::write_file(src, a, 48000, io::SampleFormat::pcm16);
+    return src;
+}
+
 // Copies `in` to `out` through AudioWriter with `m` attached.
 void copy_with(const std::string& in, const std::string& out, const io::Metadata& m) {
     io::AudioReader r(in);
@@ -201,9 +209,7 @@ TEST_SUITE("metadata") {
         // SF_CUES declares cue_points[100]: indexing it past 100 was undefined behaviour (found
         // by the metadata fuzzer) even though the buffer was sized for every point.
         TempDir dir;
-        const auto src = dir.file("src.wav");
-        AudioBuffer a = tone(48000);
-        test::write_file(src, a, 48000, io::SampleFormat::pcm16);
+        const auto src = tone_file(dir, 48000);
         io::Metadata m;
         m.sample_rate = 48000;
         for (std::uint32_t i = 0; i < 150; ++i)
@@ -225,9 +231,7 @@ TEST_SUITE("metadata") {
         // sf_set_chunk pads chunks to 4 bytes inside their size: a LIST/adtl of 42 bytes used
         // to come out unreadable ("No 'data' chunk marker").
         TempDir dir;
-        const auto src = dir.file("src.wav");
-        AudioBuffer a = tone(20000);
-        test::write_file(src, a, 48000, io::SampleFormat::pcm16);
+        const auto src = tone_file(dir, 20000);
         io::Metadata m;
         m.sample_rate = 48000;
         m.cues = {{1, 100, "Verse"}, {2, 500, "Chorus"}};

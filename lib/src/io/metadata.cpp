@@ -129,6 +129,19 @@ void name_cues_from_adtl(const std::string& body, std::vector<CuePoint>& cues) {
     }
 }
 
+// Fills in ci.id of the chunk at `it`: libsndfile does so only when fetching data, so none is
+// fetched (the audio chunk itself is never read). false: the chunk cannot be read.
+bool chunk_id(SF_CHUNK_ITERATOR* it, SF_CHUNK_INFO& ci) {
+    char none = 0;
+    ci.data = &none;
+    ci.datalen = 0;
+    return sf_get_chunk_data(it, &ci) == SF_ERR_NO_ERROR;
+}
+
+std::string chunk_id_string(const SF_CHUNK_INFO& ci) {
+    return {ci.id, strnlen(ci.id, std::min<std::size_t>(ci.id_size, sizeof ci.id))};
+}
+
 void read_sndfile_side(const std::string& path, Metadata& m) {
     if (!riff_list_problem(path).empty())
         return; // libsndfile would loop on it; the audio reader reports it
@@ -170,16 +183,10 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
     std::string rf64_cues;
     for (SF_CHUNK_ITERATOR* it = sf_get_chunk_iterator(sf.get(), nullptr); it;
          it = sf_next_chunk_iterator(it)) {
-        // libsndfile fills in the id only when fetching data: fetch none first, so the audio
-        // chunk itself is never read here.
         SF_CHUNK_INFO ci{};
-        char none = 0;
-        ci.data = &none;
-        ci.datalen = 0;
-        if (sf_get_chunk_data(it, &ci) != SF_ERR_NO_ERROR)
+        if (!chunk_id(it, ci))
             continue;
-        const std::string id(ci.id,
-                             strnlen(ci.id, std::min<std::size_t>(ci.id_size, sizeof ci.id)));
+        const std::string id = chunk_id_string(ci);
         // LIST is written anew from the strings (INFO), except the cue labels (adtl), which
         // libsndfile reads with the cues but does not write: those go verbatim. The cue chunk
         // of an RF64 file is read here: libsndfile's RF64 reader lists it but returns no cues.
@@ -632,13 +639,9 @@ std::vector<ChunkSize> list_chunks(const std::string& path) {
     for (SF_CHUNK_ITERATOR* it = sf_get_chunk_iterator(sf.get(), nullptr); it;
          it = sf_next_chunk_iterator(it)) {
         SF_CHUNK_INFO ci{};
-        char none = 0;
-        ci.data = &none;
-        ci.datalen = 0;
-        if (sf_get_chunk_data(it, &ci) != SF_ERR_NO_ERROR)
+        if (!chunk_id(it, ci))
             continue;
-        const std::string id(ci.id,
-                             strnlen(ci.id, std::min<std::size_t>(ci.id_size, sizeof ci.id)));
+        const std::string id = chunk_id_string(ci);
         if (sf_get_chunk_size(it, &ci) != SF_ERR_NO_ERROR)
             continue;
         out.push_back({id, ci.datalen});
