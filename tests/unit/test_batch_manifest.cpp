@@ -85,6 +85,33 @@ TEST_SUITE("batch_manifest") {
         CHECK_THROWS_AS(batch::read_manifest(dir.file("broken.json")), Error);
     }
 
+    TEST_CASE("a count that is not an integer that fits is an error naming the file") {
+        // nlohmann casts a float to an integer type unchecked: 1e300 as a size was undefined
+        // behaviour (found by the manifest fuzzer under UBSan).
+        TempDir dir;
+        const std::string head = R"({"tool": "tapeop", "jobs": [{"name": "a", "status": "ok", )";
+        for (const char* bad :
+             {R"("inputs": [{"path": "a.wav", "size_bytes": 1e300}])",
+              R"("inputs": [{"path": "a.wav", "size_bytes": -1}])",
+              R"("outputs": [{"path": "a.flac", "after": {"sample_rate": 1e300}}])",
+              R"("outputs": [{"path": "a.flac", "after": {"sample_rate": 4294967296}}])",
+              R"("outputs": [{"path": "a.flac", "after": {"sample_rate": "48000"}}])"}) {
+            CAPTURE(bad);
+            const std::string path = dir.file("tapeop-manifest.json");
+            write_text(path, head + bad + "}]}");
+            CHECK_THROWS_WITH_AS(batch::read_manifest(path),
+                                 doctest::Contains("tapeop-manifest.json: malformed manifest"),
+                                 Error);
+        }
+        const std::string path = dir.file("tapeop-manifest.json");
+        write_text(path,
+                   head + R"("inputs": [{"path": "a.wav", "size_bytes": 18446744073709551615}],
+                                   "outputs": [{"path": "a.flac", "after": {"sample_rate": 768000}}]}]})");
+        const batch::Manifest m = batch::read_manifest(path);
+        CHECK(m.jobs[0].inputs[0].size_bytes == 18446744073709551615u);
+        CHECK(m.jobs[0].outputs[0].levels->sample_rate == 768000);
+    }
+
     TEST_CASE("merge lists each job once, the most recent success winning, paths relative to the "
               "result") {
         TempDir dir;

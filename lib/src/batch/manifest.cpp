@@ -35,6 +35,19 @@ double number_from(const Json& j, const char* key) {
         return std::numeric_limits<double>::quiet_NaN();
     return it->get<double>();
 }
+// An integer field: absent is 0. nlohmann converts a float to an integer type with a plain cast,
+// undefined for values out of range (1e300), so only integers that fit are taken.
+template <typename T> T integer_from(const Json& j, const char* key) {
+    const auto it = j.find(key);
+    if (it == j.end())
+        return 0;
+    if (it->is_number_unsigned() && it->get<std::uint64_t>() <= std::numeric_limits<T>::max())
+        return static_cast<T>(it->get<std::uint64_t>());
+    if (it->is_number_integer() && it->get<std::int64_t>() >= 0 &&
+        static_cast<std::uint64_t>(it->get<std::int64_t>()) <= std::numeric_limits<T>::max())
+        return static_cast<T>(it->get<std::int64_t>());
+    throw Error(std::string("malformed manifest: '") + key + "' is not a count");
+}
 
 Json levels_json(const Levels& l) {
     Json j = {{"integrated_lufs", number(l.integrated_lufs)},
@@ -58,7 +71,7 @@ Levels levels_from(const Json& j) {
     l.loudness_range_lu = number_from(j, "loudness_range_lu");
     l.duration_s = number_from(j, "duration_s");
     l.subtype = j.value("subtype", "");
-    l.sample_rate = j.value("sample_rate", 0);
+    l.sample_rate = integer_from<int>(j, "sample_rate");
     return l;
 }
 
@@ -71,7 +84,7 @@ Json file_json(const FileRecord& f, const char* levels_key) {
 FileRecord file_from(const Json& j, const char* levels_key) {
     FileRecord f;
     f.path = j.at("path").get<std::string>();
-    f.size_bytes = j.value("size_bytes", std::uint64_t{0});
+    f.size_bytes = integer_from<std::uint64_t>(j, "size_bytes");
     f.xxh3 = j.value("xxh3", "");
     if (const auto it = j.find(levels_key); it != j.end() && it->is_object())
         f.levels = levels_from(*it);
@@ -209,6 +222,10 @@ Manifest manifest_from_json(const Json& j, const std::string& where) {
         return m;
     } catch (const Json::exception& e) {
         throw Error(std::string("malformed manifest: ") + e.what(), where);
+    } catch (const Error& e) {
+        if (e.where().empty()) // from a field reader, which does not know the file
+            throw Error(e.message(), where);
+        throw;
     }
 }
 
