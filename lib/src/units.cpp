@@ -72,6 +72,9 @@ Quantity parse_quantity(std::string_view text) {
     // "samples" also as "sample" / "smp".
     if (iequals(suffix, "sample") || iequals(suffix, "smp"))
         return {value, Unit::samples};
+    // "3min", "3m": minutes, as seconds (a length in minutes is how music is timed).
+    if (iequals(suffix, "min") || iequals(suffix, "m"))
+        return {value * 60.0, Unit::s};
     // "48k", "44.1k": how sample rates are usually written.
     if (iequals(suffix, "k"))
         return {value, Unit::kHz};

@@ -20,6 +20,11 @@ TEST_SUITE("units") {
         CHECK(parse_value("200ms", {Unit::s, Unit::ms}, "pad") == doctest::Approx(0.2));
         CHECK(parse_value("10 ms", {Unit::ms, Unit::s}, "attack") == 10.0);
         CHECK(parse_value("2s", {Unit::ms, Unit::s}, "release") == 2000.0);
+        // Minutes, as the README's tour writes a length ("--duration 3m").
+        CHECK(parse_value("3m", {Unit::s, Unit::ms}, "--duration") == 180.0);
+        CHECK(parse_value("1.5 min", {Unit::s, Unit::ms}, "--duration") == 90.0);
+        CHECK(parse_value("2MIN", {Unit::ms, Unit::s}, "release") == 120000.0);
+        CHECK_THROWS_AS(parse_value("3m", {Unit::LUFS}, "target"), UsageError);
     }
 
     TEST_CASE("wrong and unknown units are clear errors") {

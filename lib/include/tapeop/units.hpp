@@ -1,6 +1,6 @@
 #pragma once
 // Levels, times and frequencies as users type them: a bare number or a number with its unit
-// ("-14", "-14LUFS", "-1 dBTP", "200ms", "3 kHz"). Units are matched case-insensitively.
+// ("-14", "-14LUFS", "-1 dBTP", "200ms", "3 kHz", "3min"). Units are matched case-insensitively.
 #include <initializer_list>
 #include <span>
 #include <string>
@@ -19,7 +19,8 @@ struct Quantity {
 std::string_view unit_name(Unit unit);
 
 // Parses "<number>[ ]<unit>". Throws UsageError("unknown unit 'x' in 'text'") or
-// ("not a number: 'text'"). Non-finite numbers are refused.
+// ("not a number: 'text'"). Non-finite numbers are refused. Minutes ("3min", "3m") are
+// returned in seconds.
 Quantity parse_quantity(std::string_view text);
 
 // Parses a value whose unit must be one of `accepted` (a bare number is always accepted and
