@@ -2,6 +2,8 @@
 # Ogg Vorbis and Opus outputs are the same bytes on every run (the stream serial is derived
 # from the output's name and settings, not random): gain, convert, master and a recipe, at
 # -j1 and -j2. The rewritten pages verify (opusinfo checks every CRC) and decode (ffmpeg).
+# Float WAV and AIFF outputs too: libsndfile's PEAK chunk, which records the second it was
+# written, is left out.
 source "$(dirname "$0")/lib.sh"
 
 "$TAPEOP" -q generate music -o a.wav --duration 4s
@@ -19,14 +21,18 @@ render() {
   "$TAPEOP" -q -j "$j" master a.wav -o "$d/m.ogg" --target -16
   "$TAPEOP" -q -j "$j" master b.wav -o "$d/m.opus" --target -16
   "$TAPEOP" -q -j "$j" run deliver.recipe a.wav b.wav -o "$d/run"
+  "$TAPEOP" -q -j "$j" gain a.wav -o "$d/gain-float.wav" --db -3 --bits float
+  "$TAPEOP" -q -j "$j" convert a.wav -o "$d/conv-float.aiff" --bits float
+  "$TAPEOP" -q -j "$j" master b.wav -o "$d/m-float.wav" --target -16 --bits float
   rm -f "$d/run/"*.json
+  sleep 1 # the next render in another second
 }
 render one 1
 render two 2
 render three 2
-sums() { (cd "$1" && find . -type f \( -name '*.ogg' -o -name '*.opus' \) | sort | xargs md5sum); }
+sums() { (cd "$1" && find . -type f \( -name '*.ogg' -o -name '*.opus' -o -name '*-float.*' \) | sort | xargs md5sum); }
 s1=$(sums one)
-[ "$(grep -c '' <<<"$s1")" -ge 9 ] || fail "expected at least 9 Ogg/Opus outputs: $s1"
+[ "$(grep -c '' <<<"$s1")" -ge 12 ] || fail "expected at least 12 Ogg/Opus/float outputs: $s1"
 [ "$s1" = "$(sums two)" ] || fail "-j1 and -j2 outputs differ: $(diff <(echo "$s1") <(sums two))"
 [ "$s1" = "$(sums three)" ] || fail "two runs differ"
 pass

@@ -322,6 +322,9 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec)
         throw Error("cannot write: " + why, path);
     }
     file_.reset(f);
+    // libsndfile's PEAK chunk (float WAV and AIFF) records the second it was written, so the
+    // same job would give different bytes from one second to the next: outputs carry none.
+    sf_command(f, SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
     if (rf64_downgrade)
         sf_command(f, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
     if (declare_layout)
