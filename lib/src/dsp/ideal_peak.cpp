@@ -1,5 +1,7 @@
 #include "tapeop/dsp/ideal_peak.hpp"
 
+#include "tapeop/dsp/float_kernels.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -77,27 +79,6 @@ template <typename T> inline T centre(const T* s, const T* c, std::size_t k) {
     return acc;
 }
 
-// out[t] = centre(s + t), t in [0, n). 4 at a time.
-void centres_float(const float* s, std::size_t n, const float* c, std::size_t k, float* out) {
-#if defined(__SSE2__)
-    std::size_t t = 0;
-    for (; t + 4 <= n; t += 4) {
-        __m128 acc = _mm_mul_ps(_mm_set1_ps(c[0]), _mm_loadu_ps(s + t));
-        for (std::size_t i = 1; i < k; ++i) {
-            const __m128 pair = _mm_add_ps(_mm_loadu_ps(s + std::ptrdiff_t(t) - std::ptrdiff_t(i)),
-                                           _mm_loadu_ps(s + t + i));
-            acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(c[i]), pair));
-        }
-        _mm_storeu_ps(out + t, acc);
-    }
-    for (; t < n; ++t)
-        out[t] = centre(s + t, c, k);
-#else
-    for (std::size_t t = 0; t < n; ++t)
-        out[t] = centre(s + t, c, k);
-#endif
-}
-
 // The double versions compute each output with exactly the operations, in the order, of
 // mid() and centre() (two outputs per SSE2 register, lane by lane), so the streaming and the
 // on-demand evaluations give bit-identical results.
@@ -141,65 +122,6 @@ void interleave_double(const double* s, const double* m, std::size_t n, double* 
         out[2 * t] = s[t];
         out[2 * t + 1] = m[t];
     }
-}
-
-// out[t] = midpoint after s[t], for t in [0, n); s readable [1 - k, n - 1 + k]. 4 at a time.
-void mids_float(const float* s, std::size_t n, const float* c, std::size_t k, float* out) {
-#if defined(__SSE2__)
-    std::size_t t = 0;
-    for (; t + 4 <= n; t += 4) {
-        __m128 acc = _mm_setzero_ps();
-        for (std::size_t i = 1; i <= k; ++i) {
-            const __m128 pair =
-                _mm_add_ps(_mm_loadu_ps(s + std::ptrdiff_t(t + 1) - std::ptrdiff_t(i)),
-                           _mm_loadu_ps(s + t + i));
-            acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(c[i - 1]), pair));
-        }
-        _mm_storeu_ps(out + t, acc);
-    }
-    for (; t < n; ++t)
-        out[t] = mid(s + t, c, k);
-#else
-    for (std::size_t t = 0; t < n; ++t)
-        out[t] = mid(s + t, c, k);
-#endif
-}
-
-// Interleaves: out[2t] = s[t], out[2t + 1] = m[t], t in [0, n).
-void interleave(const float* s, const float* m, std::size_t n, float* out) {
-    std::size_t t = 0;
-#if defined(__SSE2__)
-    for (; t + 4 <= n; t += 4) {
-        const __m128 a = _mm_loadu_ps(s + t), b = _mm_loadu_ps(m + t);
-        _mm_storeu_ps(out + 2 * t, _mm_unpacklo_ps(a, b));
-        _mm_storeu_ps(out + 2 * t + 4, _mm_unpackhi_ps(a, b));
-    }
-#endif
-    for (; t < n; ++t) {
-        out[2 * t] = s[t];
-        out[2 * t + 1] = m[t];
-    }
-}
-
-// out[j] = max |y[8j .. 8j + 7]|, j in [0, n).
-void block_max8(const float* y, std::size_t n, float* out) {
-#if defined(__SSE2__)
-    const __m128 mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
-    for (std::size_t j = 0; j < n; ++j) {
-        __m128 m = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(y + 8 * j), mask),
-                              _mm_and_ps(_mm_loadu_ps(y + 8 * j + 4), mask));
-        m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
-        m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
-        out[j] = _mm_cvtss_f32(m);
-    }
-#else
-    for (std::size_t j = 0; j < n; ++j) {
-        float m = 0.0f;
-        for (std::size_t q = 0; q < 8; ++q)
-            m = std::max(m, std::abs(y[8 * j + q]));
-        out[j] = m;
-    }
-#endif
 }
 
 // Maximum over x in [-1, 1] of the parabola through (-1, a), (0, b), (1, c).
@@ -287,24 +209,25 @@ void IdealPeak8x::interval_peaks_float(const float* x, std::size_t count, float*
     float* v = bm + nb;         // j = -4 + index
     float* cm = v + nv;         // k = -1 + index
     float* y = cm + nc;         // q = -2 + index
-    mids_float(x - 4, na, af_.data(), ka, am);
+    const kernels::FloatKernels& k = kernels::float_kernels();
+    k.mids(x - 4, na, af_.data(), ka, am);
     if (e_.empty()) {
-        interleave(x - 4, am, na, u);
+        k.interleave(x - 4, am, na, u);
     } else {
         float* em = y; // free until the last stage
-        centres_float(x - 4, na, ef_.data(), ka, em);
-        interleave(em, am, na, u);
+        k.centres(x - 4, na, ef_.data(), ka, em);
+        k.interleave(em, am, na, u);
     }
-    mids_float(u + 6, nb, bf_.data(), kb, bm);
-    interleave(u + 6, bm, nb, v);
+    k.mids(u + 6, nb, bf_.data(), kb, bm);
+    k.interleave(u + 6, bm, nb, v);
     v[nv - 1] = u[6 + nb]; // 4x j = 4 count + 4 (2x t = 2 count + 2)
-    mids_float(v + 3, nc, cf_.data(), kc, cm);
-    interleave(v + 3, cm, nc, y);
+    k.mids(v + 3, nc, cf_.data(), kc, cm);
+    k.interleave(v + 3, cm, nc, y);
     // Interval j reads y[8j + 1 .. 8j + 11], within the blocks of 8 starting at 8j + 1 and
     // 8j + 9; the last block reaches y[8 count + 8], past what was computed: zeros there.
     float* bmax = am; // free now (na >= count + 1)
     std::fill(y + ny, y + ny + 8, 0.0f);
-    block_max8(y + 1, count + 1, bmax);
+    k.block_max8(y + 1, count + 1, bmax);
     for (std::size_t j = 0; j < count; ++j) {
         const float mx = std::max(bmax[j], bmax[j + 1]);
         // The refinement adds at most 1/8 of the largest value.

@@ -1,5 +1,7 @@
 #include "tapeop/dsp/limiter.hpp"
 
+#include "tapeop/dsp/float_kernels.hpp"
+
 #include "tapeop/analysis/true_peak.hpp"
 
 #include "tapeop/error.hpp"
@@ -8,10 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace tapeop::dsp {
 
@@ -112,23 +110,48 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
     delay_.assign(channels_ * delay_len_, 0.0f);
     hold_.resize(lookahead_ + 1);
     smooth_.resize(lookahead_ + 1);
-    // Fast path: float taps, the bound S, the float windows.
-    bs_f_.clear();
+    // Fast path: the bound S, the float windows, and the screens' folded taps: the
+    // interpolators are linear-phase, so their phases come in mirrored pairs (BS.1770: 0 and
+    // 3, 1 and 2; the Hann sinc at 4x: 1 and 3, with 2 mirrored in itself; at 2x: 1 in itself),
+    // which the float screen evaluates with half the multiplications (float_kernels.hpp).
     max_sum_abs_ = 0.0;
+    mirror_error_ = 0.0;
+    mirrored_.clear();
+    auto fold = [&](const double* hp, const double* hq, std::size_t len, std::size_t offset) {
+        Mirrored f;
+        f.offset = offset;
+        for (std::size_t k = 0; k < len / 2; ++k) {
+            f.fe.push_back(float(hp[k] + hq[k]));
+            if (hq != hp)
+                f.fo.push_back(float(hp[k] - hq[k]));
+        }
+        // The fold takes h_q[k] as h_p[len - 1 - k]: what the computed taps miss of that
+        // (last-bit differences of the window's cosines) joins the screen's slack.
+        for (std::size_t k = 0; k < len; ++k)
+            mirror_error_ = std::max(mirror_error_, std::abs(hq[k] - hp[len - 1 - k]));
+        mirrored_.push_back(std::move(f));
+    };
     for (const auto& ph : kPhase) {
         double sum = 0.0;
-        for (double h : ph) {
-            bs_f_.push_back(float(h));
+        for (double h : ph)
             sum += std::abs(h);
-        }
         max_sum_abs_ = std::max(max_sum_abs_, sum);
     }
-    hann_f_.assign(hann_.begin(), hann_.end());
     for (std::size_t p = 0; p + 1 < factor_; ++p) {
         double sum = 0.0;
         for (std::size_t k = 0; k < hann_len_; ++k)
             sum += std::abs(hann_[p * hann_len_ + k]);
         max_sum_abs_ = std::max(max_sum_abs_, sum);
+    }
+    fold(kPhase[0].data(), kPhase[3].data(), 12, detect_delay_ - 6);
+    fold(kPhase[1].data(), kPhase[2].data(), 12, detect_delay_ - 6);
+    // The Hann phases have 12 (4x) or 24 (2x) non-zero taps of their hann_len_ (13, 25).
+    const std::size_t hann_taps_nonzero = hann_len_ - 1;
+    if (factor_ == 4) {
+        fold(&hann_[0], &hann_[2 * hann_len_], hann_taps_nonzero, detect_delay_ - hann_delay_);
+        fold(&hann_[hann_len_], &hann_[hann_len_], hann_taps_nonzero, detect_delay_ - hann_delay_);
+    } else if (factor_ == 2) {
+        fold(&hann_[0], &hann_[0], hann_taps_nonzero, detect_delay_ - hann_delay_);
     }
     max_sum_abs_ *= 1.0 + 1e-12;
     max_gain_ = std::max({max_sum_abs_, ideal_.max_gain(), dac_.max_gain()});
@@ -299,46 +322,6 @@ void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
     }
 }
 
-namespace {
-
-#if defined(__SSE2__)
-inline __m128 abs_ps(__m128 v) {
-    return _mm_and_ps(v, _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff)));
-}
-#endif
-
-// out[j] = max(out[j], max over phases |sum_k h[p][k] * x[t_j - off - k]|) for j in [0, m),
-// t_j = base + j; `h` holds `phases` rows of `len` taps. x must be readable 3 past base + m.
-void screen_phases(const float* x, std::size_t base, std::size_t off, std::size_t m, const float* h,
-                   std::size_t phases, std::size_t len, float* out) {
-#if defined(__SSE2__)
-    for (std::size_t j = 0; j < m; j += 4) {
-        __m128 best = _mm_loadu_ps(out + j);
-        for (std::size_t p = 0; p < phases; ++p) {
-            const float* hp = h + p * len;
-            const float* xp = x + base + j - off;
-            __m128 acc = _mm_setzero_ps();
-            for (std::size_t k = 0; k < len; ++k)
-                acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(hp[k]), _mm_loadu_ps(xp - k)));
-            best = _mm_max_ps(best, abs_ps(acc));
-        }
-        _mm_storeu_ps(out + j, best);
-    }
-#else
-    for (std::size_t j = 0; j < m; ++j)
-        for (std::size_t p = 0; p < phases; ++p) {
-            const float* hp = h + p * len;
-            const float* xp = x + base + j - off;
-            float acc = 0.0f;
-            for (std::size_t k = 0; k < len; ++k)
-                acc += hp[k] * xp[-std::ptrdiff_t(k)];
-            out[j] = std::max(out[j], std::abs(acc));
-        }
-#endif
-}
-
-} // namespace
-
 void Limiter::screen_chunk(Detect& d, const float* x, std::size_t m, bool screen) {
     const std::size_t past = hist_len_ - 1;
     float* w = d.fwin.data();
@@ -348,10 +331,11 @@ void Limiter::screen_chunk(Detect& d, const float* x, std::size_t m, bool screen
     for (std::size_t k = 0; k < past + m; ++k)
         mx = std::max(mx, std::abs(w[k]));
     const double max_abs = mx;
-    // Float rounding of taps, products and sums: < 15 * 2^-24 * S * max|x| for the 4x
-    // interpolators; 2e-6 covers it with room (and the double evaluation's own rounding). The
-    // near-ideal ones state their own bound. The 4x and the 8x groups are screened apart.
-    const double slack4 = 2e-6 * max_sum_abs_ * max_abs;
+    // Float rounding of the folded 4x screens (pair sums and differences, taps, products, six
+    // or twelve terms, |e| + |o|): < 20 * 2^-24 * S * max|x|; 2e-6 covers it with room (and
+    // the double evaluation's own rounding), the taps' mirror error is added. The near-ideal
+    // ones state their own bound. The 4x and the 8x groups are screened apart.
+    const double slack4 = (2e-6 * max_sum_abs_ + 24.0 * mirror_error_) * max_abs;
     const double slack8 =
         std::max(ideal_.float_error_bound(max_abs), dac_.float_error_bound(max_abs));
     const double unknown = 2.0 * target_ + 1.0;
@@ -362,10 +346,10 @@ void Limiter::screen_chunk(Detect& d, const float* x, std::size_t m, bool screen
     std::vector<float>& best = d.fbest;
     if (!quiet4) {
         std::fill(best.begin(), best.end(), 0.0f);
-        screen_phases(w, past, detect_delay_ - 6, m, bs_f_.data(), 4, 12, best.data());
-        if (factor_ > 0)
-            screen_phases(w, past, detect_delay_ - hann_delay_, m, hann_f_.data(), factor_ - 1,
-                          hann_len_, best.data());
+        const kernels::FloatKernels& k = kernels::float_kernels();
+        for (const Mirrored& f : mirrored_)
+            k.mirrored_peaks(w + past - f.offset, m, f.fe.data(),
+                             f.fo.empty() ? nullptr : f.fo.data(), f.fe.size(), best.data());
         for (std::size_t j = 0; j < m; ++j)
             d.screen4[j] = double(best[j]) + slack4;
     }

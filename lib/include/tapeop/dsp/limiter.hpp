@@ -40,7 +40,9 @@
 // taken in chunks of up to 64. A frame's interpolated values are skipped when they provably
 // cannot exceed c: first by the chunk bound S * max|x| (S: the largest sum |h| over the
 // phases of all interpolators, x 1.125 for the refinement; |estimate| <= S * max |window|),
-// then per frame by a float SSE2 evaluation of all of them whose rounding error is bounded.
+// then per frame by a float evaluation of all of them whose rounding error is bounded (SSE2, or
+// AVX where the CPU has it, with the same values: dsp/float_kernels.hpp; the 4x interpolators'
+// mirrored phases folded, half the multiplications).
 // Only frames that fail both are evaluated in double as above: the near-ideal ones streaming
 // over the chunk (IdealPeak8x::interval_peaks, the same values as on demand), and the next
 // chunk then skips its float screen (it would most likely fail too). A skipped value can only
@@ -136,7 +138,14 @@ class Limiter : public Processor {
     double max_gain_ = 0.0;    // S above: the larger of that and IdealPeak8x::max_gain()
     IdealPeak8x ideal_;
     IdealPeak8x dac_{dac_cutoff};
-    std::vector<float> bs_f_, hann_f_; // coefficients as float, for the screen
+    // A mirrored pair of 4x phases (or one phase mirrored in itself), folded for the float
+    // screen (dsp/float_kernels.hpp); offset: how far its window ends before the newest frame.
+    struct Mirrored {
+        std::vector<float> fe, fo;
+        std::size_t offset = 0;
+    };
+    std::vector<Mirrored> mirrored_;
+    double mirror_error_ = 0.0; // largest |h_q[k] - h_p[len - 1 - k]| of the folds
     std::vector<Detect> detect_;
     std::size_t unity_run_ = 0; // consecutive frames with needed == 1 and release gain == 1
     bool idle_ = true;
