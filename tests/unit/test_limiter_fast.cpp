@@ -1,6 +1,6 @@
-// Limiter fast path: skipping interpolation (chunk bounds, float screens of the 4x and the 8x
-// estimates, streaming exact evaluation, idle envelope) gives output bit-identical to
-// interpolating every frame on demand, on music at several gains (up to heavy limiting),
+// Limiter fast path: skipping interpolation (chunk bounds, unrefined 8x values far under the
+// ceiling, idle envelope) gives output bit-identical to evaluating every estimate of every
+// frame, on music at several gains (up to heavy limiting),
 // noise, sines near and over the ceiling, bursts after silence, at 44.1/48/96/192 kHz and any
 // block size.
 #include "tapeop/dsp/limiter.hpp"
@@ -73,8 +73,8 @@ TEST_SUITE("limiter") {
             {gen::SignalKind::white, -6, 48000},
             {gen::SignalKind::sine, -1.02, 48000},
             {gen::SignalKind::square, -3, 44100},
-            // Heavy limiting: most chunks need the exact near-ideal values (streaming evaluation,
-            // screen skipped after a busy chunk), interleaved with chunks that do not.
+            // Heavy limiting: most chunks need every estimate, interleaved with chunks that do
+            // not.
             {gen::SignalKind::music, 0, 48000},
             {gen::SignalKind::white, 0, 96000},
             {gen::SignalKind::sine, 3, 44100},

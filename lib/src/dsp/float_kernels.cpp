@@ -25,6 +25,7 @@ const FloatKernels baseline{baseline_name,
                             centres<baseline_width>,
                             interleave<baseline_width>,
                             block_max8<baseline_width>,
+                            max_abs<baseline_width>,
                             mirrored_peaks<baseline_width>};
 
 const FloatKernels* pick() {

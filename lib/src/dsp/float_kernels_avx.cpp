@@ -11,7 +11,8 @@ namespace tapeop::dsp::kernels {
 
 #if defined(__AVX__)
 namespace {
-const FloatKernels avx{"avx", mids<8>, centres<8>, interleave<8>, block_max8<8>, mirrored_peaks<8>};
+const FloatKernels avx{"avx",         mids<8>,    centres<8>,       interleave<8>,
+                       block_max8<8>, max_abs<8>, mirrored_peaks<8>};
 } // namespace
 const FloatKernels* avx_kernels_table() {
     return &avx;

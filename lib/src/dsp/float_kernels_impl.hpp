@@ -168,6 +168,21 @@ template <std::size_t W> void block_max8(const float* y, std::size_t n, float* o
     }
 }
 
+// max |x[i]|, i in [0, n): W lanes, then the lanes and the tail (a maximum is exact).
+template <std::size_t W> float max_abs(const float* x, std::size_t n) {
+    using V = typename Vec<W>::type;
+    V m = vsplat<W>(0.0f);
+    std::size_t i = 0;
+    for (; i + W <= n; i += W)
+        m = vmax<W>(m, vabs<W>(vload<W>(x + i)));
+    float r = 0.0f;
+    for (std::size_t l = 0; l < W; ++l)
+        r = fmax_(r, m[l]);
+    for (; i < n; ++i)
+        r = fmax_(r, fabs_(x[i]));
+    return r;
+}
+
 // A pair of interpolator phases p, q whose taps mirror each other (h_q[k] = h_p[L-1-k], L =
 // 2 half): with s_k = x[t-k] + x[t-(L-1-k)] and d_k = x[t-k] - x[t-(L-1-k)],
 // e = y_p + y_q = sum_{k<half} fe[k] s_k and o = y_p - y_q = sum_{k<half} fo[k] d_k

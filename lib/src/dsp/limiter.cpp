@@ -27,33 +27,8 @@ const std::array<std::array<double, 12>, 4> kPhase = [] {
     return phases;
 }();
 
-// Largest |value| of the four BS.1770 phases; w[0] is the newest sample, w[-11] the oldest.
-double bs1770_peak(const double* w) {
-    double peak = 0.0;
-    for (const auto& ph : kPhase) {
-        double acc = 0.0;
-        for (std::size_t k = 0; k < 12; ++k)
-            acc += ph[k] * w[-std::ptrdiff_t(k)];
-        peak = std::max(peak, std::abs(acc));
-    }
-    return peak;
-}
-
 // 1 - 2^-40: a release gain this close to 1 is 1 (BoxMean's resolution).
 constexpr double unity_snap = 1.0 - 1.0 / 1099511627776.0;
-
-// Largest |value| of the Hann-sinc phases (`count` phases of `len` taps); w[0] the newest.
-double hann_peak(const double* coeffs, std::size_t count, std::size_t len, const double* w) {
-    double peak = 0.0;
-    for (std::size_t p = 0; p < count; ++p) {
-        const double* h = coeffs + p * len;
-        double acc = 0.0;
-        for (std::size_t k = 0; k < len; ++k)
-            acc += h[k] * w[-std::ptrdiff_t(k)];
-        peak = std::max(peak, std::abs(acc));
-    }
-    return peak;
-}
 
 // Statistics count a frame as limited when its gain reduction is at least 0.01 dB (the
 // exponential release approaches 1 for a long time after it stopped mattering).
@@ -155,17 +130,18 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
     }
     max_sum_abs_ *= 1.0 + 1e-12;
     max_gain_ = std::max({max_sum_abs_, ideal_.max_gain(), dac_.max_gain()});
+    // Rounding slack per unit of M (see screen_chunk): the folded 4x evaluation (pair sums and
+    // differences, taps, products, six or twelve terms, |e| + |o|) errs by < 20 * 2^-24 * S * M,
+    // 2e-6 S covers it with room, plus the taps' mirror error; the near-ideal ones state theirs.
+    slack4_ = 2e-6 * max_sum_abs_ + 24.0 * mirror_error_;
+    slack8_ = std::max(ideal_.float_error_bound(1.0), dac_.float_error_bound(1.0));
     detect_.assign(channels_, Detect{});
     for (Detect& d : detect_) {
-        d.history.assign(2 * hist_len_, 0.0);
-        d.fwin.assign(hist_len_ - 1 + chunk_frames + 8, 0.0f);
-        d.dwin.assign(hist_len_ - 1 + chunk_frames, 0.0);
-        d.screen4.assign(chunk_frames, 0.0);
-        d.screen8.assign(chunk_frames, 0.0);
-        d.fbest.assign(chunk_frames + 4, 0.0f);
+        d.fwin.assign(hist_len_ - 1 + chunk_frames, 0.0f);
+        d.best4.assign(chunk_frames, 0.0f);
+        d.best8.assign(chunk_frames, 0.0f);
         d.ideal_out.assign(chunk_frames, 0.0f);
-        d.exact.assign(chunk_frames, 0.0);
-        d.exact_out.assign(chunk_frames, 0.0);
+        d.bound.assign(chunk_frames, 0.0f);
         d.interp.assign(block_frames, 0.0);
         d.sample.assign(block_frames, 0.0);
     }
@@ -174,11 +150,9 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
 
 void Limiter::reset() {
     for (Detect& d : detect_) {
-        std::fill(d.history.begin(), d.history.end(), 0.0);
         std::fill(d.fwin.begin(), d.fwin.end(), 0.0f);
-        std::fill(d.dwin.begin(), d.dwin.end(), 0.0);
-        d.pos = 0;
-        d.busy = false;
+        d.piece_max = d.prev_max[0] = d.prev_max[1] = d.prev_max[2] = 0.0f;
+        d.piece_fill = 0;
     }
     std::fill(delay_.begin(), delay_.end(), 0.0f);
     delay_pos_ = 0;
@@ -204,57 +178,8 @@ void Limiter::process(AudioView io) {
 }
 
 void Limiter::detect(std::size_t c, const float* x, std::size_t n) {
-    // For each frame n (x[i]) the estimates are for m = n - D: the sample x[m] and the
-    // interpolated peak of [m, m + 1], each channel on its own; skipped estimates are 0.
-    Detect& d = detect_[c];
-    const std::size_t H = hist_len_, D = detect_delay_, past = H - 1;
-    for (std::size_t i0 = 0; i0 < n; i0 += chunk_frames) {
-        const std::size_t m = std::min(chunk_frames, n - i0);
-        if (fast_path_) {
-            // After a chunk that needed the exact near-ideal values, the next one probably
-            // does too: its float screen is skipped. Either way the output is the same.
-            screen_chunk(d, x + i0, m, !d.busy);
-            // Where the screen cannot rule them out, the near-ideal peaks of the whole chunk
-            // are evaluated streaming (the same values as the on-demand evaluation).
-            bool any = false;
-            for (std::size_t j = 0; j < m; ++j)
-                any = any || d.screen8[j] > target_;
-            d.busy = false;
-            std::fill(d.exact.begin(), d.exact.end(), 0.0);
-            double* w = d.dwin.data();
-            std::copy(x + i0, x + i0 + m, w + past);
-            if (any) {
-                for (const IdealPeak8x* ip : {&ideal_, &dac_}) {
-                    ip->interval_peaks(w + past - D, m, d.exact_out.data(), d.exact_scratch);
-                    for (std::size_t j = 0; j < m; ++j)
-                        d.exact[j] = std::max(d.exact[j], d.exact_out[j]);
-                }
-                for (std::size_t j = 0; j < m; ++j)
-                    d.busy = d.busy || d.exact[j] > target_;
-            }
-            std::copy(w + m, w + m + past, w);
-        }
-        for (std::size_t j = 0; j < m; ++j) {
-            d.pos = d.pos + 1 == H ? 0 : d.pos + 1;
-            const double v = x[i0 + j];
-            d.history[d.pos] = v;
-            d.history[d.pos + H] = v;
-            const double* w = d.history.data() + d.pos + H; // w[-k] = x[n - k], k < H
-            double interp = 0.0;
-            if (!fast_path_ || d.screen4[j] > target_) {
-                interp = bs1770_peak(w - (D - 6));
-                if (factor_ > 0)
-                    interp = std::max(interp, hann_peak(hann_.data(), factor_ - 1, hann_len_,
-                                                        w - (D - hann_delay_)));
-            }
-            if (fast_path_)
-                interp = std::max(interp, d.exact[j]);
-            else
-                interp = std::max({interp, ideal_.interval_peak(w - D), dac_.interval_peak(w - D)});
-            d.interp[i0 + j] = interp;
-            d.sample[i0 + j] = std::abs(w[-std::ptrdiff_t(D)]);
-        }
-    }
+    for (std::size_t i0 = 0; i0 < n; i0 += chunk_frames)
+        screen_chunk(detect_[c], x + i0, std::min(chunk_frames, n - i0), i0);
 }
 
 void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
@@ -322,47 +247,60 @@ void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
     }
 }
 
-void Limiter::screen_chunk(Detect& d, const float* x, std::size_t m, bool screen) {
-    const std::size_t past = hist_len_ - 1;
+void Limiter::screen_chunk(Detect& d, const float* x, std::size_t m, std::size_t at) {
+    // The window: the last hist_len_ - 1 samples, then the chunk. Frame j of the chunk gives
+    // the estimates of the interval [i, i + 1], i = j - detect_delay_ (index past + j - D).
+    const std::size_t past = hist_len_ - 1, D = detect_delay_;
     float* w = d.fwin.data();
     std::copy(x, x + m, w + past);
-    std::fill(w + past + m, w + d.fwin.size(), 0.0f);
-    float mx = 0.0f;
-    for (std::size_t k = 0; k < past + m; ++k)
-        mx = std::max(mx, std::abs(w[k]));
-    const double max_abs = mx;
-    // Float rounding of the folded 4x screens (pair sums and differences, taps, products, six
-    // or twelve terms, |e| + |o|): < 20 * 2^-24 * S * max|x|; 2e-6 covers it with room (and
-    // the double evaluation's own rounding), the taps' mirror error is added. The near-ideal
-    // ones state their own bound. The 4x and the 8x groups are screened apart.
-    const double slack4 = (2e-6 * max_sum_abs_ + 24.0 * mirror_error_) * max_abs;
-    const double slack8 =
-        std::max(ideal_.float_error_bound(max_abs), dac_.float_error_bound(max_abs));
-    const double unknown = 2.0 * target_ + 1.0;
-    const bool quiet4 = max_abs * max_sum_abs_ + slack4 <= target_;
-    const bool quiet8 = max_abs * max_gain_ + slack8 <= target_;
-    std::fill(d.screen4.begin(), d.screen4.begin() + std::ptrdiff_t(m), quiet4 ? 0.0 : unknown);
-    std::fill(d.screen8.begin(), d.screen8.begin() + std::ptrdiff_t(m), quiet8 ? 0.0 : unknown);
-    std::vector<float>& best = d.fbest;
-    if (!quiet4) {
-        std::fill(best.begin(), best.end(), 0.0f);
-        const kernels::FloatKernels& k = kernels::float_kernels();
+    // Per frame, a bound M of |x| over everything its estimates read (the 72 samples up to it):
+    // the running maximum of the current 32-frame piece (aligned on the stream, not on the
+    // blocks) and the maxima of the three pieces before. It sets the frame's rounding slack, so
+    // the values below do not depend on how the stream is cut into blocks.
+    double quiet_m = 0.0;
+    for (std::size_t j = 0; j < m; ++j) {
+        d.piece_max = std::max(d.piece_max, std::abs(x[j]));
+        const float mj = std::max({d.piece_max, d.prev_max[0], d.prev_max[1], d.prev_max[2]});
+        d.bound[j] = mj;
+        quiet_m = std::max(quiet_m, double(mj));
+        if (++d.piece_fill == piece_frames) {
+            d.prev_max[2] = d.prev_max[1];
+            d.prev_max[1] = d.prev_max[0];
+            d.prev_max[0] = d.piece_max;
+            d.piece_max = 0.0f;
+            d.piece_fill = 0;
+        }
+    }
+    // Skipped: a group of estimates none of which can exceed the target (each is at most the
+    // exact value, <= S M, plus its rounding error plus the slack added, both <= slack(M)).
+    const bool quiet4 = fast_path_ && quiet_m * (max_sum_abs_ + 2.0 * slack4_) <= target_;
+    const bool quiet8 = fast_path_ && quiet_m * (max_gain_ + 2.0 * slack8_) <= target_;
+    const kernels::FloatKernels& k = kernels::float_kernels();
+    std::fill(d.best4.begin(), d.best4.begin() + std::ptrdiff_t(m), 0.0f);
+    std::fill(d.best8.begin(), d.best8.begin() + std::ptrdiff_t(m), 0.0f);
+    if (!quiet4)
         for (const Mirrored& f : mirrored_)
             k.mirrored_peaks(w + past - f.offset, m, f.fe.data(),
-                             f.fo.empty() ? nullptr : f.fo.data(), f.fe.size(), best.data());
-        for (std::size_t j = 0; j < m; ++j)
-            d.screen4[j] = double(best[j]) + slack4;
-    }
-    if (!quiet8 && screen) {
-        std::fill(best.begin(), best.end(), 0.0f);
+                             f.fo.empty() ? nullptr : f.fo.data(), f.fe.size(), d.best4.data());
+    if (!quiet8) {
+        // Values that cannot come near the target need no parabolic refinement (their bound
+        // 1.125 x the largest 8x point is used: still an upper bound, still under the target).
+        const float refine_above = fast_path_ ? float(0.999 * (target_ - slack8_ * quiet_m)) : 0.0f;
         for (const IdealPeak8x* ip : {&ideal_, &dac_}) {
-            ip->interval_peaks_float(w + past - detect_delay_, m, d.ideal_out.data(),
-                                     d.ideal_scratch, float(0.999 * (target_ - slack8)));
+            ip->interval_peaks_float(w + past - D, m, d.ideal_out.data(), d.ideal_scratch,
+                                     refine_above);
             for (std::size_t j = 0; j < m; ++j)
-                best[j] = std::max(best[j], d.ideal_out[j]);
+                d.best8[j] = std::max(d.best8[j], d.ideal_out[j]);
         }
-        for (std::size_t j = 0; j < m; ++j)
-            d.screen8[j] = double(best[j]) + slack8;
+    }
+    // Upper bounds of the exact values: the float values plus their error bounds. A skipped
+    // group stays 0 (provably under the target, where its value does not matter).
+    for (std::size_t j = 0; j < m; ++j) {
+        const double mj = d.bound[j];
+        const double v4 = quiet4 ? 0.0 : double(d.best4[j]) + slack4_ * mj;
+        const double v8 = quiet8 ? 0.0 : double(d.best8[j]) + slack8_ * mj;
+        d.interp[at + j] = std::max(v4, v8);
+        d.sample[at + j] = std::abs(double(w[past + j - D]));
     }
     std::copy(w + m, w + m + past, w);
 }

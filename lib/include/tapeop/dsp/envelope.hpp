@@ -58,14 +58,19 @@ class BranchingSmoother {
 
 // Minimum of the last `window` values pushed (a monotonic deque in a ring buffer: amortised
 // O(1) per sample). Before `window` values were pushed, the minimum of those pushed so far
-// combined with the initial value given to reset().
+// combined with the initial value given to reset(). The ring's size is a power of two, so
+// positions wrap with a mask rather than a division (this runs once per frame in the limiter).
 class MovingMin {
   public:
     void resize(std::size_t window) {
         assert(window >= 1);
         window_ = window;
-        vals_.assign(window + 1, 0.0);
-        idx_.assign(window + 1, 0);
+        std::size_t cap = 1;
+        while (cap < window + 1)
+            cap *= 2;
+        mask_ = cap - 1;
+        vals_.assign(cap, 0.0);
+        idx_.assign(cap, 0);
     }
     void reset(double initial) {
         head_ = tail_ = 0;
@@ -80,21 +85,20 @@ class MovingMin {
         while (size() > 0 && vals_[back_pos()] >= v)
             --tail_;
         push_back(v, t_);
-        if (idx_[head_ % cap()] + window_ <= t_)
+        if (idx_[head_ & mask_] + window_ <= t_)
             ++head_;
-        return vals_[head_ % cap()];
+        return vals_[head_ & mask_];
     }
 
   private:
-    std::size_t cap() const { return vals_.size(); }
     std::size_t size() const { return tail_ - head_; }
-    std::size_t back_pos() const { return (tail_ - 1) % cap(); }
+    std::size_t back_pos() const { return (tail_ - 1) & mask_; }
     void push_back(double v, std::uint64_t t) {
-        vals_[tail_ % cap()] = v;
-        idx_[tail_ % cap()] = t;
+        vals_[tail_ & mask_] = v;
+        idx_[tail_ & mask_] = t;
         ++tail_;
     }
-    std::size_t window_ = 1;
+    std::size_t window_ = 1, mask_ = 0;
     std::vector<double> vals_;
     std::vector<std::uint64_t> idx_;
     std::size_t head_ = 0, tail_ = 0;

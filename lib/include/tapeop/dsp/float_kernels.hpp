@@ -19,6 +19,8 @@ struct FloatKernels {
     void (*interleave)(const float* s, const float* m, std::size_t n, float* out);
     // out[j] = max |y[8j .. 8j+7]|, j in [0, n).
     void (*block_max8)(const float* y, std::size_t n, float* out);
+    // max |x[i]|, i in [0, n) (0 for n = 0).
+    float (*max_abs)(const float* x, std::size_t n);
     // Peaks of two mirrored interpolator phases (h_q[k] = h_p[2 half - 1 - k]) from their
     // folded taps fe = h_p + h_q, fo = h_p - h_q (fo null: one phase symmetric in itself,
     // fe = 2 h): out[j] = max(out[j], max(|y_p(j)|, |y_q(j)|)), y(j) = sum_k h[k] x[j - k],

@@ -36,20 +36,26 @@
 // measured: on two cores, shared with the reader and the output stage, it made mastering
 // slower, 2.1 s -> 2.3-2.5 s on the 10-minute bench file, so it is not done.)
 //
-// Fast path (exact: output bit-identical to interpolating every frame; tested). Frames are
-// taken in chunks of up to 64. A frame's interpolated values are skipped when they provably
-// cannot exceed c: first by the chunk bound S * max|x| (S: the largest sum |h| over the
-// phases of all interpolators, x 1.125 for the refinement; |estimate| <= S * max |window|),
-// then per frame by a float evaluation of all of them whose rounding error is bounded (SSE2, or
-// AVX where the CPU has it, with the same values: dsp/float_kernels.hpp; the 4x interpolators'
-// mirrored phases folded, half the multiplications).
-// Only frames that fail both are evaluated in double as above: the near-ideal ones streaming
-// over the chunk (IdealPeak8x::interval_peaks, the same values as on demand), and the next
-// chunk then skips its float screen (it would most likely fail too). A skipped value can only
-// matter through the comparison with c (the gain needs the exact value only above c), so
-// the result is unchanged. After L + 1 frames of unity gain the envelope is idle (hold,
-// release and smoothing all exactly 1) and is not stepped until a frame needs gain reduction
-// again; it then restarts from reset(1.0), which is the same state.
+// The estimates of step 1 are evaluated in float (SSE2, or AVX where the CPU has it, with the
+// same values: dsp/float_kernels.hpp; the 4x interpolators' mirrored phases folded, half the
+// multiplications), and each is used as an upper bound of its exact value: the float value
+// plus its proven rounding error, slack * M, where M bounds |x| over the samples it reads
+// (the maxima of aligned 32-frame pieces, so the result does not depend on the block sizes).
+// Every estimate is thus at or above the exact one, by at most 2 slack (about 1e-6 of M for
+// the 4x ones, 1e-4 for the near-ideal ones: under 0.001 dB; the margin is 0.1 dB or more).
+// (Evaluating the frames over c again in double would change the gains in their last bits
+// only, and cost about 15% of the time of a master.) The same inputs give the same bytes on
+// every machine: the float arithmetic is the same everywhere.
+//
+// Fast path (output bit-identical to evaluating every estimate of every frame; tested). Frames
+// are taken in chunks of up to 64. The 4x and the 8x estimates of a chunk are skipped when none
+// can exceed c by the chunk bound S * M (S: the largest sum |h| over the phases of the
+// interpolators, x 1.125 for the refinement; |estimate| <= S * M) plus twice the slack, and
+// 8x values that cannot come near c are not refined (their bound, 1.125 x the largest 8x point,
+// stands). A skipped value can only matter through the comparison with c (the gain needs the
+// value only above c), so the result is unchanged. After L + 1 frames of unity gain the
+// envelope is idle (hold, release and smoothing all exactly 1) and is not stepped until a
+// frame needs gain reduction again; it then restarts from reset(1.0), which is the same state.
 #include "tapeop/dsp/envelope.hpp"
 #include "tapeop/dsp/gain_trace.hpp"
 #include "tapeop/dsp/ideal_peak.hpp"
@@ -99,6 +105,9 @@ class Limiter : public Processor {
 
   private:
     static constexpr std::size_t chunk_frames = 64;
+    // The pieces of the stream over which |x| maxima bound the rounding slack: three whole
+    // pieces and the current one always cover an estimate's 72 samples.
+    static constexpr std::size_t piece_frames = 32;
     // process() works in blocks of up to this many frames: detection of the whole block, then
     // the envelope over it.
     static constexpr std::size_t block_frames = 4096;
@@ -108,27 +117,22 @@ class Limiter : public Processor {
 
     // Per channel: the detection's state and its results for the current block.
     struct Detect {
-        // The last hist_len_ input samples, stored twice (ring of 2 * hist_len_) so a
-        // contiguous window (oldest to newest) always exists; pos: the newest.
-        std::vector<double> history;
-        std::size_t pos = 0;
-        std::vector<float> fwin;  // hist_len_ - 1 past samples + a chunk + pad, for the screens
-        std::vector<double> dwin; // the same in double: the exact streaming input
-        bool busy = false;        // the last chunk had near-ideal values over target_
-        std::vector<double> screen4, screen8; // upper bounds of the chunk's 4x and 8x estimates
-        std::vector<float> fbest, ideal_out, ideal_scratch;
-        std::vector<double> exact, exact_out, exact_scratch;
-        // Results, per frame of the block: the interpolated peak of [m, m + 1] (0 when
-        // provably <= target_) and |x[m]|, m = n - detect_delay_.
+        std::vector<float> fwin; // the last hist_len_ - 1 samples, then the current chunk
+        std::vector<float> best4, best8, ideal_out, ideal_scratch, bound;
+        // |x| maxima: of the current piece of piece_frames so far (piece_fill frames), and of
+        // the three pieces before it, newest first.
+        float piece_max = 0.0f, prev_max[3] = {0.0f, 0.0f, 0.0f};
+        std::size_t piece_fill = 0;
+        // Results, per frame of the block: an upper bound of the interpolated peak of
+        // [m, m + 1] (0 when provably <= target_) and |x[m]|, m = n - detect_delay_.
         std::vector<double> interp, sample;
     };
 
     // Detection of channel c over the next n frames (x), into detect_[c].interp / .sample.
     void detect(std::size_t c, const float* x, std::size_t n);
-    // Upper bounds (>= the exact double values) of the interpolated peaks of the chunk's m
-    // frames (x): d.screen4 for the 4x interpolators, d.screen8 for the 8x. `screen` false:
-    // only the chunk bound (the frames are otherwise marked as unknown).
-    void screen_chunk(Detect& d, const float* x, std::size_t m, bool screen);
+    // The estimates of a chunk of m <= chunk_frames frames (x), into d.interp / d.sample from
+    // index `at` of the block.
+    void screen_chunk(Detect& d, const float* x, std::size_t m, std::size_t at);
     // Steps 2-6 over the frames [first, first + count) of io, from the detection's results.
     void envelope(AudioView io, std::size_t first, std::size_t count);
 
@@ -145,7 +149,8 @@ class Limiter : public Processor {
         std::size_t offset = 0;
     };
     std::vector<Mirrored> mirrored_;
-    double mirror_error_ = 0.0; // largest |h_q[k] - h_p[len - 1 - k]| of the folds
+    double mirror_error_ = 0.0;          // largest |h_q[k] - h_p[len - 1 - k]| of the folds
+    double slack4_ = 0.0, slack8_ = 0.0; // rounding slack of the float estimates per unit of M
     std::vector<Detect> detect_;
     std::size_t unity_run_ = 0; // consecutive frames with needed == 1 and release gain == 1
     bool idle_ = true;
