@@ -81,8 +81,11 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
     detect_delay_ = IdealPeak8x::future;
     hist_len_ = std::max({detect_delay_ + IdealPeak8x::past + 1, detect_delay_ - 6 + 12,
                           detect_delay_ - hann_delay_ + hann_len_});
-    delay_len_ = latency_frames() + 1;
+    // Per channel: the last latency_frames() inputs, then a block's.
+    delay_len_ = latency_frames() + block_frames;
     delay_.assign(channels_ * delay_len_, 0.0f);
+    peak_.assign(block_frames, 0.0);
+    needed_.assign(block_frames, 0.0);
     hold_.resize(lookahead_ + 1);
     smooth_.resize(lookahead_ + 1);
     // Fast path: the bound S, the float windows, and the screens' folded taps: the
@@ -155,7 +158,6 @@ void Limiter::reset() {
         d.piece_fill = 0;
     }
     std::fill(delay_.begin(), delay_.end(), 0.0f);
-    delay_pos_ = 0;
     prev_interp_peak_ = 0.0;
     release_gain_ = 1.0;
     hold_.reset(1.0);
@@ -183,23 +185,32 @@ void Limiter::detect(std::size_t c, const float* x, std::size_t n) {
 }
 
 void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
-    for (std::size_t k = 0; k < count; ++k) {
-        const std::size_t i = first + k;
-        // 1. The frame's peak: over the channels, the sample and the interpolated peaks of
-        // the intervals on both sides of it. A skipped interpolation is <= target_; 0.0
-        // stands for it (only compared with target_).
-        double interp = 0.0, sample = 0.0;
-        for (std::size_t c = 0; c < channels_; ++c) {
-            interp = std::max(interp, detect_[c].interp[k]);
-            sample = std::max(sample, detect_[c].sample[k]);
-            delay_[c * delay_len_ + delay_pos_] = io.channel(c)[i];
+    // 1. The frames' peaks: over the channels, the sample and the interpolated peaks of the
+    // intervals on both sides of each frame. A skipped interpolation is <= target_; 0.0 stands
+    // for it (only compared with target_). Then the needed gain.
+    double* interp = peak_.data();
+    double* needed = needed_.data();
+    std::copy_n(detect_[0].interp.data(), count, interp);
+    std::copy_n(detect_[0].sample.data(), count, needed);
+    for (std::size_t c = 1; c < channels_; ++c) {
+        const double* ci = detect_[c].interp.data();
+        const double* cs = detect_[c].sample.data();
+        for (std::size_t k = 0; k < count; ++k) {
+            interp[k] = std::max(interp[k], ci[k]);
+            needed[k] = std::max(needed[k], cs[k]);
         }
-        const double peak = std::max({sample, interp, prev_interp_peak_});
-        prev_interp_peak_ = interp;
-        // 2.-5. Needed gain, hold, release, smoothing.
-        const double needed = peak > target_ ? target_ / peak : 1.0;
+    }
+    for (std::size_t k = 0; k < count; ++k) {
+        const double before = k > 0 ? interp[k - 1] : prev_interp_peak_;
+        const double peak = std::max({needed[k], interp[k], before});
+        needed[k] = peak > target_ ? target_ / peak : 1.0;
+    }
+    prev_interp_peak_ = interp[count - 1];
+    // 2.-5. Hold, release, smoothing: the gain of each frame.
+    double* gains = interp; // the peaks are no longer needed
+    for (std::size_t k = 0; k < count; ++k) {
         double gain = 1.0;
-        if (!(fast_path_ && idle_ && needed == 1.0)) {
+        if (!(fast_path_ && idle_ && needed[k] == 1.0)) {
             if (fast_path_ && idle_) {
                 // Leaving the idle state: every value in the hold and smoothing windows is 1.
                 hold_.reset(1.0);
@@ -207,29 +218,35 @@ void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
                 idle_ = false;
                 unity_run_ = 0;
             }
-            const double held = hold_.push(needed);
+            const double held = hold_.push(needed[k]);
             double rel = release_gain_ + (1.0 - release_gain_) * (1.0 - release_coeff_);
             if (rel > unity_snap)
                 rel = 1.0;
             release_gain_ = std::min(held, rel);
             gain = smooth_.push(release_gain_);
-            if (needed == 1.0 && release_gain_ == 1.0) {
+            if (needed[k] == 1.0 && release_gain_ == 1.0) {
                 if (++unity_run_ >= lookahead_ + 1)
                     idle_ = true;
             } else {
                 unity_run_ = 0;
             }
         }
-        // 6. Apply to the frame that entered latency_frames() ago.
-        std::size_t out_pos = delay_pos_ + 1;
-        if (out_pos == delay_len_)
-            out_pos = 0;
-        for (std::size_t c = 0; c < channels_; ++c) {
-            const float x = delay_[c * delay_len_ + out_pos];
-            io.channel(c)[i] = gain == 1.0 ? x : static_cast<float>(x * gain);
-        }
-        delay_pos_ = out_pos;
-        ++frames_;
+        gains[k] = gain;
+    }
+    // 6. Applied to the frames that entered latency_frames() ago: each channel's line holds the
+    // last latency_frames() inputs, then this block's. (x * 1.0 is x: unity gain is exact.)
+    const std::size_t latency = latency_frames();
+    for (std::size_t c = 0; c < channels_; ++c) {
+        float* line = delay_.data() + c * delay_len_;
+        float* out = io.channel(c) + first;
+        std::copy_n(out, count, line + latency);
+        for (std::size_t k = 0; k < count; ++k)
+            out[k] = static_cast<float>(double(line[k]) * gains[k]);
+        std::copy(line + count, line + count + latency, line);
+    }
+    frames_ += count;
+    for (std::size_t k = 0; k < count; ++k) {
+        const double gain = gains[k];
         if (trace_)
             trace_->add(gain);
         if (gain < active_gain) {
@@ -257,20 +274,32 @@ void Limiter::screen_chunk(Detect& d, const float* x, std::size_t m, std::size_t
     // the running maximum of the current 32-frame piece (aligned on the stream, not on the
     // blocks) and the maxima of the three pieces before. It sets the frame's rounding slack, so
     // the values below do not depend on how the stream is cut into blocks.
-    double quiet_m = 0.0;
-    for (std::size_t j = 0; j < m; ++j) {
-        d.piece_max = std::max(d.piece_max, std::abs(x[j]));
-        const float mj = std::max({d.piece_max, d.prev_max[0], d.prev_max[1], d.prev_max[2]});
-        d.bound[j] = mj;
-        quiet_m = std::max(quiet_m, double(mj));
-        if (++d.piece_fill == piece_frames) {
-            d.prev_max[2] = d.prev_max[1];
-            d.prev_max[1] = d.prev_max[0];
-            d.prev_max[0] = d.piece_max;
-            d.piece_max = 0.0f;
+    float piece = d.piece_max, p0 = d.prev_max[0], p1 = d.prev_max[1], p2 = d.prev_max[2];
+    float older = std::max({p0, p1, p2}), quiet = 0.0f;
+    float* bound = d.bound.data();
+    for (std::size_t j = 0; j < m;) {
+        // The rest of the current piece, or of the chunk.
+        const std::size_t end = std::min(m, j + (piece_frames - d.piece_fill));
+        d.piece_fill += end - j;
+        for (; j < end; ++j) {
+            piece = std::max(piece, std::abs(x[j]));
+            bound[j] = std::max(piece, older);
+        }
+        quiet = std::max(quiet, bound[end - 1]); // the bounds only grow within a piece
+        if (d.piece_fill == piece_frames) {
+            p2 = p1;
+            p1 = p0;
+            p0 = piece;
+            older = std::max({p0, p1, p2});
+            piece = 0.0f;
             d.piece_fill = 0;
         }
     }
+    d.piece_max = piece;
+    d.prev_max[0] = p0;
+    d.prev_max[1] = p1;
+    d.prev_max[2] = p2;
+    const double quiet_m = quiet;
     // Skipped: a group of estimates none of which can exceed the target (each is at most the
     // exact value, <= S M, plus its rounding error plus the slack added, both <= slack(M)).
     const bool quiet4 = fast_path_ && quiet_m * (max_sum_abs_ + 2.0 * slack4_) <= target_;

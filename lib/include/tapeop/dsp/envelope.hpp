@@ -115,6 +115,7 @@ class BoxMean {
         assert(length >= 1);
         ring_.assign(length, 0);
         inv_len_ = 1.0 / static_cast<double>(length);
+        full_ = scale_u64() * length;
     }
     void reset(double initial) {
         const auto q = quantize(initial);
@@ -123,10 +124,11 @@ class BoxMean {
         sum_ = q * ring_.size();
         pos_ = 0;
     }
-    // The quantized value actually stored for `v` (<= v).
+    // The quantized value actually stored for `v` (<= v): floor(v 2^40), which the conversion's
+    // truncation is for v >= 0 (no call to floor in the limiter's per-frame path).
     static std::uint64_t quantize(double v) {
         assert(v >= 0.0 && v <= 1.0);
-        return static_cast<std::uint64_t>(std::floor(v * scale));
+        return static_cast<std::uint64_t>(static_cast<std::int64_t>(v * scale));
     }
     double push(double v) {
         const auto q = quantize(v);
@@ -135,15 +137,16 @@ class BoxMean {
         ring_[pos_] = q;
         if (++pos_ == ring_.size())
             pos_ = 0;
-        if (sum_ == scale_u64() * ring_.size())
+        if (sum_ == full_)
             return 1.0;
-        return static_cast<double>(sum_) / scale * inv_len_;
+        // sum_ < 2^63: exact through int64; / 2^40 is exact.
+        return static_cast<double>(static_cast<std::int64_t>(sum_)) / scale * inv_len_;
     }
 
   private:
     static constexpr std::uint64_t scale_u64() { return std::uint64_t{1} << 40; }
     std::vector<std::uint64_t> ring_;
-    std::uint64_t sum_ = 0;
+    std::uint64_t sum_ = 0, full_ = 0;
     std::size_t pos_ = 0;
     double inv_len_ = 1.0;
 };

@@ -168,9 +168,10 @@ class Limiter : public Processor {
     std::size_t hann_delay_ = 0; // its centre: 6 or 12 frames back
     std::size_t detect_delay_ = IdealPeak8x::future;
     std::size_t hist_len_ = 72;
-    // Per channel: audio delay line of latency_frames() + 1 frames.
+    // Per channel: the audio's delay line, latency_frames() + block_frames floats.
     std::vector<float> delay_;
-    std::size_t delay_len_ = 0, delay_pos_ = 0;
+    std::size_t delay_len_ = 0;
+    std::vector<double> peak_, needed_; // per frame of the block: peaks, then gains; needed gains
 
     double prev_interp_peak_ = 0.0;
     double release_gain_ = 1.0;
