@@ -391,6 +391,57 @@ struct LoudnessMeter::State {
     }
 };
 
+struct KWeightedEnergy::State {
+    std::size_t channels;
+    std::vector<double> weights;
+    PairCoefficients k;
+    std::vector<PairState> pairs;
+};
+
+KWeightedEnergy::KWeightedEnergy(int channels, int sample_rate, std::vector<double> weights)
+    : state_(std::make_unique<State>()) {
+    State& s = *state_;
+    s.channels = static_cast<std::size_t>(channels);
+    s.weights = std::move(weights);
+    s.weights.resize(s.channels + 1, 0.0); // the unused lane of an odd count weighs 0
+    const KCoefficients c = k_coefficients(static_cast<double>(sample_rate));
+    s.k =
+        PairCoefficients{_mm_set1_pd(c.b0), _mm_set1_pd(c.b1), _mm_set1_pd(c.b2), _mm_set1_pd(c.a1),
+                         _mm_set1_pd(c.a2), _mm_set1_pd(c.c1), _mm_set1_pd(c.c2)};
+    s.pairs.assign((s.channels + 1) / 2, zero_pair());
+}
+KWeightedEnergy::~KWeightedEnergy() = default;
+KWeightedEnergy::KWeightedEnergy(KWeightedEnergy&&) noexcept = default;
+KWeightedEnergy& KWeightedEnergy::operator=(KWeightedEnergy&&) noexcept = default;
+
+void KWeightedEnergy::add(AudioView block, std::size_t first, std::size_t n) {
+    State& s = *state_;
+    for (std::size_t p = 0; p < s.pairs.size(); ++p) {
+        const float* a = block.channel(2 * p) + first;
+        if (2 * p + 1 < s.channels)
+            k_filter<true>(s.pairs[p], s.k, a, block.channel(2 * p + 1) + first, n);
+        else
+            k_filter<false>(s.pairs[p], s.k, a, nullptr, n);
+    }
+}
+
+double KWeightedEnergy::take() {
+    State& s = *state_;
+    double e = 0.0;
+    for (std::size_t p = 0; p < s.pairs.size(); ++p) {
+        PairState& ps = s.pairs[p];
+        alignas(16) double acc[2];
+        _mm_store_pd(acc, ps.acc);
+        e += s.weights[2 * p] * acc[0] + s.weights[2 * p + 1] * acc[1];
+        ps.acc = _mm_setzero_pd();
+        ps.y1 = flush_tiny(ps.y1);
+        ps.y2 = flush_tiny(ps.y2);
+        ps.z1 = flush_tiny(ps.z1);
+        ps.z2 = flush_tiny(ps.z2);
+    }
+    return e;
+}
+
 LoudnessMeter::LoudnessMeter(int channels, int sample_rate)
     : LoudnessMeter(channels, sample_rate, default_channel_weights(channels)) {}
 

@@ -1,11 +1,13 @@
 #include "tapeop/analysis/true_peak.hpp"
 
+#include "tapeop/dsp/float_kernels.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/limits.hpp"
 
 #include <emmintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -84,11 +86,6 @@ inline __m128 abs_ps(__m128 v) {
     return _mm_and_ps(v, _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff)));
 }
 
-// max(|E + O|, |E - O|) = |E| + |O| (also after rounding: float addition is sign-symmetric).
-inline __m128 pair_max(__m128 e, __m128 o) {
-    return _mm_add_ps(abs_ps(e), abs_ps(o));
-}
-
 inline float horizontal_max(__m128 v) {
     v = _mm_max_ps(v, _mm_shuffle_ps(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
     v = _mm_max_ps(v, _mm_shuffle_ps(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
@@ -103,30 +100,33 @@ struct Tail {
     Tail(const float* in, std::size_t r) { std::memcpy(buf, in - H, (H + r) * sizeof(float)); }
 };
 
-__m128 lane_mask(std::size_t keep) {
-    alignas(16) std::int32_t m[4];
-    for (std::size_t i = 0; i < 4; ++i)
-        m[i] = i < keep ? -1 : 0;
-    return _mm_castsi128_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(m)));
-}
-
+// max over n of max_p |y_p(n)|: the phases in their mirrored pairs (0, 3) and (1, 2), folded
+// (dsp/float_kernels.hpp, AVX where the CPU has it): the values of kernel() above, the same
+// bits (max(|E + O|, |E - O|) = (|2E| + |2O|) / 2 = |E| + |O| exactly, the folded taps being exact
+// in float).
 float max_abs_impl(const float* in, std::size_t frames) {
-    const SymmetricTaps& t = taps();
-    __m128 m = _mm_setzero_ps();
-    std::size_t n = 0;
-    for (; n + 4 <= frames; n += 4) {
-        const Outputs o = kernel(t, in + n);
-        m = _mm_max_ps(m, pair_max(o.e03, o.o03));
-        m = _mm_max_ps(m, pair_max(o.e12, o.o12));
+    static const auto folded = [] {
+        std::array<std::array<float, half>, 4> f{};
+        for (std::size_t j = 0; j < half; ++j) {
+            f[0][j] = static_cast<float>(phase0[j] + phase0[H - j]);
+            f[1][j] = static_cast<float>(phase0[j] - phase0[H - j]);
+            f[2][j] = static_cast<float>(phase1[j] + phase1[H - j]);
+            f[3][j] = static_cast<float>(phase1[j] - phase1[H - j]);
+        }
+        return f;
+    }();
+    const dsp::kernels::FloatKernels& k = dsp::kernels::float_kernels();
+    constexpr std::size_t piece = 256;
+    float peaks[piece];
+    float m = 0.0f;
+    for (std::size_t at = 0; at < frames; at += piece) {
+        const std::size_t n = std::min(piece, frames - at);
+        std::fill_n(peaks, n, 0.0f);
+        k.mirrored_peaks(in + at, n, folded[0].data(), folded[1].data(), half, peaks);
+        k.mirrored_peaks(in + at, n, folded[2].data(), folded[3].data(), half, peaks);
+        m = std::max(m, k.max_abs(peaks, n));
     }
-    if (n < frames) {
-        const Tail tail(in + n, frames - n);
-        const Outputs o = kernel(t, tail.x());
-        const __m128 keep = lane_mask(frames - n);
-        m = _mm_max_ps(m, _mm_and_ps(keep, pair_max(o.e03, o.o03)));
-        m = _mm_max_ps(m, _mm_and_ps(keep, pair_max(o.e12, o.o12)));
-    }
-    return horizontal_max(m);
+    return m;
 }
 
 float sample_max_abs(const float* x, std::size_t n) {

@@ -49,29 +49,6 @@ struct Meters {
     }
 };
 
-// BS.1770-4 K-weighting of one channel (the meter's filter, scalar): sum of z^2 over a run.
-struct KWeighting {
-    double b0, b1, b2, a1, a2, c1, c2;
-    double x1 = 0, x2 = 0, y1 = 0, y2 = 0, z1 = 0, z2 = 0;
-    explicit KWeighting(double rate) {
-        const analysis::KCoefficients k = analysis::k_coefficients(rate);
-        b0 = k.b0, b1 = k.b1, b2 = k.b2, a1 = k.a1, a2 = k.a2, c1 = k.c1, c2 = k.c2;
-    }
-    double energy(const float* x, std::size_t n) {
-        double acc = 0.0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const double in = x[i];
-            const double y = b0 * in + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-            const double z = y - 2.0 * y1 + y2 - c1 * z1 - c2 * z2;
-            x2 = x1, x1 = in, y2 = y1, y1 = y, z2 = z1, z1 = z;
-            acc += z * z;
-        }
-        if (std::abs(z1) < 1e-30 && std::abs(z2) < 1e-30)
-            z1 = z2 = 0.0;
-        return acc;
-    }
-};
-
 // The loudness-vs-gain model of the analysis pass (see master.hpp). Per 16-frame group: the
 // largest 4x-interpolated or sample value P over the channels and the group's energy. The
 // limiter at gain g with ceiling c scales a group by about min(1, c / (g * Pmax)), Pmax the
@@ -88,8 +65,9 @@ class GainModel {
     static constexpr int bins_per_octave = 32;
     static constexpr int min_bin = -30 * bins_per_octave, max_bin = 12 * bins_per_octave;
 
-    GainModel(int channels, int rate, const dsp::LimiterSettings& ls)
-        : channels_(std::size_t(channels)), hist_(std::size_t(max_bin - min_bin + 1), 0.0) {
+    GainModel(int channels, int rate, std::vector<double> weights, const dsp::LimiterSettings& ls)
+        : channels_(std::size_t(channels)), hist_(std::size_t(max_bin - min_bin + 1), 0.0),
+          kw_(channels, rate, std::move(weights)) {
         const double reach =
             ls.lookahead_ms * 1e-3 * rate + reach_release * ls.release_ms * 1e-3 * rate;
         half_ = std::size_t(std::ceil(reach / group));
@@ -101,7 +79,6 @@ class GainModel {
         hold_groups_ = std::size_t(std::ceil(ls.lookahead_ms * 1e-3 * rate / group));
         release_per_group_ = std::pow(dsp::one_pole_coeff(ls.release_ms, rate), double(group));
         step_frames_ = std::size_t(rate / 10);
-        kw_.assign(channels_, KWeighting(rate));
     }
 
     void add(AudioView v) {
@@ -109,12 +86,9 @@ class GainModel {
         const std::size_t stride = hist + group + 8;
         for (std::size_t i = 0; i < v.frames();) {
             const std::size_t take = std::min(group - fill_, v.frames() - i);
-            for (std::size_t c = 0; c < channels_; ++c) {
-                const float* src = v.channel(c) + i;
-                float* dst = buf_.data() + c * stride + hist + fill_;
-                std::copy_n(src, take, dst);
-                energy_ += kw_[c].energy(src, take);
-            }
+            for (std::size_t c = 0; c < channels_; ++c)
+                std::copy_n(v.channel(c) + i, take, buf_.data() + c * stride + hist + fill_);
+            kw_.add(v, i, take);
             fill_ += take;
             i += take;
             if (fill_ == group)
@@ -246,11 +220,12 @@ class GainModel {
             // Keep the last `hist` samples as the next group's history.
             std::copy(b + fill_, b + fill_ + hist, b);
         }
-        push_group(p, energy_);
+        const double energy = kw_.take();
+        push_group(p, energy);
         if (record_) {
             if (peaks_.size() < max_groups) {
                 peaks_.push_back(float(p));
-                energies_.push_back(float(energy_));
+                energies_.push_back(float(energy));
             } else {
                 record_ = false;
                 std::vector<float>().swap(peaks_);
@@ -258,7 +233,6 @@ class GainModel {
             }
         }
         fill_ = 0;
-        energy_ = 0.0;
     }
 
     void push_group(double p, double e) {
@@ -282,13 +256,13 @@ class GainModel {
     std::size_t ring_pos_ = 0;
     std::vector<float> buf_;
     std::size_t fill_ = 0;
-    double energy_ = 0.0, total_ = 0.0;
+    double total_ = 0.0;
     std::vector<double> hist_;
     std::size_t hold_groups_ = 0;
     double release_per_group_ = 0.0;
     bool record_ = true;
     std::vector<float> peaks_, energies_; // per group, while record_
-    std::vector<KWeighting> kw_;
+    analysis::KWeightedEnergy kw_;        // the group's K-weighted energy, weighted as the meter
     std::size_t step_frames_ = 0;
 };
 
@@ -637,7 +611,7 @@ MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain
     const bool has_chain = pre.size() > 0;
     Meters before(fi.channels, fi.sample_rate, analysis::channel_weights(fi)),
         after_chain(fi.channels, fi.sample_rate, analysis::channel_weights(fi));
-    GainModel model(fi.channels, fi.sample_rate, ls.limiter);
+    GainModel model(fi.channels, fi.sample_rate, analysis::channel_weights(fi), ls.limiter);
     // The meters run on workers while this thread runs the chain and the model.
     const auto channels = static_cast<std::size_t>(fi.channels);
     BackgroundSink metering(

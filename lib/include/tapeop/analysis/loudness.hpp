@@ -54,6 +54,24 @@ struct KCoefficients {
 };
 KCoefficients k_coefficients(double rate);
 
+// K-weighted energy of a stream in runs of any length, with the meter's filter (the same
+// arithmetic, two channels per SSE2 instruction): take() returns the sum over channels of
+// weight x z^2 over the frames added since the last take(), and starts a new run.
+class KWeightedEnergy {
+  public:
+    KWeightedEnergy(int channels, int sample_rate, std::vector<double> channel_weights);
+    ~KWeightedEnergy();
+    KWeightedEnergy(KWeightedEnergy&&) noexcept;
+    KWeightedEnergy& operator=(KWeightedEnergy&&) noexcept;
+    // Frames [first, first + n) of every channel of `block`.
+    void add(AudioView block, std::size_t first, std::size_t n);
+    double take();
+
+  private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
 class LoudnessMeter {
   public:
     LoudnessMeter(int channels, int sample_rate);
