@@ -54,6 +54,9 @@ Json metadata_json(const io::Metadata& m, const std::vector<io::ChunkSize>& chun
     j["tags"] = Json::object();
     for (const auto& [key, values] : m.tags)
         j["tags"][key] = values;
+    j["riff_info"] = Json::object();
+    for (const auto& [id, text] : m.info)
+        j["riff_info"][id] = io::info_text(text);
     j["pictures"] = Json::array();
     for (const auto& p : m.pictures)
         j["pictures"].push_back({{"mime", p.mime},
@@ -142,6 +145,9 @@ void print_metadata(const io::Metadata& m, const std::vector<io::ChunkSize>& chu
     for (const auto& [key, values] : m.tags)
         for (const auto& v : values)
             std::printf("  %s=%s\n", key.c_str(), v.c_str());
+    for (const auto& [id, text] : m.info) // the INFO fields not shown as tags above
+        if (!io::info_property(id))
+            std::printf("  INFO %s=%s\n", id.c_str(), io::info_text(text).c_str());
     for (const auto& p : m.pictures)
         std::printf("  picture: %s, %zu bytes\n", p.mime.c_str(), p.data.size());
     for (const auto& c : m.cues)

@@ -23,8 +23,11 @@ EXIF=$(exiftool -j take.wav)
 grep -q "\"BwfxmlScene\": \"12A\"" <<<"$EXIF" || fail "exiftool sees no iXML: $EXIF"; pass
 ORIG=$(dump take.wav)
 
-# same_meta OUT [SHIFT_FRAMES] [RATE]: bext text fields, UMID, coding history, iXML and INFO
-# byte for byte; TimeReference = TR + SHIFT at 48 kHz, rescaled to RATE.
+# same_meta OUT [SHIFT_FRAMES] [RATE]: bext text fields, UMID, coding history, iXML, axml, the
+# unknown "abcd" chunk and INFO byte for byte, iXML, axml and abcd in their order; every INFO
+# field (also those libsndfile does not read: IENG, IKEY, ISBJ, ITCH) but ISFT, the software
+# that wrote the input (dropped like ENCODING: every output is encoded anew); TimeReference =
+# TR + SHIFT at 48 kHz, rescaled to RATE.
 same_meta() {
   local out=$1 shift=${2:-0} rate=${3:-48000} got k
   got=$(dump "$out")
@@ -37,10 +40,24 @@ same_meta() {
     fail "$out: coding history: $got"; pass
   # libsndfile pads a chunk it writes to 4 bytes with NULs: the text is the same.
   [ "$(field "d['ixml'].rstrip(chr(0))" <<<"$got")" = "$(field "d['ixml']" <<<"$ORIG")" ] || fail "$out: iXML: $got"; pass
-  [ "$(field "d['info']" <<<"$got")" = "{'IART': 'The Band', 'ICMT': 'boom left', 'INAM': 'Take three'}" ] ||
+  [ "$(field "d['info']" <<<"$got")" = "{'IART': 'The Band', 'ICMT': 'boom left', 'IENG': 'Mo Mixer', 'IKEY': 'boom; exterior', 'INAM': 'Take three', 'ISBJ': 'Scene 12A', 'ITCH': 'Sam Sound'}" ] ||
     fail "$out: INFO: $got"; pass
+  # axml and abcd: the same bytes, then at most libsndfile's NUL padding to 4 bytes.
+  for k in axml abcd; do
+    same_bytes "$(field "d['raw'].get('$k', '')" <<<"$ORIG")" "$(field "d['raw'].get('$k', '')" <<<"$got")" ||
+      fail "$out: $k changed: $got"
+  done
+  pass
+  [ "$(field "[c for c in d['chunks'] if c in ('iXML', 'axml', 'abcd')]" <<<"$got")" = "['iXML', 'axml', 'abcd']" ] ||
+    fail "$out: chunk order: $got"; pass
   local want=$(( (TR + shift) * rate / 48000 ))
   [ "$(field "d['bext']['time_reference']" <<<"$got")" = "$want" ] || fail "$out: time reference, want $want: $got"; pass
+}
+# same_bytes WANT_HEX GOT_HEX: GOT is WANT (not empty) followed by at most three NULs.
+same_bytes() {
+  python3 -c 'import sys
+a, b = bytes.fromhex(sys.argv[1]), bytes.fromhex(sys.argv[2])
+sys.exit(not (a and b.startswith(a) and len(b) - len(a) < 4 and set(b[len(a):]) <= {0}))' "$1" "$2"
 }
 # cues OUT: "frame:label frame:label" from the file's cue chunk and adtl labels.
 cues() { dump "$1" | field "' '.join('%d:%s' % (c['frame'], d['labels'].get(str(c['id']), '')) for c in d['cues'])"; }
@@ -53,6 +70,7 @@ expect_exit 0 "$TAPEOP" -q normalize take.wav -o norm.wav --lufs -23
 same_meta norm.wav
 [ "$(cues norm.wav)" = "48000:Verse 240000:Chorus 1" ] || fail "normalize cues"; pass
 expect_exit 0 "$TAPEOP" -q convert take.wav -o conv.rf64
+same_meta conv.rf64 # INFO, axml, abcd in RF64 too
 expect_exit 0 "$TAPEOP" --json info conv.rf64
 [ "$(field "d['files'][0]['bext']['time_reference']" <<<"$OUT")" = $TR ] || fail "rf64: $OUT"; pass
 # libsndfile reads no cues from RF64, but the chunk is written (raw) and labelled.
@@ -166,10 +184,113 @@ PROBE=$(ffprobe -v error -show_streams -of json voice-3.opus)
 [ "$(field "d['streams'][0]['tags']['LOCATION']" <<<"$PROBE")" = "Studio B" ] || fail "opus custom: $PROBE"; pass
 if grep -q R128_TRACK_GAIN <<<"$PROBE"; then fail "stale R128 gain copied: $PROBE"; fi; pass
 
-# master from the BWF: a new loudness, the same time stamp and markers.
-expect_exit 0 "$TAPEOP" -q master take.wav -o take-master.wav --target -16
+# Ogg Vorbis (ffmpeg's Vorbis comments): kept by gain, custom fields included; the stale
+# ReplayGain and ffmpeg's ENCODER (it names the old encoder) dropped.
+ffmpeg -v error -i plain.wav -c:a libvorbis -metadata TITLE=Voice -metadata LOCATION="Studio B" \
+  -metadata REPLAYGAIN_TRACK_GAIN="-3.21 dB" -y voice.ogg
+expect_exit 0 "$TAPEOP" -q gain voice.ogg -o voice-3.ogg --db -3
+PROBE=$(ffprobe -v error -show_streams -of json voice-3.ogg)
+[ "$(field "d['streams'][0]['tags']['TITLE']" <<<"$PROBE")" = Voice ] || fail "ogg title: $PROBE"; pass
+[ "$(field "d['streams'][0]['tags']['LOCATION']" <<<"$PROBE")" = "Studio B" ] || fail "ogg custom: $PROBE"; pass
+if grep -qi "replaygain_track_gain\|Lavc" <<<"$PROBE"; then fail "stale tags in the Ogg: $PROBE"; fi; pass
+
+# FLAC into RF64 and AIFF: an ID3 chunk (TagLib renders it, libsndfile writes it) holds what
+# INFO and AIFF's text chunks cannot: ISRC, custom fields, the picture; exiftool reads it.
+# Read back, they reach a FLAC again.
+for ext in rf64 aiff; do
+  expect_exit 0 "$TAPEOP" -q convert song.flac -o song.$ext
+  EX=$(exiftool -j -a -G1 song.$ext)
+  for kv in ISRC:USABC2600001 Mood:bright Album:Record Title:Song; do
+    [ "$(field "d[0].get('ID3v2_4:${kv%%:*}')" <<<"$EX")" = "${kv#*:}" ] || fail "$ext: ID3 ${kv%%:*}: $EX"
+  done
+  pass
+  exiftool -b -Picture song.$ext >pic-$ext.png
+  cmp -s pic-$ext.png cover.png || fail "$ext: picture"; pass
+  expect_exit 0 "$TAPEOP" -q convert song.$ext -o from-$ext.flac
+  TAGS=$(metaflac --export-tags-to=- from-$ext.flac)
+  for t in TITLE=Song ALBUM=Record ISRC=USABC2600001 MOOD=bright; do
+    grep -qx "$t" <<<"$TAGS" || fail "$ext -> FLAC lost $t: $TAGS"
+  done
+  pass
+  metaflac --export-picture-to=pic-back-$ext.png from-$ext.flac
+  cmp -s pic-back-$ext.png cover.png || fail "$ext -> FLAC picture"; pass
+done
+
+# ID3v2 frames kept as frames. id3.py writes an ID3v2.3 tag byte by byte into an MP3, a WAV
+# ("id3 " chunk) and an AIFF ("ID3 " chunk); each goes through gain. The frames TagLib's
+# property map leaves out (PRIV, POPM, GEOB, UFID, USLT in German, COMM with a description),
+# TXXX as spelled ("mycustom"), TSRC beside a TXXX ISRC, the text frames and the picture come
+# out with the same bodies (in ID3v2.4, as TagLib writes it); the old encoder (TSSE) and the
+# stale loudness (RVA2, TXXX REPLAYGAIN_TRACK_GAIN) go; TLEN is the new length in the MP3 and
+# left out of the WAV and AIFF chunks (written before the audio). A plain convert (the same
+# audio) keeps the loudness frames.
+ID3="python3 $TAPEOP_SOURCE_DIR/tests/cli/id3.py"
+lame --quiet plain.wav plain.mp3
+"$TAPEOP" -q convert plain.wav -o plain.aiff
+# frames_kept IN OUT: the kept frames of IN, in OUT with the same bodies; none of the dropped.
+frames_kept() {
+  python3 - "$($ID3 dump "$1")" "$($ID3 dump "$2")" <<'PY' || fail "$2: ID3 frames: $($ID3 dump "$2")"
+import json, sys
+a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+gone = lambda f: f[0] in ("TSSE", "TLEN", "RVA2") or bytes.fromhex(f[1]).startswith(b"\0REPLAYGAIN")
+kept = [f for f in a["frames"] if not gone(f)]
+assert len(kept) == 13 and b["version"] == 4, (kept, b)
+missing = [f[0] for f in kept if f not in b["frames"]]
+extra = [f[0] for f in b["frames"] if gone(f) and f[0] != "TLEN"]
+sys.exit(1 if missing or extra else 0)
+PY
+  pass
+}
+for ext in mp3 wav aiff; do
+  $ID3 put plain.$ext tagged.$ext cover.png
+  expect_exit 0 "$TAPEOP" -q gain tagged.$ext -o tagged-3.$ext --db -3
+  frames_kept tagged.$ext tagged-3.$ext
+  EX=$(exiftool -a -G1 -s tagged-3.$ext)
+  for want in "UserDefinedText *: \(mycustom\) value" "UserDefinedText *: \(ISRC\) USXYZ2600009" \
+    "ISRC *: USABC2600001" "Popularimeter *: rater@example.com Rating=196 Count=7" \
+    "Lyrics-deu *: Ein Lied, ein Text" "Comment *: \(Mixnotes\) Bus A hot" "Composer *: Composer"; do
+    grep -Eq "$want" <<<"$EX" || fail "$ext: exiftool does not read '$want': $EX"
+  done
+  pass
+  if grep -Eq "EncoderSettings|RelativeVolumeAdjustment|REPLAYGAIN" <<<"$EX"; then fail "$ext: stale frames: $EX"; fi; pass
+  exiftool -b -Picture tagged-3.$ext >pic-id3-$ext.png
+  cmp -s pic-id3-$ext.png cover.png || fail "$ext: ID3 picture"; pass
+done
+TLEN=$($ID3 dump tagged-3.mp3 | field "[bytes.fromhex(f[1])[1:].decode() for f in d['frames'] if f[0] == 'TLEN'][0]")
+DUR=$(ffprobe -v error -show_entries format=duration -of csv=p=0 tagged-3.mp3)
+near "$TLEN" "$(awk -v d="$DUR" 'BEGIN { print d * 1000 }')" 60 || fail "MP3 TLEN $TLEN ms, length $DUR s"; pass
+for ext in wav aiff; do
+  [ "$($ID3 dump tagged-3.$ext | field "[f[0] for f in d['frames'] if f[0] == 'TLEN']")" = "[]" ] ||
+    fail "$ext: TLEN in the ID3 chunk"; pass
+done
+expect_exit 0 "$TAPEOP" -q convert tagged.mp3 -o tagged-copy.mp3
+[ "$($ID3 dump tagged-copy.mp3 | field "sorted(f[0] for f in d['frames'] if f[0] == 'RVA2' or bytes.fromhex(f[1]).startswith(b'\\0REPLAYGAIN'))")" = "['RVA2', 'TXXX']" ] ||
+  fail "convert (same audio) dropped the loudness frames: $($ID3 dump tagged-copy.mp3)"; pass
+
+# master from the BWF: a new loudness, the same time stamp and markers; its CD deliverable
+# (48 -> 44.1 kHz) rescales TimeReference and markers like any rate change.
+expect_exit 0 "$TAPEOP" -q master take.wav -o take-master.wav --target -16 --deliver cd:take-cd.wav
 same_meta take-master.wav
 [ "$(cues take-master.wav)" = "48000:Verse 240000:Chorus 1" ] || fail "master cues"; pass
+expect_exit 0 "$TAPEOP" --json info take-cd.wav
+[ "$(field "d['files'][0]['sample_rate']" <<<"$OUT")" = 44100 ] || fail "cd deliverable: $OUT"; pass
+same_meta take-cd.wav 0 44100
+[ "$(cues take-cd.wav)" = "44100:Verse 220500:Chorus 1" ] || fail "cd deliverable cues: $(cues take-cd.wav)"; pass
+
+# Stale bext v2 loudness: a take whose bext carries loudness (-23.00 LUFS, 5.00 LU, -1.00 dBTP,
+# -18.00, -20.00) keeps it through a plain convert (same audio, 24 -> 16 bits too) and loses
+# it (0x7FFF: not given) through gain, which changes the audio.
+$BWF make src.wav loud.wav $TR 48000 240000 -2300,500,-100,-1800,-2000
+expect_exit 0 "$TAPEOP" -q convert loud.wav -o loud-copy.wav
+expect_exit 0 "$TAPEOP" -q convert loud.wav -o loud-16.wav --bits 16
+expect_exit 0 "$TAPEOP" -q gain loud.wav -o loud-gain.wav --db -2
+for f in loud-copy.wav loud-16.wav; do
+  [ "$(dump $f | field "(d['bext']['version'], d['bext']['loudness'])")" = "(2, [-2300, 500, -100, -1800, -2000])" ] ||
+    fail "$f: bext loudness of the same audio not kept: $(dump $f)"; pass
+done
+[ "$(dump loud-gain.wav | field "d['bext']['loudness']")" = "[32767, 32767, 32767, 32767, 32767]" ] ||
+  fail "stale bext loudness after gain: $(dump loud-gain.wav)"; pass
+same_meta loud-gain.wav # everything else kept
 
 # --strip-metadata: no bext, iXML, INFO, cues or tags at all.
 expect_exit 0 "$TAPEOP" -q --strip-metadata gain take.wav -o bare.wav --db -1
@@ -191,6 +312,27 @@ grep -qx "TITLE=Take three" <<<"$(metaflac --export-tags-to=- rec2/take-master.f
 # The manifest describes the outputs as written, tags included: size and hash of the final file.
 field "[(o['path'], o['size_bytes']) for j in d['jobs'] for o in j['outputs']]" <rec/tapeop-manifest.json >sizes.txt
 grep -q "song-master.flac', $(stat -c %s rec/song-master.flac))" sizes.txt || fail "manifest size: $(cat sizes.txt)"; pass
+# ... and every output's xxh3 is the hash of the file as it lies there, tags included (XXH3-64
+# by libxxhash, the library tapeop hashes with, called from Python).
+python3 - rec/tapeop-manifest.json <<'PY' || fail "manifest xxh3 is not the hash of the tagged file"
+import ctypes, json, os, sys
+lib = ctypes.CDLL("libxxhash.so.0")
+lib.XXH3_64bits.restype = ctypes.c_uint64
+lib.XXH3_64bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+assert "%016x" % lib.XXH3_64bits(b"abc", 3) == "78af5f94892f3950"  # the reference value
+m = json.load(open(sys.argv[1]))
+outs = [o for j in m["jobs"] for o in j["outputs"]]
+assert outs
+for o in outs:
+    path = o["path"] if os.path.isabs(o["path"]) else os.path.join(os.path.dirname(sys.argv[1]), o["path"])
+    if not os.path.exists(path):
+        path = o["path"]
+    data = open(path, "rb").read()
+    got = "%016x" % lib.XXH3_64bits(data, len(data))
+    print(o["path"], got, o["xxh3"])
+    assert got == o["xxh3"], (o, got)
+PY
+pass
 expect_exit 0 "$TAPEOP" --json run master-streaming song.flac -o rec
 [ "$(field "[j['status'] for j in d['jobs']]" <<<"$OUT")" = "['up-to-date']" ] || fail "rerun did not skip: $OUT"; pass
 

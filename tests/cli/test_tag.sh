@@ -25,7 +25,7 @@ num() { awk '{ print $1 }' <<<"$1"; }
 # pcm_md5 FILE: hash of the decoded samples (ffmpeg, 32-bit integers).
 pcm_md5() { ffmpeg -nostdin -v error -i "$1" -map 0:a:0 -f s32le - | md5sum | awk '{ print $1 }'; }
 bytes_md5() { md5sum "$1" | awk '{ print $1 }'; }
-# peak_db_diff A B: |20 log10(A / B)|
+# peak_near A B TOL: |20 log10(A / B)| <= TOL dB
 peak_near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = 20 * log(a / b) / log(10); if (d < 0) d = -d; exit !(d <= t) }'; }
 
 # Material: two pieces of music 8 dB apart at 44.1 kHz, one at 48 kHz for Opus.
@@ -54,8 +54,11 @@ for ext in flac mp3 ogg; do
       near "$(num "$ours")" "$(num "$theirs")" 0.05 || fail "$ext $s $key gain: tapeop $ours, loudgain $theirs"; pass
       pk=$(tagval t_$s.$ext REPLAYGAIN_${key}_PEAK); lpk=$(tagval l_$s.$ext REPLAYGAIN_${key}_PEAK)
       grep -Eq '^[0-9]+\.[0-9]{6}$' <<<"$pk" || fail "$ext: peak '$pk' not in '%.6f' form"; pass
-      peak_near "$pk" "$lpk" 0.1 || fail "$ext $s $key peak: tapeop $pk, loudgain $lpk"; pass
-      echo "$ext $s $key: gain tapeop $ours loudgain $theirs, peak tapeop $pk loudgain $lpk"
+      # Both are true peaks (BS.1770-4 oversampling): measured 0.007-0.013 dB apart on this
+      # material, tapeop's the higher.
+      peak_near "$pk" "$lpk" 0.05 || fail "$ext $s $key peak: tapeop $pk, loudgain $lpk"; pass
+      echo "$ext $s $key: gain tapeop $ours loudgain $theirs, peak tapeop $pk loudgain $lpk" \
+        "($(awk -v a="$pk" -v b="$lpk" 'BEGIN { printf "%+.4f", 20 * log(a / b) / log(10) }') dB)"
     done
   done
   [ "$(pcm_md5 t_a.$ext)" = "$h_a" ] && [ "$(pcm_md5 t_b.$ext)" = "$h_b" ] ||
@@ -180,6 +183,19 @@ m=$(bytes_md5 bwf.wav)
 expect_exit 0 "$T" tag bwf.wav
 [ "$(bytes_md5 bwf.wav)" = "$m" ] || fail "wav: second run changed the file"; pass
 no_temporaries .
+# A WAV with every kind of INFO field (bwf.py) and an ID3 chunk (id3.py): tag rewrites the file
+# around the same audio and keeps both, every INFO field (ISFT too: the audio is not encoded
+# anew) and every ID3 frame with the same body (TagLib writes ID3v2.4).
+ffmpeg -nostdin -v error -f lavfi -i color=c=blue:s=16x16 -frames:v 1 -y cover.png
+python3 "$TAPEOP_SOURCE_DIR/tests/cli/bwf.py" make a.wav info0.wav 0 100 200
+python3 "$TAPEOP_SOURCE_DIR/tests/cli/id3.py" put info0.wav info.wav cover.png
+info_fields() { python3 "$TAPEOP_SOURCE_DIR/tests/cli/bwf.py" dump "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["info"])'; }
+id3_frames() { python3 "$TAPEOP_SOURCE_DIR/tests/cli/id3.py" dump "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["frames"])'; }
+before_info=$(info_fields info.wav); before_id3=$(id3_frames info.wav)
+grep -q IENG <<<"$before_info" && grep -q PRIV <<<"$before_id3" || fail "test file: INFO or ID3 not made"
+expect_exit 0 "$T" tag info.wav
+[ "$(info_fields info.wav)" = "$before_info" ] || fail "wav: INFO changed by tag: $(info_fields info.wav)"; pass
+[ "$(id3_frames info.wav)" = "$before_id3" ] || fail "wav: ID3 frames changed by tag: $(id3_frames info.wav)"; pass
 
 # --- master and recipe WAV outputs: bext v2 of the file as written, CodingHistory line ---
 expect_exit 0 "$T" -q master a.wav -o m.wav --target -16 --ceiling -1.5

@@ -7,9 +7,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <doctest/doctest.h>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <sndfile.h>
 #include <string>
+#include <taglib/id3v2tag.h>
+#include <taglib/mpegfile.h>
+#include <taglib/privateframe.h>
+#include <taglib/relativevolumeframe.h>
+#include <taglib/textidentificationframe.h>
 #include <vector>
 
 using namespace tapeop;
@@ -429,6 +436,132 @@ TEST_SUITE("metadata") {
         CHECK(b.loudness_value == io::bext_unset);
         CHECK(io::coding_history_line(44100, 16, 2, "tapeop 1.0; master") ==
               "A=PCM,F=44100,W=16,M=stereo,T=tapeop 1.0; master\r\n");
+    }
+
+    TEST_CASE("every LIST/INFO field is kept in WAV and RF64, bytes as they were; ISFT dropped") {
+        // libsndfile reads and writes eight INFO fields; the others (engineer, keywords, ...)
+        // used to be lost. The INFO chunk here is written raw, as a DAW writes it, with a
+        // Latin-1 byte (0xE9) that is not UTF-8.
+        TempDir dir;
+        const auto src = tone_file(dir, 4800), wav = dir.file("info.wav");
+        {
+            std::string info = "INFO";
+            for (const auto& [id, text] :
+                 std::vector<std::pair<std::string, std::string>>{{"INAM", "Take three"},
+                                                                  {"IENG", "Ren\xe9"
+                                                                           "e"},
+                                                                  {"IKEY", "boom; exterior"},
+                                                                  {"ISMP", "01:00:00:00"},
+                                                                  {"ISFT", "Recorder OS 2.1"}}) {
+                info += id;
+                put_u32(info, static_cast<std::uint32_t>(text.size() + 1));
+                info += text + '\0';
+                if (info.size() % 2)
+                    info += '\0';
+            }
+            io::Metadata m;
+            m.chunks.push_back({"LIST", info});
+            copy_with(src, wav, m); // written verbatim: a LIST other than adtl is not INFO's
+        }
+        const io::Metadata in = io::read_metadata(wav);
+        CHECK(in.tags.at("TITLE") == std::vector<std::string>{"Take three"});
+        CHECK(in.tags.at("ENCODING") == std::vector<std::string>{"Recorder OS 2.1"});
+        REQUIRE(in.info.size() == 5);
+        for (const std::string name : {"out.wav", "out.rf64"}) {
+            CAPTURE(name);
+            const auto out = dir.file(name);
+            copy_with(wav, out, in);
+            const io::Metadata m = io::read_metadata(out);
+            std::map<std::string, std::string> fields(m.info.begin(), m.info.end());
+            CHECK(fields == std::map<std::string, std::string>{{"INAM", "Take three"},
+                                                               {"IENG", "Ren\xe9"
+                                                                        "e"},
+                                                               {"IKEY", "boom; exterior"},
+                                                               {"ISMP", "01:00:00:00"}});
+            CHECK(m.tags.count("ENCODING") == 0); // the old software: the output is new
+            CHECK(io::AudioReader(out).info().frames == 4800);
+        }
+        // The common ones cross into other containers; the rest has no counterpart there.
+        const auto flac = dir.file("out.flac");
+        copy_with(wav, flac, in);
+        const io::Metadata f = io::read_metadata(flac);
+        CHECK(f.tags.at("TITLE") == std::vector<std::string>{"Take three"});
+        CHECK(f.tags.count("ENCODING") == 0);
+    }
+
+    TEST_CASE("a .wav output written as RF64 (past 4 GiB) keeps ISRC, custom fields, pictures") {
+        // A recipe intermediate that grows past 4 GiB is written as RF64 under its .wav name:
+        // its ID3 chunk used to be left out (TagLib cannot open RF64). Announcing 2^31 frames
+        // makes the writer choose RF64 for a short file.
+        TempDir dir;
+        const auto src = tone_file(dir, 4800), out = dir.file("big.wav");
+        io::Metadata m;
+        m.tags = {{"TITLE", {"Song"}}, {"ISRC", {"USABC2600001"}}, {"MOOD", {"bright"}}};
+        m.pictures.push_back({"image/png", "", std::string("\x89PNG fake", 9), 3});
+        {
+            io::AudioReader r(src);
+            io::OutputSpec spec = io::output_spec_for(out, r.info());
+            spec.expected_frames = std::int64_t(1) << 31;
+            io::AudioWriter w(out, spec);
+            w.set_metadata(m);
+            AudioBuffer buf(2, 4096);
+            while (r.read(buf))
+                w.write(buf.view());
+            w.commit();
+        }
+        // RF64 with consistent sizes: 0xFFFFFFFF in the header, the real size in ds64 (TagLib,
+        // which treats the file as a RIFF, used to overwrite the one and leave the other stale).
+        std::ifstream in(out, std::ios::binary);
+        std::string head(28, '\0');
+        in.read(head.data(), 28);
+        REQUIRE(head.compare(0, 4, "RF64") == 0);
+        REQUIRE(head.compare(12, 4, "ds64") == 0);
+        auto le = [&](std::size_t at, int n) {
+            std::uint64_t v = 0;
+            for (int i = n - 1; i >= 0; --i)
+                v = (v << 8) | static_cast<unsigned char>(head[at + std::size_t(i)]);
+            return v;
+        };
+        CHECK(le(4, 4) == 0xFFFFFFFFu);
+        CHECK(le(20, 8) == std::filesystem::file_size(out) - 8);
+        const io::Metadata back = io::read_metadata(out);
+        CHECK(back.tags.at("ISRC") == std::vector<std::string>{"USABC2600001"});
+        CHECK(back.tags.at("MOOD") == std::vector<std::string>{"bright"});
+        REQUIRE(back.pictures.size() == 1);
+        CHECK(back.pictures[0].data == m.pictures[0].data);
+    }
+
+    TEST_CASE("ID3 frames: kept as frames, volume frames dropped when the audio changed") {
+        TagLib::ID3v2::Tag tag;
+        auto* title = new TagLib::ID3v2::TextIdentificationFrame("TIT2", TagLib::String::Latin1);
+        title->setText("Song");
+        tag.addFrame(title);
+        tag.addFrame(new TagLib::ID3v2::PrivateFrame());
+        static_cast<TagLib::ID3v2::PrivateFrame*>(tag.frameList("PRIV").front())
+            ->setOwner("com.example");
+        auto* rva = new TagLib::ID3v2::RelativeVolumeFrame();
+        rva->setIdentification("track");
+        rva->setVolumeAdjustment(2.0f);
+        tag.addFrame(rva);
+        const TagLib::ByteVector bytes = tag.render(TagLib::ID3v2::v4);
+        io::Metadata m;
+        m.sample_rate = 48000;
+        m.id3v2.assign(bytes.data(), bytes.size());
+        m.tags = {{"TITLE", {"Song"}}};
+        // The frame ids of the MP3 written with `x`, as TagLib reads the file.
+        auto ids = [](const io::Metadata& x) {
+            TempDir dir;
+            const auto src = tone_file(dir, 4800), out = dir.file("out.mp3");
+            copy_with(src, out, x);
+            TagLib::MPEG::File f(out.c_str(), false);
+            REQUIRE(f.hasID3v2Tag());
+            std::string all;
+            for (const auto* frame : f.ID3v2Tag()->frameList())
+                all += std::string(frame->frameID().data(), 4) + " ";
+            return all;
+        };
+        CHECK(ids(io::moved(m, 0, -1, 48000, false)) == "TIT2 PRIV RVA2 ");
+        CHECK(ids(io::moved(m, 0, -1, 48000, true)) == "TIT2 PRIV ");
     }
 
     TEST_CASE("strip: a writer with stripping on writes no metadata") {

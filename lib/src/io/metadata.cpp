@@ -18,6 +18,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <sndfile.h>
 
 #include <FLAC/metadata.h>
@@ -26,14 +28,17 @@
 #include <taglib/fileref.h>
 #include <taglib/flacfile.h>
 #include <taglib/flacpicture.h>
+#include <taglib/id3v2frame.h>
 #include <taglib/id3v2tag.h>
+#include <taglib/infotag.h>
 #include <taglib/mp4file.h>
 #include <taglib/mp4tag.h>
 #include <taglib/mpegfile.h>
 #include <taglib/opusfile.h>
+#include <taglib/tbytevectorstream.h>
+#include <taglib/tfile.h>
 #include <taglib/tpropertymap.h>
 #include <taglib/vorbisfile.h>
-#include <taglib/wavfile.h>
 #include <taglib/xiphcomment.h>
 
 namespace tapeop::io {
@@ -76,8 +81,91 @@ constexpr StrField str_fields[] = {
     {SF_STR_GENRE, "GENRE"},         {SF_STR_COMMENT, "COMMENT"},
     {SF_STR_COPYRIGHT, "COPYRIGHT"}, {SF_STR_TRACKNUMBER, "TRACKNUMBER"}};
 
+// RIFF LIST/INFO ids with a common property name (libsndfile's ids, which it reads and writes
+// for SF_STR_*; IPRT is TagLib's id for the track number). The first id of a property is the
+// one a tag from another container is written under. Every other INFO field is kept in RIFF
+// outputs as it was but has no counterpart elsewhere: there is no agreed mapping (TagLib 2
+// reads IENG as ARRANGER, exiftool as Engineer).
+struct InfoField {
+    const char* id;
+    const char* property;
+};
+constexpr InfoField info_fields[] = {
+    {"INAM", "TITLE"},       {"IART", "ARTIST"},  {"IPRD", "ALBUM"},     {"ICRD", "DATE"},
+    {"IGNR", "GENRE"},       {"ICMT", "COMMENT"}, {"ICOP", "COPYRIGHT"}, {"ITRK", "TRACKNUMBER"},
+    {"IPRT", "TRACKNUMBER"}, {"ISFT", "ENCODING"}};
+
+// The text AIFF's own chunks hold (libsndfile writes NAME, AUTH, (c) and ANNO).
+constexpr const char* aiff_text_properties[] = {"TITLE", "ARTIST", "COPYRIGHT", "COMMENT"};
+
 bool is_loudness_tag(const std::string& key) {
     return key.rfind("REPLAYGAIN_", 0) == 0 || key.rfind("R128_", 0) == 0;
+}
+
+// INFO text has no declared encoding: its bytes are kept as they are (Latin-1 maps every byte
+// to one character and back), where TagLib's default handler would drop text that is not
+// UTF-8. Set once, before the first INFO is read or written.
+class InfoBytes : public TagLib::RIFF::Info::StringHandler {
+  public:
+    TagLib::String parse(const TagLib::ByteVector& data) const override {
+        return TagLib::String(data, TagLib::String::Latin1);
+    }
+    TagLib::ByteVector render(const TagLib::String& s) const override {
+        return s.data(TagLib::String::Latin1);
+    }
+};
+void use_info_bytes() {
+    static const InfoBytes handler;
+    static std::once_flag once;
+    std::call_once(once, [] { TagLib::RIFF::Info::Tag::setStringHandler(&handler); });
+}
+
+// Text from a field with no declared encoding (RIFF INFO, AIFF text chunks) as UTF-8, as tags
+// hold it: kept when it is UTF-8, else read as Latin-1 (what Windows and most DAWs write).
+std::string text_utf8(const std::string& bytes) {
+    if (TagLib::String(bytes, TagLib::String::UTF8).to8Bit(true) == bytes)
+        return bytes;
+    return TagLib::String(bytes, TagLib::String::Latin1).to8Bit(true);
+}
+
+// A TagLib file over bytes in memory, so that TagLib's ID3v2 reader can read a tag that is not
+// in a file TagLib opens itself (an ID3 chunk from libsndfile's chunk API, a kept tag).
+class TagBytes : public TagLib::File {
+  public:
+    explicit TagBytes(TagLib::IOStream* stream) : TagLib::File(stream) {}
+    TagLib::Tag* tag() const override { return nullptr; }
+    TagLib::AudioProperties* audioProperties() const override { return nullptr; }
+    bool save() override { return false; }
+};
+
+// An ID3v2 tag (header and body) read by TagLib from `bytes`.
+struct ParsedId3 {
+    explicit ParsedId3(const std::string& bytes)
+        : data(bytes.data(), static_cast<unsigned>(bytes.size())), stream(data), file(&stream),
+          tag(&file, 0) {}
+    TagLib::ByteVector data;
+    TagLib::ByteVectorStream stream;
+    TagBytes file;
+    TagLib::ID3v2::Tag tag;
+};
+
+// A tag's frames, to remove or move while going through them. Not a copy of its FrameList:
+// that would share the tag's list, whose last holder deletes the frames.
+std::vector<TagLib::ID3v2::Frame*> frames_of(const TagLib::ID3v2::Tag& tag) {
+    const TagLib::ID3v2::FrameList& list = tag.frameList();
+    return {list.begin(), list.end()};
+}
+
+std::string render_id3(const TagLib::ID3v2::Tag& tag) {
+    const TagLib::ByteVector v = tag.render(TagLib::ID3v2::v4);
+    return std::string(v.data(), v.size());
+}
+
+// Frames that adjust the playback volume (ID3v2.4 RVA2, its v2.3 predecessor RVAD, and the
+// non-standard XRVA and RGAD): like ReplayGain tags, they describe the audio they were made for.
+bool is_volume_frame(const TagLib::ID3v2::Frame* f) {
+    const TagLib::ByteVector id = f->frameID();
+    return id == "RVA2" || id == "RVAD" || id == "XRVA" || id == "RGAD";
 }
 
 std::string extension_of(const std::string& path) {
@@ -142,6 +230,8 @@ std::string chunk_id_string(const SF_CHUNK_INFO& ci) {
     return {ci.id, strnlen(ci.id, std::min<std::size_t>(ci.id_size, sizeof ci.id))};
 }
 
+void read_id3v2(const TagLib::ID3v2::Tag* tag, Metadata& m);
+
 void read_sndfile_side(const std::string& path, Metadata& m) {
     if (!riff_list_problem(path).empty())
         return; // libsndfile would loop on it; the audio reader reports it
@@ -180,7 +270,7 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
     std::error_code size_ec;
     const std::uintmax_t file_bytes = std::filesystem::file_size(path, size_ec);
     const bool rf64 = (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RF64;
-    std::string rf64_cues;
+    std::string rf64_cues, info_list, id3;
     for (SF_CHUNK_ITERATOR* it = sf_get_chunk_iterator(sf.get(), nullptr); it;
          it = sf_next_chunk_iterator(it)) {
         SF_CHUNK_INFO ci{};
@@ -191,7 +281,8 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
         // libsndfile reads with the cues but does not write: those go verbatim. The cue chunk
         // of an RF64 file is read here: libsndfile's RF64 reader lists it but returns no cues.
         const bool rf64_cue = rf64 && id == "cue " && m.cues.empty();
-        if (id.size() != 4 || (written_anew(id) && id != "LIST" && !rf64_cue))
+        const bool id3_chunk = (id == "id3 " || id == "ID3 ") && id3.empty();
+        if (id.size() != 4 || (written_anew(id) && id != "LIST" && !rf64_cue && !id3_chunk))
             continue;
         if (sf_get_chunk_size(it, &ci) != SF_ERR_NO_ERROR || ci.datalen == 0)
             continue;
@@ -204,12 +295,23 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
         if (sf_get_chunk_data(it, &ci) != SF_ERR_NO_ERROR)
             continue;
         data.resize(ci.datalen);
-        if (id == "LIST" && data.compare(0, 4, "adtl") != 0)
+        // INFO is read (TagLib) and written anew from its fields; other LISTs (adtl, ...) go
+        // verbatim.
+        if (id == "LIST" && data.compare(0, 4, "INFO") == 0) {
+            if (info_list.empty())
+                info_list = std::move(data);
             continue;
+        }
         if (rf64_cue) {
             rf64_cues = std::move(data);
             continue;
         }
+        if (id3_chunk && data.compare(0, 3, "ID3") == 0) {
+            id3 = std::move(data);
+            continue;
+        }
+        if (id3_chunk)
+            continue; // not an ID3v2 tag: nothing TagLib can read
         m.chunks.push_back({id, std::move(data)});
     }
     if (!rf64_cues.empty()) {
@@ -218,10 +320,32 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
             if (is_adtl(c))
                 name_cues_from_adtl(c.data, m.cues);
     }
-    // Text strings (INFO/AIFF): TagLib reads those of WAV too, but not of AIFF/W64/RF64.
+    // The ID3 chunk first (it holds the most: ISRC, custom fields, pictures), then INFO and the
+    // text libsndfile reads (AIFF's NAME, AUTH, ...) for what it does not have.
+    if (!id3.empty()) {
+        const ParsedId3 parsed(id3);
+        read_id3v2(&parsed.tag, m);
+        if (!parsed.tag.frameList().isEmpty())
+            m.id3v2 = render_id3(parsed.tag);
+    }
+    if (!info_list.empty()) {
+        use_info_bytes();
+        const TagLib::RIFF::Info::Tag tag(
+            TagLib::ByteVector(info_list.data(), static_cast<unsigned>(info_list.size())));
+        for (const auto& [key, value] : tag.fieldListMap()) {
+            const std::string id(key.data(), key.size());
+            const TagLib::ByteVector bytes = value.data(TagLib::String::Latin1);
+            std::string text(bytes.data(), bytes.size());
+            if (text.empty())
+                continue; // nothing to keep (TagLib does not write empty fields)
+            if (const char* p = info_property(id); p && !m.tags.count(p))
+                m.tags[p] = {text_utf8(text)};
+            m.info.emplace_back(id, std::move(text));
+        }
+    }
     for (const auto& f : str_fields)
         if (const char* s = sf_get_string(sf.get(), f.sf); s && *s && !m.tags.count(f.property))
-            m.tags[f.property] = {s};
+            m.tags[f.property] = {text_utf8(s)};
 }
 
 void read_id3v2(const TagLib::ID3v2::Tag* tag, Metadata& m) {
@@ -306,14 +430,8 @@ void read_mp4_extras(const TagLib::MP4::Tag* tag, Metadata& m) {
 }
 
 void read_taglib_side(const std::string& path, Metadata& m) {
+    // RIFF and AIFF: their ID3 and INFO chunks are read from libsndfile's chunk API.
     const std::string ext = extension_of(path);
-    if (ext == "wav") {
-        // WAV's ID3v2 chunk (the tags INFO cannot hold: ISRC, custom fields, pictures).
-        TagLib::RIFF::WAV::File f(path.c_str(), false);
-        if (f.isValid() && f.hasID3v2Tag())
-            read_id3v2(f.ID3v2Tag(), m);
-        return;
-    }
     if (ext == "wav" || ext == "aif" || ext == "aiff" || ext == "w64" || ext == "rf64" ||
         ext == "caf")
         return;
@@ -335,13 +453,16 @@ void read_taglib_side(const std::string& path, Metadata& m) {
     if (auto* flac = dynamic_cast<TagLib::FLAC::File*>(ref.file())) {
         add_flac(flac->pictureList());
     } else if (auto* mp3 = dynamic_cast<TagLib::MPEG::File*>(ref.file())) {
-        if (mp3->hasID3v2Tag())
+        if (mp3->hasID3v2Tag()) {
             for (const auto* f : mp3->ID3v2Tag()->frameList("APIC")) {
                 const auto* a = static_cast<const TagLib::ID3v2::AttachedPictureFrame*>(f);
                 m.pictures.push_back({a->mimeType().to8Bit(true), a->description().to8Bit(true),
                                       std::string(a->picture().data(), a->picture().size()),
                                       int(a->type())});
             }
+            if (!mp3->ID3v2Tag()->frameList().isEmpty())
+                m.id3v2 = render_id3(*mp3->ID3v2Tag());
+        }
     } else if (auto* vorbis = dynamic_cast<TagLib::Ogg::Vorbis::File*>(ref.file())) {
         if (vorbis->tag())
             add_flac(vorbis->tag()->pictureList());
@@ -362,6 +483,107 @@ TagLib::PropertyMap property_map(const Metadata& m) {
         out.insert(TagLib::String(key, TagLib::String::UTF8), list);
     }
     return out;
+}
+
+using Values = std::vector<std::string>;
+
+// What one ID3v2 frame says in TagLib's property names (none for PRIV, APIC, POPM, ...), as
+// a tag holding only that frame reports it (TagLib 1.13 keeps Frame::asProperties protected).
+std::map<std::string, Values> frame_properties(TagLib::ID3v2::Frame* f) {
+    TagLib::PropertyMap props;
+    {
+        TagLib::ID3v2::Tag one;
+        one.addFrame(f);
+        props = one.properties();
+        one.removeFrame(f, false); // still `f`'s owner's
+    }
+    std::map<std::string, Values> out;
+    for (const auto& [key, values] : props) {
+        Values& v = out[key.to8Bit(true)];
+        for (const auto& x : values)
+            v.push_back(x.to8Bit(true));
+    }
+    return out;
+}
+
+// The ID3v2 tag of an output: the input's frames as they were (m.id3v2), except those whose
+// property the metadata no longer holds or holds with other values (stale loudness, ENCODING,
+// a new LENGTH); those properties, and the tags that came from elsewhere (FLAC comments, INFO),
+// are made into frames by TagLib's property map. An input's own ID3 tag gets none of the tags
+// the output holds in its own text (`native`: INFO's in a WAV), which the input held there
+// too. Pictures become APIC frames when the input's frames did not carry them.
+void fill_id3(TagLib::ID3v2::Tag& out, const Metadata& m, const std::vector<std::string>& native) {
+    if (!m.id3v2.empty()) {
+        ParsedId3 carried(m.id3v2);
+        const std::vector<TagLib::ID3v2::Frame*> frames = frames_of(carried.tag);
+        for (auto* f : frames) {
+            carried.tag.removeFrame(f, false);
+            out.addFrame(f);
+        }
+    }
+    // The frames' properties, merged in frame order as TagLib's properties() merges them.
+    std::map<std::string, Values> have;
+    for (auto* f : out.frameList())
+        for (auto& [key, values] : frame_properties(f)) {
+            Values& v = have[key];
+            v.insert(v.end(), values.begin(), values.end());
+        }
+    std::set<std::string> redo;
+    for (const auto& [key, values] : have)
+        if (auto it = m.tags.find(key); it == m.tags.end() || it->second != values)
+            redo.insert(key);
+    for (const auto& [key, values] : m.tags)
+        if (!have.count(key) &&
+            (m.id3v2.empty() || std::find(native.begin(), native.end(), key) == native.end()))
+            redo.insert(key);
+    if (!redo.empty()) {
+        // A frame that says anything changed goes; what else it said is made anew with it
+        // (which may take further frames: repeated until nothing more goes).
+        std::set<TagLib::ID3v2::Frame*> doomed;
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (auto* f : out.frameList()) {
+                if (doomed.count(f))
+                    continue;
+                const auto props = frame_properties(f);
+                if (std::none_of(props.begin(), props.end(),
+                                 [&](const auto& p) { return redo.count(p.first) > 0; }))
+                    continue;
+                doomed.insert(f);
+                for (const auto& p : props)
+                    redo.insert(p.first);
+                grew = true;
+            }
+        }
+        for (auto* f : doomed)
+            out.removeFrame(f, true);
+        TagLib::PropertyMap props;
+        for (const auto& key : redo)
+            if (auto it = m.tags.find(key); it != m.tags.end()) {
+                TagLib::StringList list;
+                for (const auto& v : it->second)
+                    list.append(TagLib::String(v, TagLib::String::UTF8));
+                props.insert(TagLib::String(key, TagLib::String::UTF8), list);
+            }
+        TagLib::ID3v2::Tag made;
+        made.setProperties(props);
+        const std::vector<TagLib::ID3v2::Frame*> frames = frames_of(made);
+        for (auto* f : frames) {
+            made.removeFrame(f, false);
+            out.addFrame(f);
+        }
+    }
+    if (m.id3v2.empty())
+        add_apic(&out, m.pictures);
+}
+
+// Whether an output whose own text holds `native` needs an ID3 chunk for the rest.
+bool beyond(const Metadata& m, const std::vector<std::string>& native) {
+    if (!m.id3v2.empty() || !m.pictures.empty())
+        return true;
+    return std::any_of(m.tags.begin(), m.tags.end(), [&](const auto& t) {
+        return std::find(native.begin(), native.end(), t.first) == native.end();
+    });
 }
 
 TagLib::FLAC::Picture* flac_picture(const Picture& p) {
@@ -425,6 +647,17 @@ std::string adtl_from_names(const std::vector<CuePoint>& cues) {
     return s.size() > 4 ? aligned_list(s) : std::string{};
 }
 } // namespace
+
+const char* info_property(const std::string& id) {
+    for (const auto& f : info_fields)
+        if (id == f.id)
+            return f.property;
+    return nullptr;
+}
+
+std::string info_text(const std::string& bytes) {
+    return text_utf8(bytes);
+}
 
 void set_strip_metadata(bool s) {
     strip.store(s);
@@ -695,11 +928,34 @@ Metadata moved(const Metadata& in, std::int64_t head_frames, std::int64_t kept_f
     }
     if (m.cuesheet)
         m.cuesheet = moved_cuesheet(*in.cuesheet, head_frames, kept_frames, rescale, out_rate);
-    if (audio_changed)
+    if (audio_changed) {
         for (auto it = m.tags.begin(); it != m.tags.end();)
             it = is_loudness_tag(it->first) ? m.tags.erase(it) : std::next(it);
+        // Their ID3 frames (TXXX) go with them when the tag is written; volume frames, which
+        // have no property name, go here.
+        if (!m.id3v2.empty()) {
+            ParsedId3 parsed(m.id3v2);
+            const std::vector<TagLib::ID3v2::Frame*> frames = frames_of(parsed.tag);
+            bool removed = false;
+            for (auto* f : frames)
+                if (is_volume_frame(f)) {
+                    parsed.tag.removeFrame(f, true);
+                    removed = true;
+                }
+            if (removed)
+                m.id3v2 = parsed.tag.frameList().isEmpty() ? std::string{} : render_id3(parsed.tag);
+        }
+    }
     m.sample_rate = out_rate;
     return m;
+}
+
+void drop_encoder_tags(Metadata& m, const std::string& path) {
+    m.tags.erase("ENCODING");
+    m.tags.erase("ENCODER"); // ISFT goes with ENCODING (apply_before_audio)
+    const int major = container_for_path(path).sf_major;
+    if (major != SF_FORMAT_FLAC && major != SF_FORMAT_OGG && major != SF_FORMAT_MPEG)
+        m.tags.erase("LENGTH"); // no tags after the audio (ID3 chunks are written before it)
 }
 
 void refresh_encoding_tags(Metadata& m, std::uint64_t frames, int sample_rate) {
@@ -784,7 +1040,7 @@ void apply_before_audio(SNDFILE* sf, const std::string& path, const Metadata& m,
         ci.data = chunk_store.back().data();
         sf_set_chunk(sf, &ci); // refused for chunks libsndfile reserves: those are written anew
     };
-    chunk_store.reserve(chunk_store.size() + m.chunks.size() + 2);
+    chunk_store.reserve(chunk_store.size() + m.chunks.size() + 4); // cue, adtl, INFO, ID3
     if (!m.cues.empty() && riff) {
         add_chunk("cue ", cue_chunk(m.cues));
         const bool has_labels = std::any_of(m.chunks.begin(), m.chunks.end(), is_adtl);
@@ -826,13 +1082,65 @@ void apply_before_audio(SNDFILE* sf, const std::string& path, const Metadata& m,
         }
         sf_command(sf, SFC_SET_INSTRUMENT, &inst, sizeof inst);
     }
-    for (const auto& f : str_fields)
-        if (auto it = m.tags.find(f.property); it != m.tags.end() && !it->second.empty())
-            sf_set_string(sf, f.sf, it->second.front().c_str());
+    if (riff) {
+        // LIST/INFO: the input's fields as they were (a common one only while its tag is
+        // still there: ISFT goes with ENCODING), then the common tags it did not have.
+        use_info_bytes();
+        TagLib::RIFF::Info::Tag info;
+        std::set<std::string> done;
+        auto set_field = [&](const std::string& id, const std::string& text) {
+            info.setFieldText(TagLib::ByteVector(id.data(), 4),
+                              TagLib::String(text, TagLib::String::Latin1));
+        };
+        for (const auto& [id, text] : m.info) {
+            const char* p = info_property(id);
+            if (id.size() != 4 || (p && !m.tags.count(p)))
+                continue;
+            set_field(id, text);
+            if (p)
+                done.insert(p);
+        }
+        for (const auto& f : info_fields)
+            if (auto it = m.tags.find(f.property);
+                it != m.tags.end() && !it->second.empty() && done.insert(f.property).second)
+                set_field(f.id, it->second.front());
+        // sf_set_chunk pads to 4 bytes (aligned_list()); a JUNK sub-chunk inside INFO reads as
+        // a field named JUNK (ffmpeg shows it), so the last field's text takes two more NULs.
+        TagLib::ByteVector list = info.render();
+        if (list.size() % 4 != 0) {
+            const auto fields = info.fieldListMap();
+            const auto last = std::prev(fields.end());
+            const TagLib::ByteVector text = last->second.data(TagLib::String::Latin1);
+            info.setFieldText(last->first, TagLib::String(std::string(text.data(), text.size()) +
+                                                              std::string(2, '\0'),
+                                                          TagLib::String::Latin1));
+            list = info.render();
+        }
+        if (!list.isEmpty())
+            add_chunk("LIST", aligned_list(std::string(list.data(), list.size())));
+    } else {
+        for (const auto& f : str_fields)
+            if (auto it = m.tags.find(f.property); it != m.tags.end() && !it->second.empty())
+                sf_set_string(sf, f.sf, it->second.front().c_str());
+    }
     for (const auto& ch : m.chunks) {
-        if (ch.id.size() != 4 || (!riff && is_adtl(ch)))
+        if (ch.id.size() != 4 || (!riff && ch.id == "LIST"))
             continue;
-        add_chunk(ch.id, is_adtl(ch) ? aligned_list(ch.data) : ch.data);
+        add_chunk(ch.id, ch.id == "LIST" ? aligned_list(ch.data) : ch.data);
+    }
+    // The ID3 chunk (TagLib renders the tag) for what INFO or AIFF's text chunks cannot hold:
+    // ISRC, custom fields, pictures, and every frame of an ID3 input.
+    std::vector<std::string> native;
+    if (riff)
+        for (const auto& f : info_fields)
+            native.push_back(f.property);
+    else
+        native.assign(std::begin(aiff_text_properties), std::end(aiff_text_properties));
+    if ((riff || aiff) && beyond(m, native)) {
+        TagLib::ID3v2::Tag tag;
+        fill_id3(tag, m, native);
+        if (!tag.frameList().isEmpty())
+            add_chunk(riff ? "id3 " : "ID3 ", render_id3(tag));
     }
 }
 
@@ -852,7 +1160,7 @@ void apply_tags(const std::string& file, const std::string& target_path, const M
     const std::string ext = extension_of(target_path);
     if (ext == "flac" && m.cuesheet)
         write_cuesheet(file, *m.cuesheet);
-    if (m.tags.empty() && m.pictures.empty())
+    if (m.tags.empty() && m.pictures.empty() && m.id3v2.empty())
         return;
     const TagLib::PropertyMap props = property_map(m);
     if (ext == "flac") {
@@ -884,26 +1192,14 @@ void apply_tags(const std::string& file, const std::string& target_path, const M
         if (!f.isValid())
             throw Error("could not write tags: TagLib cannot open the file it wrote", target_path);
         TagLib::ID3v2::Tag* tag = f.ID3v2Tag(true);
-        tag->setProperties(props);
-        add_apic(tag, m.pictures);
-        saved(f.save(TagLib::MPEG::File::ID3v2, TagLib::File::StripNone), target_path);
-    } else if (ext == "wav") {
-        // INFO (written by libsndfile before the audio) holds eight fields; the rest (ISRC,
-        // custom fields, pictures) goes into an ID3v2 chunk, as TagLib and most players read it.
-        const bool beyond_info =
-            !m.pictures.empty() || std::any_of(m.tags.begin(), m.tags.end(), [](const auto& t) {
-                return std::none_of(std::begin(str_fields), std::end(str_fields),
-                                    [&](const StrField& f) { return t.first == f.property; });
-            });
-        if (!beyond_info)
-            return;
-        TagLib::RIFF::WAV::File f(file.c_str(), false);
-        if (!f.isValid())
-            throw Error("could not write tags: TagLib cannot open the file it wrote", target_path);
-        f.ID3v2Tag()->setProperties(props);
-        add_apic(f.ID3v2Tag(), m.pictures);
-        saved(f.save(TagLib::RIFF::WAV::File::ID3v2, TagLib::File::StripNone), target_path);
+        const std::vector<TagLib::ID3v2::Frame*> own = frames_of(*tag);
+        for (auto* fr : own) // the encoder's, if any: the output holds the metadata's tag
+            tag->removeFrame(fr, true);
+        fill_id3(*tag, m, {});
+        saved(f.save(TagLib::MPEG::File::ID3v2, TagLib::File::StripNone, TagLib::ID3v2::v4),
+              target_path);
     }
+    // WAV, RF64, AIFF: INFO and the ID3 chunk were written before the audio.
 }
 
 } // namespace tapeop::io

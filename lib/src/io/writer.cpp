@@ -361,6 +361,7 @@ void AudioWriter::set_metadata(const Metadata& m) {
     if (strip_metadata() || m.empty())
         return;
     metadata_ = std::make_unique<Metadata>(m);
+    drop_encoder_tags(*metadata_, path_); // every output is encoded anew
     apply_before_audio(file_.get(), path_, *metadata_, chunk_store_);
 }
 

@@ -10,7 +10,9 @@
 // here. Tags side through TagLib 1.13: the property map (title, artist, ISRC, custom fields,
 // ...) and pictures of FLAC, Ogg Vorbis, Opus, MP3 (ID3v2) and MP4/M4A inputs (iTunes atoms,
 // freeform atoms, cover art), mapped across containers by TagLib's property names
-// (ISRC <-> TSRC, ...).
+// (ISRC <-> TSRC, ...). The LIST/INFO and ID3 chunks of RIFF/AIFF files are taken as bytes
+// from libsndfile's chunk API and read by TagLib (RIFF::Info::Tag, ID3v2::Tag), so RF64,
+// which TagLib cannot open, reads the same as WAV.
 //
 // Positions (bext TimeReference, cue points) are frames at `sample_rate`; moved() shifts and
 // rescales them when an output keeps only part of the audio or changes its rate.
@@ -102,16 +104,31 @@ struct Metadata {
     std::map<std::string, std::vector<std::string>> tags; // TagLib property names (upper case)
     std::vector<Picture> pictures;
     std::optional<CueSheet> cuesheet; // FLAC only
+    // Every field of a WAV or RF64 input's LIST/INFO chunk (four-character id, text bytes as
+    // stored), one per id, as TagLib's RIFF::Info::Tag reads them. The common ones (INAM, IART,
+    // ...; ISFT as ENCODING) are also in `tags`, which is what other containers get.
+    std::vector<std::pair<std::string, std::string>> info;
+    // The input's ID3v2 tag (MP3, or the ID3 chunk of a WAV, RF64 or AIFF) as TagLib renders
+    // it (v2.4). An ID3v2 output carries its frames, also those TagLib's property map leaves
+    // out (PRIV, POPM, GEOB, UFID, USLT, COMM with descriptions, TXXX as they are spelled).
+    std::string id3v2;
 
     bool empty() const {
         return !bext && cues.empty() && !instrument && chunks.empty() && tags.empty() &&
-               pictures.empty() && !cuesheet;
+               pictures.empty() && !cuesheet && info.empty() && id3v2.empty();
     }
 };
 
 // Reads what `path` carries; an unreadable or untagged file gives empty metadata (the audio
 // reader reports real errors). `sample_rate`: the file's rate.
 Metadata read_metadata(const std::string& path);
+
+// The TagLib property name a RIFF INFO field is read as (INAM: TITLE, ISFT: ENCODING, ...),
+// or null for the fields that have none (IENG, IKEY, ...: kept in RIFF outputs only).
+const char* info_property(const std::string& id);
+// An INFO field's text (bytes with no declared encoding) as UTF-8: as it is when it is UTF-8,
+// else read as Latin-1.
+std::string info_text(const std::string& bytes);
 
 // The bext set on (or read from) an open file, if it has one.
 std::optional<Bext> bext_of(SNDFILE* sf);
@@ -136,10 +153,16 @@ std::vector<ChunkSize> list_chunks(const std::string& path);
 Metadata moved(const Metadata& m, std::int64_t head_frames, std::int64_t kept_frames, int out_rate,
                bool audio_changed);
 
-// Tags that describe the encoded file rather than the work, made true for an output of
-// `frames` frames at `sample_rate`: LENGTH (ID3 TLEN, milliseconds) is set to the written
-// length; ENCODING (ID3 TSSE: the encoder and its settings) and ENCODER name whatever encoded
-// the input's bytes, and every output is encoded anew, so they are dropped.
+// Tags that describe the encoded file rather than the work, for an output encoded anew into
+// `path` (the writer calls this before it writes anything): ENCODING (ID3 TSSE, RIFF INFO
+// ISFT: the encoder or software and its settings) and ENCODER name whatever encoded the
+// input's bytes, so they are dropped. Where the tags are written before the audio (the ID3
+// chunk of WAV, RF64, AIFF) the output's length is not known yet: LENGTH is dropped there
+// (the file's header states the length).
+void drop_encoder_tags(Metadata& m, const std::string& path);
+
+// After the audio: LENGTH (ID3 TLEN, milliseconds) set to the written length of `frames`
+// frames at `sample_rate`; ENCODING and ENCODER dropped.
 void refresh_encoding_tags(Metadata& m, std::uint64_t frames, int sample_rate);
 
 // Sets bext v2 loudness fields (value x 100, rounded; silence: unset) and bext version 2.
@@ -150,6 +173,9 @@ std::string coding_history_line(int sample_rate, int bits, int channels, const s
 
 // Writer hooks. apply_before_audio(): what libsndfile writes into `sf` (opened for `path`'s
 // container), before any sample; `chunk_store` keeps the chunk bytes alive until sf_close.
+// WAV and RF64 get LIST/INFO (TagLib's Info::Tag renders it), and WAV, RF64 and AIFF an ID3
+// chunk (TagLib's ID3v2::Tag renders it) when the tags go beyond what INFO or AIFF's text
+// chunks hold, as raw chunks.
 void apply_before_audio(SNDFILE* sf, const std::string& path, const Metadata& m,
                         std::vector<std::string>& chunk_store);
 // Updates the bext of an open WAV file; only after apply_before_audio() gave it one, and the
