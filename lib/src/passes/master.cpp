@@ -154,6 +154,7 @@ class GainModel {
         std::vector<double> kept(steps, 0.0), total(steps, 0.0);
         // The hold at group k is the minimum of the needed gain over groups k .. k + hold:
         // pushed `hold_groups_` groups ahead of the group it applies to.
+        std::size_t step = 0, step_end = step_frames_; // the 100 ms step of group k's first frame
         for (std::size_t j = 0; j < n + hold_groups_; ++j) {
             const double p = j < n ? double(peaks_[j]) : 0.0;
             const double needed = u * p > 1.0 ? 1.0 / (u * p) : 1.0;
@@ -166,10 +167,14 @@ class GainModel {
             // it: more of a hit's decay is limited than its attack).
             box_sum += release - box[box_pos];
             box[box_pos] = release;
-            box_pos = (box_pos + 1) % box.size();
+            if (++box_pos == box.size())
+                box_pos = 0;
             const double smooth = box_sum / double(box.size());
             const double e = double(energies_[k]);
-            const std::size_t step = k * group / step_frames_;
+            if (k * group >= step_end) {
+                ++step;
+                step_end += step_frames_;
+            }
             kept[step] += e * smooth * smooth;
             total[step] += e;
         }
@@ -270,18 +275,46 @@ class GainModel {
 // measured / modelled so far) and shifted by `offset`.
 double solve_gain(const GainModel& model, double l0, double target, double ceiling, double offset,
                   double scale = 1.0) {
-    auto predict = [&](double g) { return l0 + g + scale * model.loss_db(g, ceiling) + offset; };
+    // f(g) = predicted - target rises with g (more slowly the more the limiter works).
+    auto f = [&](double g) { return l0 + g + scale * model.loss_db(g, ceiling) + offset - target; };
     double lo = target - l0 - offset, hi = lo + 1.0;
-    if (predict(lo) >= target)
+    double flo = f(lo);
+    if (flo >= 0.0)
         return lo;
-    while (predict(hi) < target && hi - lo < 12.0)
-        hi += 2.0 * (hi - lo);
-    // 0.001 dB is far below the tolerance; each evaluation may walk the whole record.
-    for (int i = 0; i < 60 && hi - lo > 1e-3; ++i) {
-        const double mid = 0.5 * (lo + hi);
-        (predict(mid) < target ? lo : hi) = mid;
+    double fhi = f(hi);
+    // The limiter's loss grows with the gain: widen the bracket (up to 31 dB past the gain
+    // without limiting) until the prediction passes the target.
+    const double start = lo;
+    for (double step = 1.0; fhi < 0.0 && hi - start < 24.0;) {
+        lo = hi, flo = fhi;
+        step *= 2.0;
+        hi = lo + step;
+        fhi = f(hi);
     }
-    return 0.5 * (lo + hi);
+    if (fhi < 0.0)
+        return hi;
+    // False position with the Illinois modification (each evaluation may walk the whole
+    // record): f is close to linear, so a few steps reach 1e-5 LU, far below the tolerance.
+    int kept_side = 0; // +1: hi kept twice in a row, -1: lo
+    double g = hi;
+    for (int i = 0; i < 40 && hi - lo > 1e-6; ++i) {
+        g = hi - fhi * (hi - lo) / (fhi - flo);
+        const double fg = f(g);
+        if (std::abs(fg) < 1e-5)
+            break;
+        if (fg < 0.0) {
+            lo = g, flo = fg;
+            if (kept_side == 1)
+                fhi *= 0.5;
+            kept_side = 1;
+        } else {
+            hi = g, fhi = fg;
+            if (kept_side == -1)
+                flo *= 0.5;
+            kept_side = -1;
+        }
+    }
+    return g;
 }
 
 bool is_lossy(const std::string& path) {
