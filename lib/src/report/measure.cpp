@@ -59,8 +59,9 @@ FileSection measure_file(const std::string& path, const qc::Spec* spec,
     extras.series_columns = plot_columns;
     SectionObserver observer(spec, path);
     extras.observer = &observer;
-    FileSection s{analysis::analyze_file(path, progress, extras), {}, {}};
+    FileSection s{analysis::analyze_file(path, progress, extras), {}, {}, {}};
     observer.finish(s);
+    s.metadata = io::read_metadata(path);
     return s;
 }
 
