@@ -5,6 +5,10 @@
 #include <cstdio>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tapeop::analysis {
 
 namespace {
@@ -37,10 +41,19 @@ SpectrumCollector::SpectrumCollector(int channels, int sample_rate, std::int64_t
     power_.assign(C, std::vector<double>(n_ / 2 + 1, 0.0));
     window_.assign(n_, 0.0);
     hann(window_, n_);
-    buf_.assign(n_, {0.0, 0.0});
-    twiddle_.resize(n_ / 2);
+    re_.assign(n_, 0.0);
+    im_.assign(n_, 0.0);
+    std::vector<std::complex<double>> twiddle(n_ / 2);
     for (std::size_t k = 0; k < n_ / 2; ++k)
-        twiddle_[k] = std::polar(1.0, -2.0 * M_PI * double(k) / double(n_));
+        twiddle[k] = std::polar(1.0, -2.0 * M_PI * double(k) / double(n_));
+    // Each stage's twiddles in a row (the stage of half-length h uses every (n/2h)-th).
+    stage_wr_.resize(n_ - 1);
+    stage_wi_.resize(n_ - 1);
+    for (std::size_t half = 1; half < n_; half *= 2)
+        for (std::size_t j = 0; j < half; ++j) {
+            stage_wr_[half - 1 + j] = twiddle[j * (n_ / (2 * half))].real();
+            stage_wi_[half - 1 + j] = twiddle[j * (n_ / (2 * half))].imag();
+        }
     bitrev_.resize(n_);
     std::size_t bits = 0;
     while ((std::size_t(1) << bits) < n_)
@@ -53,23 +66,42 @@ SpectrumCollector::SpectrumCollector(int channels, int sample_rate, std::int64_t
     }
 }
 
-// Iterative radix-2 decimation in time, in place.
-void SpectrumCollector::fft(std::vector<std::complex<double>>& x) const {
-    for (std::size_t i = 0; i < n_; ++i)
-        if (i < bitrev_[i])
-            std::swap(x[i], x[bitrev_[i]]);
-    for (std::size_t len = 2; len <= n_; len *= 2) {
-        const std::size_t half = len / 2, stride = n_ / len;
-        for (std::size_t i = 0; i < n_; i += len)
-            for (std::size_t j = 0; j < half; ++j) {
-                // By hand: std::complex's operator* checks for NaN/Inf (a library call).
-                const double wr = twiddle_[j * stride].real(), wi = twiddle_[j * stride].imag();
-                const double br = x[i + j + half].real(), bi = x[i + j + half].imag();
-                const double tr = wr * br - wi * bi, ti = wr * bi + wi * br;
-                const double ar = x[i + j].real(), ai = x[i + j].imag();
-                x[i + j + half] = {ar - tr, ai - ti};
-                x[i + j] = {ar + tr, ai + ti};
+// Iterative radix-2 decimation in time, in place on re_ and im_, which hold the input in
+// bit-reversed order (flush_segment writes it so: one pass, not a pass of swaps across the
+// arrays, which misses the cache at every step). Each butterfly computes
+// t = w b as (wr br - wi bi, wr bi + wi br), then a + t and a - t: with SSE2 two butterflies at
+// once, the same operations in the same order (the same bits as one at a time).
+void SpectrumCollector::fft() {
+    double* re = re_.data();
+    double* im = im_.data();
+    for (std::size_t half = 1; half < n_; half *= 2) {
+        const double* wr = stage_wr_.data() + half - 1;
+        const double* wi = stage_wi_.data() + half - 1;
+        for (std::size_t i = 0; i < n_; i += 2 * half) {
+            double *ar = re + i, *ai = im + i, *br = re + i + half, *bi = im + i + half;
+            std::size_t j = 0;
+#if defined(__SSE2__)
+            for (; j + 2 <= half; j += 2) {
+                const __m128d vwr = _mm_loadu_pd(wr + j), vwi = _mm_loadu_pd(wi + j);
+                const __m128d vbr = _mm_loadu_pd(br + j), vbi = _mm_loadu_pd(bi + j);
+                const __m128d var = _mm_loadu_pd(ar + j), vai = _mm_loadu_pd(ai + j);
+                const __m128d tr = _mm_sub_pd(_mm_mul_pd(vwr, vbr), _mm_mul_pd(vwi, vbi));
+                const __m128d ti = _mm_add_pd(_mm_mul_pd(vwr, vbi), _mm_mul_pd(vwi, vbr));
+                _mm_storeu_pd(br + j, _mm_sub_pd(var, tr));
+                _mm_storeu_pd(bi + j, _mm_sub_pd(vai, ti));
+                _mm_storeu_pd(ar + j, _mm_add_pd(var, tr));
+                _mm_storeu_pd(ai + j, _mm_add_pd(vai, ti));
             }
+#endif
+            for (; j < half; ++j) {
+                const double tr = wr[j] * br[j] - wi[j] * bi[j], ti = wr[j] * bi[j] + wi[j] * br[j];
+                const double a_r = ar[j], a_i = ai[j];
+                br[j] = a_r - tr;
+                bi[j] = a_i - ti;
+                ar[j] = a_r + tr;
+                ai[j] = a_i + ti;
+            }
+        }
     }
 }
 
@@ -112,11 +144,16 @@ void SpectrumCollector::flush_segment(std::size_t frames) {
     const double scale = 1.0 / (double(n_) * sum_w2);
     for (std::size_t c = 0; c < in_.size(); c += 2) {
         const bool pair = c + 1 < in_.size();
-        for (std::size_t i = 0; i < n_; ++i)
-            buf_[i] = {window_[i] * in_[c][i], pair ? window_[i] * in_[c + 1][i] : 0.0};
-        fft(buf_);
+        for (std::size_t i = 0; i < n_; ++i) { // in bit-reversed order, for fft()
+            const std::size_t r = bitrev_[i];
+            re_[i] = window_[r] * in_[c][r];
+            im_[i] = pair ? window_[r] * in_[c + 1][r] : 0.0;
+        }
+        fft();
         for (std::size_t k = 0; k <= n_ / 2; ++k) {
-            const std::complex<double> xk = buf_[k], xn = std::conj(buf_[(n_ - k) % n_]);
+            const std::size_t m = (n_ - k) % n_;
+            const std::complex<double> xk(re_[k], im_[k]),
+                xn = std::conj(std::complex<double>(re_[m], im_[m]));
             const double both = (k == 0 || k == n_ / 2) ? 1.0 : 2.0;
             const std::complex<double> a = 0.5 * (xk + xn);
             power_[c][k] += both * std::norm(a) * scale;

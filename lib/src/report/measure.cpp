@@ -39,7 +39,7 @@ class SectionObserver final : public analysis::BlockObserver {
             m.integrated_lufs = s.analysis.integrated_lufs;
             m.loudness_range_lu = s.analysis.loudness_range_lu;
             m.true_peak_dbtp = s.analysis.true_peak_dbtp;
-            s.qc = checker_->finish({}, m);
+            s.qc = checker_->finish({}, m, s.analysis.levels.get());
         }
     }
 
