@@ -344,7 +344,7 @@ class HumDetector {
     std::vector<float> hann_;
     std::vector<float> buf_;       // n_ decimated samples
     std::vector<double> windowed_; // buf_ x hann_, the Goertzel bank's input
-    double acc_ = 0.0;       // box sum
+    double acc_ = 0.0;             // box sum
     std::size_t acc_fill_ = 0, buf_fill_ = 0;
     float h1_ = 0.0f, h2_ = 0.0f; // half-band history
     bool odd_ = false;
