@@ -107,7 +107,8 @@ void register_report(CLI::App& app, Context& ctx) {
                     "findings listed and marked on the timelines, the spec's target band and "
                     "ceiling drawn");
     sub->add_option("--target", opts->target,
-                    "Loudness target to draw as a band (+-1 LU), e.g. -14 or -14LUFS");
+                    "Your loudness target, drawn as its own band (+-1 LU), e.g. -14 or -14LUFS; "
+                    "with --spec beside the spec's band, the verdict staying the spec's");
     sub->add_option("--title", opts->title, "Page title (default \"tapeop report\")");
     sub->footer("Open the page in any browser; it loads nothing from the network and prints. "
                 "Exit 0 all files reported, 1 some could not be read (the page shows the "

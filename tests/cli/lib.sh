@@ -57,6 +57,13 @@ browser() {
     --window-size=1000,1400 "$@" 2>/dev/null
 }
 
+# need_browser: the report pages' tests load them in Chromium, a test dependency (make deps
+# installs it); without it they fail, they do not skip.
+need_browser() {
+  command -v chromium >/dev/null ||
+    fail "chromium is not installed: the report pages are tested in it (Debian package 'chromium'; make deps installs it)"
+}
+
 # no_page_requests URL: loads URL in the browser with Chromium's net log on and fails the
 # test when the page asked the network for anything (page_requests.py).
 no_page_requests() {

@@ -4,6 +4,7 @@
 # unchanged); the same bytes at -j1, -j2 and with --no-pipeline; the master page's figures are
 # the run's JSON; the check verdict is in the index; Chromium loads the pages.
 source "$(dirname "$0")/lib.sh"
+need_browser
 T="$TAPEOP"
 
 "$T" -q generate music -o a.wav --duration 8 --level -20 --seed 3
@@ -98,10 +99,6 @@ if grep -Eiq '(src|href)=["'"'"']?(https?:)?//|@import|url\(|<script|<link|<img'
 fi
 pass
 
-if ! command -v chromium >/dev/null; then
-  echo "SKIP: chromium not installed; the browser checks did not run"
-  finish; exit 0
-fi
 for f in first/index.html first/reports/a-m.wav.html; do
   browser --dump-dom "file://$WORK/$f" > dom.html
   D=$(cat dom.html)

@@ -337,17 +337,22 @@ TEST_SUITE("qc_check") {
                 qc::Checker checker(spec, reader.info(), path, meters);
                 analysis::LoudnessMeter loudness(2, rate);
                 analysis::TruePeakMeter true_peak(2, rate);
+                // The caller's level meter counts clipping at its own threshold (analyze's):
+                // the checks read only its peak, RMS and DC.
+                analysis::LevelMeter levels(2,
+                                            analysis::clip_threshold(reader.info().sample_format));
                 AudioBuffer buf(2, block);
                 while (reader.read(buf) > 0) {
                     checker.add(buf.view());
                     loudness.add(buf.view());
                     true_peak.add(buf.view());
+                    levels.add(buf.view());
                 }
                 qc::Measurements m;
                 m.integrated_lufs = loudness.integrated_lufs();
                 m.loudness_range_lu = loudness.loudness_range_lu();
                 m.true_peak_dbtp = true_peak.true_peak_dbtp();
-                const auto got = checker.finish({}, m);
+                const auto got = checker.finish({}, m, &levels);
                 CHECK(got.checks == want.checks);
                 REQUIRE(got.findings.size() == want.findings.size());
                 for (std::size_t i = 0; i < got.findings.size(); ++i) {

@@ -36,7 +36,8 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
     auto loudness =
         std::make_shared<LoudnessMeter>(fi.channels, fi.sample_rate, channel_weights(fi));
     TruePeakMeter true_peak(fi.channels, fi.sample_rate);
-    LevelMeter levels(fi.channels, clip_threshold(fi.sample_format));
+    auto levels_meter = std::make_shared<LevelMeter>(fi.channels, clip_threshold(fi.sample_format));
+    LevelMeter& levels = *levels_meter;
 
     double step_s = extras.series_step_s;
     if (step_s <= 0.0 && extras.series_columns > 0)
@@ -92,6 +93,7 @@ FileAnalysis analyze_file(const std::string& path, const ProgressFn& progress,
         a.channels.push_back({levels.sample_peak_dbfs(c), true_peak.true_peak_dbtp(c),
                               levels.rms_dbfs(c), levels.dc_offset(c), levels.clipped_samples(c)});
     a.loudness = std::move(loudness);
+    a.levels = std::move(levels_meter);
     if (series) {
         series->finish(true_peak);
         a.series = std::make_shared<const Series>(series->take());

@@ -58,7 +58,8 @@ struct Checker::State {
     std::optional<analysis::LoudnessMeter> loudness;
     std::optional<analysis::TruePeakMeter> true_peak;
     std::optional<BackgroundSink> metering;
-    analysis::LevelMeter levels;
+    std::optional<analysis::LevelMeter> own_levels; // Meters::own; else the caller's
+    const analysis::LevelMeter* levels = nullptr;
     std::unique_ptr<StereoDetector> stereo;
     BlockScreen screen;
     AudioBuffer block;            // next_block() without a worker
@@ -67,8 +68,7 @@ struct Checker::State {
 
     State(const Spec& sp, const io::FileInfo& fi, std::string path, Meters m)
         : spec(sp), meters(m), C(fi.channels), rate(fi.sample_rate), probes(sp.rules.size()),
-          applies(sp.rules.size(), false), levels(fi.channels),
-          screen(static_cast<std::size_t>(fi.channels)) {
+          applies(sp.rules.size(), false), screen(static_cast<std::size_t>(fi.channels)) {
         rep.path = std::move(path);
         rep.info = fi;
         if (fi.frames == 0)
@@ -86,6 +86,8 @@ struct Checker::State {
             needs |= r.def->needs;
         }
         if (meters == Meters::own) {
+            own_levels.emplace(fi.channels);
+            levels = &*own_levels;
             if (needs & need_loudness)
                 loudness.emplace(C, rate, analysis::channel_weights(fi));
             if (needs & need_true_peak)
@@ -131,7 +133,8 @@ AudioBuffer& Checker::next_block() {
 
 void Checker::add(AudioView v) {
     State& s = *s_;
-    s.levels.add(v);
+    if (s.own_levels)
+        s.own_levels->add(v);
     s.screen.compute(v);
     for (auto& p : s.probes)
         if (p)
@@ -149,12 +152,18 @@ void Checker::add(AudioView v) {
     s.done += static_cast<std::int64_t>(v.frames());
 }
 
-FileReport Checker::finish(const NonFinite& nonfinite, const Measurements& supplied) {
+FileReport Checker::finish(const NonFinite& nonfinite, const Measurements& supplied,
+                           const analysis::LevelMeter* levels) {
     State& s = *s_;
     if (s.metering)
         s.metering->drain();
     if (s.done == 0)
         throw Error("contains no audio (0 frames could be read)", s.rep.path);
+    if (!s.own_levels) {
+        if (!levels)
+            throw Error("QC checks: no level meter supplied", s.rep.path);
+        s.levels = levels;
+    }
     FileReport& rep = s.rep;
     rep.info.frames = s.done; // what was really read (lossy formats may announce an estimate)
     for (auto& p : s.probes)
@@ -162,7 +171,7 @@ FileReport Checker::finish(const NonFinite& nonfinite, const Measurements& suppl
             p->finish();
 
     Measurements& m = rep.measured;
-    m.sample_peak_dbfs = s.levels.sample_peak_dbfs();
+    m.sample_peak_dbfs = s.levels->sample_peak_dbfs();
     if (s.needs & need_loudness) {
         m.integrated_lufs = s.loudness ? s.loudness->integrated_lufs() : supplied.integrated_lufs;
         m.loudness_range_lu =
@@ -172,7 +181,7 @@ FileReport Checker::finish(const NonFinite& nonfinite, const Measurements& suppl
         m.true_peak_dbtp = s.true_peak ? s.true_peak->true_peak_dbtp() : supplied.true_peak_dbtp;
 
     const int C = s.C;
-    const bool silent = s.levels.rms_dbfs() < silence_level_dbfs(s.spec);
+    const bool silent = s.levels->rms_dbfs() < silence_level_dbfs(s.spec);
     for (std::size_t i = 0; i < s.spec.rules.size(); ++i) {
         const Rule& r = s.spec.rules[i];
         const unsigned n = r.def->needs;
@@ -189,7 +198,7 @@ FileReport Checker::finish(const NonFinite& nonfinite, const Measurements& suppl
                          double(s.done) / s.rate,
                          silent,
                          m,
-                         s.levels,
+                         *s.levels,
                          nonfinite,
                          s.stereo.get(),
                          s.probes[i].get(),

@@ -331,9 +331,9 @@ void ClickDetector::top_band(Channel& s, const float* x, float* d, std::size_t n
               scratch_.begin() + std::ptrdiff_t(n) + top_order, s.tail.begin());
     std::fill(d, d + n, 0.0f);
     const auto step = std::int64_t(top_step);
-    for (std::size_t j = std::size_t((step - frame % step) % step); j < n; j += top_step)
-        d[j] = kernels::dot<std::tuple_size_v<decltype(top_taps_)>>(top_taps_.data(),
-                                                                    scratch_.data() + j + top_skip);
+    static_assert(std::tuple_size_v<decltype(top_taps_)> == 32);
+    kernels::dot32_every(top_taps_.data(), scratch_.data() + top_skip, d,
+                         std::size_t((step - frame % step) % step), n, top_step);
 }
 
 void ClickDetector::add(AudioView block) {
@@ -688,6 +688,7 @@ HumDetector::HumDetector(int channels, int sample_rate, float level, double prom
         hann_[k] = static_cast<float>(
             0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * double(k) / double(n_)));
     buf_.assign(n_, 0.0f);
+    windowed_.assign(n_, 0.0);
     for (std::size_t f = 0; f < hum_bases.size(); ++f) {
         Family& fam = fam_[f];
         fam.base_hz = hum_bases[f];
@@ -715,6 +716,14 @@ void HumDetector::add(AudioView block) {
     const double scale = 1.0 / (double(decim_) * double(channels_));
     std::size_t i = 0;
     while (i < n) {
+        if (acc_fill_ == 0 && n - i >= decim_) { // a whole group: the same sums, in a local
+            double acc = 0.0;
+            for (std::size_t c = 0; c < block.channels(); ++c)
+                acc += kernels::sum(block.channel(c) + i, decim_);
+            push(static_cast<float>(acc * scale));
+            i += decim_;
+            continue;
+        }
         const std::size_t take = std::min(n - i, decim_ - acc_fill_);
         for (std::size_t c = 0; c < block.channels(); ++c)
             acc_ += kernels::sum(block.channel(c) + i, take);
@@ -754,17 +763,11 @@ void HumDetector::analyse_window() {
     // The window's level under ~1 kHz: which windows are the quiet passages.
     const double level_db = 10.0 * std::log10(energy / double(n_));
     ++level_hist_[hist_bin(level_db, hist_bins)];
-    // Goertzel, all frequencies side by side in a fixed-width bank: independent recurrences
-    // the compiler vectorizes, in double for the 4000-step recursion.
+    // Goertzel, all frequencies of the bank, in double for the 4000-step recursion.
+    for (std::size_t k = 0; k < n_; ++k)
+        windowed_[k] = double(buf_[k] * hann_[k]);
     std::array<double, max_freqs> s1{}, s2{};
-    for (std::size_t k = 0; k < n_; ++k) {
-        const double v = double(buf_[k] * hann_[k]);
-        for (std::size_t f = 0; f < max_freqs; ++f) {
-            const double s = v + coef_[f] * s1[f] - s2[f];
-            s2[f] = s1[f];
-            s1[f] = s;
-        }
-    }
+    kernels::goertzel(windowed_.data(), n_, coef_.data(), max_freqs, s1.data(), s2.data());
     for (std::size_t f = 0; f < max_freqs; ++f)
         power_[f] = std::max(0.0, s1[f] * s1[f] + s2[f] * s2[f] - coef_[f] * s1[f] * s2[f]);
     // Hann window: a sine of amplitude A gives |X| = A n / 4.
@@ -835,14 +838,8 @@ void HumDetector::measure_harmonics(Family::ByLevel& seen, double hz) {
     }
     for (std::size_t f = 0; f < count; ++f)
         coef[f] = 2.0 * std::cos(2.0 * std::numbers::pi * hzs[f] / rate_d_);
-    for (std::size_t k = 0; k < n_; ++k) {
-        const double v = double(buf_[k] * hann_[k]);
-        for (std::size_t f = 0; f < count; ++f) {
-            const double x = v + coef[f] * s1[f] - s2[f];
-            s2[f] = s1[f];
-            s1[f] = x;
-        }
-    }
+    // windowed_: this window's samples (analyse_window).
+    kernels::goertzel(windowed_.data(), n_, coef.data(), count, s1.data(), s2.data());
     std::array<double, count> p{};
     for (std::size_t f = 0; f < count; ++f)
         p[f] = std::max(0.0, s1[f] * s1[f] + s2[f] * s2[f] - coef[f] * s1[f] * s2[f]);

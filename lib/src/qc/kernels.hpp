@@ -14,6 +14,7 @@ namespace tapeop::qc::kernels {
 // of lanes would be kept in memory by GCC and run at store-forwarding speed.
 typedef float v4f __attribute__((vector_size(16)));
 typedef std::int32_t v4i __attribute__((vector_size(16)));
+typedef double v2d __attribute__((vector_size(16)));
 
 inline constexpr std::size_t lanes = 8;
 
@@ -141,16 +142,68 @@ inline void fourth_difference(const float* x, std::size_t n, float* d, double& e
         [](const float* p) { return p[0] - 4.0f * p[-1] + 6.0f * p[-2] - 4.0f * p[-3] + p[-4]; });
 }
 
-// sum a[i] b[i] over [0, N), in 8 lanes.
-template <std::size_t N> inline float dot(const float* a, const float* b) {
-    static_assert(N % lanes == 0);
-    v4f s0 = {0, 0, 0, 0}, s1 = s0;
-    for (std::size_t i = 0; i < N; i += lanes) {
-        s0 += load(a + i) * load(b + i);
-        s1 += load(a + i + 4) * load(b + i + 4);
+// d[j] = sum taps[i] x[j + i] over i in [0, 32), for j = first, first + step, ... < n: in 8
+// lanes (lane i mod 8, each in order of i), with the taps held in registers across outputs.
+inline void dot32_every(const float* taps, const float* x, float* d, std::size_t first,
+                        std::size_t n, std::size_t step) {
+    const v4f t0 = load(taps), t1 = load(taps + 4), t2 = load(taps + 8), t3 = load(taps + 12),
+              t4 = load(taps + 16), t5 = load(taps + 20), t6 = load(taps + 24),
+              t7 = load(taps + 28);
+    for (std::size_t j = first; j < n; j += step) {
+        const float* b = x + j;
+        v4f s0 = {0, 0, 0, 0}, s1 = s0;
+        s0 += t0 * load(b);
+        s1 += t1 * load(b + 4);
+        s0 += t2 * load(b + 8);
+        s1 += t3 * load(b + 12);
+        s0 += t4 * load(b + 16);
+        s1 += t5 * load(b + 20);
+        s0 += t6 * load(b + 24);
+        s1 += t7 * load(b + 28);
+        const v4f v = s0 + s1;
+        d[j] = (v[0] + v[1]) + (v[2] + v[3]);
     }
-    const v4f v = s0 + s1;
-    return (v[0] + v[1]) + (v[2] + v[3]);
+}
+
+// Goertzel recurrences s = v[k] + coef[f] s1 - s2 over v[0..n) for each of `count`
+// frequencies (s1, s2: the last two states, from zero), in groups of 8 whose state stays in
+// registers over the whole input; each frequency's arithmetic is that of a plain loop.
+inline void goertzel(const double* v, std::size_t n, const double* coef, std::size_t count,
+                     double* s1, double* s2) {
+    const std::size_t full = count / 8 * 8;
+    for (std::size_t g = 0; g < full; g += 8) {
+        v2d a0 = {0, 0}, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        const v2d c0 = {coef[g], coef[g + 1]}, c1 = {coef[g + 2], coef[g + 3]},
+                  c2 = {coef[g + 4], coef[g + 5]}, c3 = {coef[g + 6], coef[g + 7]};
+        for (std::size_t k = 0; k < n; ++k) {
+            const v2d x = {v[k], v[k]};
+            const v2d n0 = x + c0 * a0 - b0, n1 = x + c1 * a1 - b1, n2 = x + c2 * a2 - b2,
+                      n3 = x + c3 * a3 - b3;
+            b0 = a0;
+            b1 = a1;
+            b2 = a2;
+            b3 = a3;
+            a0 = n0;
+            a1 = n1;
+            a2 = n2;
+            a3 = n3;
+        }
+        const v2d as[4] = {a0, a1, a2, a3}, bs[4] = {b0, b1, b2, b3};
+        for (std::size_t f = 0; f < 8; ++f) {
+            s1[g + f] = as[f / 2][f % 2];
+            s2[g + f] = bs[f / 2][f % 2];
+        }
+    }
+    for (std::size_t f = full; f < count; ++f) {
+        double a = 0.0, b = 0.0;
+        for (std::size_t k = 0; k < n; ++k) {
+            const double x = v[k] + coef[f] * a - b;
+            b = a;
+            a = x;
+        }
+        s1[f] = a;
+        s2[f] = b;
+    }
 }
 
 // Sum of squares (returned in double) and max |x|.

@@ -51,7 +51,18 @@ std::string axes(const TimeAxis& t, const Axis& a, double db_step, const std::st
 // A polyline through the steps (x: the step's middle); -inf values sit on the bottom.
 std::string curve(const std::vector<float>& v, const std::vector<double>& start_s, double step_s,
                   const TimeAxis& t, const Axis& a, const std::string& cls);
+// Horizontal lines across the plot (a level: the integrated loudness, a target, the ceiling),
+// each labelled at the right end above its line. Labels that would overlap (two levels close
+// together) are moved apart, in the lines' top-to-bottom order, so that none overlaps another
+// and all stay inside the plot (the same lines give the same places).
+struct HLine {
+    double value;
+    std::string cls, label; // label "": the line only (named in the legend)
+};
+std::string hlines(const Axis& a, const std::vector<HLine>& lines);
 std::string hline(const Axis& a, double v, const std::string& cls, const std::string& label);
+// The vertical distance between two labels' baselines (11 px text and a gap).
+constexpr double label_pitch = 13;
 std::string finding_marks(const std::optional<qc::FileReport>& qc, const TimeAxis& t);
 std::string legend(const std::vector<std::pair<std::string, std::string>>& items);
 std::string waveform_plot(const FileSection& f, const TimeAxis& t, const std::string& id);

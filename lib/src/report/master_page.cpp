@@ -41,16 +41,17 @@ std::string loudness_overlay(const analysis::FileAnalysis& before,
     const double y1 = ax.y(d.target_lufs + tolerance_lu), y2 = ax.y(d.target_lufs - tolerance_lu);
     svg += "<rect class=\"band\" x=\"" + num(left, 0) + "\" y=\"" + num(y1) + "\" width=\"" +
            num(width, 0) + "\" height=\"" + num(std::max(y2 - y1, 1.0)) + "\"/>\n";
-    svg += hline(ax, d.target_lufs, "target", ""); // named in the legend: "after" sits there
     svg += curve(sb.short_term_lufs, sb.start_s, sb.step_s, t, ax, "before");
     svg += curve(sa.short_term_lufs, sa.start_s, sa.step_s, t, ax, "short-term");
+    // The target is named in the legend ("after" sits on it); the labels are laid out apart.
+    std::vector<HLine> lines = {{d.target_lufs, "target", ""}};
     if (std::isfinite(before.integrated_lufs))
-        svg += hline(ax, before.integrated_lufs, "before-integrated",
-                     "before " + level(before.integrated_lufs) + " LUFS");
+        lines.push_back({before.integrated_lufs, "before-integrated",
+                         "before " + level(before.integrated_lufs) + " LUFS"});
     if (std::isfinite(d.after.integrated_lufs))
-        svg += hline(ax, d.after.integrated_lufs, "integrated",
-                     "after " + level(d.after.integrated_lufs) + " LUFS");
-    svg += "</svg>\n";
+        lines.push_back({d.after.integrated_lufs, "integrated",
+                         "after " + level(d.after.integrated_lufs) + " LUFS"});
+    svg += hlines(ax, lines) + "</svg>\n";
     return svg + legend({{"before", "before: short-term (3 s), the input"},
                          {"short-term", "after: short-term (3 s), as written"},
                          {"before-integrated", "integrated before"},
@@ -236,7 +237,7 @@ std::string index_row(const MasterPage& p) {
     if (!p.checks.empty())
         pass = checks_pass(p);
     return index_row_table(d.path, d.after.integrated_lufs, d.after.true_peak_dbtp, pass,
-                           FileSection{p.outputs.front(), {}, {}});
+                           FileSection{p.outputs.front(), {}, {}, {}});
 }
 
 } // namespace
@@ -292,7 +293,7 @@ std::string render_master_page(const MasterPage& p) {
             h += "<h3>Limiter gain reduction</h3>\n" +
                  gain_reduction_plot(d, t, "gain-reduction-" + n);
         if (a.series)
-            h += "<h3>Waveform</h3>\n" + waveform_plot(FileSection{a, {}, {}},
+            h += "<h3>Waveform</h3>\n" + waveform_plot(FileSection{a, {}, {}, {}},
                                                        TimeAxis{a.info.duration_s()},
                                                        "waveform-" + n);
         h += "</section>\n";

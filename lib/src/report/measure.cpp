@@ -39,7 +39,7 @@ class SectionObserver final : public analysis::BlockObserver {
             m.integrated_lufs = s.analysis.integrated_lufs;
             m.loudness_range_lu = s.analysis.loudness_range_lu;
             m.true_peak_dbtp = s.analysis.true_peak_dbtp;
-            s.qc = checker_->finish({}, m);
+            s.qc = checker_->finish({}, m, s.analysis.levels.get());
         }
     }
 
@@ -59,8 +59,9 @@ FileSection measure_file(const std::string& path, const qc::Spec* spec,
     extras.series_columns = plot_columns;
     SectionObserver observer(spec, path);
     extras.observer = &observer;
-    FileSection s{analysis::analyze_file(path, progress, extras), {}, {}};
+    FileSection s{analysis::analyze_file(path, progress, extras), {}, {}, {}};
     observer.finish(s);
+    s.metadata = io::read_metadata(path);
     return s;
 }
 

@@ -4,6 +4,7 @@
 
 #include "tapeop/report/master_page.hpp"
 
+#include "tapeop/layout.hpp"
 #include "tapeop/numbers.hpp"
 #include "tapeop/units.hpp"
 
@@ -98,12 +99,38 @@ std::string curve(const std::vector<float>& v, const std::vector<double>& start_
     return "<polyline class=\"" + cls + "\" points=\"" + pts + "\"/>\n";
 }
 
+std::string hlines(const Axis& a, const std::vector<HLine>& lines) {
+    std::string s;
+    struct Label {
+        double want;
+        std::size_t order;
+    };
+    std::vector<Label> labels;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::string y = num(a.y(lines[i].value));
+        s += "<line class=\"" + lines[i].cls + "\" x1=\"" + num(left, 0) + "\" x2=\"" +
+             num(left + width, 0) + "\" y1=\"" + y + "\" y2=\"" + y + "\"/>\n";
+        if (!lines[i].label.empty())
+            labels.push_back({a.y(lines[i].value) - 4, i});
+    }
+    // Top to bottom (ties: in the order given), each at least label_pitch under the one above
+    // and inside the plot; then, from the bottom up, back inside where the last went under.
+    std::stable_sort(labels.begin(), labels.end(),
+                     [](const Label& x, const Label& y) { return x.want < y.want; });
+    std::vector<double> at(labels.size());
+    for (std::size_t i = 0; i < labels.size(); ++i)
+        at[i] = std::max(labels[i].want, i ? at[i - 1] + label_pitch : top + 11);
+    const double lowest = top + height - 3;
+    for (std::size_t i = labels.size(); i-- > 0;)
+        at[i] = std::min(at[i], i + 1 < labels.size() ? at[i + 1] - label_pitch : lowest);
+    for (std::size_t i = 0; i < labels.size(); ++i)
+        s += "<text class=\"label\" x=\"" + num(left + width - 4, 0) + "\" y=\"" + num(at[i]) +
+             "\" text-anchor=\"end\">" + esc(lines[labels[i].order].label) + "</text>\n";
+    return s;
+}
+
 std::string hline(const Axis& a, double v, const std::string& cls, const std::string& label) {
-    const std::string y = num(a.y(v));
-    return "<line class=\"" + cls + "\" x1=\"" + num(left, 0) + "\" x2=\"" + num(left + width, 0) +
-           "\" y1=\"" + y + "\" y2=\"" + y + "\"/><text class=\"label\" x=\"" +
-           num(left + width - 4, 0) + "\" y=\"" + num(a.y(v) - 4) + "\" text-anchor=\"end\">" +
-           esc(label) + "</text>\n";
+    return hlines(a, {{v, cls, label}});
 }
 
 // Findings with a time, as numbered markers (their number in the findings table).
@@ -133,35 +160,52 @@ std::string legend(const std::vector<std::pair<std::string, std::string>>& items
     return s + "</p>\n";
 }
 
+// A target band: target +- tolerance, shaded (the spec's) or outlined (--target's).
+std::string band(const Axis& a, double target, double tolerance, const std::string& cls) {
+    const double y1 = a.y(target + tolerance), y2 = a.y(target - tolerance);
+    return "<rect class=\"" + cls + "\" x=\"" + num(left, 0) + "\" y=\"" + num(y1) + "\" width=\"" +
+           num(width, 0) + "\" height=\"" + num(std::max(y2 - y1, 1.0)) + "\"/>\n";
+}
+
 std::string loudness_plot(const FileSection& f, const PageOptions& o, const TimeAxis& t,
                           const std::string& id) {
     const auto& a = f.analysis;
     const auto& s = *a.series;
     double peak = std::isfinite(a.momentary_max_lufs) ? a.momentary_max_lufs : -20.0;
+    if (o.spec_target_lufs)
+        peak = std::max(peak, *o.spec_target_lufs + o.spec_tolerance_lu);
     if (o.target_lufs)
-        peak = std::max(peak, *o.target_lufs + o.tolerance_lu);
+        peak = std::max(peak, *o.target_lufs + o.target_tolerance_lu);
     const double hi = std::ceil((peak + 3.0) / 6.0) * 6.0;
     const Axis ax{hi - 48.0, hi};
     std::string svg = svg_open("Loudness", id) + axes(t, ax, 6, "loudness (LUFS)");
-    if (o.target_lufs) {
-        const double y1 = ax.y(*o.target_lufs + o.tolerance_lu),
-                     y2 = ax.y(*o.target_lufs - o.tolerance_lu);
-        svg += "<rect class=\"band\" x=\"" + num(left, 0) + "\" y=\"" + num(y1) + "\" width=\"" +
-               num(width, 0) + "\" height=\"" + num(std::max(y2 - y1, 1.0)) + "\"/>\n";
-        svg += hline(ax, *o.target_lufs, "target", "target " + num(*o.target_lufs, 1) + " LUFS");
-    }
-    svg += curve(s.momentary_max_lufs, s.start_s, s.step_s, t, ax, "momentary");
-    svg += curve(s.short_term_lufs, s.start_s, s.step_s, t, ax, "short-term");
-    if (std::isfinite(a.integrated_lufs))
-        svg += hline(ax, a.integrated_lufs, "integrated",
-                     "integrated " + level(a.integrated_lufs) + " LUFS");
-    svg += finding_marks(f.qc, t) + "</svg>\n";
+    std::vector<HLine> lines;
     std::vector<std::pair<std::string, std::string>> items = {
         {"short-term", "short-term (3 s)"},
         {"momentary", "momentary (400 ms), max per column"},
         {"integrated", "integrated"}};
-    if (o.target_lufs)
-        items.push_back({"target", "target +-" + num(o.tolerance_lu, 1) + " LU"});
+    // The spec's band is what the verdict checks; --target is the producer's own, drawn beside
+    // it and named as such.
+    if (o.spec_target_lufs) {
+        svg += band(ax, *o.spec_target_lufs, o.spec_tolerance_lu, "band");
+        lines.push_back({*o.spec_target_lufs, "target",
+                         o.spec_name + " target " + num(*o.spec_target_lufs, 1) + " LUFS"});
+        items.push_back({"target", o.spec_name + " target +-" + num(o.spec_tolerance_lu, 1) +
+                                       " LU (the QC verdict)"});
+    }
+    if (o.target_lufs) {
+        svg += band(ax, *o.target_lufs, o.target_tolerance_lu, "user-band");
+        lines.push_back(
+            {*o.target_lufs, "user-target", "--target " + num(*o.target_lufs, 1) + " LUFS"});
+        items.push_back({"user-target", "--target +-" + num(o.target_tolerance_lu, 1) + " LU" +
+                                            (o.spec_target_lufs ? " (drawn only)" : "")});
+    }
+    svg += curve(s.momentary_max_lufs, s.start_s, s.step_s, t, ax, "momentary");
+    svg += curve(s.short_term_lufs, s.start_s, s.step_s, t, ax, "short-term");
+    if (std::isfinite(a.integrated_lufs))
+        lines.push_back(
+            {a.integrated_lufs, "integrated", "integrated " + level(a.integrated_lufs) + " LUFS"});
+    svg += hlines(ax, lines) + finding_marks(f.qc, t) + "</svg>\n";
     return svg + legend(items);
 }
 
@@ -316,17 +360,99 @@ std::string verdict(const FileSection& f) {
     return f.qc->pass() ? "<span class=\"pass\">PASS</span>" : "<span class=\"fail\">FAIL</span>";
 }
 
+namespace {
+
+// A number as --json rounds it (4 places), without trailing zeros: "1", "1.41".
+std::string short_number(double v) {
+    std::string t = fixed(v, 4);
+    if (t.find('.') != std::string::npos) {
+        t.erase(t.find_last_not_of('0') + 1);
+        if (t.back() == '.')
+            t.pop_back();
+    }
+    return t == "-0" ? "0" : t;
+}
+
+// A DC offset as check prints it: the mean, and its level.
+std::string dc_text(double mean) {
+    return fixed(mean, 6, true) + " (" + level(20.0 * std::log10(std::fabs(mean))) + " dBFS)";
+}
+
+const char* source_text(LayoutSource s) {
+    switch (s) {
+    case LayoutSource::file:
+        return " (the file's channel mask)";
+    case LayoutSource::option:
+        return " (--layout or --channel-weights)";
+    default:
+        return " (the usual order for the channel count)";
+    }
+}
+
+// Frames since midnight as a time of day, hh:mm:ss.mmm.
+std::string time_of_day(std::uint64_t frames, int rate) {
+    const std::uint64_t ms = rate > 0 ? (frames * 1000 + static_cast<std::uint64_t>(rate) / 2) /
+                                            static_cast<std::uint64_t>(rate)
+                                      : 0;
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%02llu:%02llu:%02llu.%03llu",
+                  static_cast<unsigned long long>(ms / 3600000),
+                  static_cast<unsigned long long>(ms / 60000 % 60),
+                  static_cast<unsigned long long>(ms / 1000 % 60),
+                  static_cast<unsigned long long>(ms % 1000));
+    return buf;
+}
+
+// A summary row; `text`: words, not a number (left-aligned).
+std::string row(const std::string& k, const std::string& v, const std::string& key = {},
+                bool text = false) {
+    return "<tr><th>" + esc(k) + "</th><td" + (key.empty() ? "" : " data-key=\"" + key + "\"") +
+           (text ? " class=\"text\"" : "") + ">" + esc(v) + "</td></tr>";
+}
+
+// The metadata that matters to whoever receives the file: what it is (tags), where it comes
+// from (bext originator, date, time, time reference) and its markers.
+std::string metadata_rows(const io::Metadata& m, int rate) {
+    std::string s;
+    for (const auto& [tag, name] : {std::pair<const char*, const char*>{"TITLE", "title"},
+                                    {"ARTIST", "artist"},
+                                    {"ALBUM", "album"},
+                                    {"ISRC", "ISRC"}}) {
+        const auto it = m.tags.find(tag);
+        if (it == m.tags.end() || it->second.empty())
+            continue;
+        std::string v;
+        for (const auto& x : it->second)
+            v += (v.empty() ? "" : "; ") + x;
+        s += row(name, v, std::string("tags.") + tag, true);
+    }
+    if (m.bext) {
+        const io::Bext& b = *m.bext;
+        s += row("originator", b.originator, "bext.originator", true);
+        s += row("origination date", b.origination_date, "bext.origination_date");
+        s += row("origination time", b.origination_time, "bext.origination_time");
+        s += row("time reference",
+                 time_of_day(b.time_reference, rate) + " (" + std::to_string(b.time_reference) +
+                     " samples since midnight)",
+                 "bext.time_reference");
+    }
+    s += row("cue markers", std::to_string(m.cues.size()), "cues");
+    return s;
+}
+
+} // namespace
+
 std::string summary_table(const FileSection& f) {
     const auto& a = f.analysis;
     const io::FileInfo& fi = a.info;
-    auto row = [](const std::string& k, const std::string& v, const std::string& key = {}) {
-        return "<tr><th>" + esc(k) + "</th><td" + (key.empty() ? "" : " data-key=\"" + key + "\"") +
-               ">" + esc(v) + "</td></tr>";
-    };
+    const ChannelLayout& l = fi.layout;
     std::string s = "<table class=\"summary\">";
     s += row("format", fi.format + " " + fi.subtype + ", " + std::to_string(fi.sample_rate) +
                            " Hz, " + std::to_string(fi.channels) + " ch");
     s += row("duration", format_timestamp(fi.duration_s()));
+    s += row("layout", l.name, "layout.name", true);
+    s += row("layout from", std::string(layout_source_name(l.source)) + source_text(l.source),
+             "layout.source", true);
     s += row("integrated", level(a.integrated_lufs) + " LUFS", "integrated_lufs");
     s += row("loudness range", level(a.loudness_range_lu, 1) + " LU", "loudness_range_lu");
     s += row("true peak", level(a.true_peak_dbtp) + " dBTP", "true_peak_dbtp");
@@ -334,8 +460,36 @@ std::string summary_table(const FileSection& f) {
     s += row("momentary max", level(a.momentary_max_lufs) + " LUFS", "momentary_max_lufs");
     s += row("short-term max", level(a.short_term_max_lufs) + " LUFS", "short_term_max_lufs");
     s += row("RMS", level(a.rms_dbfs) + " dBFS", "rms_dbfs");
+    s += row("DC offset", dc_text(a.dc_offset), "dc_offset");
     s += row("clipped samples", std::to_string(a.clipped_samples), "clipped_samples");
-    return s + "</table>\n";
+    s += metadata_rows(f.metadata, fi.sample_rate);
+    s += "</table>\n";
+    // Per channel, as analyze --json's channels_detail, with the position and loudness weight
+    // the layout gives it.
+    s += "<table class=\"channels\"><tr><th>channel</th><th>position</th><th>weight</th>"
+         "<th>sample peak</th><th>true peak</th><th>RMS</th><th>DC offset</th>"
+         "<th>clipped</th></tr>\n";
+    for (std::size_t c = 0; c < a.channels.size(); ++c) {
+        const analysis::ChannelDetail& d = a.channels[c];
+        auto cell = [](const std::string& v, const char* key) {
+            return "<td data-key=\"" + std::string(key) + "\">" + esc(v) + "</td>";
+        };
+        s += "<tr data-channel=\"" + std::to_string(c + 1) + "\"><td>" + std::to_string(c + 1) +
+             "</td>" +
+             cell(c < l.positions.size() ? std::string(position_name(l.positions[c])) : "",
+                  "position") +
+             cell(c < l.weights.size() ? short_number(l.weights[c]) : "", "weight") +
+             cell(level(d.sample_peak_dbfs) + " dBFS", "sample_peak_dbfs") +
+             cell(level(d.true_peak_dbtp) + " dBTP", "true_peak_dbtp") +
+             cell(level(d.rms_dbfs) + " dBFS", "rms_dbfs") +
+             cell(dc_text(d.dc_offset), "dc_offset") +
+             cell(std::to_string(d.clipped_samples), "clipped_samples") + "</tr>\n";
+    }
+    s += "</table>\n";
+    // analyze's warnings (--json "warnings"): the layout's assumption, when it made one.
+    if (!l.warning.empty())
+        s += "<ul class=\"warnings\"><li>" + esc(l.warning) + "</li></ul>\n";
+    return s;
 }
 
 std::string findings_table(const qc::FileReport& r, const std::string& spec) {
@@ -405,9 +559,9 @@ const char* const css =
     R"(body{font-family:sans-serif;margin:1.5em auto;max-width:920px;color:#000;background:#fff;line-height:1.35}
 h1{font-size:1.5em}h2{font-size:1.25em;border-top:2px solid #000;padding-top:.5em;margin-top:2em}h3{font-size:1.05em}
 table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #999;padding:2px 8px;text-align:left;font-variant-numeric:tabular-nums}
-td[data-key]{text-align:right}.summary th{font-weight:normal;background:#eee}
+td[data-key]{text-align:right;white-space:nowrap}.summary th{font-weight:normal;background:#eee}
 svg.plot{width:100%;height:auto;display:block;margin:.3em 0}svg.plot text{font-size:11px;font-family:sans-serif}
-.frame{fill:none;stroke:#000;stroke-width:1}.grid{stroke:#ccc;stroke-width:.5}.tick{fill:#000}.axis{fill:#000;font-weight:bold}.label{fill:#000}
+.frame{fill:none;stroke:#000;stroke-width:1}.grid{stroke:#ccc;stroke-width:.5}.tick{fill:#000}.axis{fill:#000;font-weight:bold}.label{fill:#000;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 polyline{fill:none;stroke-linejoin:round}
 .short-term{stroke:#0072B2;stroke-width:2}.momentary{stroke:#E69F00;stroke-width:1;stroke-dasharray:3 2}
 .integrated{stroke:#000;stroke-width:1.5;stroke-dasharray:8 4}.target{stroke:#009E73;stroke-width:1;stroke-dasharray:2 3}
@@ -416,7 +570,9 @@ polyline{fill:none;stroke-linejoin:round}
 .clip{stroke:#D55E00;stroke-width:2;fill:none}.finding line{stroke:#D55E00;stroke-width:1;stroke-dasharray:2 2}.finding text{fill:#D55E00;font-weight:bold}
 .legend{font-size:.85em;margin:0 0 1em}.legend span{margin-right:1.2em;white-space:nowrap}.legend line{stroke-width:2}
 .pass{color:#009E73;font-weight:bold}.fail{color:#D55E00;font-weight:bold}.error{font-weight:bold}
-.note{font-size:.85em;color:#333}
+.note{font-size:.85em;color:#333}.warnings li::before{content:"warning: ";font-weight:bold}
+td.text{text-align:left}.user-target{stroke:#CC79A7;stroke-width:1.5;stroke-dasharray:6 2 1 2}
+.user-band{fill:#CC79A7;fill-opacity:.08;stroke:#CC79A7;stroke-width:.8;stroke-dasharray:4 2}
 @media print{body{max-width:none;margin:0}h2{break-before:page}svg.plot,table{break-inside:avoid}details{display:block}details>*{display:block}}
 )";
 
@@ -440,9 +596,9 @@ std::string axis_time(double seconds) {
 void apply_spec(const qc::Spec& spec, PageOptions& o) {
     o.spec_name = spec.name;
     const qc::Rule& loud = spec.rule("loudness");
-    if (loud.enabled && loud.has("target") && !o.target_lufs) {
-        o.target_lufs = loud.number("target");
-        o.tolerance_lu = loud.has("tolerance") ? loud.number("tolerance") : 1.0;
+    if (loud.enabled && loud.has("target")) {
+        o.spec_target_lufs = loud.number("target");
+        o.spec_tolerance_lu = loud.has("tolerance") ? loud.number("tolerance") : 1.0;
     }
     const qc::Rule& tp = spec.rule("true_peak");
     if (tp.enabled && tp.has("max"))
@@ -459,6 +615,10 @@ std::string render_page(const std::vector<FileSection>& files, const PageOptions
          "(dBTP). Curves are reduced to one point per column (the maximum where it matters).";
     if (!o.spec_name.empty())
         h += " QC spec: " + esc(o.spec_name) + ".";
+    if (o.target_lufs && o.spec_target_lufs)
+        h += " The loudness plots draw --target " + num(*o.target_lufs, 1) +
+             " LUFS beside the spec's target " + num(*o.spec_target_lufs, 1) + " LUFS +-" +
+             num(o.spec_tolerance_lu, 1) + " LU; the verdict checks the spec's.";
     h += "</p>\n";
     if (o.index_row && !files.empty()) {
         const auto& a = files.front().analysis;

@@ -2,6 +2,7 @@
 // One streaming pass over a file through every meter: loudness (BS.1770 / EBU 3342), true peak,
 // sample peak, RMS, DC offset, clipped samples; per channel and overall. Album figures combine
 // the files' meters (all tracks as one programme).
+#include "tapeop/analysis/levels.hpp"
 #include "tapeop/analysis/loudness.hpp"
 #include "tapeop/analysis/series.hpp"
 #include "tapeop/audio_buffer.hpp"
@@ -37,6 +38,9 @@ struct FileAnalysis {
     std::vector<ChannelDetail> channels;
     // Kept for album figures.
     std::shared_ptr<const LoudnessMeter> loudness;
+    // The pass's level meter (its clip threshold: clip_threshold()), for a QC Checker fed the
+    // same blocks (qc::Checker::Meters::supplied).
+    std::shared_ptr<const LevelMeter> levels;
     // Only when asked for (AnalyzeExtras).
     std::shared_ptr<const Series> series;
 };

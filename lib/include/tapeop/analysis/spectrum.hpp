@@ -55,7 +55,10 @@ class SpectrumCollector {
   private:
     bool measured(std::uint64_t segment) const;
     void flush_segment(std::size_t frames);
-    void fft(std::vector<std::complex<double>>& x) const;
+    void fft(); // in place on re_, im_ (the input in bit-reversed order)
+    void fft_stage(double* re, double* im, std::size_t n, std::size_t half) const;
+    // Points per block of the first stages (2 x 16 KiB: within the L1 cache).
+    static constexpr std::size_t fft_block = 1024;
 
     int rate_;
     bool mid_side_;
@@ -65,7 +68,11 @@ class SpectrumCollector {
     std::vector<std::vector<double>> power_; // [channel][n_/2 + 1] summed over segments
     std::vector<double> cross_;              // Re(X_0 conj(X_1)) per bin, summed (mid_side)
     std::vector<double> window_;
-    std::vector<std::complex<double>> buf_, twiddle_;
+    double sum_w2_ = 0.0; // sum of the full window's squares
+    // The FFT's working arrays (real and imaginary parts apart, so that two butterflies run
+    // side by side in SIMD) and its twiddles per stage: stage_wr_[h - 1 + j], stage_wi_[...]
+    // = exp(-2 pi i j / 2h) for the stage of half-length h.
+    std::vector<double> re_, im_, stage_wr_, stage_wi_;
     std::vector<std::size_t> bitrev_;
 };
 

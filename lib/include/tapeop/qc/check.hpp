@@ -62,9 +62,11 @@ struct FileReport {
 // to add() (any block sizes: the findings do not depend on them), then call finish() once.
 //
 // Meters::own: the checker runs the loudness and true-peak meters its checks need itself, on
-// a worker thread beside the detectors. Meters::supplied: the caller's pass already runs them
-// on the same blocks and hands their figures to finish() (integrated loudness and LRA when
-// needs_loudness(), true peak when needs_true_peak()); the findings are the same either way.
+// a worker thread beside the detectors, and its own level meter. Meters::supplied: the
+// caller's pass already runs them on the same blocks and hands their figures to finish()
+// (integrated loudness and LRA when needs_loudness(), true peak when needs_true_peak()) and its
+// level meter (sample peak, RMS and DC offset: the same sums over the same blocks, whatever
+// its clip threshold); the findings are the same either way.
 class Checker {
   public:
     enum class Meters { own, supplied };
@@ -88,10 +90,12 @@ class Checker {
         std::uint64_t samples = 0;
         std::int64_t first_frame = -1;
     };
-    // The end of the file: evaluates every check that applies. `supplied` with Meters::supplied
-    // (its sample peak is not used: the checker measures levels itself). Throws Error naming
-    // the file when no frame was added. Call once.
-    FileReport finish(const NonFinite& nonfinite, const Measurements& supplied = {});
+    // The end of the file: evaluates every check that applies. `supplied` and `levels` with
+    // Meters::supplied (`supplied`'s sample peak is not used: it is `levels`'). Throws Error
+    // naming the file when no frame was added (or `levels` is missing with Meters::supplied).
+    // Call once.
+    FileReport finish(const NonFinite& nonfinite, const Measurements& supplied = {},
+                      const analysis::LevelMeter* levels = nullptr);
 
   private:
     struct State;

@@ -342,8 +342,9 @@ class HumDetector {
     double rate_d_;     // after both stages
     std::size_t n_;     // decimated samples per window
     std::vector<float> hann_;
-    std::vector<float> buf_; // n_ decimated samples
-    double acc_ = 0.0;       // box sum
+    std::vector<float> buf_;       // n_ decimated samples
+    std::vector<double> windowed_; // buf_ x hann_, the Goertzel bank's input
+    double acc_ = 0.0;             // box sum
     std::size_t acc_fill_ = 0, buf_fill_ = 0;
     float h1_ = 0.0f, h2_ = 0.0f; // half-band history
     bool odd_ = false;

@@ -1,8 +1,12 @@
 #pragma once
 // The report page (`tapeop report`): one self-contained HTML document (inline SVG and CSS, no
 // script, font or image from anywhere) showing what analyze and check measured, per file:
-// a summary with analyze's figures as analyze prints them, Loudness over time (short-term,
-// the momentary maximum per column, the integrated value, the target band), True peak over
+// a summary with analyze's figures as analyze prints them (the headline levels, DC offset and
+// clipping, the channel layout and its weights, per channel sample peak, true peak, RMS, DC and
+// clipping, analyze's warnings) and the metadata that matters (title, artist, album, ISRC, the
+// bext originator, date, time and time reference, the number of cue markers), Loudness over
+// time (short-term, the momentary maximum per column, the integrated value, the spec's target
+// band and --target's), True peak over
 // time with the ceiling, the Waveform (min/max per column per channel, clipping marked), the
 // long-term Spectrum in 1/3 octaves per channel (and as mid and side for stereo), and with a spec
 // the verdict and every finding, also marked at its time on the timelines. Several files get an
@@ -18,6 +22,7 @@
 // apart.
 #include "tapeop/analysis/analyze.hpp"
 #include "tapeop/analysis/spectrum.hpp"
+#include "tapeop/io/metadata.hpp"
 #include "tapeop/qc/check.hpp"
 
 #include <optional>
@@ -33,13 +38,20 @@ struct FileSection {
     analysis::FileAnalysis analysis;            // with series
     std::optional<qc::FileReport> qc;           // with --spec
     std::optional<analysis::Spectrum> spectrum; // with mid and side for stereo
+    io::Metadata metadata;                      // what the summary shows of it: tags, bext, cues
 };
 
 struct PageOptions {
     std::string title = "tapeop report";
-    std::string spec_name;              // "" without --spec
-    std::optional<double> target_lufs;  // --target, else the spec's loudness target
-    double tolerance_lu = 1.0;          // half the target band's width
+    std::string spec_name; // "" without --spec
+    // --target: the producer's own target, drawn as its own band (+-target_tolerance_lu) and
+    // labelled "--target"; it changes no verdict.
+    std::optional<double> target_lufs;
+    double target_tolerance_lu = 1.0;
+    // The spec's loudness rule (apply_spec): its band, labelled with the spec's name, is what
+    // the QC verdict checks; drawn beside --target when both are given.
+    std::optional<double> spec_target_lufs;
+    double spec_tolerance_lu = 1.0;
     std::optional<double> ceiling_dbtp; // the spec's true-peak max; else -1 dBTP is drawn
     // run --report: the first file's overview row, marked for the run's index
     // (report/master_page.hpp: index_row_begin / index_row_end).
@@ -54,7 +66,8 @@ struct PageOptions {
 FileSection measure_file(const std::string& path, const qc::Spec* spec = nullptr,
                          const analysis::ProgressFn& progress = {});
 
-// The loudness target and true-peak ceiling a spec sets (nullopt where it sets none).
+// The loudness target and true-peak ceiling a spec sets (nullopt where it sets none); --target
+// stays as given.
 void apply_spec(const qc::Spec& spec, PageOptions& options);
 
 std::string render_page(const std::vector<FileSection>& files, const PageOptions& options);
