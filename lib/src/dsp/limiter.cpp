@@ -206,33 +206,43 @@ void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
         needed[k] = peak > target_ ? target_ / peak : 1.0;
     }
     prev_interp_peak_ = interp[count - 1];
-    // 2.-5. Hold, release, smoothing: the gain of each frame.
+    // 2.-5. Hold, release, smoothing: the gain of each frame. (The state in locals: members
+    // would be stored and loaded again every frame.)
     double* gains = interp; // the peaks are no longer needed
+    double release = release_gain_;
+    std::size_t unity_run = unity_run_;
+    bool idle = idle_;
+    const bool fast = fast_path_;
+    const double keep = 1.0 - release_coeff_;
     for (std::size_t k = 0; k < count; ++k) {
+        const double need = needed[k];
         double gain = 1.0;
-        if (!(fast_path_ && idle_ && needed[k] == 1.0)) {
-            if (fast_path_ && idle_) {
+        if (!(fast && idle && need == 1.0)) {
+            if (fast && idle) {
                 // Leaving the idle state: every value in the hold and smoothing windows is 1.
                 hold_.reset(1.0);
                 smooth_.reset(1.0);
-                idle_ = false;
-                unity_run_ = 0;
+                idle = false;
+                unity_run = 0;
             }
-            const double held = hold_.push(needed[k]);
-            double rel = release_gain_ + (1.0 - release_gain_) * (1.0 - release_coeff_);
+            const double held = hold_.push(need);
+            double rel = release + (1.0 - release) * keep;
             if (rel > unity_snap)
                 rel = 1.0;
-            release_gain_ = std::min(held, rel);
-            gain = smooth_.push(release_gain_);
-            if (needed[k] == 1.0 && release_gain_ == 1.0) {
-                if (++unity_run_ >= lookahead_ + 1)
-                    idle_ = true;
+            release = std::min(held, rel);
+            gain = smooth_.push(release);
+            if (need == 1.0 && release == 1.0) {
+                if (++unity_run >= lookahead_ + 1)
+                    idle = true;
             } else {
-                unity_run_ = 0;
+                unity_run = 0;
             }
         }
         gains[k] = gain;
     }
+    release_gain_ = release;
+    unity_run_ = unity_run;
+    idle_ = idle;
     // 6. Applied to the frames that entered latency_frames() ago: each channel's line holds the
     // last latency_frames() inputs, then this block's. (x * 1.0 is x: unity gain is exact.)
     const std::size_t latency = latency_frames();
@@ -245,23 +255,29 @@ void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
         std::copy(line + count, line + count + latency, line);
     }
     frames_ += count;
+    if (trace_)
+        for (std::size_t k = 0; k < count; ++k)
+            trace_->add(gains[k]);
+    double min_gain = min_gain_, product = gain_product_;
+    std::uint64_t active = active_;
     for (std::size_t k = 0; k < count; ++k) {
         const double gain = gains[k];
-        if (trace_)
-            trace_->add(gain);
         if (gain < active_gain) {
             // The sum of the reductions in dB is -20 log10 of the product of the gains: kept
             // as mantissa and binary exponent (one multiplication per frame, not a log10).
-            ++active_;
-            min_gain_ = std::min(min_gain_, gain);
-            gain_product_ *= gain;
-            if (gain_product_ < 0x1p-512) {
+            ++active;
+            min_gain = std::min(min_gain, gain);
+            product *= gain;
+            if (product < 0x1p-512) {
                 int e = 0;
-                gain_product_ = std::frexp(gain_product_, &e);
+                product = std::frexp(product, &e);
                 gain_exponent_ += e;
             }
         }
     }
+    min_gain_ = min_gain;
+    gain_product_ = product;
+    active_ = active;
 }
 
 void Limiter::screen_chunk(Detect& d, const float* x, std::size_t m, std::size_t at) {
