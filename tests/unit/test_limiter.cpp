@@ -273,6 +273,28 @@ TEST_SUITE("limiter") {
         }
     }
 
+    TEST_CASE("block moving minimum matches the streaming one for any block lengths") {
+        std::mt19937_64 rng(2);
+        std::uniform_real_distribution<double> u(0.0, 1.0);
+        std::uniform_int_distribution<std::size_t> len(1, 700);
+        for (std::size_t window : {1u, 2u, 5u, 145u, 288u}) {
+            MovingMin ref;
+            ref.resize(window);
+            ref.reset(1.0);
+            BlockMovingMin block;
+            block.resize(window);
+            block.reset(1.0);
+            for (int b = 0; b < 40; ++b) {
+                std::vector<double> in(len(rng)), out(in.size());
+                for (double& v : in)
+                    v = u(rng) < 0.3 ? 1.0 : u(rng);
+                block.process(in.data(), in.size(), out.data());
+                for (std::size_t k = 0; k < in.size(); ++k)
+                    REQUIRE(out[k] == ref.push(in[k]));
+            }
+        }
+    }
+
     TEST_CASE("box mean is exact and returns exactly 1.0 for ones") {
         BoxMean box;
         box.resize(10);

@@ -86,6 +86,7 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
     delay_.assign(channels_ * delay_len_, 0.0f);
     peak_.assign(block_frames, 0.0);
     needed_.assign(block_frames, 0.0);
+    held_.assign(block_frames, 0.0);
     hold_.resize(lookahead_ + 1);
     smooth_.resize(lookahead_ + 1);
     // Fast path: the bound S, the float windows, and the screens' folded taps: the
@@ -206,7 +207,11 @@ void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
         needed[k] = peak > target_ ? target_ / peak : 1.0;
     }
     prev_interp_peak_ = interp[count - 1];
-    // 2.-5. Hold, release, smoothing: the gain of each frame. (The state in locals: members
+    // 3. The hold, over every frame (an idle stretch has needed gains of 1, as the unity run
+    // before it: the same minima as if the hold had been reset to 1 on waking up).
+    double* held = held_.data();
+    hold_.process(needed, count, held);
+    // 4.-5. Release and smoothing: the gain of each frame. (The state in locals: members
     // would be stored and loaded again every frame.)
     double* gains = interp; // the peaks are no longer needed
     double release = release_gain_;
@@ -219,17 +224,15 @@ void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
         double gain = 1.0;
         if (!(fast && idle && need == 1.0)) {
             if (fast && idle) {
-                // Leaving the idle state: every value in the hold and smoothing windows is 1.
-                hold_.reset(1.0);
+                // Leaving the idle state: every value in the smoothing window is 1.
                 smooth_.reset(1.0);
                 idle = false;
                 unity_run = 0;
             }
-            const double held = hold_.push(need);
             double rel = release + (1.0 - release) * keep;
             if (rel > unity_snap)
                 rel = 1.0;
-            release = std::min(held, rel);
+            release = std::min(held[k], rel);
             gain = smooth_.push(release);
             if (need == 1.0 && release == 1.0) {
                 if (++unity_run >= lookahead_ + 1)

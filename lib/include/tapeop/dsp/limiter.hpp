@@ -171,11 +171,12 @@ class Limiter : public Processor {
     // Per channel: the audio's delay line, latency_frames() + block_frames floats.
     std::vector<float> delay_;
     std::size_t delay_len_ = 0;
-    std::vector<double> peak_, needed_; // per frame of the block: peaks, then gains; needed gains
+    // Per frame of the block: the peaks, then the gains; the needed gains; their held minima.
+    std::vector<double> peak_, needed_, held_;
 
     double prev_interp_peak_ = 0.0;
     double release_gain_ = 1.0;
-    MovingMin hold_;
+    BlockMovingMin hold_;
     BoxMean smooth_;
 
     // Over the active frames: the smallest gain, and the product of the gains as
