@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <dlfcn.h>
 #include <fstream>
 #include <mutex>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 extern "C" {
@@ -14,14 +17,111 @@ extern "C" {
 #include <libavutil/channel_layout.h>
 #include <libavutil/error.h>
 #include <libavutil/log.h>
+#include <libavutil/version.h>
 }
 
 namespace tapeop::io {
 namespace {
 
+// FFmpeg's libraries are loaded when the first MP4 or AAC file is opened, not when tapeop
+// starts: linked, they and the libraries they pull in (about 130) added 20-40 ms to every run
+// of every command. The functions used, by the sonames of the headers built against.
+struct Libav {
+    decltype(&::av_strerror) av_strerror = nullptr;
+    decltype(&::av_sample_fmt_is_planar) av_sample_fmt_is_planar = nullptr;
+    decltype(&::av_get_packed_sample_fmt) av_get_packed_sample_fmt = nullptr;
+    decltype(&::av_log_set_level) av_log_set_level = nullptr;
+    decltype(&::av_find_input_format) av_find_input_format = nullptr;
+    decltype(&::av_dict_set) av_dict_set = nullptr;
+    decltype(&::avformat_open_input) avformat_open_input = nullptr;
+    decltype(&::av_dict_free) av_dict_free = nullptr;
+    decltype(&::avformat_find_stream_info) avformat_find_stream_info = nullptr;
+    decltype(&::av_find_best_stream) av_find_best_stream = nullptr;
+    decltype(&::avcodec_get_name) avcodec_get_name = nullptr;
+    decltype(&::avcodec_alloc_context3) avcodec_alloc_context3 = nullptr;
+    decltype(&::avcodec_parameters_to_context) avcodec_parameters_to_context = nullptr;
+    decltype(&::avcodec_open2) avcodec_open2 = nullptr;
+    decltype(&::av_packet_alloc) av_packet_alloc = nullptr;
+    decltype(&::av_frame_alloc) av_frame_alloc = nullptr;
+    decltype(&::av_rescale_q) av_rescale_q = nullptr;
+    decltype(&::av_frame_unref) av_frame_unref = nullptr;
+    decltype(&::avcodec_receive_frame) avcodec_receive_frame = nullptr;
+    decltype(&::av_read_frame) av_read_frame = nullptr;
+    decltype(&::avcodec_send_packet) avcodec_send_packet = nullptr;
+    decltype(&::av_packet_unref) av_packet_unref = nullptr;
+    decltype(&::av_frame_free) av_frame_free = nullptr;
+    decltype(&::av_packet_free) av_packet_free = nullptr;
+    decltype(&::avcodec_free_context) avcodec_free_context = nullptr;
+    decltype(&::avformat_close_input) avformat_close_input = nullptr;
+};
+
+std::string soname(const char* name, int major) {
+    return std::string("lib") + name + ".so." + std::to_string(major);
+}
+
+const Libav* load_libav(std::string& why) {
+    static Libav a;
+    void* util = dlopen(soname("avutil", LIBAVUTIL_VERSION_MAJOR).c_str(), RTLD_NOW | RTLD_LOCAL);
+    void* codec =
+        dlopen(soname("avcodec", LIBAVCODEC_VERSION_MAJOR).c_str(), RTLD_NOW | RTLD_LOCAL);
+    void* format =
+        dlopen(soname("avformat", LIBAVFORMAT_VERSION_MAJOR).c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!util || !codec || !format) {
+        const char* e = dlerror();
+        why = e ? e : "cannot load FFmpeg's libraries";
+        return nullptr;
+    }
+    bool ok = true;
+    auto load = [&](auto& fn, void* handle, const char* name) {
+        fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(handle, name));
+        if (!fn) {
+            ok = false;
+            why = std::string("no ") + name + " in FFmpeg's libraries";
+        }
+    };
+    load(a.av_strerror, util, "av_strerror");
+    load(a.av_sample_fmt_is_planar, util, "av_sample_fmt_is_planar");
+    load(a.av_get_packed_sample_fmt, util, "av_get_packed_sample_fmt");
+    load(a.av_log_set_level, util, "av_log_set_level");
+    load(a.av_find_input_format, format, "av_find_input_format");
+    load(a.av_dict_set, util, "av_dict_set");
+    load(a.avformat_open_input, format, "avformat_open_input");
+    load(a.av_dict_free, util, "av_dict_free");
+    load(a.avformat_find_stream_info, format, "avformat_find_stream_info");
+    load(a.av_find_best_stream, format, "av_find_best_stream");
+    load(a.avcodec_get_name, codec, "avcodec_get_name");
+    load(a.avcodec_alloc_context3, codec, "avcodec_alloc_context3");
+    load(a.avcodec_parameters_to_context, codec, "avcodec_parameters_to_context");
+    load(a.avcodec_open2, codec, "avcodec_open2");
+    load(a.av_packet_alloc, codec, "av_packet_alloc");
+    load(a.av_frame_alloc, util, "av_frame_alloc");
+    load(a.av_rescale_q, util, "av_rescale_q");
+    load(a.av_frame_unref, util, "av_frame_unref");
+    load(a.avcodec_receive_frame, codec, "avcodec_receive_frame");
+    load(a.av_read_frame, format, "av_read_frame");
+    load(a.avcodec_send_packet, codec, "avcodec_send_packet");
+    load(a.av_packet_unref, codec, "av_packet_unref");
+    load(a.av_frame_free, util, "av_frame_free");
+    load(a.av_packet_free, codec, "av_packet_free");
+    load(a.avcodec_free_context, codec, "avcodec_free_context");
+    load(a.avformat_close_input, format, "avformat_close_input");
+    return ok ? &a : nullptr;
+}
+
+// The loaded functions; the first call loads them (once per process).
+const Libav& lib(const std::string& path = {}) {
+    static std::string why;
+    static const Libav* const a = load_libav(why);
+    if (!a)
+        throw Error("cannot read MP4/AAC files: " + why +
+                        " (Debian: libavformat59, libavcodec59, libavutil57)",
+                    path);
+    return *a;
+}
+
 std::string av_error(int code) {
     char text[AV_ERROR_MAX_STRING_SIZE] = {};
-    av_strerror(code, text, sizeof text);
+    lib().av_strerror(code, text, sizeof text);
     return text;
 }
 
@@ -31,7 +131,7 @@ std::string av_error(int code) {
 template <class T>
 void convert(const AVFrame* f, int c, int channels, int first, int n, float* dst, std::size_t step,
              float scale, float offset) {
-    const bool planar = av_sample_fmt_is_planar(static_cast<AVSampleFormat>(f->format));
+    const bool planar = lib().av_sample_fmt_is_planar(static_cast<AVSampleFormat>(f->format));
     const T* src = reinterpret_cast<const T*>(planar ? f->extended_data[c] : f->extended_data[0]);
     const std::size_t stride = planar ? 1 : std::size_t(channels);
     src += planar ? first : first * channels + c;
@@ -41,7 +141,7 @@ void convert(const AVFrame* f, int c, int channels, int first, int n, float* dst
 
 void convert_channel(const AVFrame* f, int c, int channels, int first, int n, float* dst,
                      std::size_t step) {
-    switch (av_get_packed_sample_fmt(static_cast<AVSampleFormat>(f->format))) {
+    switch (lib().av_get_packed_sample_fmt(static_cast<AVSampleFormat>(f->format))) {
     case AV_SAMPLE_FMT_U8:
         return convert<std::uint8_t>(f, c, channels, first, n, dst, step, 1.0f / 128.0f, 128.0f);
     case AV_SAMPLE_FMT_S16:
@@ -59,7 +159,7 @@ void convert_channel(const AVFrame* f, int c, int channels, int first, int n, fl
 }
 
 bool known_sample_format(int format) {
-    switch (av_get_packed_sample_fmt(static_cast<AVSampleFormat>(format))) {
+    switch (lib().av_get_packed_sample_fmt(static_cast<AVSampleFormat>(format))) {
     case AV_SAMPLE_FMT_U8:
     case AV_SAMPLE_FMT_S16:
     case AV_SAMPLE_FMT_S32:
@@ -104,10 +204,10 @@ struct LibavDecoder::State {
     bool have_frame = false, flushed = false, ended = false;
 
     ~State() {
-        av_frame_free(&frame);
-        av_packet_free(&packet);
-        avcodec_free_context(&codec);
-        avformat_close_input(&format);
+        lib().av_frame_free(&frame);
+        lib().av_packet_free(&packet);
+        lib().avcodec_free_context(&codec);
+        lib().avformat_close_input(&format);
     }
 };
 
@@ -118,28 +218,30 @@ LibavDecoder::LibavDecoder(const std::string& path) : path_(path) {
 LibavDecoder::~LibavDecoder() = default;
 
 void LibavDecoder::open() {
+    lib(path_); // loads FFmpeg's libraries, or says that they are missing
     static std::once_flag quiet;
-    std::call_once(quiet, [] { av_log_set_level(AV_LOG_QUIET); }); // errors come back as codes
+    std::call_once(quiet,
+                   [] { lib().av_log_set_level(AV_LOG_QUIET); }); // errors come back as codes
     container_ = libav_container(path_);
     if (container_.empty())
         throw Error("not an MP4/M4A or ADTS AAC file", path_);
     state_ = std::make_unique<State>();
     State& s = *state_;
-    const AVInputFormat* demuxer = av_find_input_format(container_ == "m4a" ? "mov" : "aac");
+    const AVInputFormat* demuxer = lib().av_find_input_format(container_ == "m4a" ? "mov" : "aac");
     AVDictionary* options = nullptr;
-    av_dict_set(&options, "protocol_whitelist", "file", 0);
+    lib().av_dict_set(&options, "protocol_whitelist", "file", 0);
     // "file:" + path: a name such as "http:x.m4a" stays a local file name.
     const std::string url = "file:" + path_;
-    int rc = avformat_open_input(&s.format, url.c_str(), demuxer, &options);
-    av_dict_free(&options);
+    int rc = lib().avformat_open_input(&s.format, url.c_str(), demuxer, &options);
+    lib().av_dict_free(&options);
     if (rc < 0)
         throw Error("cannot read: damaged " + std::string(container_ == "m4a" ? "MP4" : "AAC") +
                         " file (" + av_error(rc) + ")",
                     path_);
-    if ((rc = avformat_find_stream_info(s.format, nullptr)) < 0)
+    if ((rc = lib().avformat_find_stream_info(s.format, nullptr)) < 0)
         throw Error("cannot read: damaged MP4 file (" + av_error(rc) + ")", path_);
     const AVCodec* decoder = nullptr;
-    s.stream = av_find_best_stream(s.format, AVMEDIA_TYPE_AUDIO, -1, -1, &decoder, 0);
+    s.stream = lib().av_find_best_stream(s.format, AVMEDIA_TYPE_AUDIO, -1, -1, &decoder, 0);
     if (s.stream < 0)
         throw Error("cannot read: the file holds no audio stream", path_);
     const AVCodecParameters* par = s.format->streams[s.stream]->codecpar;
@@ -148,7 +250,8 @@ void LibavDecoder::open() {
     else if (par->codec_id == AV_CODEC_ID_ALAC)
         codec_ = "alac";
     else
-        throw Error("cannot read: the audio is " + std::string(avcodec_get_name(par->codec_id)) +
+        throw Error("cannot read: the audio is " +
+                        std::string(lib().avcodec_get_name(par->codec_id)) +
                         "; tapeop reads AAC and ALAC from MP4 files",
                     path_);
     if (!decoder)
@@ -156,18 +259,18 @@ void LibavDecoder::open() {
     for (unsigned i = 0; i < s.format->nb_streams; ++i)
         if (int(i) != s.stream)
             s.format->streams[i]->discard = AVDISCARD_ALL; // video, cover art, chapters
-    s.codec = avcodec_alloc_context3(decoder);
-    if (!s.codec || avcodec_parameters_to_context(s.codec, par) < 0)
+    s.codec = lib().avcodec_alloc_context3(decoder);
+    if (!s.codec || lib().avcodec_parameters_to_context(s.codec, par) < 0)
         throw Error("cannot read: out of memory opening the decoder", path_);
     s.codec->thread_count = 1; // one thread: the reader already decodes ahead
-    if ((rc = avcodec_open2(s.codec, decoder, nullptr)) < 0)
+    if ((rc = lib().avcodec_open2(s.codec, decoder, nullptr)) < 0)
         throw Error("cannot read: the " + codec_ + " decoder refused the stream (" + av_error(rc) +
                         ")",
                     path_);
     if (!known_sample_format(s.codec->sample_fmt))
         throw Error("cannot read: the decoder's sample format is not one tapeop converts", path_);
-    s.packet = av_packet_alloc();
-    s.frame = av_frame_alloc();
+    s.packet = lib().av_packet_alloc();
+    s.frame = lib().av_frame_alloc();
     if (!s.packet || !s.frame)
         throw Error("cannot read: out of memory", path_);
     sample_rate_ = s.codec->sample_rate;
@@ -181,7 +284,7 @@ void LibavDecoder::open() {
         throw Error("cannot read: the " + codec_ + " stream names no rate or channel count", path_);
     const AVStream* st = s.format->streams[s.stream];
     if (container_ == "m4a" && st->duration != AV_NOPTS_VALUE && st->duration > 0)
-        s.limit = av_rescale_q(st->duration, st->time_base, AVRational{1, sample_rate_});
+        s.limit = lib().av_rescale_q(st->duration, st->time_base, AVRational{1, sample_rate_});
 }
 
 std::size_t LibavDecoder::read(float* dst, std::size_t frames) {
@@ -201,7 +304,7 @@ std::size_t LibavDecoder::read(float* dst, std::size_t frames) {
                 int(std::min<std::size_t>(room, std::size_t(s.frame->nb_samples - s.offset)));
             if (n == 0) { // the track's end: the rest is the encoder's padding
                 s.ended = true;
-                av_frame_unref(s.frame);
+                lib().av_frame_unref(s.frame);
                 s.have_frame = false;
                 break;
             }
@@ -213,14 +316,14 @@ std::size_t LibavDecoder::read(float* dst, std::size_t frames) {
             s.emitted += n;
             s.offset += n;
             if (s.offset == s.frame->nb_samples) {
-                av_frame_unref(s.frame);
+                lib().av_frame_unref(s.frame);
                 s.have_frame = false;
             }
             continue;
         }
         if (s.ended)
             break;
-        int rc = avcodec_receive_frame(s.codec, s.frame);
+        int rc = lib().avcodec_receive_frame(s.codec, s.frame);
         if (rc == 0) {
             s.have_frame = true;
             s.offset = 0;
@@ -234,22 +337,22 @@ std::size_t LibavDecoder::read(float* dst, std::size_t frames) {
             throw Error("cannot read: damaged " + codec_ + " stream (" + av_error(rc) + ")", path_);
         // The decoder wants input: the next packet of our stream, or the flush at the end.
         for (;;) {
-            rc = av_read_frame(s.format, s.packet);
+            rc = lib().av_read_frame(s.format, s.packet);
             if (rc == AVERROR_EOF) {
                 if (!s.flushed) {
                     s.flushed = true;
-                    avcodec_send_packet(s.codec, nullptr);
+                    lib().avcodec_send_packet(s.codec, nullptr);
                 }
                 break;
             }
             if (rc < 0)
                 throw Error("cannot read: " + av_error(rc), path_);
             if (s.packet->stream_index != s.stream) {
-                av_packet_unref(s.packet);
+                lib().av_packet_unref(s.packet);
                 continue;
             }
-            rc = avcodec_send_packet(s.codec, s.packet);
-            av_packet_unref(s.packet);
+            rc = lib().avcodec_send_packet(s.codec, s.packet);
+            lib().av_packet_unref(s.packet);
             if (rc < 0 && rc != AVERROR(EAGAIN))
                 throw Error("cannot read: damaged " + codec_ + " stream (" + av_error(rc) + ")",
                             path_);
