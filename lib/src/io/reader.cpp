@@ -414,37 +414,50 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
     const std::size_t channels = static_cast<std::size_t>(info.channels);
     const std::size_t want = out.capacity();
     std::size_t got = 0;
-    if (integer_path) {
-        scratch_int.resize(want * channels);
-        if (raw_bytes > 0) {
-            // The same left-justified integers as libsndfile's (pcm.c: psf_get_le24 /
-            // le16 << 16), without its per-sample conversion loop; sf_read_raw stops at the
-            // header's frame count as sf_readf_int does.
-            const std::size_t width = std::size_t(raw_bytes) * channels;
-            scratch_raw.resize(want * width);
-            const sf_count_t bytes =
-                sf_read_raw(file.get(), scratch_raw.data(), static_cast<sf_count_t>(want * width));
-            got = bytes > 0 ? static_cast<std::size_t>(bytes) / width : 0;
-            const unsigned char* b = scratch_raw.data();
-            std::int32_t* dst = scratch_int.data();
-            const std::size_t n = got * channels;
-            if (raw_bytes == 3) {
-                for (std::size_t i = 0; i < n; ++i, b += 3)
-                    dst[i] = static_cast<std::int32_t>(std::uint32_t(b[0]) << 8 |
-                                                       std::uint32_t(b[1]) << 16 |
-                                                       std::uint32_t(b[2]) << 24);
-            } else {
-                for (std::size_t i = 0; i < n; ++i, b += 2)
-                    dst[i] = static_cast<std::int32_t>(std::uint32_t(b[0]) << 16 |
-                                                       std::uint32_t(b[1]) << 24);
+    // libsndfile returns integers left-justified in 32 bits; 2^-31 scaling is exact for up to
+    // 24 significant bits.
+    constexpr float scale = 1.0f / 2147483648.0f;
+    if (integer_path && raw_bytes > 0) {
+        // Little-endian 16/24-bit PCM: the same left-justified integers as libsndfile's
+        // (pcm.c: psf_get_le24 / le16 << 16), unpacked here in one pass straight into the
+        // channels, without its per-sample conversion loop; sf_read_raw stops at the header's
+        // frame count as sf_readf_int does. Each sample is one 4-byte load shifted left, so
+        // the bytes have 4 of room after them.
+        const std::size_t width = std::size_t(raw_bytes) * channels;
+        scratch_raw.resize(want * width + 4);
+        const sf_count_t bytes =
+            sf_read_raw(file.get(), scratch_raw.data(), static_cast<sf_count_t>(want * width));
+        got = bytes > 0 ? static_cast<std::size_t>(bytes) / width : 0;
+        const unsigned char* b = scratch_raw.data();
+        const unsigned shift = raw_bytes == 3 ? 8 : 16;
+        auto sample = [shift](const unsigned char* p) {
+            std::uint32_t v;
+            std::memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+            v = __builtin_bswap32(v);
+#endif
+            return static_cast<float>(static_cast<std::int32_t>(v << shift)) * scale;
+        };
+        const std::size_t step = std::size_t(raw_bytes);
+        if (channels == 2) {
+            float* l = out.channel(0);
+            float* r = out.channel(1);
+            for (std::size_t i = 0; i < got; ++i, b += 2 * step) {
+                l[i] = sample(b);
+                r[i] = sample(b + step);
             }
         } else {
-            got = static_cast<std::size_t>(
-                sf_readf_int(file.get(), scratch_int.data(), static_cast<sf_count_t>(want)));
+            for (std::size_t c = 0; c < channels; ++c) {
+                float* dst = out.channel(c);
+                const unsigned char* p = b + c * step;
+                for (std::size_t i = 0; i < got; ++i, p += width)
+                    dst[i] = sample(p);
+            }
         }
-        // libsndfile returns integers left-justified in 32 bits; 2^-31 scaling is exact for
-        // up to 24 significant bits.
-        constexpr float scale = 1.0f / 2147483648.0f;
+    } else if (integer_path) {
+        scratch_int.resize(want * channels);
+        got = static_cast<std::size_t>(
+            sf_readf_int(file.get(), scratch_int.data(), static_cast<sf_count_t>(want)));
         if (channels == 2) {
             float* l = out.channel(0);
             float* r = out.channel(1);
