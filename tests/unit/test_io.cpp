@@ -332,6 +332,45 @@ TEST_SUITE("io") {
         }
     }
 
+    TEST_CASE("read_view returns the frames read() does, in any pieces, mixed with read()") {
+        TempDir dir;
+        write_raw(dir.file("s24.wav"), SF_FORMAT_WAV | SF_FORMAT_PCM_24,
+                  random_codes(2 * 50001, 24, 6), 2);
+        const AudioBuffer ref = read_all(dir.file("s24.wav"), 8192, false);
+        for (bool ahead : {false, true})
+            for (std::size_t piece : {1u, 777u, 4096u, 100000u}) {
+                CAPTURE(ahead);
+                CAPTURE(piece);
+                io::set_read_ahead(ahead);
+                io::AudioReader r(dir.file("s24.wav"));
+                for (int pass = 0; pass < 2; ++pass) { // again after a rewind
+                    AudioBuffer got(2, 50001);
+                    AudioBuffer buf(2, 333);
+                    std::size_t at = 0;
+                    for (int k = 0;; ++k) {
+                        AudioView v;
+                        if (k % 3 == 2) { // every third a plain read()
+                            r.read(buf);
+                            v = buf.view();
+                        } else {
+                            v = r.read_view(piece);
+                        }
+                        if (v.frames() == 0)
+                            break;
+                        REQUIRE(at + v.frames() <= 50001);
+                        for (std::size_t c = 0; c < 2; ++c)
+                            std::copy_n(v.channel(c), v.frames(), got.channel(c) + at);
+                        at += v.frames();
+                    }
+                    got.set_frames(at);
+                    CHECK(r.position() == 50001);
+                    CHECK(same_audio(got, ref));
+                    r.rewind();
+                }
+                io::set_read_ahead(true);
+            }
+    }
+
     TEST_CASE("rewind in the middle of a read-ahead starts again from the first frame") {
         TempDir dir;
         write_raw(dir.file("r.wav"), SF_FORMAT_WAV | SF_FORMAT_PCM_24,

@@ -393,7 +393,9 @@ struct AudioReader::State {
     std::thread worker;
     std::exception_ptr error; // written by the worker before it closes the queue
     Slot* current = nullptr;
-    std::size_t offset = 0; // frames of `current` already returned
+    std::size_t offset = 0;  // frames of `current` already returned
+    bool viewed_out = false; // `current` was returned whole by read_view(): pop it next time
+    AudioBuffer own;         // read_view()'s block without the read-ahead
 
     ~State() { stop(); }
 
@@ -406,7 +408,11 @@ struct AudioReader::State {
     void check_end(std::int64_t end);
     void run_worker();
     void stop();
+    void start(std::size_t channels);
+    // The block being read (`current`), the next one if none; false at the end.
+    bool next_block();
     std::size_t read(AudioBuffer& out);
+    AudioView read_view(std::size_t max);
 };
 
 std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::uint64_t& bad,
@@ -585,8 +591,48 @@ void AudioReader::State::stop() {
     queue.reset();
     current = nullptr;
     offset = 0;
+    viewed_out = false;
     error = nullptr;
     started = ahead = false;
+}
+
+void AudioReader::State::start(std::size_t channels) {
+    started = true;
+    // Files of a block or two gain nothing from a second thread.
+    const auto block = ahead_frames(channels);
+    if (read_ahead_enabled.load() && info.frames - position > std::int64_t(2 * block)) {
+        for (Slot& s : queue.slots())
+            if (s.audio.channels() != channels)
+                s.audio.resize(channels, block);
+        try {
+            worker = std::thread([this] { run_worker(); });
+            ahead = true;
+        } catch (const std::system_error&) {
+            ahead = false; // no thread to be had: read in this one
+        }
+    }
+}
+
+bool AudioReader::State::next_block() {
+    if (viewed_out) { // read_view() returned the rest of it: the caller is done with it now
+        viewed_out = false;
+        current = nullptr;
+        queue.pop();
+    }
+    if (current)
+        return true;
+    current = queue.front();
+    if (!current) {
+        if (error)
+            std::rethrow_exception(error);
+        return false; // the end
+    }
+    offset = 0;
+    nonfinite += current->nonfinite;
+    if (current->first_nonfinite >= 0 &&
+        (first_nonfinite < 0 || current->first_nonfinite < first_nonfinite))
+        first_nonfinite = current->first_nonfinite;
+    return true;
 }
 
 std::size_t AudioReader::State::read(AudioBuffer& out) {
@@ -595,22 +641,8 @@ std::size_t AudioReader::State::read(AudioBuffer& out) {
         throw Error("internal: read buffer has " + std::to_string(out.channels()) +
                         " channels, file has " + std::to_string(channels),
                     info.path);
-    if (!started) {
-        started = true;
-        // Files of a block or two gain nothing from a second thread.
-        const auto block = ahead_frames(channels);
-        if (read_ahead_enabled.load() && info.frames - position > std::int64_t(2 * block)) {
-            for (Slot& s : queue.slots())
-                if (s.audio.channels() != channels)
-                    s.audio.resize(channels, block);
-            try {
-                worker = std::thread([this] { run_worker(); });
-                ahead = true;
-            } catch (const std::system_error&) {
-                ahead = false; // no thread to be had: read in this one
-            }
-        }
-    }
+    if (!started)
+        start(channels);
     if (!ahead) {
         const std::size_t got = decode(out, position, nonfinite, first_nonfinite);
         position += static_cast<std::int64_t>(got);
@@ -619,20 +651,12 @@ std::size_t AudioReader::State::read(AudioBuffer& out) {
     const std::size_t want = out.capacity();
     std::size_t got = 0;
     while (got < want) {
-        if (!current) {
-            current = queue.front();
-            if (!current) {
-                if (error) {
-                    out.set_frames(0);
-                    std::rethrow_exception(error);
-                }
-                break; // the end
-            }
-            offset = 0;
-            nonfinite += current->nonfinite;
-            if (current->first_nonfinite >= 0 &&
-                (first_nonfinite < 0 || current->first_nonfinite < first_nonfinite))
-                first_nonfinite = current->first_nonfinite;
+        try {
+            if (!next_block())
+                break;
+        } catch (...) {
+            out.set_frames(0);
+            throw;
         }
         const std::size_t n = std::min(want - got, current->audio.frames() - offset);
         for (std::size_t c = 0; c < channels; ++c)
@@ -647,6 +671,28 @@ std::size_t AudioReader::State::read(AudioBuffer& out) {
     position += static_cast<std::int64_t>(got);
     out.set_frames(got);
     return got;
+}
+
+AudioView AudioReader::State::read_view(std::size_t max) {
+    const std::size_t channels = static_cast<std::size_t>(info.channels);
+    if (!started)
+        start(channels);
+    if (!ahead) {
+        if (own.channels() != channels || own.capacity() != max)
+            own.resize(channels, max); // decode() reads up to the capacity
+        const std::size_t got = decode(own, position, nonfinite, first_nonfinite);
+        position += static_cast<std::int64_t>(got);
+        own.set_frames(got);
+        return own.view();
+    }
+    if (max == 0 || !next_block())
+        return AudioView();
+    const std::size_t n = std::min(max, current->audio.frames() - offset);
+    const AudioView v = current->audio.view().sub(offset, n);
+    offset += n;
+    viewed_out = offset == current->audio.frames();
+    position += static_cast<std::int64_t>(n);
+    return v;
 }
 
 AudioReader::AudioReader(const std::string& path) {
@@ -754,6 +800,10 @@ AudioReader& AudioReader::operator=(AudioReader&&) noexcept = default;
 
 std::size_t AudioReader::read(AudioBuffer& out) {
     return state_->read(out);
+}
+
+AudioView AudioReader::read_view(std::size_t max) {
+    return state_->read_view(max);
 }
 
 void AudioReader::rewind() {

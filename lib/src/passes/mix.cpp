@@ -132,8 +132,17 @@ class StemSource {
             } else {
                 switch (phase_) {
                 case Phase::reading:
-                    if (reader_.read(in_) > 0) {
-                        v = chain_.size() > 0 ? chain_.process(in_.view()) : in_.view();
+                    // The reader's own block (no copy); a chain works on a copy of it.
+                    if (const AudioView r = reader_.read_view(default_block_frames);
+                        r.frames() > 0) {
+                        if (chain_.size() > 0) {
+                            in_.set_frames(r.frames());
+                            for (std::size_t c = 0; c < r.channels(); ++c)
+                                std::copy_n(r.channel(c), r.frames(), in_.channel(c));
+                            v = chain_.process(in_.view());
+                        } else {
+                            v = r;
+                        }
                     } else {
                         phase_ = Phase::chain_tail;
                         continue;

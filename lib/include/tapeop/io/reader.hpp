@@ -42,6 +42,10 @@ class AudioReader {
     // A non-finite sample throws Error naming the file, the time and the channel, unless
     // allow_nonfinite(true), in which case such samples are counted and replaced by 0.
     std::size_t read(AudioBuffer& out);
+    // The same as a view of up to `max` frames in the reader's own buffers (the read-ahead's
+    // block itself: no copy), valid until the next read(), read_view() or rewind(); no
+    // frames at the end. read() and read_view() may be mixed.
+    AudioView read_view(std::size_t max);
 
     // Back to the first frame, for the next pass of a multi-pass job.
     void rewind();
