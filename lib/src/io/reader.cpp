@@ -22,6 +22,7 @@
 #include <emmintrin.h>
 #endif
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -192,10 +193,38 @@ std::optional<std::vector<Position>> flac_mask_positions(const std::string& path
     }
 }
 
-// The layout the file declares (WAVE_FORMAT_EXTENSIBLE in WAV/RF64, CAF's channel layout,
-// FLAC's mask comment), else its container's default order. libsndfile 1.2 reports a map for
-// WAVEX/RF64 and CAF; for AIFF it returns all INVALID, for W64 and FLAC nothing.
+// A CAF 'chan' or AIFF 'CHAN' chunk's CoreAudio channel layout, through libsndfile's chunk
+// API (its own SFC_GET_CHANNEL_MAP_INFO knows a few tags only, maps Ls/Rs to the back pair
+// where Apple's layouts mean the side pair, and returns nothing for AIFF).
+std::optional<std::vector<Position>> coreaudio_positions(SNDFILE* f, const char* id, int channels) {
+    SF_CHUNK_INFO want{};
+    std::snprintf(want.id, sizeof want.id, "%s", id);
+    want.id_size = static_cast<unsigned>(std::strlen(id));
+    SF_CHUNK_ITERATOR* it = sf_get_chunk_iterator(f, &want);
+    if (!it)
+        return std::nullopt;
+    SF_CHUNK_INFO chunk{};
+    // A layout of up to 256 channels fits in 12 + 256 * 20 bytes; anything larger is damaged.
+    if (sf_get_chunk_size(it, &chunk) != SF_ERR_NO_ERROR || chunk.datalen < 12 ||
+        chunk.datalen > 12 + 20 * static_cast<unsigned>(limits::max_channels))
+        return std::nullopt;
+    std::vector<unsigned char> data(chunk.datalen);
+    chunk.data = data.data();
+    if (sf_get_chunk_data(it, &chunk) != SF_ERR_NO_ERROR)
+        return std::nullopt;
+    return positions_from_coreaudio_layout(data.data(), data.size(), channels);
+}
+
+// The layout the file declares (WAVE_FORMAT_EXTENSIBLE in WAV/RF64, CAF's and AIFF's CoreAudio
+// channel layout, FLAC's mask comment), else its container's default order. libsndfile 1.2
+// reports a map for WAVEX/RF64; for W64 and FLAC nothing.
 ChannelLayout read_layout(SNDFILE* f, const FileInfo& info) {
+    if (info.format == "caf" || info.format == "aiff") {
+        if (auto positions =
+                coreaudio_positions(f, info.format == "caf" ? "chan" : "CHAN", info.channels))
+            return make_layout(std::move(*positions), LayoutSource::file);
+        return default_layout(info.format, info.channels);
+    }
     std::vector<int> map(static_cast<std::size_t>(info.channels), SF_CHANNEL_MAP_INVALID);
     if (sf_command(f, SFC_GET_CHANNEL_MAP_INFO, map.data(),
                    static_cast<int>(map.size() * sizeof(int))) == SF_TRUE) {
