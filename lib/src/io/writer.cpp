@@ -322,6 +322,10 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec)
         throw Error("cannot write: " + why, path);
     }
     file_.reset(f);
+    // libsndfile adds a PEAK chunk to float WAV and AIFF outputs stamped with the clock's
+    // time: the same job would write other bytes a second later. Without it the output is
+    // the same at every run (the chunk is optional; peaks are measured, not read from it).
+    sf_command(f, SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
     if (rf64_downgrade)
         sf_command(f, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
     if (declare_layout)
