@@ -802,4 +802,65 @@ FileInfo probe(const std::string& path) {
     return AudioReader(path).info();
 }
 
+bool float_holds(SampleFormat f) {
+    return f == SampleFormat::pcm8 || f == SampleFormat::pcm16 || f == SampleFormat::pcm24 ||
+           f == SampleFormat::float32;
+}
+
+StoredFrames::StoredFrames(const std::string& path, SampleFormat format, int channels,
+                           std::int64_t first_frame)
+    : path_(path), format_(format), channels_(static_cast<std::size_t>(channels)) {
+    if (format != SampleFormat::pcm32 && format != SampleFormat::float64)
+        throw Error("internal: no stored-frame copy for " + std::string(sample_format_name(format)),
+                    path);
+    SF_INFO sfi{};
+    file_ = sf_open(path.c_str(), SFM_READ, &sfi);
+    if (!file_)
+        throw Error(std::string("cannot read: ") + sf_strerror(nullptr), path);
+    if (sfi.channels != channels || sf_seek(file_, first_frame, SEEK_SET) != first_frame) {
+        sf_close(file_);
+        file_ = nullptr;
+        throw Error("cannot read the stored samples from " +
+                        format_timestamp(double(first_frame) / std::max(sfi.samplerate, 1)),
+                    path);
+    }
+}
+
+StoredFrames::~StoredFrames() {
+    if (file_)
+        sf_close(file_);
+}
+
+void StoredFrames::read_matching(AudioView block) {
+    const std::size_t n = block.frames();
+    sf_count_t got = 0;
+    bool same = true;
+    if (format_ == SampleFormat::pcm32) {
+        ints_.resize(n * channels_);
+        got = sf_readf_int(file_, ints_.data(), static_cast<sf_count_t>(n));
+        // AudioReader's conversion: round to float, then the exact 2^-31 scaling.
+        constexpr float scale = 1.0f / 2147483648.0f;
+        for (std::size_t c = 0; c < channels_ && same; ++c) {
+            const float* x = block.channel(c);
+            for (std::size_t i = 0; i < std::size_t(std::max<sf_count_t>(got, 0)); ++i)
+                same = same && static_cast<float>(ints_[i * channels_ + c]) * scale == x[i];
+        }
+    } else {
+        doubles_.resize(n * channels_);
+        got = sf_readf_double(file_, doubles_.data(), static_cast<sf_count_t>(n));
+        for (std::size_t c = 0; c < channels_ && same; ++c) {
+            const float* x = block.channel(c);
+            for (std::size_t i = 0; i < std::size_t(std::max<sf_count_t>(got, 0)); ++i)
+                same = same && static_cast<float>(doubles_[i * channels_ + c]) == x[i];
+        }
+    }
+    if (got != static_cast<sf_count_t>(n))
+        throw Error("ended before the samples to copy (" + std::to_string(got) + " of " +
+                        std::to_string(n) + " frames read)",
+                    path_);
+    if (!same)
+        throw Error("internal: the samples to copy as stored differ from the samples processed",
+                    path_);
+}
+
 } // namespace tapeop::io
