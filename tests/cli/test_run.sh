@@ -127,8 +127,7 @@ rstep() {
     rm -rf "r-$name"
     "$T" -q run "$name.recipe" "pcm$f.wav" -o "r-$name"
     "$T" -q "$@" "pcm$f.wav" -o "sub-$name.wav"
-    cmp -s "r-$name/pcm$f-x.wav" "sub-$name.wav" ||
-      fail "recipe '$line' differs from tapeop $* on $f: $("$T" info "r-$name/pcm$f-x.wav" | head -2) / $("$T" info "sub-$name.wav" | head -2)"
+    cmp -s "r-$name/pcm$f-x.wav" "sub-$name.wav" || fail "recipe '$line' differs from tapeop $* on $f"
     pass
   done
 }

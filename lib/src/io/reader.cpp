@@ -802,15 +802,14 @@ FileInfo probe(const std::string& path) {
     return AudioReader(path).info();
 }
 
-bool float_holds(SampleFormat f) {
-    return f == SampleFormat::pcm8 || f == SampleFormat::pcm16 || f == SampleFormat::pcm24 ||
-           f == SampleFormat::float32;
+bool float_rounds(SampleFormat f) {
+    return f == SampleFormat::pcm32 || f == SampleFormat::float64;
 }
 
 StoredFrames::StoredFrames(const std::string& path, SampleFormat format, int channels,
                            std::int64_t first_frame)
     : path_(path), format_(format), channels_(static_cast<std::size_t>(channels)) {
-    if (format != SampleFormat::pcm32 && format != SampleFormat::float64)
+    if (!float_rounds(format))
         throw Error("internal: no stored-frame copy for " + std::string(sample_format_name(format)),
                     path);
     SF_INFO sfi{};

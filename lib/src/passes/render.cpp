@@ -80,7 +80,7 @@ OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
     stored_possible_ =
         !changed && !layout_changed && !rate_changed && !dither_ &&
         stream.channels == source.channels && stream.sample_rate == source.sample_rate &&
-        spec.sample_format == source.sample_format && !io::float_holds(source.sample_format) &&
+        spec.sample_format == source.sample_format && io::float_rounds(source.sample_format) &&
         !source.path.empty() && io::libav_container(source.path).empty();
     source_path_ = source.path;
     source_format_ = source.sample_format;

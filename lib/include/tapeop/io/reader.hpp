@@ -63,9 +63,10 @@ class AudioReader {
     FileInfo info_;
 };
 
-// Whether float samples hold every value of the format exactly: 8-, 16- and 24-bit integers
-// and float do; a 32-bit integer or a double is rounded to float's 24-bit mantissa when read.
-bool float_holds(SampleFormat f);
+// The stored sample formats whose values float does not hold exactly, which StoredFrames
+// copies: 32-bit integer and double (rounded to float's 24-bit mantissa when read; 8-, 16-
+// and 24-bit integers and float are read exactly, and a lossy stream is decoded anew anyway).
+bool float_rounds(SampleFormat f);
 
 // A file's frames exactly as stored, for formats float does not hold (32-bit integer, double):
 // what an output of the same format gets when nothing changed the audio (passes/render.hpp,
