@@ -251,7 +251,7 @@ void register_analyze(CLI::App& app, Context& ctx) {
                     "Write the time series as CSV (one row per file, step and channel; implies "
                     "--series)");
     sub->footer(
-        "Levels: LUFS (EBU R128 / ITU-R BS.1770-4), dBTP (4x oversampled true peak), dBFS "
+        "Levels: LUFS (EBU R128 / ITU-R BS.1770-5), dBTP (4x oversampled true peak), dBFS "
         "(sample peak; RMS where a full-scale sine is -3.01 dBFS). Silence is -inf (null in "
         "JSON). Exit 0 all analyzed, 1 some files failed, 2 none could be analyzed.");
     sub->callback(

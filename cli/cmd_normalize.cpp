@@ -252,9 +252,9 @@ void register_normalize(CLI::App& app, Context& ctx) {
         ->required();
     sub->add_option("--peak", o->peak, "Sample peak target, dBFS (e.g. -1)");
     sub->add_option("--true-peak", o->true_peak,
-                    "True-peak target, dBTP (BS.1770-4, 4x oversampled)");
+                    "True-peak target, dBTP (BS.1770-5, 4x oversampled)");
     sub->add_option("--rms", o->rms, "RMS target, dBFS (a full-scale sine is -3.01 dBFS)");
-    sub->add_option("--lufs", o->lufs, "Integrated loudness target, LUFS (BS.1770-4)");
+    sub->add_option("--lufs", o->lufs, "Integrated loudness target, LUFS (BS.1770-5)");
     sub->add_option("--ceiling", o->ceiling,
                     "True-peak ceiling, dBTP: a true-peak limiter follows the gain on files that "
                     "would pass it");

@@ -82,6 +82,206 @@ std::vector<std::string> split_list(std::string_view text, std::string_view sepa
     return parts;
 }
 
+// CoreAudio channel labels (CoreAudioBaseTypes.h, kAudioChannelLabel_*).
+enum CaLabel : std::uint32_t {
+    ca_L = 1,
+    ca_R = 2,
+    ca_C = 3,
+    ca_LFE = 4,
+    ca_Ls = 5,
+    ca_Rs = 6,
+    ca_Lc = 7,
+    ca_Rc = 8,
+    ca_Cs = 9,
+    ca_Lsd = 10,
+    ca_Rsd = 11,
+    ca_Ts = 12,
+    ca_Vhl = 13,
+    ca_Vhc = 14,
+    ca_Vhr = 15,
+    ca_Tbl = 16,
+    ca_Tbc = 17,
+    ca_Tbr = 18,
+    ca_Rls = 33,
+    ca_Rrs = 34,
+    ca_Lw = 35,
+    ca_Rw = 36,
+    ca_LFE2 = 37,
+    ca_Lt = 38,
+    ca_Rt = 39,
+    ca_Mono = 42,
+    ca_Ltm = 49,
+    ca_Rtm = 51,
+    ca_Ltr = 52,
+    ca_Ctr = 53,
+    ca_Rtr = 54,
+    ca_HeadphonesLeft = 301,
+    ca_HeadphonesRight = 302,
+};
+
+// A label's loudspeaker position. Ls/Rs are the surrounds of 5.1 and the side pair of 7.1
+// (Apple's own layouts put Rls/Rrs behind them: WAVE_7_1 is L R C LFE Rls Rrs Ls Rs, the WAVE
+// order FL FR FC LFE BL BR SL SR); the surround-direct labels are side speakers too.
+Position position_of_ca_label(std::uint32_t label) {
+    switch (label) {
+    case ca_L:
+    case ca_HeadphonesLeft:
+        return P::FL;
+    case ca_R:
+    case ca_HeadphonesRight:
+        return P::FR;
+    case ca_C:
+    case ca_Mono:
+        return P::FC;
+    case ca_LFE:
+    case ca_LFE2:
+        return P::LFE;
+    case ca_Ls:
+    case ca_Lsd:
+        return P::SL;
+    case ca_Rs:
+    case ca_Rsd:
+        return P::SR;
+    case ca_Lc:
+        return P::FLC;
+    case ca_Rc:
+        return P::FRC;
+    case ca_Cs:
+        return P::BC;
+    case ca_Ts:
+        return P::TC;
+    case ca_Vhl:
+        return P::TFL;
+    case ca_Vhc:
+        return P::TFC;
+    case ca_Vhr:
+        return P::TFR;
+    case ca_Tbl:
+    case ca_Ltr:
+        return P::TBL;
+    case ca_Tbc:
+    case ca_Ctr:
+        return P::TBC;
+    case ca_Tbr:
+    case ca_Rtr:
+        return P::TBR;
+    case ca_Rls:
+        return P::BL;
+    case ca_Rrs:
+        return P::BR;
+    default:
+        return P::unknown; // wide, top middle, matrix Lt/Rt, ambisonic, discrete, unused
+    }
+}
+
+struct CaLayout {
+    std::uint32_t tag_index; // the tag is (tag_index << 16) | number of labels
+    std::vector<std::uint32_t> labels;
+};
+
+// The layout tags of CoreAudioBaseTypes.h with their channel order (Apple's comments there;
+// the same orders as ffmpeg's mov_chan.c). Tags that are aliases of another (ITU_3_2_1 is
+// MPEG_5_1_A, AudioUnit_7_1 is MPEG_7_1_C, ...) share its number and appear once.
+const std::vector<CaLayout>& ca_layouts() {
+    static const std::vector<CaLayout> table = {
+        {100, {ca_C}},                                                   // Mono
+        {101, {ca_L, ca_R}},                                             // Stereo
+        {102, {ca_L, ca_R}},                                             // StereoHeadphones
+        {103, {ca_Lt, ca_Rt}},                                           // MatrixStereo
+        {106, {ca_L, ca_R}},                                             // Binaural
+        {108, {ca_L, ca_R, ca_Ls, ca_Rs}},                               // Quadraphonic
+        {109, {ca_L, ca_R, ca_Rls, ca_Rrs, ca_C}},                       // Pentagonal
+        {110, {ca_L, ca_R, ca_Rls, ca_Rrs, ca_C, ca_Cs}},                // Hexagonal
+        {111, {ca_L, ca_R, ca_Rls, ca_Rrs, ca_C, ca_Cs, ca_Ls, ca_Rs}},  // Octagonal
+        {113, {ca_L, ca_R, ca_C}},                                       // MPEG_3_0_A
+        {114, {ca_C, ca_L, ca_R}},                                       // MPEG_3_0_B
+        {115, {ca_L, ca_R, ca_C, ca_Cs}},                                // MPEG_4_0_A
+        {116, {ca_C, ca_L, ca_R, ca_Cs}},                                // MPEG_4_0_B
+        {117, {ca_L, ca_R, ca_C, ca_Ls, ca_Rs}},                         // MPEG_5_0_A
+        {118, {ca_L, ca_R, ca_Ls, ca_Rs, ca_C}},                         // MPEG_5_0_B
+        {119, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs}},                         // MPEG_5_0_C
+        {120, {ca_C, ca_L, ca_R, ca_Ls, ca_Rs}},                         // MPEG_5_0_D
+        {121, {ca_L, ca_R, ca_C, ca_LFE, ca_Ls, ca_Rs}},                 // MPEG_5_1_A
+        {122, {ca_L, ca_R, ca_Ls, ca_Rs, ca_C, ca_LFE}},                 // MPEG_5_1_B
+        {123, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_LFE}},                 // MPEG_5_1_C
+        {124, {ca_C, ca_L, ca_R, ca_Ls, ca_Rs, ca_LFE}},                 // MPEG_5_1_D
+        {125, {ca_L, ca_R, ca_C, ca_LFE, ca_Ls, ca_Rs, ca_Cs}},          // MPEG_6_1_A
+        {126, {ca_L, ca_R, ca_C, ca_LFE, ca_Ls, ca_Rs, ca_Lc, ca_Rc}},   // MPEG_7_1_A
+        {127, {ca_C, ca_Lc, ca_Rc, ca_L, ca_R, ca_Ls, ca_Rs, ca_LFE}},   // MPEG_7_1_B
+        {128, {ca_L, ca_R, ca_C, ca_LFE, ca_Ls, ca_Rs, ca_Rls, ca_Rrs}}, // MPEG_7_1_C
+        {129, {ca_L, ca_R, ca_Ls, ca_Rs, ca_C, ca_LFE, ca_Lc, ca_Rc}},   // Emagic_Default_7_1
+        {130, {ca_L, ca_R, ca_C, ca_LFE, ca_Ls, ca_Rs, ca_Lt, ca_Rt}},   // SMPTE_DTV
+        {131, {ca_L, ca_R, ca_Cs}},                                      // ITU_2_1
+        {132, {ca_L, ca_R, ca_Ls, ca_Rs}},                               // ITU_2_2
+        {133, {ca_L, ca_R, ca_LFE}},                                     // DVD_4
+        {134, {ca_L, ca_R, ca_LFE, ca_Cs}},                              // DVD_5
+        {135, {ca_L, ca_R, ca_LFE, ca_Ls, ca_Rs}},                       // DVD_6
+        {136, {ca_L, ca_R, ca_C, ca_LFE}},                               // DVD_10
+        {137, {ca_L, ca_R, ca_C, ca_LFE, ca_Cs}},                        // DVD_11
+        {138, {ca_L, ca_R, ca_Ls, ca_Rs, ca_LFE}},                       // DVD_18
+        {139, {ca_L, ca_R, ca_Ls, ca_Rs, ca_C, ca_Cs}},                  // AudioUnit_6_0
+        {140, {ca_L, ca_R, ca_Ls, ca_Rs, ca_C, ca_Rls, ca_Rrs}},         // AudioUnit_7_0
+        {141, {ca_C, ca_L, ca_R, ca_Ls, ca_Rs, ca_Cs}},                  // AAC_6_0
+        {142, {ca_C, ca_L, ca_R, ca_Ls, ca_Rs, ca_Cs, ca_LFE}},          // AAC_6_1
+        {143, {ca_C, ca_L, ca_R, ca_Ls, ca_Rs, ca_Rls, ca_Rrs}},         // AAC_7_0
+        {144, {ca_C, ca_L, ca_R, ca_Ls, ca_Rs, ca_Rls, ca_Rrs, ca_Cs}},  // AAC_Octagonal
+        {148, {ca_L, ca_R, ca_Ls, ca_Rs, ca_C, ca_Lc, ca_Rc}},           // AudioUnit_7_0_Front
+        {149, {ca_C, ca_LFE}},                                           // AC3_1_0_1
+        {150, {ca_L, ca_C, ca_R}},                                       // AC3_3_0
+        {151, {ca_L, ca_C, ca_R, ca_Cs}},                                // AC3_3_1
+        {152, {ca_L, ca_C, ca_R, ca_LFE}},                               // AC3_3_0_1
+        {153, {ca_L, ca_R, ca_Cs, ca_LFE}},                              // AC3_2_1_1
+        {154, {ca_L, ca_C, ca_R, ca_Cs, ca_LFE}},                        // AC3_3_1_1
+        {155, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_Cs}},                  // EAC_6_0_A
+        {156, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_Rls, ca_Rrs}},         // EAC_7_0_A
+        {157, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_LFE, ca_Cs}},          // EAC3_6_1_A
+        {158, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_LFE, ca_Ts}},          // EAC3_6_1_B
+        {159, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_LFE, ca_Vhc}},         // EAC3_6_1_C
+        {160, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_LFE, ca_Rls, ca_Rrs}}, // EAC3_7_1_A
+        {161, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_LFE, ca_Lc, ca_Rc}},   // EAC3_7_1_B
+        {162, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_LFE, ca_Lsd, ca_Rsd}}, // EAC3_7_1_C
+        {163, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_LFE, ca_Lw, ca_Rw}},   // EAC3_7_1_D
+        {164, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_LFE, ca_Vhl, ca_Vhr}}, // EAC3_7_1_E
+        {165, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_LFE, ca_Cs, ca_Ts}},   // EAC3_7_1_F
+        {166, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_LFE, ca_Cs, ca_Vhc}},  // EAC3_7_1_G
+        {167, {ca_L, ca_C, ca_R, ca_Ls, ca_Rs, ca_LFE, ca_Ts, ca_Vhc}},  // EAC3_7_1_H
+        {168, {ca_C, ca_L, ca_R, ca_LFE}},                               // DTS_3_1
+        {169, {ca_C, ca_L, ca_R, ca_Cs, ca_LFE}},                        // DTS_4_1
+        {170, {ca_Lc, ca_Rc, ca_L, ca_R, ca_Ls, ca_Rs}},                 // DTS_6_0_A
+        {171, {ca_C, ca_L, ca_R, ca_Rls, ca_Rrs, ca_Ts}},                // DTS_6_0_B
+        {172, {ca_C, ca_Cs, ca_L, ca_R, ca_Rls, ca_Rrs}},                // DTS_6_0_C
+        {173, {ca_Lc, ca_Rc, ca_L, ca_R, ca_Ls, ca_Rs, ca_LFE}},         // DTS_6_1_A
+        {174, {ca_C, ca_L, ca_R, ca_Rls, ca_Rrs, ca_Ts, ca_LFE}},        // DTS_6_1_B
+        {175, {ca_C, ca_Cs, ca_L, ca_R, ca_Rls, ca_Rrs, ca_LFE}},        // DTS_6_1_C
+        {176, {ca_Lc, ca_C, ca_Rc, ca_L, ca_R, ca_Ls, ca_Rs}},           // DTS_7_0
+        {177, {ca_Lc, ca_C, ca_Rc, ca_L, ca_R, ca_Ls, ca_Rs, ca_LFE}},   // DTS_7_1
+        {178, {ca_Lc, ca_Rc, ca_L, ca_R, ca_Ls, ca_Rs, ca_Rls, ca_Rrs}}, // DTS_8_0_A
+        {179, {ca_Lc, ca_C, ca_Rc, ca_L, ca_R, ca_Ls, ca_Cs, ca_Rs}},    // DTS_8_0_B
+        {180, {ca_Lc, ca_Rc, ca_L, ca_R, ca_Ls, ca_Rs, ca_Rls, ca_Rrs, ca_LFE}}, // DTS_8_1_A
+        {181, {ca_Lc, ca_C, ca_Rc, ca_L, ca_R, ca_Ls, ca_Cs, ca_Rs, ca_LFE}},    // DTS_8_1_B
+        {182, {ca_C, ca_L, ca_R, ca_Ls, ca_Rs, ca_LFE, ca_Cs}},                  // DTS_6_1_D
+        {183, {ca_C, ca_L, ca_R, ca_Ls, ca_Rs, ca_Rls, ca_Rrs, ca_LFE}},         // AAC_7_1_B
+        {184, {ca_C, ca_L, ca_R, ca_Ls, ca_Rs, ca_LFE, ca_Vhl, ca_Vhr}},         // AAC_7_1_C
+        {185, {ca_L, ca_R, ca_Rls, ca_Rrs}},                                     // WAVE_4_0_B
+        {186, {ca_L, ca_R, ca_C, ca_Rls, ca_Rrs}},                               // WAVE_5_0_B
+        {187, {ca_L, ca_R, ca_C, ca_LFE, ca_Rls, ca_Rrs}},                       // WAVE_5_1_B
+        {188, {ca_L, ca_R, ca_C, ca_LFE, ca_Cs, ca_Ls, ca_Rs}},                  // WAVE_6_1
+        {189, {ca_L, ca_R, ca_C, ca_LFE, ca_Rls, ca_Rrs, ca_Ls, ca_Rs}},         // WAVE_7_1
+        {192,
+         {ca_L, ca_R, ca_C, ca_LFE, ca_Ls, ca_Rs, ca_Rls, ca_Rrs, ca_Vhl, ca_Vhr, ca_Ltr,
+          ca_Rtr}},                                                      // Atmos_7_1_4
+        {194, {ca_L, ca_R, ca_C, ca_LFE, ca_Ls, ca_Rs, ca_Ltm, ca_Rtm}}, // Atmos_5_1_2
+        {195, {ca_L, ca_R, ca_C, ca_LFE, ca_Ls, ca_Rs, ca_Vhl, ca_Vhr, ca_Ltr, ca_Rtr}}, // 5_1_4
+        {196, {ca_L, ca_R, ca_C, ca_LFE, ca_Ls, ca_Rs, ca_Rls, ca_Rrs, ca_Ltm, ca_Rtm}}, // 7_1_2
+    };
+    return table;
+}
+
+std::uint32_t be32(const unsigned char* p) {
+    return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 |
+           std::uint32_t(p[3]);
+}
+
 } // namespace
 
 std::string_view position_name(Position p) {
@@ -162,10 +362,47 @@ std::optional<std::vector<Position>> positions_from_mask(std::uint64_t mask, int
     return out;
 }
 
+std::optional<std::vector<Position>>
+positions_from_coreaudio_layout(const unsigned char* chunk, std::size_t size, int channels) {
+    constexpr std::uint32_t use_descriptions = 0, use_bitmap = 1u << 16;
+    constexpr std::size_t description_bytes = 20; // label, flags, 3 float coordinates
+    if (!chunk || size < 12 || channels < 1)
+        return std::nullopt;
+    const std::uint32_t tag = be32(chunk), bitmap = be32(chunk + 4), descriptions = be32(chunk + 8);
+    std::vector<std::uint32_t> labels;
+    if (tag == use_bitmap)
+        return positions_from_mask(bitmap, channels);
+    if (tag == use_descriptions) {
+        if (descriptions != static_cast<std::uint32_t>(channels) ||
+            (size - 12) / description_bytes < descriptions)
+            return std::nullopt;
+        for (std::uint32_t i = 0; i < descriptions; ++i)
+            labels.push_back(be32(chunk + 12 + i * description_bytes));
+    } else {
+        const std::uint32_t index = tag >> 16, count = tag & 0xFFFF;
+        for (const CaLayout& l : ca_layouts())
+            if (l.tag_index == index && l.labels.size() == count)
+                labels = l.labels;
+    }
+    if (labels.size() != static_cast<std::size_t>(channels))
+        return std::nullopt;
+    std::vector<Position> out;
+    for (std::uint32_t label : labels)
+        out.push_back(position_of_ca_label(label));
+    return out;
+}
+
 std::string layout_name(const std::vector<Position>& positions) {
     for (const auto& n : named_layouts())
         if (n.positions == positions)
             return std::string(n.name);
+    // The same loudspeakers in another order (CAF's MPEG_7_1_C, the Vorbis orders).
+    std::vector<Position> sorted = positions;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end())
+        for (const auto& n : named_layouts())
+            if (n.positions == sorted)
+                return std::string(n.name);
     std::string s;
     for (P p : positions) {
         if (!s.empty())
@@ -215,16 +452,8 @@ ChannelLayout default_layout(std::string_view format, int channels) {
             order = &flac_order;
         else if (format == "ogg" || format == "opus")
             order = &vorbis_order;
-        if (order) {
-            ChannelLayout l = make_layout((*order)[idx], LayoutSource::default_order);
-            // The Vorbis orders are not in mask order; name them by their content.
-            if (order == &vorbis_order && channels > 2) {
-                std::vector<Position> sorted = l.positions;
-                std::sort(sorted.begin(), sorted.end());
-                l.name = layout_name(sorted);
-            }
-            return l;
-        }
+        if (order) // (the Vorbis orders are not in mask order; layout_name names them anyway)
+            return make_layout((*order)[idx], LayoutSource::default_order);
     }
     // The common WAV order (the first bits of the WAVE mask), as tapeop always weighted it:
     // mono, stereo, L R C Ls Rs (5.0) and L R C LFE Ls Rs (5.1); 3 and 4 channels have no

@@ -40,6 +40,32 @@ pyget() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)
 # layout_of FILE: the channel layout ffprobe reads from FILE.
 layout_of() { ffprobe -v error -show_entries stream=channel_layout -of csv=p=0 "$1"; }
 
+# CAF and AIFF carry a CoreAudio channel layout (ffmpeg writes a layout tag: MPEG_7_1_C for
+# 7.1, L R C LFE Ls Rs Rls Rrs; MPEG_5_1_A for 5.1 and 5.1(side), L R C LFE Ls Rs; DVD_4 for
+# 2.1). libsndfile knew no 8-channel tag (a 7.1 CAF with a loud LFE read -8.40 LUFS, weights
+# 1.0 with a warning), read Ls/Rs as the back pair and reported nothing for AIFF.
+for ext in caf aiff; do
+  codec=pcm_s24le; [ $ext = aiff ] && codec=pcm_s24be
+  ffmpeg -v error -y -f lavfi -i "aevalsrc=$tone|0|0|$lfe|0|0|0|0:s=48000:d=6:c=7.1" -c:a $codec t71.$ext
+  expect_exit 0 "$TAPEOP" --json analyze t71.$ext
+  near "$(json_num integrated_lufs <<<"$OUT")" -23.01 0.1 || fail "7.1 $ext with a loud LFE reads: $OUT"; pass
+  [ -z "$ERR" ] || fail "7.1 $ext: a warning although the file names its layout: $ERR"; pass
+  [ "$(pyget <(printf '%s' "$OUT") '" ".join(j["files"][0]["layout"]["channels"]), j["files"][0]["layout"]["source"]')" = "FL FR FC LFE SL SR BL BR file" ] ||
+    fail "7.1 $ext positions (MPEG_7_1_C: L R C LFE Ls Rs Rls Rrs): $OUT"; pass
+  make 2.1 "$tone|0|$lfe" t21x.wav
+  ffmpeg -v error -y -i t21x.wav -c:a $codec t21.$ext
+  near "$(reads t21.$ext)" -23.01 0.1 || fail "2.1 $ext with a loud LFE reads $(reads t21.$ext), want -23.01"; pass
+  # A surround tone reads 1.41 (+1.49 dB) in both 5.1 layouts; a WAV made from the
+  # 5.1(side) file declares the side pair (mask 0x60F), not the back pair (0x3F).
+  for l in 5.1 "5.1(side)"; do
+    make "$l" "0|0|0|0|$tone|0" s.wav
+    ffmpeg -v error -y -i s.wav -c:a $codec "s.$ext"
+    near "$(reads "s.$ext")" -21.52 0.1 || fail "$l $ext surround reads $(reads "s.$ext"), want -21.52"; pass
+  done
+  "$TAPEOP" -q convert "s.$ext" -o side-from-$ext.wav
+  [ "$(layout_of side-from-$ext.wav)" = "5.1(side)" ] || fail "5.1(side) $ext into WAV: $(layout_of side-from-$ext.wav)"; pass
+done
+
 # EBU Tech 3341 case 6: 5.0, L R C Ls Rs at -28 -28 -24 -30 -30 dBFS: -23.0 LUFS, with the
 # surrounds at BL/BR (5.0) and at SL/SR (5.0(side)).
 case6="0.0398107*sin(2*PI*1000*t)|0.0398107*sin(2*PI*1000*t)|0.0630957*sin(2*PI*1000*t)"

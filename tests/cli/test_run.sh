@@ -113,6 +113,39 @@ printf 'loudness target=-14 LUFS ceiling=-1 dBTP\noutput {name}-m.wav\n' > m.rec
 "$T" -q master song.wav -o sub-m.wav --target -14 --ceiling -1
 cmp -s rm/song-m.wav sub-m.wav || fail "recipe loudness differs from tapeop master"
 pass
+# Whole-file steps too, in every sample format (each with every bit in use): an output without
+# bits= has the input's format, as the subcommand's has (intermediates were float, so a trim
+# of a 16-bit file came out 32-bit float), and the same samples: an unchanged segment stays
+# unchanged (no dither), a changed one is dithered the same way (the same TPDF values per
+# sample however the stream was cut into blocks). A limiter only where normalize needs one.
+# rstep NAME RECIPE-LINE SUBCOMMAND ARGS...: the recipe and the subcommand on each format.
+rstep() {
+  local name=$1 line=$2 f; shift 2
+  printf '%s\noutput {name}-x.wav\n' "$line" > "$name.recipe"
+  for f in s16 s24 s32 f32; do
+    [ -e "pcm$f.wav" ] || python3 "$TAPEOP_SOURCE_DIR/tests/cli/pcm.py" write "pcm$f.wav" $f music
+    rm -rf "r-$name"
+    "$T" -q run "$name.recipe" "pcm$f.wav" -o "r-$name"
+    "$T" -q "$@" "pcm$f.wav" -o "sub-$name.wav"
+    cmp -s "r-$name/pcm$f-x.wav" "sub-$name.wav" || fail "recipe '$line' differs from tapeop $* on $f"
+    pass
+  done
+}
+rstep trim "trim start=0.5s duration=2s" trim --start 0.5s --duration 2s
+rstep trimfade "trim start=0.5s duration=2s fade_in=0.1s fade_out=0.3s" trim --start 0.5s --duration 2s --fade-in 0.1s --fade-out 0.3s
+rstep trimsilence "trim" trim
+rstep convert "convert" convert
+rstep rate "convert rate=44100" convert --rate 44100
+rstep mono "convert channels=mono" convert --channels mono
+rstep peak "normalize peak -3" normalize --peak -3
+rstep ceiling "normalize lufs -20 ceiling=-1" normalize --lufs -20 --ceiling -1
+rstep limited "normalize peak -0.5 ceiling=-1" normalize --peak -0.5 --ceiling -1
+# Float outputs are the same bytes a second later too (libsndfile's PEAK chunk held the time).
+"$T" -q convert pcmf32.wav -o at1.wav
+sleep 1.1
+"$T" -q convert pcmf32.wav -o at2.wav
+cmp -s at1.wav at2.wav || fail "a float WAV written a second later differs"
+pass
 
 # --dry-run prints the plan and writes nothing.
 expect_exit 0 "$T" run master-streaming song.wav -o dry --dry-run

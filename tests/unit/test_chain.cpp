@@ -4,6 +4,7 @@
 #include "tapeop/dsp/filters.hpp"
 #include "tapeop/dsp/gain.hpp"
 #include "tapeop/dsp/limiter.hpp"
+#include "tapeop/steps/registry.hpp"
 
 #include <doctest/doctest.h>
 #include <ebur128.h>
@@ -112,6 +113,66 @@ TEST_SUITE("chain") {
                 CHECK(out == in);
             }
         }
+    }
+
+    TEST_CASE("every processing step that can change nothing says so, and changes nothing") {
+        // Unity is identity: a chain of identities is not dithered, and the output stage copies
+        // the samples as stored. Each step as a recipe line makes it (through the registry);
+        // the controls change the audio and must not claim to be identities.
+        const auto& registry = steps::builtin_registry();
+        auto make = [&](const std::string& name, const std::vector<std::string>& words) {
+            const steps::StepSpec& spec = registry.get(name);
+            return spec.make(steps::parse_params(spec, words),
+                             steps::StepContext{{rate, 2}, std::int64_t(rate)});
+        };
+        const std::vector<std::pair<std::string, std::vector<std::string>>> identities = {
+            {"gain", {"0dB"}},
+            {"fade", {"in=0s", "out=0s"}},
+            {"fade", {}},
+            {"eq", {"peak", "1kHz", "0dB"}},
+            {"eq", {"lowshelf", "120Hz", "0dB", "q=2"}},
+            {"eq", {"highshelf", "8kHz", "0dB"}},
+            {"compress", {"threshold=-40dB", "ratio=1", "knee=12dB"}},
+            {"level", {"max_gain=0dB", "max_cut=0dB"}},
+        };
+        const std::vector<std::pair<std::string, std::vector<std::string>>> changes = {
+            {"gain", {"0.01dB"}},
+            {"fade", {"in=10ms"}},
+            {"fade", {"out=10ms"}},
+            {"eq", {"peak", "1kHz", "0.1dB"}},
+            {"eq", {"notch", "1kHz"}},
+            {"compress", {"threshold=-40dB", "ratio=1", "makeup=1dB"}},
+            {"compress", {"threshold=-40dB", "ratio=1.01"}},
+            {"level", {"max_gain=0dB", "max_cut=1dB"}},
+            {"highpass", {"20Hz"}},
+            {"lowpass", {"20kHz"}},
+            {"limit", {"-12dBTP"}},
+        };
+        const Signal in = music(rate);
+        for (const auto& [name, words] : identities) {
+            Chain chain;
+            chain.add(make(name, words));
+            CAPTURE(name);
+            CAPTURE(words.size());
+            CHECK(chain.is_identity());
+            const Signal out = run_chain(chain, in, 4096);
+            CHECK(chain.latency_frames() == 0);
+            CHECK(out == in);
+        }
+        for (const auto& [name, words] : changes) {
+            Chain chain;
+            chain.add(make(name, words));
+            CAPTURE(name);
+            CHECK_FALSE(chain.is_identity());
+            CHECK(run_chain(chain, in, 4096) != in);
+        }
+        // A chain is an identity when every step is.
+        Chain all;
+        for (const auto& [name, words] : identities)
+            all.add(make(name, words));
+        CHECK(all.is_identity());
+        all.add(make("gain", {"-0.5dB"}));
+        CHECK_FALSE(all.is_identity());
     }
 
     TEST_CASE("chain output keeps the limiter's ceiling (libebur128)") {

@@ -148,6 +148,24 @@ TEST_SUITE("dither") {
         CHECK(run(s, x, 4096) != a);
     }
 
+    TEST_CASE("plain TPDF gives every sample the same value whatever the block sizes") {
+        // Blocks whose length is not a multiple of four (a resampler's pieces, a trim's first
+        // block) used to throw away the rest of a group of four random values, so the same
+        // stream came out differently cut into other blocks.
+        DitherSettings s;
+        s.bits = 16;
+        std::vector<float> x(20000);
+        for (std::size_t i = 0; i < x.size(); ++i)
+            x[i] = float(0.1 * std::sin(0.01 * double(i)));
+        const auto a = run(s, x, 8192);
+        CHECK(run(s, x, 1) == a);
+        CHECK(run(s, x, 7) == a);
+        CHECK(run(s, x, 258) == a); // chunks of 256 plus 2
+        CHECK(run(s, x, 4099) == a);
+        s.seed = 99;
+        CHECK(run(s, x, 8192) != a);
+    }
+
     TEST_CASE(
         "noise shaping: error power grows by the sum of squared taps, moves up in frequency") {
         auto spectrum_share_low = [](const std::vector<float>& e) {

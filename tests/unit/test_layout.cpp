@@ -86,6 +86,61 @@ TEST_SUITE("layout") {
         CHECK_FALSE(positions_from_mask(0x3F, 4)); // more positions than channels
     }
 
+    TEST_CASE("CoreAudio layouts (CAF 'chan', AIFF 'CHAN'): tags in Apple's channel order, "
+              "bitmaps, descriptions") {
+        // The chunk payload: tag, bitmap, number of descriptions, big-endian; then 20 bytes
+        // per description, its label first.
+        auto chunk = [](std::uint32_t tag, std::uint32_t bitmap,
+                        const std::vector<std::uint32_t>& labels = {}) {
+            std::vector<unsigned char> b;
+            auto put = [&](std::uint32_t v) {
+                for (int s = 24; s >= 0; s -= 8)
+                    b.push_back(static_cast<unsigned char>(v >> s));
+            };
+            put(tag);
+            put(bitmap);
+            put(static_cast<std::uint32_t>(labels.size()));
+            for (std::uint32_t l : labels) {
+                put(l);
+                for (int i = 0; i < 4; ++i)
+                    put(0); // flags, coordinates
+            }
+            return b;
+        };
+        auto read = [](const std::vector<unsigned char>& b, int channels) {
+            return positions_from_coreaudio_layout(b.data(), b.size(), channels);
+        };
+        constexpr std::uint32_t mpeg_5_1_a = (121u << 16) | 6, mpeg_7_1_c = (128u << 16) | 8,
+                                wave_5_1_b = (187u << 16) | 6, wave_7_1 = (189u << 16) | 8,
+                                dvd_4 = (133u << 16) | 3, atmos_7_1_4 = (192u << 16) | 12;
+        // ffmpeg writes MPEG_5_1_A for 5.1(side) (libsndfile read its Ls/Rs as the back pair).
+        CHECK(*read(chunk(mpeg_5_1_a, 0), 6) == *parse_layout("5.1(side)"));
+        CHECK(*read(chunk(wave_5_1_b, 0), 6) == *parse_layout("5.1"));
+        CHECK(*read(chunk(dvd_4, 0), 3) == *parse_layout("2.1"));
+        // MPEG_7_1_C, L R C LFE Ls Rs Rls Rrs (libsndfile knows no 8-channel tag).
+        const auto c71 = *read(chunk(mpeg_7_1_c, 0), 8);
+        CHECK(c71 == std::vector<P>{P::FL, P::FR, P::FC, P::LFE, P::SL, P::SR, P::BL, P::BR});
+        CHECK(bs1770_weights(c71) == std::vector<double>{1, 1, 1, 0, 1.41, 1.41, 1, 1});
+        CHECK(layout_name(c71) == "7.1"); // the 7.1 loudspeakers, in another order
+        CHECK(*read(chunk(wave_7_1, 0), 8) == *parse_layout("7.1"));
+        std::vector<P> a714 = *read(chunk(atmos_7_1_4, 0), 12);
+        CHECK(layout_name(a714) == "7.1.4");
+        // A bitmap is a WAVE mask; descriptions name each channel.
+        CHECK(*read(chunk(1u << 16, 0x60F), 6) == *parse_layout("5.1(side)"));
+        CHECK(*read(chunk(0, 0, {1, 2, 4}), 3) == *parse_layout("2.1"));
+        CHECK(*read(chunk(0, 0, {3, 33, 34}), 3) == std::vector<P>{P::FC, P::BL, P::BR});
+        // What says nothing, or not this file: no layout (the container's default applies).
+        CHECK_FALSE(read(chunk(147u << 16 | 8, 0), 8));   // DiscreteInOrder
+        CHECK_FALSE(read(chunk(0xFFFF0000u | 8, 0), 8));  // Unknown
+        CHECK_FALSE(read(chunk((250u << 16) | 6, 0), 6)); // a tag tapeop does not know
+        CHECK_FALSE(read(chunk(mpeg_5_1_a, 0), 8));       // another channel count
+        CHECK_FALSE(read(chunk(0, 0, {1, 2}), 3));        // too few descriptions
+        std::vector<unsigned char> cut = chunk(0, 0, {1, 2, 4});
+        cut.resize(cut.size() - 1);
+        CHECK_FALSE(read(cut, 3)); // a description cut short
+        CHECK_FALSE(positions_from_coreaudio_layout(cut.data(), 11, 3));
+    }
+
     TEST_CASE("names: named layouts, position lists, unknown names refused") {
         CHECK(layout_name(*parse_layout("FL+FR+LFE")) == "2.1");
         CHECK(layout_name(*parse_layout("fl,fr,fc,lfe,sl,sr")) == "5.1(side)");

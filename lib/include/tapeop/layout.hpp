@@ -82,6 +82,23 @@ std::uint32_t wave_channel_mask(const std::vector<Position>& positions);
 // there are channels or is 0.
 std::optional<std::vector<Position>> positions_from_mask(std::uint64_t mask, int channels);
 
+// The positions of a CoreAudio channel layout (Apple, CoreAudioBaseTypes.h: the payload of
+// CAF's 'chan' chunk and AIFF's 'CHAN' chunk, big-endian: mChannelLayoutTag, mChannelBitmap,
+// mNumberChannelDescriptions, then 20 bytes per description of which the first 4 are its
+// mChannelLabel) for a file of `channels` channels:
+//  - a layout tag names the labels in channel order (MPEG_7_1_C: L R C LFE Ls Rs Rls Rrs);
+//  - kAudioChannelLayoutTag_UseChannelBitmap: the bitmap, whose bits are the WAVE mask's;
+//  - kAudioChannelLayoutTag_UseChannelDescriptions: one label per channel.
+// Labels map as Apple maps WAVE files and as ffmpeg reads them: Left, Right, Center, LFEScreen
+// FL FR FC LFE; LeftSurround/RightSurround (Ls Rs) SL SR, the surround pair of 5.1 and the
+// side pair of 7.1; RearSurroundLeft/Right (Rls Rrs) BL BR; CenterSurround BC; LeftCenter and
+// RightCenter FLC FRC; the Vertical Height and Top Back labels TFL TFC TFR TBL TBC TBR; labels
+// without a WAVE position (wide, top middle, ambisonic components) are unknown. nullopt when
+// the chunk is malformed, the tag is unknown or says nothing about positions
+// (DiscreteInOrder, ambisonics, Unknown), or its channel count is not `channels`.
+std::optional<std::vector<Position>>
+positions_from_coreaudio_layout(const unsigned char* chunk, std::size_t size, int channels);
+
 // A layout from positions (source given), named and weighted.
 ChannelLayout make_layout(std::vector<Position> positions, LayoutSource source);
 
@@ -101,7 +118,8 @@ ChannelLayout default_layout(std::string_view format, int channels);
 std::optional<std::vector<Position>> parse_layout(std::string_view text);
 // "mono stereo 2.1 ..." for help texts and errors.
 std::string known_layout_names();
-// The name of `positions` when it is a named layout, else the positions joined by '+'.
+// The name of `positions` when it is a named layout, also in another order (CAF's MPEG_7_1_C
+// order FL FR FC LFE SL SR BL BR is a "7.1"), else the positions joined by '+'.
 std::string layout_name(const std::vector<Position>& positions);
 
 // What --layout / --channel-weights ask for. Parsed once (UsageError on a bad value), applied

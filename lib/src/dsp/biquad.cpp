@@ -79,6 +79,8 @@ void Biquad::reset() {
 
 void Biquad::process(AudioView io) {
     assert(io.channels() == state_.size());
+    if (is_identity())
+        return;
     const BiquadCoeffs c = coeffs_;
     for (std::size_t ch = 0; ch < io.channels(); ++ch) {
         BiquadState s = state_[ch];

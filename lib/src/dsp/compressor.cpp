@@ -47,6 +47,8 @@ const double log2_gain_per_db = std::log2(10.0) / 20.0;  // 10^(x/20) = 2^(x * t
 } // namespace
 
 void Compressor::process(AudioView io) {
+    if (is_identity())
+        return;
     const std::size_t nch = io.channels();
     const double makeup = settings_.makeup_db;
     double max_gr = max_gr_db_;

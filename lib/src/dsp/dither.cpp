@@ -26,7 +26,7 @@ void Dither::reset() {
     for (std::size_t c = 0; c < ch_.size(); ++c) {
         // Distinct, reproducible stream per channel.
         const std::uint64_t seed = settings_.seed ^ (0x9e3779b97f4a7c15ULL * (c + 1));
-        ch_[c] = Channel{Xoshiro256(seed), Xoshiro128Plus4(seed), 0.0, 0.0};
+        ch_[c] = Channel{Xoshiro256(seed), Xoshiro128Plus4(seed), 0.0, 0.0, {}, 0};
     }
 }
 
@@ -71,14 +71,28 @@ void Dither::process(AudioView io) {
         // Plain TPDF (or plain rounding), the common case: the random values are drawn first,
         // four at a time, then the arithmetic runs over contiguous arrays and vectorizes.
         constexpr std::size_t chunk = 256;
-        double d[chunk] = {};
+        double d[chunk + 4] = {};
         for (std::size_t c = 0; c < io.channels(); ++c) {
-            Xoshiro128Plus4& rng = ch_[c].rng4;
+            Channel& st = ch_[c];
             float* x = io.channel(c);
             for (std::size_t at = 0; at < io.frames(); at += chunk) {
                 const std::size_t n = std::min(chunk, io.frames() - at);
-                if (settings_.dither)
-                    tpdf4(rng, d, (n + 3) & ~std::size_t(3));
+                if (settings_.dither) {
+                    // The values left over from the last group of four first, then new groups;
+                    // what this chunk does not use waits for the next one.
+                    const std::size_t k = std::min(st.spare_count, n);
+                    std::copy_n(st.spare.begin(), k, d);
+                    std::copy(st.spare.begin() + std::ptrdiff_t(k),
+                              st.spare.begin() + std::ptrdiff_t(st.spare_count), st.spare.begin());
+                    st.spare_count -= k;
+                    const std::size_t drawn = (n - k + 3) & ~std::size_t(3);
+                    tpdf4(st.rng4, d + k, drawn);
+                    if (drawn > n - k) {
+                        std::copy(d + n, d + k + drawn,
+                                  st.spare.begin() + std::ptrdiff_t(st.spare_count));
+                        st.spare_count += k + drawn - n;
+                    }
+                }
                 float* y = x + at;
                 // Two lanes of double in SSE2 (GCC leaves this loop scalar at -O2); the same
                 // operations in the same order as the scalar tail, so the results are identical.

@@ -49,6 +49,8 @@ double Fade::gain_at(std::uint64_t frame) const {
 }
 
 void Fade::process(AudioView io) {
+    if (is_identity())
+        return;
     for (std::size_t i = 0; i < io.frames(); ++i) {
         const double g = gain_at(position_ + i);
         if (g == 1.0)

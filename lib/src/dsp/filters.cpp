@@ -36,10 +36,20 @@ void FilterCascade::reset() {
         s = BiquadState{};
 }
 
+bool FilterCascade::is_identity() const {
+    for (const auto& s : specs_) {
+        const bool band = s.type == BiquadType::peaking || s.type == BiquadType::low_shelf ||
+                          s.type == BiquadType::high_shelf;
+        if (!band || s.gain_db != 0.0)
+            return false;
+    }
+    return true;
+}
+
 void FilterCascade::process(AudioView io) {
     assert(io.channels() == static_cast<std::size_t>(channels_));
     const std::size_t ns = coeffs_.size();
-    if (ns == 0)
+    if (ns == 0 || is_identity())
         return;
     std::size_t ch = 0;
 #if defined(__SSE2__)

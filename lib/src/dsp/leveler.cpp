@@ -92,6 +92,8 @@ void Leveler::end_of_hop() {
 }
 
 void Leveler::process(AudioView io) {
+    if (is_identity())
+        return;
     const std::size_t frames = io.frames();
     for (std::size_t i = 0; i < frames; ++i) {
         // Analysis of the incoming frame.

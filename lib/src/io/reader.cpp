@@ -22,6 +22,7 @@
 #include <emmintrin.h>
 #endif
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -192,10 +193,38 @@ std::optional<std::vector<Position>> flac_mask_positions(const std::string& path
     }
 }
 
-// The layout the file declares (WAVE_FORMAT_EXTENSIBLE in WAV/RF64, CAF's channel layout,
-// FLAC's mask comment), else its container's default order. libsndfile 1.2 reports a map for
-// WAVEX/RF64 and CAF; for AIFF it returns all INVALID, for W64 and FLAC nothing.
+// A CAF 'chan' or AIFF 'CHAN' chunk's CoreAudio channel layout, through libsndfile's chunk
+// API (its own SFC_GET_CHANNEL_MAP_INFO knows a few tags only, maps Ls/Rs to the back pair
+// where Apple's layouts mean the side pair, and returns nothing for AIFF).
+std::optional<std::vector<Position>> coreaudio_positions(SNDFILE* f, const char* id, int channels) {
+    SF_CHUNK_INFO want{};
+    std::snprintf(want.id, sizeof want.id, "%s", id);
+    want.id_size = static_cast<unsigned>(std::strlen(id));
+    SF_CHUNK_ITERATOR* it = sf_get_chunk_iterator(f, &want);
+    if (!it)
+        return std::nullopt;
+    SF_CHUNK_INFO chunk{};
+    // A layout of up to 256 channels fits in 12 + 256 * 20 bytes; anything larger is damaged.
+    if (sf_get_chunk_size(it, &chunk) != SF_ERR_NO_ERROR || chunk.datalen < 12 ||
+        chunk.datalen > 12 + 20 * static_cast<unsigned>(limits::max_channels))
+        return std::nullopt;
+    std::vector<unsigned char> data(chunk.datalen);
+    chunk.data = data.data();
+    if (sf_get_chunk_data(it, &chunk) != SF_ERR_NO_ERROR)
+        return std::nullopt;
+    return positions_from_coreaudio_layout(data.data(), data.size(), channels);
+}
+
+// The layout the file declares (WAVE_FORMAT_EXTENSIBLE in WAV/RF64, CAF's and AIFF's CoreAudio
+// channel layout, FLAC's mask comment), else its container's default order. libsndfile 1.2
+// reports a map for WAVEX/RF64; for W64 and FLAC nothing.
 ChannelLayout read_layout(SNDFILE* f, const FileInfo& info) {
+    if (info.format == "caf" || info.format == "aiff") {
+        if (auto positions =
+                coreaudio_positions(f, info.format == "caf" ? "chan" : "CHAN", info.channels))
+            return make_layout(std::move(*positions), LayoutSource::file);
+        return default_layout(info.format, info.channels);
+    }
     std::vector<int> map(static_cast<std::size_t>(info.channels), SF_CHANNEL_MAP_INVALID);
     if (sf_command(f, SFC_GET_CHANNEL_MAP_INFO, map.data(),
                    static_cast<int>(map.size() * sizeof(int))) == SF_TRUE) {
@@ -834,6 +863,66 @@ std::int64_t AudioReader::position() const {
 
 FileInfo probe(const std::string& path) {
     return AudioReader(path).info();
+}
+
+bool float_rounds(SampleFormat f) {
+    return f == SampleFormat::pcm32 || f == SampleFormat::float64;
+}
+
+StoredFrames::StoredFrames(const std::string& path, SampleFormat format, int channels,
+                           std::int64_t first_frame)
+    : path_(path), format_(format), channels_(static_cast<std::size_t>(channels)) {
+    if (!float_rounds(format))
+        throw Error("internal: no stored-frame copy for " + std::string(sample_format_name(format)),
+                    path);
+    SF_INFO sfi{};
+    file_ = sf_open(path.c_str(), SFM_READ, &sfi);
+    if (!file_)
+        throw Error(std::string("cannot read: ") + sf_strerror(nullptr), path);
+    if (sfi.channels != channels || sf_seek(file_, first_frame, SEEK_SET) != first_frame) {
+        sf_close(file_);
+        file_ = nullptr;
+        throw Error("cannot read the stored samples from " +
+                        format_timestamp(double(first_frame) / std::max(sfi.samplerate, 1)),
+                    path);
+    }
+}
+
+StoredFrames::~StoredFrames() {
+    if (file_)
+        sf_close(file_);
+}
+
+void StoredFrames::read_matching(AudioView block) {
+    const std::size_t n = block.frames();
+    sf_count_t got = 0;
+    bool same = true;
+    if (format_ == SampleFormat::pcm32) {
+        ints_.resize(n * channels_);
+        got = sf_readf_int(file_, ints_.data(), static_cast<sf_count_t>(n));
+        // AudioReader's conversion: round to float, then the exact 2^-31 scaling.
+        constexpr float scale = 1.0f / 2147483648.0f;
+        for (std::size_t c = 0; c < channels_ && same; ++c) {
+            const float* x = block.channel(c);
+            for (std::size_t i = 0; i < std::size_t(std::max<sf_count_t>(got, 0)); ++i)
+                same = same && static_cast<float>(ints_[i * channels_ + c]) * scale == x[i];
+        }
+    } else {
+        doubles_.resize(n * channels_);
+        got = sf_readf_double(file_, doubles_.data(), static_cast<sf_count_t>(n));
+        for (std::size_t c = 0; c < channels_ && same; ++c) {
+            const float* x = block.channel(c);
+            for (std::size_t i = 0; i < std::size_t(std::max<sf_count_t>(got, 0)); ++i)
+                same = same && static_cast<float>(doubles_[i * channels_ + c]) == x[i];
+        }
+    }
+    if (got != static_cast<sf_count_t>(n))
+        throw Error("ended before the samples to copy (" + std::to_string(got) + " of " +
+                        std::to_string(n) + " frames read)",
+                    path_);
+    if (!same)
+        throw Error("internal: the samples to copy as stored differ from the samples processed",
+                    path_);
 }
 
 } // namespace tapeop::io

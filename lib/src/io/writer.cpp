@@ -456,6 +456,23 @@ void AudioWriter::write(AudioView block) {
     frames_ += n;
 }
 
+void AudioWriter::write_stored(const StoredFrames& stored, std::size_t frames) {
+    if (!file_)
+        throw Error("internal: write after commit", path_);
+    if (stored.format() != spec_.sample_format)
+        throw Error("internal: stored " + std::string(sample_format_name(stored.format())) +
+                        " samples for a " + std::string(sample_format_name(spec_.sample_format)) +
+                        " output",
+                    path_);
+    const auto n = static_cast<sf_count_t>(frames);
+    const sf_count_t written = stored.format() == SampleFormat::pcm32
+                                   ? sf_writef_int(file_.get(), stored.ints(), n)
+                                   : sf_writef_double(file_.get(), stored.doubles(), n);
+    if (written != n)
+        throw Error(std::string("write failed: ") + sf_strerror(file_.get()), path_);
+    frames_ += frames;
+}
+
 void AudioWriter::commit() {
     if (!file_)
         throw Error("internal: commit twice", path_);

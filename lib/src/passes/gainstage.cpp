@@ -96,12 +96,16 @@ class DcShift : public dsp::Processor {
 struct StemScan {
     io::FileInfo info;
     std::vector<double> dc;
-    double peak_dbfs = 0.0; // DC removed
-    double rms_dbfs = 0.0;  // DC removed
+    double peak_dbfs = 0.0; // as it will be rendered: about the mean when DC is removed
+    double rms_dbfs = 0.0;  // likewise
     double lufs = 0.0;
 };
 
-StemScan scan_stem(const std::string& path, bool loudness, const StemProgress& progress) {
+// `remove_dc`: peak and RMS of the audio with each channel's mean taken out (what the DC
+// removal renders); else as the file holds them, so that a target equal to the stem's own
+// level (as analyze reads it) is a gain of exactly 0 dB.
+StemScan scan_stem(const std::string& path, bool loudness, bool remove_dc,
+                   const StemProgress& progress) {
     io::AudioReader reader(path);
     const io::FileInfo& fi = reader.info();
     if (fi.frames == 0)
@@ -143,9 +147,10 @@ StemScan scan_stem(const std::string& path, bool loudness, const StemProgress& p
     for (std::size_t c = 0; c < ch; ++c) {
         const double m = levels.dc_offset(static_cast<int>(c));
         s.dc.push_back(m);
-        peak = std::max({peak, double(hi[c]) - m, m - double(lo[c])});
+        const double shift = remove_dc ? m : 0.0;
+        peak = std::max({peak, double(hi[c]) - shift, shift - double(lo[c])});
         const double ms = std::pow(10.0, levels.rms_dbfs(static_cast<int>(c)) / 10.0);
-        ms_sum += std::max(0.0, ms - m * m); // mean square about the mean
+        ms_sum += remove_dc ? std::max(0.0, ms - m * m) : ms; // about the mean, or as it is
     }
     s.peak_dbfs = gain_to_db(peak);
     s.rms_dbfs = power_to_db(ms_sum / double(ch));
@@ -167,8 +172,10 @@ int format_rank(io::SampleFormat f) {
         return 2;
     case io::SampleFormat::pcm32:
         return 3;
+    case io::SampleFormat::float64:
+        return 5; // double stays double: float would round it
     default:
-        return 4; // float, double, lossy: float
+        return 4; // float, lossy: float
     }
 }
 
@@ -230,6 +237,8 @@ void render_stem(const StemScan& scan, StemOutcome& o, const GainstageSettings& 
     const dsp::StreamSpec spec{scan.info.sample_rate, scan.info.channels};
     chain.prepare(spec, default_block_frames);
     OutputStage stage(o.output, scan.info, spec, out, !chain.is_identity());
+    if (chain.is_identity())
+        stage.keep_source_samples(0);
     stage.set_observer(observe);
     if (!io::strip_metadata())
         stage.set_metadata(io::read_metadata(scan.info.path)); // each stem keeps its own
@@ -285,7 +294,7 @@ GainstageReport gainstage(const std::vector<std::string>& stems, const Gainstage
     std::vector<std::optional<StemScan>> scans(stems.size());
     parallel_for(stems.size(), jobs, [&](std::size_t i) {
         try {
-            scans[i] = scan_stem(stems[i], s.kind == StageKind::lufs, progress);
+            scans[i] = scan_stem(stems[i], s.kind == StageKind::lufs, s.remove_dc, progress);
         } catch (const Error& e) {
             report.stems[i].error = e.what();
         }

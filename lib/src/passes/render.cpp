@@ -3,6 +3,7 @@
 #include "tapeop/dsp/channels.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/io/format.hpp"
+#include "tapeop/io/libav_input.hpp"
 
 namespace tapeop::passes {
 
@@ -27,7 +28,14 @@ OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
     io::FileInfo shaped = source;
     shaped.frames = expected_input_frames >= 0 ? expected_input_frames : source.frames;
     shaped.sample_rate = stream.sample_rate;
-    io::OutputSpec spec = io::output_spec_for(path, shaped, settings.bits, out_rate, out_channels);
+    const bool layout_changed = out_channels != stream.channels;
+    const bool rate_changed = out_rate != stream.sample_rate;
+    std::optional<io::SampleFormat> bits = settings.bits;
+    if (settings.intermediate) // float once changed, else the source's own samples
+        bits = changed || layout_changed || rate_changed
+                   ? std::optional<io::SampleFormat>(io::SampleFormat::float32)
+                   : std::nullopt;
+    io::OutputSpec spec = io::output_spec_for(path, shaped, bits, out_rate, out_channels);
     // libsndfile's FLAC and MP3 encoders write a file with no frames that its decoders cannot
     // open again, so the read-back check would call it a failed write: say what it is.
     if (shaped.frames == 0) {
@@ -38,14 +46,12 @@ OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
                         source.path);
     }
 
-    const bool layout_changed = out_channels != stream.channels;
-    const bool rate_changed = out_rate != stream.sample_rate;
     const int out_bits = io::integer_bits(spec.sample_format);
     const int src_bits = io::integer_bits(source.sample_format);
     const bool fewer_bits = out_bits > 0 && (src_bits == 0 || out_bits < src_bits);
     const bool audio_changed = changed || layout_changed || rate_changed || fewer_bits;
     audio_changed_ = changed || layout_changed || rate_changed; // bits alone keep loudness
-    DitherMode mode = settings.dither;
+    DitherMode mode = settings.intermediate ? DitherMode::none : settings.dither;
     if (mode == DitherMode::automatic)
         mode = audio_changed ? DitherMode::tpdf : DitherMode::none;
     if (mode != DitherMode::none && (out_bits == 16 || out_bits == 24 || out_bits == 8)) {
@@ -71,6 +77,21 @@ OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
     }
     result_.path = path;
     result_.spec = spec;
+    stored_possible_ =
+        !changed && !layout_changed && !rate_changed && !dither_ &&
+        stream.channels == source.channels && stream.sample_rate == source.sample_rate &&
+        spec.sample_format == source.sample_format && io::float_rounds(source.sample_format) &&
+        !source.path.empty() && io::libav_container(source.path).empty();
+    source_path_ = source.path;
+    source_format_ = source.sample_format;
+}
+
+void OutputStage::keep_source_samples(std::int64_t first_frame) {
+    if (frames_out() > 0 || background_)
+        throw Error("internal: keep_source_samples after the first block", result_.path);
+    if (stored_possible_)
+        stored_ = std::make_unique<io::StoredFrames>(source_path_, source_format_, stream_.channels,
+                                                     first_frame);
 }
 
 OutputStage::~OutputStage() = default;
@@ -132,7 +153,12 @@ void OutputStage::emit(AudioView block) {
             dither_->process(part);
         if (observer_)
             observer_(part);
-        writer_->write(part);
+        if (stored_) {
+            stored_->read_matching(part);
+            writer_->write_stored(*stored_, part.frames());
+        } else {
+            writer_->write(part);
+        }
     }
 }
 
@@ -189,6 +215,8 @@ RenderResult render_file(io::AudioReader& input, dsp::Chain& chain, const std::s
     const io::FileInfo& fi = input.info();
     OutputStage stage(output_path, fi, {fi.sample_rate, fi.channels}, settings,
                       !chain.is_identity());
+    if (chain.is_identity())
+        stage.keep_source_samples(0);
     if (observe)
         stage.set_observer(observe);
     if (!io::strip_metadata())

@@ -155,6 +155,8 @@ void render_ranges(io::AudioReader& reader, const std::vector<FrameRange>& range
         io::FileInfo source = fi;
         OutputStage stage(outputs[k], source, {fi.sample_rate, fi.channels}, out,
                           !chain.is_identity(), r.frames());
+        if (chain.is_identity()) // without fades: the kept frames as stored
+            stage.keep_source_samples(r.start);
         // Each output's TimeReference and markers point at its own first frame in the source.
         if (!meta.empty())
             stage.set_metadata(meta, r.start, r.frames(),

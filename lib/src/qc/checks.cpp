@@ -499,7 +499,7 @@ std::vector<CheckDef> make_defs() {
          .evaluate = eval_channels,
          .validate = need_list});
     add({.name = "loudness",
-         .summary = "integrated loudness (ITU-R BS.1770-4) within target +- tolerance, or min..max",
+         .summary = "integrated loudness (ITU-R BS.1770-5) within target +- tolerance, or min..max",
          .default_on = false,
          .default_severity = E,
          .params = {limit("target", {U::LUFS}, unset, -70, 0, "target integrated loudness"),
@@ -512,7 +512,7 @@ std::vector<CheckDef> make_defs() {
          .evaluate = eval_loudness,
          .validate = need_loudness_limits});
     add({.name = "true_peak",
-         .summary = "true peak (4x oversampled, BS.1770-4 Annex 2) at or under max",
+         .summary = "true peak (4x oversampled, BS.1770-5 Annex 2) at or under max",
          .default_on = false,
          .default_severity = E,
          .params = {limit("max", {U::dBTP, U::dBFS, U::dB}, unset, -60, 6,

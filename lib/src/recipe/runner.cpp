@@ -158,14 +158,16 @@ std::string format_level(double v) {
     return buf;
 }
 
+// The segment so far into an intermediate: float when it changed the audio, else the samples
+// as they are (passes::OutputSettings::intermediate), so that a segment of identities (gain 0 dB,
+// a convert that converts nothing) leaves the stream exactly as it was.
 std::string render_intermediate(const std::string& input, const Pending& pending, Workspace& ws,
                                 const passes::OutputSettings& extra = {}) {
     io::AudioReader reader(input);
     dsp::Chain chain;
     pending.fill(chain, reader.info());
     passes::OutputSettings s = extra;
-    s.bits = io::SampleFormat::float32;
-    s.dither = passes::DitherMode::none;
+    s.intermediate = true;
     const std::string path = ws.next();
     passes::render_file(reader, chain, path, s);
     return path;
@@ -292,7 +294,9 @@ Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, 
             pending.items.emplace_back("gain", [gain_db](const steps::StepContext&) {
                 return std::make_unique<dsp::Gain>(gain_db);
             });
-            if (ns.ceiling_dbtp) {
+            // The limiter only where the gain would take the true peak over the ceiling, as
+            // `tapeop normalize` does (a limiter that has nothing to do still counts as a change).
+            if (ns.ceiling_dbtp && scan.true_peak_dbtp + gain_db > *ns.ceiling_dbtp) {
                 dsp::LimiterSettings ls;
                 ls.ceiling_dbtp = *ns.ceiling_dbtp;
                 pending.items.emplace_back("limit", [ls](const steps::StepContext&) {
@@ -313,8 +317,7 @@ Walked walk_chain(const std::vector<StepCall>& chain, const std::string& start, 
         } else if (name == "trim") {
             settle();
             passes::OutputSettings ts;
-            ts.bits = io::SampleFormat::float32;
-            ts.dither = passes::DitherMode::none;
+            ts.intermediate = true; // float with fades, the kept samples as they are without
             const std::string trimmed = ws.next();
             const passes::TrimResult t =
                 passes::trim_file(current, trimmed, passes::trim_settings_from(call.values), ts);
@@ -614,6 +617,16 @@ JobReport run_job(const Recipe& recipe, const Job& job, const RunOptions& option
             current = job.inputs.front();
         }
         report.audio_seconds = io::probe(current).duration_s();
+
+        // An output line without bits= gets what the equivalent subcommand writes for the job's
+        // input (the first stem of a session), not the format of an intermediate (float once
+        // the audio was changed): a trim or convert step keeps a 16-bit input 16-bit.
+        const io::SampleFormat origin_format = io::probe(job.inputs.front()).sample_format;
+        for (auto& o : outputs) {
+            const io::Container& c = io::container_for_path(o.path);
+            if (!o.settings.bits && !c.lossy)
+                o.settings.bits = io::output_sample_format(c, origin_format, std::nullopt, o.path);
+        }
 
         Walked w = walk_chain(*chain, current, ws, report);
         current = w.current;

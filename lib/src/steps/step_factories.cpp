@@ -43,6 +43,13 @@ class Series : public dsp::Processor {
         for (auto& p : parts_)
             p->process(io);
     }
+    // No part (fade in=0 out=0) or only parts that change nothing.
+    bool is_identity() const override {
+        for (const auto& p : parts_)
+            if (!p->is_identity())
+                return false;
+        return true;
+    }
 
   private:
     std::vector<std::unique_ptr<dsp::Processor>> parts_;

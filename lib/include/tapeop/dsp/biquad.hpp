@@ -45,6 +45,11 @@ class Biquad : public Processor {
     void prepare(const StreamSpec& spec, std::size_t max_block) override;
     void reset() override;
     void process(AudioView io) override;
+    // A peaking or shelving band at 0 dB (H(z) = 1); process() then leaves the samples alone.
+    bool is_identity() const override {
+        return gain_db_ == 0.0 && (type_ == BiquadType::peaking || type_ == BiquadType::low_shelf ||
+                                   type_ == BiquadType::high_shelf);
+    }
 
     // Valid after prepare().
     const BiquadCoeffs& coeffs() const { return coeffs_; }

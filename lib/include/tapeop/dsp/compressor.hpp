@@ -38,6 +38,11 @@ class Compressor : public Processor {
     void prepare(const StreamSpec& spec, std::size_t max_block) override;
     void reset() override;
     void process(AudioView io) override;
+    // Ratio 1 reduces nothing at any level (the knee included), so without makeup the gain is
+    // exactly 0 dB throughout.
+    bool is_identity() const override {
+        return settings_.ratio == 1.0 && settings_.makeup_db == 0.0;
+    }
 
     const CompressorSettings& settings() const { return settings_; }
     const GainComputer& gain_computer() const { return computer_; }

@@ -63,6 +63,11 @@ class Dither : public Processor {
         Xoshiro256 rng;
         Xoshiro128Plus4 rng4;
         double e1 = 0.0, e2 = 0.0; // previous total errors, in LSB
+        // Plain TPDF: values of the last group of four not used yet (a block whose length is
+        // not a multiple of four), used first by the next block, so the values each sample
+        // gets do not depend on how the stream was cut into blocks.
+        std::array<double, 3> spare{};
+        std::size_t spare_count = 0;
     };
     DitherSettings settings_;
     double lsb_ = 0.0, scale_ = 0.0;

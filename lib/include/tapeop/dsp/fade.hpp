@@ -37,6 +37,11 @@ class Fade : public Processor {
     void prepare(const StreamSpec& spec, std::size_t max_block) override;
     void reset() override { position_ = 0; }
     void process(AudioView io) override;
+    // A fade of no length changes nothing (a fade-in that starts later silences what is
+    // before it).
+    bool is_identity() const override {
+        return s_.length_frames == 0 && (s_.direction == FadeDirection::out || s_.start_frame == 0);
+    }
 
   private:
     double gain_at(std::uint64_t frame) const;

@@ -31,6 +31,9 @@ class FilterCascade : public Processor {
     void prepare(const StreamSpec& spec, std::size_t max_block) override;
     void reset() override;
     void process(AudioView io) override;
+    // Every section a peaking or shelving band at 0 dB (their numerator equals their
+    // denominator: H(z) = 1), or no section at all; process() then leaves the samples alone.
+    bool is_identity() const override;
 
     // Sum of the sections' magnitudes, in dB. Valid after prepare().
     double magnitude_db(double freq_hz) const;

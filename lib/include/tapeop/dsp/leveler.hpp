@@ -34,7 +34,10 @@ class Leveler : public Processor {
     void prepare(const StreamSpec& spec, std::size_t max_block) override;
     void reset() override;
     void process(AudioView io) override;
-    std::size_t latency_frames() const override { return latency_; }
+    // With no gain allowed either way (max_gain = max_cut = 0 dB) the leveler changes nothing
+    // and delays nothing.
+    bool is_identity() const override { return s_.max_gain_db == 0.0 && s_.max_cut_db == 0.0; }
+    std::size_t latency_frames() const override { return is_identity() ? 0 : latency_; }
 
     // Smallest and largest gain applied so far (dB), for reports.
     double min_gain_db() const { return min_gain_db_; }

@@ -25,8 +25,11 @@ class Processor {
     virtual void process(AudioView io) = 0;
     // Look-ahead delay the processor adds, in frames.
     virtual std::size_t latency_frames() const { return 0; }
-    // Whether process() leaves every sample exactly as it was (a gain of exactly 1). A chain
-    // of identities changes nothing, so no automatic dither is added: unity is identity.
+    // Whether process() leaves every sample exactly as it was, whatever the signal: a gain of
+    // exactly 1, a fade of no length, an EQ band at 0 dB, a compressor at ratio 1 without
+    // makeup. A chain of identities changes nothing, so no automatic dither is added and the
+    // output stage copies the samples as stored: unity is identity. An identity must have no
+    // latency (its process() returns at once).
     virtual bool is_identity() const { return false; }
 };
 

@@ -67,6 +67,43 @@ class AudioReader {
     FileInfo info_;
 };
 
+// The stored sample formats whose values float does not hold exactly, which StoredFrames
+// copies: 32-bit integer and double (rounded to float's 24-bit mantissa when read; 8-, 16-
+// and 24-bit integers and float are read exactly, and a lossy stream is decoded anew anyway).
+bool float_rounds(SampleFormat f);
+
+// A file's frames exactly as stored, for formats float does not hold (32-bit integer, double):
+// what an output of the same format gets when nothing changed the audio (passes/render.hpp,
+// OutputStage::keep_source_samples). One libsndfile handle of its own, read in order from
+// `first_frame`; 32-bit integers as libsndfile hands them over, doubles as they are.
+class StoredFrames {
+  public:
+    // Throws Error naming the file when it cannot be opened or positioned.
+    StoredFrames(const std::string& path, SampleFormat format, int channels,
+                 std::int64_t first_frame);
+    ~StoredFrames();
+    StoredFrames(const StoredFrames&) = delete;
+    StoredFrames& operator=(const StoredFrames&) = delete;
+
+    // Reads the next block.frames() frames and checks that each sample, rounded to float as
+    // AudioReader rounds it, is the one in `block` (the audio that was processed and measured
+    // is the audio copied). Throws Error naming the file when it ends early or a sample
+    // differs.
+    void read_matching(AudioView block);
+    SampleFormat format() const { return format_; }
+    // The frames of the last read_matching, interleaved (the one of the two for format()).
+    const std::int32_t* ints() const { return ints_.data(); }
+    const double* doubles() const { return doubles_.data(); }
+
+  private:
+    std::string path_;
+    SampleFormat format_;
+    std::size_t channels_;
+    SNDFILE* file_ = nullptr;
+    std::vector<std::int32_t> ints_;
+    std::vector<double> doubles_;
+};
+
 // Whether readers decode ahead on a worker thread (on by default). Process-wide; for tests
 // and measurements. Readers already reading keep their mode until rewind().
 void set_read_ahead(bool on);

@@ -9,6 +9,7 @@
 #include "tapeop/audio_buffer.hpp"
 #include "tapeop/io/format.hpp"
 #include "tapeop/io/metadata.hpp"
+#include "tapeop/io/reader.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -52,6 +53,10 @@ class AudioWriter {
     // --strip-metadata (strip_metadata()).
     void set_metadata(const Metadata& m);
     void write(AudioView block);
+    // Writes `frames` frames of `stored` (its last read_matching) as they are: an output of
+    // the stored format (32-bit integer or double) gets the input's samples unrounded.
+    // Throws Error when the output's sample format is another.
+    void write_stored(const StoredFrames& stored, std::size_t frames);
     // Flush, fsync, rename over the target. After this the writer is closed.
     void commit();
     // Drop the temporary file (also done by the destructor when not committed).

@@ -3,13 +3,13 @@
 //
 // Every stem gets: one sample rate (libsoxr, very high quality; default the most common rate
 // among the stems, ties going to the higher rate), one sample format (default the widest among
-// the stems: float over 32 over 24 over 16 bits), its DC offset removed (the per-channel mean,
-// measured in the first pass, is subtracted: exact and transparent, no filter), one gain so
-// its level reaches the target (RMS dBFS or sample peak dBFS after DC removal, or integrated
-// LUFS), lowered when the stem's peak would pass `max_peak_dbfs`, and silence appended so all
-// stems have the length of the longest; every stem starts at frame 0.
-// Silent or near-silent stems (sample peak under `silence_dbfs`) are conformed but otherwise
-// left unchanged (no gain, no DC removal) and flagged.
+// the stems: double over float over 32 over 24 over 16 bits), its DC offset removed (the
+// per-channel mean, measured in the first pass, is subtracted: exact and transparent, no
+// filter), one gain so its level reaches the target (RMS dBFS or sample peak dBFS as rendered:
+// after DC removal, or as the file holds them when DC is kept; or integrated LUFS), lowered when
+// the stem's peak would pass `max_peak_dbfs`, and silence appended so all stems have the length of
+// the longest; every stem starts at frame 0. Silent or near-silent stems (sample peak under
+// `silence_dbfs`) are conformed but otherwise left unchanged (no gain, no DC removal) and flagged.
 #include "tapeop/io/format.hpp"
 #include "tapeop/passes/render.hpp"
 #include "tapeop/steps/registry.hpp"

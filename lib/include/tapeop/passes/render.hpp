@@ -5,7 +5,9 @@
 //
 // Dither (automatic): TPDF when the output is 16- or 24-bit integer and the audio was changed
 // (a processing chain, a new rate or layout, or fewer bits than the source). An unprocessed
-// copy into the same format stays bit-identical.
+// copy into the same format stays bit-identical: processing is in float (24-bit mantissa), so
+// for the formats float does not hold (32-bit integer, double) the output stage then writes
+// the source's samples as stored (OutputStage::keep_source_samples).
 #include "tapeop/background.hpp"
 #include "tapeop/dsp/chain.hpp"
 #include "tapeop/dsp/dither.hpp"
@@ -30,6 +32,11 @@ struct OutputSettings {
     std::optional<int> channels;          // 1 (fold down) or 2 (...); default: the stream's
     DitherMode dither = DitherMode::automatic;
     std::uint64_t dither_seed = 0x7a9e0bULL;
+    // An intermediate file of a multi-step job (recipes): float when the audio was changed
+    // (nothing lost before the next step), else the source's own format (its samples exactly,
+    // so an unchanged stream stays unchanged to the end); never dithered. `bits` and `dither`
+    // are then ignored.
+    bool intermediate = false;
 };
 
 struct RenderResult {
@@ -66,6 +73,13 @@ class OutputStage {
     // changed (a chain, a cut, a new rate or layout). Before the first push().
     void set_metadata(const io::Metadata& source, std::int64_t head_frames = 0,
                       std::int64_t kept_frames = -1, bool cut = false);
+    // The pushed audio is the source's own frames from `first_frame` on, unchanged (the
+    // caller's chain is an identity). When the output also has the source's sample format and
+    // rate and float does not hold that format (32-bit integer, double), the stage writes the
+    // source's samples as stored, read again from the source (io::StoredFrames), instead of
+    // their float values; the float blocks still go to the observer, and each block is checked
+    // against the stored samples. Otherwise nothing changes. Before the first push().
+    void keep_source_samples(std::int64_t first_frame = 0);
     // From the next push() on, the stage's own work (layout, resampling, dither, the observer,
     // encoding and writing) runs on a worker thread while the caller prepares the next block;
     // push() only copies the block (at most six wait, so memory stays fixed). The output is
@@ -100,6 +114,11 @@ class OutputStage {
         background_; // destroyed first: its worker uses the members above
     bool want_background_ = false;
     bool audio_changed_ = false; // for the loudness tags
+    // keep_source_samples: whether it applies (set by the constructor), and the copy.
+    bool stored_possible_ = false;
+    std::string source_path_;
+    io::SampleFormat source_format_ = io::SampleFormat::other;
+    std::unique_ptr<io::StoredFrames> stored_;
 };
 
 // Reads `input` (rewound first) through `chain` into `output_path`. The chain is prepared
