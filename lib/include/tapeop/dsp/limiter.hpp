@@ -41,8 +41,10 @@
 // multiplications), and each is used as an upper bound of its exact value: the float value
 // plus its proven rounding error, slack * M, where M bounds |x| over the samples it reads
 // (the maxima of aligned 32-frame pieces, so the result does not depend on the block sizes).
-// Every estimate is thus at or above the exact one, by at most 2 slack (about 1e-6 of M for
-// the 4x ones, 1e-4 for the near-ideal ones: under 0.001 dB; the margin is 0.1 dB or more).
+// Every estimate is thus at or above the exact one, by at most 2 slack (about 3e-6 of M for
+// the 4x ones, 6e-4 of M for the near-ideal ones: 0.005 dB where the window's largest sample is
+// at the estimate, more below it; the margin is 0.1 dB or more). The limiter is that much more
+// careful, never less.
 // (Evaluating the frames over c again in double would change the gains in their last bits
 // only, and cost about 15% of the time of a master.) The same inputs give the same bytes on
 // every machine: the float arithmetic is the same everywhere.
