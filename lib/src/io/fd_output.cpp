@@ -58,6 +58,8 @@ sf_count_t FdOutput::read(void* ptr, sf_count_t count, void* self) {
 
 sf_count_t FdOutput::write(const void* ptr, sf_count_t count, void* self) {
     auto* o = static_cast<FdOutput*>(self);
+    if (o->errno_ != 0)
+        return count; // the file is lost already: see the class comment
     sf_count_t done = 0;
     while (done < count) {
         const ssize_t n =
@@ -70,7 +72,7 @@ sf_count_t FdOutput::write(const void* ptr, sf_count_t count, void* self) {
         }
         done += n;
     }
-    return done;
+    return count;
 }
 
 sf_count_t FdOutput::tell(void* self) {

@@ -4,6 +4,11 @@
 // error) is known, also where libsndfile's encoders ignore a short write (Ogg Vorbis, MP3) or
 // report it with a code libsndfile does not define (-1 from the Vorbis writer on a nearly
 // full disk, whose text sf_error_number prints on stdout).
+//
+// libsndfile is told that every write succeeded, so it never takes an error path of its own
+// (its Vorbis writer leaks the encoder when the header cannot be written at open, and its
+// codecs disagree on what a short write means): the caller checks error() after each call
+// into libsndfile instead, and closes the handle with sf_close as usual.
 #include <sndfile.h>
 #include <string>
 
@@ -18,7 +23,8 @@ class FdOutput {
     // sf_open_virtual over the descriptor (this object must outlive the handle); null when
     // libsndfile refuses, as sf_open_fd.
     SNDFILE* open(int mode, SF_INFO* info);
-    // errno of the first failed read, write or seek on the descriptor (0: none failed).
+    // errno of the first failed read, write or seek on the descriptor (0: none failed); from
+    // the first failed write on, the bytes libsndfile writes go nowhere.
     int error() const { return errno_; }
 
   private:

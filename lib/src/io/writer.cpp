@@ -341,6 +341,8 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec)
     if (!f)
         fail_write("cannot write", sndfile_error_text(nullptr));
     file_.reset(f);
+    if (out_->error() != 0) // the header did not fit
+        fail_write("cannot write");
     if (rf64_downgrade)
         sf_command(f, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
     if (declare_layout)
@@ -467,7 +469,7 @@ void AudioWriter::write(AudioView block) {
         }
         written = sf_writef_float(file_.get(), scratch_float_.data(), static_cast<sf_count_t>(n));
     }
-    if (written != static_cast<sf_count_t>(n))
+    if (written != static_cast<sf_count_t>(n) || out_->error() != 0)
         fail_write("cannot write", sndfile_error_text(file_.get()));
     frames_ += n;
 }

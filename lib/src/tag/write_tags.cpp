@@ -380,7 +380,7 @@ void copy_audio(SNDFILE* in, SNDFILE* out, const io::FdOutput& sink, const SF_IN
     if (sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE) {
         std::vector<double> buf(8192 * channels);
         for (sf_count_t n; (n = sf_readf_double(in, buf.data(), 8192)) > 0; frames += n)
-            if (sf_writef_double(out, buf.data(), n) != n)
+            if (sf_writef_double(out, buf.data(), n) != n || sink.error() != 0)
                 throw write_failed();
     } else {
         int bytes = 0;
@@ -410,7 +410,7 @@ void copy_audio(SNDFILE* in, SNDFILE* out, const io::FdOutput& sink, const SF_IN
         for (sf_count_t n; (n = sf_read_raw(in, buf.data(), sf_count_t(buf.size()))) > 0;) {
             if (n % sf_count_t(frame_bytes) != 0)
                 throw Error("the audio data ends inside a frame", path);
-            if (sf_write_raw(out, buf.data(), n) != n)
+            if (sf_write_raw(out, buf.data(), n) != n || sink.error() != 0)
                 throw write_failed();
             frames += n / sf_count_t(frame_bytes);
         }
@@ -440,7 +440,7 @@ void rewrite_wav(const std::string& path, io::Bext bext, const io::LoudnessField
     out_info.format = info.format;
     io::FdOutput sink(tmp.fd()); // a failed write's errno, whatever libsndfile makes of it
     Sndfile out(sink.open(SFM_WRITE, &out_info));
-    if (!out)
+    if (!out || sink.error() != 0)
         throw Error("cannot write the copy: " + (sink.error() != 0
                                                      ? io::write_error_text(sink.error())
                                                      : io::sndfile_error_text(nullptr)),
