@@ -27,6 +27,12 @@ ffmpeg -v error -i src.wav -c:a libopus f.opus
 ffmpeg -v error -i src.wav -c:a libmp3lame -b:a 192k f.mp3
 lame --quiet -V 2 src.wav l.mp3
 files+=(f.wav f.aiff f.caf f.flac f.ogg f.opus f.mp3 l.mp3)
+# MP4/M4A (libavformat): AAC with its index after the audio (ffmpeg's default) and before it,
+# and ALAC.
+ffmpeg -v error -i src.wav -c:a aac -b:a 128k f-aac.m4a
+ffmpeg -v error -i src.wav -c:a aac -b:a 128k -movflags +faststart f-faststart.m4a
+ffmpeg -v error -i src.wav -c:a alac f-alac.m4a
+files+=(f-aac.m4a f-faststart.m4a f-alac.m4a)
 
 mkdir -p out
 for f in "${files[@]}"; do
@@ -52,6 +58,29 @@ expect_exit 2 "$TAPEOP" analyze cut-t.flac
 expect_one_line_error "cut-t.flac: truncated or unreadable: the audio stops at 00:0[01]\.[0-9]+ of the 00:03\.000 its header announces"
 expect_exit 2 "$TAPEOP" analyze cut-l.mp3
 expect_one_line_error "cut-l.mp3: truncated or unreadable: the audio stops at .* of the 00:03\.000"
+
+# An MP4 whose index announces less than its packets hold is damaged, not a shorter file (the
+# mutation run's finding): a track duration (mdhd) of 7 samples over a second of AAC, and a
+# time-to-sample table (stts) listing 2 of its samples: both were read as a few frames, exit 0.
+python3 - <<'PY'
+import struct
+d = open("f-faststart.m4a", "rb").read()
+def patch(name, box, offset, value):
+    out = bytearray(d)
+    i = out.find(box) + 4  # the box's body
+    struct.pack_into(">I", out, i + offset, value)
+    open(name, "wb").write(out)
+patch("mdhd7.m4a", b"mdhd", 16, 7)  # version 0: flags, two times, time scale, duration
+patch("stts2.m4a", b"stts", 8, 2)  # flags, entry count, first entry's sample count
+PY
+for f in mdhd7.m4a stts2.m4a; do
+  expect_exit 2 "$TAPEOP" analyze "$f"
+  expect_one_line_error "^tapeop: $f: damaged MP4 file: (the track announces [0-9]+ frames, its packets hold|its sample tables list)"
+  expect_exit 2 "$TAPEOP" master "$f" -o out/m.wav
+  expect_one_line_error "^tapeop: $f: damaged MP4"
+  [ -z "$(ls -A out)" ] || fail "output left for $f"
+  pass
+done
 
 # In a batch, the cut file fails alone: the others are processed (exit 1).
 expect_exit 1 "$TAPEOP" convert t.wav cut-t.flac t.aiff -o batch

@@ -25,6 +25,11 @@ for j in a b; do
   after=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["files"][0]["outputs"][0]["after"]["integrated_lufs"])' $j.json)
   # The report is the measurement of the verified file itself: equal to the meter's rounding.
   if near "$got" "$after" 0.001; then match=1; fi
+  # Each report is about the audio its own master made (never the other one's file, as when
+  # both verified one shared name): at its own target, within the tolerance (0.1 LU).
+  target=$([ $j = a ] && echo -14 || echo -20)
+  near "$after" "$target" 0.1 || fail "master $j (target $target) reports $after LUFS"
+  pass
 done
 [ "$match" = 1 ] || fail "out/m.mp3 measures $got LUFS, which neither master reported"
 pass

@@ -1,9 +1,9 @@
 // libFuzzer target: tapeop's metadata readers (io::read_metadata): bext, iXML, LIST/INFO,
 // cue/adtl, smpl/inst and ID3 chunks of WAV/RF64/W64/AIFF/CAF, and the TagLib tags of FLAC,
-// Ogg Vorbis, Opus and MP3 (pictures included). read_metadata picks its reader by the file's
-// extension, so the first byte chooses one and the rest is the file. It promises to turn an
-// unreadable or untagged file into empty metadata or a tapeop::Error: anything else escaping,
-// a sanitizer report, a hang or an out-of-memory is a finding.
+// Ogg Vorbis, Opus, MP3 and MP4/M4A (pictures included). read_metadata picks its reader by
+// the file's extension, so the first byte chooses one and the rest is the file. It promises to
+// turn an unreadable or untagged file into empty metadata or a tapeop::Error: anything else
+// escaping, a sanitizer report, a hang or an out-of-memory is a finding.
 #include "memfile.hpp"
 
 #include "tapeop/error.hpp"
@@ -19,9 +19,10 @@
 
 namespace {
 
-// The extensions read_metadata tells apart (make_corpus.sh writes seeds with the same index).
+// The extensions read_metadata tells apart (make_corpus.sh writes seeds with the same index;
+// new ones go at the end, so the inputs in regressions/metadata keep theirs).
 const char* const extensions[] = {"wav",  "rf64", "w64",  "aiff", "caf",
-                                  "flac", "ogg",  "opus", "mp3"};
+                                  "flac", "ogg",  "opus", "mp3",  "m4a"};
 
 // A folder of our own for the named link to the in-memory file (the link, not the data, is on
 // disk: a few bytes in $TMPDIR, removed at exit).

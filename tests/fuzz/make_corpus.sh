@@ -2,7 +2,8 @@
 # Seed corpus for the fuzz targets, made from generated material (nothing downloaded):
 #   tests/fuzz/make_corpus.sh TAPEOP OUT_DIR
 # writes OUT_DIR/reader (short files in every container tapeop reads, written by tapeop itself
-# and, for AU, extensible WAV and FLAC's channel-mask comment, by sox/ffmpeg/metaflac),
+# and, for AU, extensible WAV, FLAC's channel-mask comment and MP4/M4A (AAC, ALAC) and ADTS
+# AAC, by sox/ffmpeg/metaflac),
 # OUT_DIR/recipe (the stock recipes, examples/ and docs' recipes), OUT_DIR/spec (the stock specs)
 # and OUT_DIR/manifest (manifests of a real `tapeop run`, full and sharded).
 # Seeds are short and small: libFuzzer mutates them fastest that way.
@@ -54,6 +55,15 @@ ffmpeg -loglevel error -y -i noise6.wav -c:a pcm_s24le -f wav "$R/noise6-wavex.w
 metaflac --set-tag=WAVEFORMATEXTENSIBLE_CHANNEL_MASK=0x4 mask.flac
 cp mask.flac "$R/sine-mask.flac"
 sox sine.wav -C 5 "$R/sine-id3.mp3" 2>/dev/null || true
+# MP4/M4A and ADTS AAC (read through libavformat/libavcodec): AAC with the index (moov) after
+# the audio, as ffmpeg writes it, and before it (faststart); ALAC at 16 and 24 bits; 5.1 AAC.
+ff() { ffmpeg -loglevel error -y "$@" </dev/null; }
+ff -i music.wav -c:a aac -b:a 32k "$R/music-aac.m4a"
+ff -i music.wav -c:a aac -b:a 32k -movflags +faststart "$R/music-aac-faststart.m4a"
+ff -i sine.wav -c:a aac -b:a 64k -f adts "$R/sine.aac"
+ff -i music.wav -c:a alac "$R/music-alac16.m4a"
+ff -i sine.wav -c:a alac -sample_fmt s32p "$R/sine-alac24.m4a"
+ff -i noise6.wav -c:a aac -b:a 96k "$R/noise6-aac.m4a"
 
 # Recipes and specs: the stock ones, the examples, and the fenced blocks of docs/recipes.md
 # and docs/specs.md.
@@ -108,6 +118,13 @@ meta_seed 7 t.opus tagged.opus
 exiftool -q -overwrite_original -Title=Seed -Artist=Fuzz t.mp3 >/dev/null 2>&1 || true
 meta_seed 8 t.mp3 tagged.mp3
 if "$TAPEOP" -q tag t.flac --set ARTIST=Fuzz >/dev/null 2>&1; then meta_seed 5 t.flac tag-tool.flac; fi
+# MP4: iTunes atoms (title, artist, a freeform one) and a cover, as ffmpeg writes them.
+ff -f lavfi -i color=c=red:s=8x8 -frames:v 1 cover.png
+ff -i m48.wav -i cover.png -map 0 -map 1 -c:a aac -b:a 64k -c:v copy -disposition:v attached_pic \
+  -metadata title=Seed -metadata artist=Fuzz -metadata ISRC=USRC17607839 t.m4a
+meta_seed 9 t.m4a tagged.m4a
+ff -i m48.wav -c:a alac -metadata title=Seed t-alac.m4a
+meta_seed 9 t-alac.m4a tagged-alac.m4a
 
 for d in reader recipe spec manifest metadata; do
   echo "$d: $(find "$OUT/$d" -type f | wc -l) seeds, $(du -sk "$OUT/$d" | cut -f1) KiB"

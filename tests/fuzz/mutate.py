@@ -2,9 +2,10 @@
 """Mutation run: damaged audio files through tapeop's commands (issue 15, README "Reliability").
 
 Makes COUNT damaged files from short generated ones in every container tapeop reads (WAV,
-RF64, W64, AIFF, AU, CAF, FLAC, Ogg Vorbis, Opus, MP3): bit flips, truncations and header-field
-edits (each container's own fields: rates, channel counts, sizes, frame counts; Ogg pages
-re-checksummed so the edit gets past the CRC). Each file goes through analyze, check, convert
+RF64, W64, AIFF, AU, CAF, FLAC, Ogg Vorbis, Opus, MP3, AAC and ALAC in MP4/M4A, ADTS AAC): bit
+flips, truncations and header-field edits (each container's own fields: rates, channel counts,
+sizes, frame counts, MP4 box sizes and sample tables; Ogg pages re-checksummed so the edit gets
+past the CRC). Each file goes through analyze, check, convert
 and master, each run under a timeout. Required of every run:
   - no signal (crash), no timeout (hang), exit code 0, 1 or 2;
   - a failure (exit 2) prints exactly one stderr line, and that line names the file;
@@ -28,7 +29,10 @@ import sys
 import tempfile
 import time
 
-CONTAINERS = ["wav", "rf64", "w64", "aiff", "au", "caf", "flac", "ogg", "opus", "mp3"]
+CONTAINERS = ["wav", "rf64", "w64", "aiff", "au", "caf", "flac", "ogg", "opus", "mp3", "m4a",
+              "alac", "aac"]
+# Containers whose files carry another extension: ALAC is an M4A file.
+SUFFIX = {"alac": "m4a"}
 COMMANDS = ["analyze", "check", "convert", "master"]
 INTERESTING32 = [0, 1, 2, 7, 255, 256, 999, 1000, 8000, 44100, 65535, 65536, 768001,
                  0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFE]
@@ -40,7 +44,9 @@ INTERESTING16 = [0, 1, 2, 3, 7, 8, 255, 256, 257, 1024, 0x7FFF, 0x8000, 0xFFFF]
 
 
 def make_bases(tapeop, dest):
-    """Two short sources per container, written by tapeop (AU by sox). Returns {path: ext}."""
+    """Two short sources per container, written by tapeop (AU by sox; MP4/M4A and ADTS AAC by
+    ffmpeg: AAC with its index (moov) before the audio, ALAC with it after, as ffmpeg writes
+    it by default). Returns {path: container}."""
     os.makedirs(dest, exist_ok=True)
     srcs = {
         "st": ["music", "--duration", "1s", "--rate", "44100", "--channels", "2"],
@@ -52,9 +58,16 @@ def make_bases(tapeop, dest):
         src = os.path.join(dest, tag + "-src.wav")
         run([tapeop, "generate", args[0], "-o", src] + args[1:])
         for ext in CONTAINERS:
-            out = os.path.join(dest, "%s.%s" % (tag, ext))
+            out = os.path.join(dest, "%s-%s.%s" % (tag, ext, SUFFIX.get(ext, ext)))
+            ffmpeg = ["ffmpeg", "-loglevel", "error", "-y", "-i", src]
             if ext == "au":
                 run(["sox", src, "-t", "au", out])
+            elif ext == "m4a":
+                run(ffmpeg + ["-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", out])
+            elif ext == "alac":
+                run(ffmpeg + ["-c:a", "alac", out])
+            elif ext == "aac":
+                run(ffmpeg + ["-c:a", "aac", "-b:a", "96k", "-f", "adts", out])
             else:
                 extra = []
                 if ext == "opus":
@@ -233,6 +246,62 @@ def mp3_fields(d):
     return fields
 
 
+MP4_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"edts", b"dinf"}
+
+
+def mp4_fields(d, start=0, end=None, fields=None):
+    """Every box's size, and the fields that describe the audio: the movie's and the track's
+    time scales and durations, the sample entry's channels, bits and rate, ALAC's own header,
+    the sample tables' counts and first entries, the edit list."""
+    fields = [] if fields is None else fields
+    end = len(d) if end is None else end
+    pos = start
+    while pos + 8 <= end:
+        size = struct.unpack_from(">I", d, pos)[0]
+        kind = d[pos + 4:pos + 8]
+        fields.append((pos, 4, ">"))
+        body = pos + 8
+        box_end = end if size < 8 else min(end, pos + size)
+        if kind in MP4_CONTAINERS:
+            mp4_fields(d, body, box_end, fields)
+        elif kind in (b"mvhd", b"mdhd"):
+            fields += [(body + 12, 4, ">"), (body + 16, 4, ">")]  # version 0: scale, duration
+        elif kind == b"tkhd":
+            fields.append((body + 20, 4, ">"))
+        elif kind == b"stsd":
+            e = body + 8  # the first sample entry: size, type, then the audio fields
+            fields += [(body + 4, 4, ">"), (e, 4, ">"), (e + 24, 2, ">"), (e + 26, 2, ">"),
+                       (e + 32, 4, ">")]
+            a = d.find(b"alac", e + 8, box_end)
+            if a >= 0:  # ALACSpecificConfig: frame length, bit depth, channels, rate
+                c = a + 8
+                fields += [(c, 4, ">"), (c + 5, 1, ">"), (c + 9, 1, ">"), (c + 20, 4, ">")]
+            esds = d.find(b"esds", e + 8, box_end)
+            if esds >= 0:  # the AudioSpecificConfig sits at its end: flip near there
+                fields += [(esds + 4 + k, 1, ">") for k in range(20, 34, 3)]
+        elif kind in (b"stts", b"stsc", b"stco", b"co64", b"elst"):
+            fields += [(body + 4, 4, ">"), (body + 8, 4, ">"), (body + 12, 4, ">")]
+        elif kind == b"stsz":
+            fields += [(body + 4, 4, ">"), (body + 8, 4, ">"), (body + 12, 4, ">")]
+        if size < 8:
+            break
+        pos += size
+    return fields
+
+
+def adts_fields(d):
+    """The header bytes of the first frames: profile, rate index, channels, frame length."""
+    fields, pos = [], 0
+    while len(fields) < 24:
+        pos = d.find(b"\xff", pos)
+        if pos < 0 or pos + 7 > len(d):
+            break
+        if d[pos + 1] & 0xF6 == 0xF0:
+            fields += [(pos + 2, 1, ">"), (pos + 3, 1, ">"), (pos + 4, 1, ">"), (pos + 5, 1, ">")]
+        pos += 1
+    return fields
+
+
 def au_fields(_d):
     return [(4, 4, ">"), (8, 4, ">"), (12, 4, ">"), (16, 4, ">"), (20, 4, ">")]
 
@@ -240,7 +309,8 @@ def au_fields(_d):
 FIELDS = {
     "wav": riff_fields, "rf64": riff_fields, "w64": w64_fields, "aiff": aiff_fields,
     "au": au_fields, "caf": caf_fields, "flac": flac_fields, "ogg": ogg_fields,
-    "opus": ogg_fields, "mp3": mp3_fields,
+    "opus": ogg_fields, "mp3": mp3_fields, "m4a": mp4_fields, "alac": mp4_fields,
+    "aac": adts_fields,
 }
 
 
@@ -265,7 +335,10 @@ def audio_start(d, ext):
     if ext in ("ogg", "opus"):
         pages = ogg_pages(d)
         return pages[2][0] if len(pages) > 2 else len(d) // 2
-    return len(d) // 8  # mp3: a few frames in
+    if ext in ("m4a", "alac"):
+        i = d.find(b"mdat")
+        return i + 4 if i >= 0 else len(d) // 2
+    return len(d) // 8  # mp3, aac: a few frames in
 
 
 W64_DATA = b"data\xf3\xac\xd3\x11\x8c\xd1\x00\xc0\x4f\x8e\xdb\x8a"
@@ -297,6 +370,11 @@ def declared_end(d, ext):
             i = d.find(b"data")
             size = struct.unpack_from(">q", d, i + 4)[0]
             return None if i < 0 or size <= 0 else i + 12 + size
+        if ext in ("m4a", "alac"):
+            # The audio (mdat) ends where its box says; its index (moov) may come after it.
+            i = d.find(b"mdat") - 4
+            size = struct.unpack_from(">I", d, i)[0] if i >= 0 else 0
+            return None if size < 8 else i + size
     except struct.error:
         return None
     return len(d)
@@ -363,7 +441,7 @@ def m_truncate(rng, d, ext):
     # (trailing chunks, or audio the header does not count) are not audio the reader owes.
     end = declared_end(d, ext)
     cuts_audio = (end is not None and start < cut < end and
-                  ext not in ("mp3",))  # MP3 has no length to miss reliably
+                  ext not in ("mp3", "aac"))  # MP3 and ADTS have no length to miss reliably
     return d[:cut], "truncate %s at %d of %d" % (where, cut, len(d)), cuts_audio
 
 
@@ -416,7 +494,8 @@ def make_damaged(bases, count, seed, dest):
         base = names[i % len(names)]  # every container equally often
         ext = bases[base]
         d, desc, cuts_audio = rng.choice(weighted)(rng, contents[base], ext)
-        path = os.path.join(dest, "m%05d-%s.%s" % (i, os.path.basename(base).split(".")[0], ext))
+        path = os.path.join(dest, "m%05d-%s.%s" % (i, os.path.basename(base).split(".")[0],
+                                                   SUFFIX.get(ext, ext)))
         with open(path, "wb") as f:
             f.write(d)
         files.append({"path": path, "ext": ext, "desc": desc, "cuts_audio": cuts_audio})

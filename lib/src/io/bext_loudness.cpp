@@ -1,5 +1,7 @@
 #include "tapeop/io/bext_loudness.hpp"
 
+#include "fd_output.hpp"
+
 #include "tapeop/error.hpp"
 #include "tapeop/io/format.hpp"
 
@@ -33,7 +35,7 @@ void BextLoudness::begin(SNDFILE* sf, const std::string& line, const std::string
     constexpr double unset = std::numeric_limits<double>::quiet_NaN();
     set_loudness(bext_, {unset, unset, unset, unset, unset});
     if (!update_bext(sf, bext_))
-        throw Error("cannot write the bext chunk: " + std::string(sf_strerror(sf)), path);
+        throw Error("cannot write the bext chunk: " + sndfile_error_text(sf), path);
     started_ = true;
 }
 
@@ -42,7 +44,7 @@ void BextLoudness::finish(SNDFILE* sf, const LoudnessFields& levels, const std::
         throw Error("internal: bext loudness finished before it was begun", path);
     set_loudness(bext_, levels);
     if (!update_bext(sf, bext_))
-        throw Error("cannot update the bext chunk: " + std::string(sf_strerror(sf)), path);
+        throw Error("cannot update the bext chunk: " + sndfile_error_text(sf), path);
 }
 
 } // namespace tapeop::io

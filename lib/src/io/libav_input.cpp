@@ -53,6 +53,8 @@ struct Libav {
     decltype(&::av_packet_free) av_packet_free = nullptr;
     decltype(&::avcodec_free_context) avcodec_free_context = nullptr;
     decltype(&::avformat_close_input) avformat_close_input = nullptr;
+    decltype(&::avformat_index_get_entries_count) avformat_index_get_entries_count = nullptr;
+    decltype(&::avformat_index_get_entry) avformat_index_get_entry = nullptr;
 };
 
 std::string soname(const char* name, int major) {
@@ -105,6 +107,8 @@ const Libav* load_libav(std::string& why) {
     load(a.av_packet_free, codec, "av_packet_free");
     load(a.avcodec_free_context, codec, "avcodec_free_context");
     load(a.avformat_close_input, format, "avformat_close_input");
+    load(a.avformat_index_get_entries_count, format, "avformat_index_get_entries_count");
+    load(a.avformat_index_get_entry, format, "avformat_index_get_entry");
     return ok ? &a : nullptr;
 }
 
@@ -171,6 +175,44 @@ bool known_sample_format(int format) {
     }
 }
 
+// Bytes of media data in an MP4 file: the payload of its top-level mdat boxes, as far as the
+// file holds them (ISO/IEC 14496-12 §4.2: a 32-bit size, 1 for a 64-bit one after the type, 0
+// for "to the end"). 0 when it cannot be told: a fragmented file (moof: its sample tables
+// arrive with each fragment), or boxes that do not add up.
+std::uint64_t mdat_payload_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in)
+        return 0;
+    const auto file = static_cast<std::uint64_t>(std::streamoff(in.tellg()));
+    std::uint64_t pos = 0, media = 0;
+    while (pos + 8 <= file) {
+        unsigned char h[16] = {};
+        in.seekg(std::streamoff(pos));
+        in.read(reinterpret_cast<char*>(h), 16);
+        std::uint64_t size =
+            std::uint64_t(h[0]) << 24 | std::uint64_t(h[1]) << 16 | std::uint64_t(h[2]) << 8 | h[3];
+        std::uint64_t header = 8;
+        if (size == 1) {
+            size = 0;
+            for (int i = 8; i < 16; ++i)
+                size = size << 8 | h[i];
+            header = 16;
+        } else if (size == 0) {
+            size = file - pos;
+        }
+        if (size < header)
+            return 0;
+        if (std::memcmp(h + 4, "moof", 4) == 0)
+            return 0;
+        if (std::memcmp(h + 4, "mdat", 4) == 0)
+            media += std::min(size, file - pos) - std::min(header, file - pos);
+        if (size > file - pos)
+            break;
+        pos += size;
+    }
+    return media;
+}
+
 } // namespace
 
 std::string libav_container(const std::string& path) {
@@ -201,6 +243,9 @@ struct LibavDecoder::State {
     // before the first one libavcodec trims itself, from the demuxer's skip-samples data).
     std::int64_t limit = -1;
     std::int64_t emitted = 0;
+    // count_frames: decoding goes on past `limit`, counting the frames there (past_limit).
+    bool count_past = false;
+    std::int64_t past_limit = 0;
     bool have_frame = false, flushed = false, ended = false;
 
     ~State() {
@@ -285,6 +330,22 @@ void LibavDecoder::open() {
     const AVStream* st = s.format->streams[s.stream];
     if (container_ == "m4a" && st->duration != AV_NOPTS_VALUE && st->duration > 0)
         s.limit = lib().av_rescale_q(st->duration, st->time_base, AVRational{1, sample_rate_});
+    // The sample tables (of every track) must account for the media data: tables damaged to
+    // list fewer samples would silently drop the rest of the audio. Writers put nothing else
+    // in mdat; a tenth is left for whatever one might.
+    if (container_ == "m4a") {
+        std::uint64_t listed = 0;
+        for (unsigned i = 0; i < s.format->nb_streams; ++i) {
+            AVStream* t = s.format->streams[i];
+            for (int k = 0, n = lib().avformat_index_get_entries_count(t); k < n; ++k)
+                listed += std::uint64_t(lib().avformat_index_get_entry(t, k)->size);
+        }
+        const std::uint64_t media = mdat_payload_bytes(path_);
+        if (media > 0 && listed < media - media / 10)
+            throw Error("damaged MP4 file: its sample tables list " + std::to_string(listed) +
+                            " of the " + std::to_string(media) + " bytes of audio data",
+                        path_);
+    }
 }
 
 std::size_t LibavDecoder::read(float* dst, std::size_t frames) {
@@ -302,6 +363,12 @@ std::size_t LibavDecoder::read(float* dst, std::size_t frames) {
                     room, std::size_t(std::max<std::int64_t>(0, s.limit - s.emitted)));
             const int n =
                 int(std::min<std::size_t>(room, std::size_t(s.frame->nb_samples - s.offset)));
+            if (n == 0 && s.count_past) { // past the track's end: counted, not returned
+                s.past_limit += s.frame->nb_samples - s.offset;
+                lib().av_frame_unref(s.frame);
+                s.have_frame = false;
+                continue;
+            }
             if (n == 0) { // the track's end: the rest is the encoder's padding
                 s.ended = true;
                 lib().av_frame_unref(s.frame);
@@ -370,8 +437,19 @@ void LibavDecoder::rewind() {
 std::int64_t LibavDecoder::count_frames() {
     std::vector<float> scratch(4096 * std::size_t(channels_));
     std::int64_t total = 0;
+    state_->count_past = true;
     while (const std::size_t n = read(scratch.data(), 4096))
         total += std::int64_t(n);
+    // What the packets hold past the track's length is the encoder's padding: less than two
+    // of its blocks plus the largest encoder delay (2112 frames) when no edit list trimmed it.
+    // More is a damaged length (the track's duration, a sample table) that would silently
+    // drop real audio.
+    const std::int64_t block = std::max(state_->codec->frame_size, 1024);
+    if (state_->limit >= 0 && state_->past_limit > 2 * block + 2112)
+        throw Error("damaged MP4 file: the track announces " + std::to_string(state_->limit) +
+                        " frames, its packets hold " +
+                        std::to_string(state_->limit + state_->past_limit),
+                    path_);
     // A file cut at a block boundary decodes cleanly, only shorter than its track says.
     if (state_->limit >= 0 && total < state_->limit)
         throw Error("truncated: the audio stops at frame " + std::to_string(total) + " of the " +

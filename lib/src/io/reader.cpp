@@ -1,5 +1,7 @@
 #include "tapeop/io/reader.hpp"
 
+#include "fd_output.hpp"
+
 #include "tapeop/error.hpp"
 #include "tapeop/io/declared_length.hpp"
 #include "tapeop/io/libav_input.hpp"
@@ -24,6 +26,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -32,6 +35,7 @@
 #include <sys/stat.h>
 #include <taglib/flacfile.h>
 #include <taglib/xiphcomment.h>
+#include <unistd.h>
 
 namespace tapeop::io {
 namespace {
@@ -276,6 +280,32 @@ ChannelLayout effective_layout(ChannelLayout file_layout, const std::string& pat
             handler(path, file_layout.warning);
     }
     return file_layout;
+}
+
+// A file that cannot be opened (or whose length cannot be found) may be damaged, or the disk
+// may fail to deliver it: a read error is told apart by reading the file through once (on the
+// failure path only), so that the message says which it was. Throws "read error" when a read
+// fails; returns otherwise.
+void refuse_unreadable(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw Error(std::string("cannot open: ") + std::strerror(errno), path);
+    std::vector<char> buf(std::size_t(1) << 20);
+    int err = 0;
+    std::uint64_t at = 0;
+    for (;;) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            err = errno;
+        if (n <= 0)
+            break;
+        at += std::uint64_t(n);
+    }
+    ::close(fd);
+    if (err != 0)
+        throw Error("read error at byte " + std::to_string(at) + ": " + std::strerror(err), path);
 }
 
 // The first bytes of a file name its container better than libsndfile's generic messages.
@@ -563,18 +593,17 @@ std::size_t AudioReader::State::decode(AudioBuffer& out, std::int64_t pos, std::
 
 void AudioReader::State::check_end(std::int64_t end) {
     end_seen = end;
+    const std::string at = format_timestamp(double(end) / info.sample_rate);
+    // A failed read(2) is not a short file: said as such, whether or not the length is known
+    // (an MP3 without a length header).
+    if (file && sf_error(file.get()) == SF_ERR_SYSTEM)
+        throw Error("read error at " + at + ": " + sndfile_error_text(file.get()), info.path);
     if (expected_frames < 0 || end >= expected_frames)
         return;
     std::string why;
     if (file && sf_error(file.get()) != SF_ERR_NO_ERROR) {
-        why = sf_strerror(file.get()); // "Error : flac decoder lost sync."
-        if (why.rfind("Error : ", 0) == 0)
-            why.erase(0, 8);
-        if (!why.empty() && why.back() == '.')
-            why.pop_back();
-        why = ": " + why;
+        why = ": " + sndfile_error_text(file.get()); // "flac decoder lost sync"
     }
-    const std::string at = format_timestamp(double(end) / info.sample_rate);
     const std::string of = format_timestamp(double(expected_frames) / info.sample_rate);
     if (expected_from_header)
         throw Error("truncated or unreadable: the audio stops at " + at + " of the " + of +
@@ -748,12 +777,16 @@ AudioReader::AudioReader(const std::string& path) {
     SF_INFO sfi{};
     SNDFILE* f = sf_open(path.c_str(), SFM_READ, &sfi);
     if (!f) {
-        const std::string why = sf_strerror(nullptr);
+        const std::string why = sndfile_error_text(nullptr);
+        refuse_unreadable(path);
         check_declared_length(path); // "truncated" says more than "malformed" (CAF)
         throw Error("cannot read: " + open_failure(path, why), path);
     }
     state_ = std::make_unique<State>();
     state_->file.reset(f);
+    // Ogg's length is found by reading every page at open: a read error there.
+    if (sf_error(f) == SF_ERR_SYSTEM)
+        throw Error("read error: " + sndfile_error_text(f), path);
     validate_header(sfi, static_cast<std::uint64_t>(st.st_size), path);
     check_declared_length(path);
 
@@ -784,7 +817,12 @@ AudioReader::AudioReader(const std::string& path) {
 // packets, not of the audio left after the encoder delay and padding are trimmed).
 void AudioReader::open_libav(const std::string& path) {
     state_ = std::make_unique<State>();
-    state_->av = std::make_unique<LibavDecoder>(path);
+    try {
+        state_->av = std::make_unique<LibavDecoder>(path);
+    } catch (const Error&) {
+        refuse_unreadable(path); // libavformat says "invalid data" for a read error too
+        throw;
+    }
     const LibavDecoder& d = *state_->av;
     if (d.channels() > limits::max_channels)
         throw Error("absurd header: " + std::to_string(d.channels()) +
@@ -813,7 +851,12 @@ void AudioReader::open_libav(const std::string& path) {
     }
     info_.sample_rate = d.sample_rate();
     info_.channels = d.channels();
-    info_.frames = state_->av->count_frames();
+    try {
+        info_.frames = state_->av->count_frames();
+    } catch (const Error&) {
+        refuse_unreadable(path);
+        throw;
+    }
     ChannelLayout layout = default_layout(info_.format, info_.channels);
     if (d.channel_mask() != 0)
         if (auto positions = positions_from_mask(d.channel_mask(), info_.channels))

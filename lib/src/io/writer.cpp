@@ -1,5 +1,6 @@
 #include "tapeop/io/writer.hpp"
 
+#include "fd_output.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/io/ogg_serial.hpp"
 
@@ -18,6 +19,7 @@
 #include <set>
 #include <sndfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <taglib/flacfile.h>
 #include <taglib/xiphcomment.h>
 #include <unistd.h>
@@ -217,6 +219,24 @@ void write_flac_channel_mask(const std::string& temp_path, const std::vector<Pos
         throw Error("cannot write the channel layout comment " + std::string(text), path);
 }
 
+// FLAC and MP3 state their length in a header written before the audio's end: a file whose
+// end was lost after the encoder closed it (TagLib inserts tags by shifting the whole file
+// and does not check its writes: measured, a FLAC 15 KB short on a full disk with its
+// STREAMINFO intact) still announces every frame. The last frames are decoded to be sure
+// (a seek and one block: milliseconds, also for hours of audio). Ogg needs no such check: its
+// serial rewrite reads every page and its length is the last page's.
+std::string tail_problem(SNDFILE* f, const SF_INFO& sfi, std::uint64_t frames) {
+    const int major = sfi.format & SF_FORMAT_TYPEMASK;
+    if (major == SF_FORMAT_OGG || frames == 0)
+        return {};
+    const auto tail = static_cast<sf_count_t>(std::min<std::uint64_t>(frames, 4096));
+    const auto from = static_cast<sf_count_t>(frames) - tail;
+    std::vector<float> buf(static_cast<std::size_t>(tail) * std::size_t(sfi.channels));
+    if (sf_seek(f, from, SEEK_SET) == from && sf_readf_float(f, buf.data(), tail) == tail)
+        return {};
+    return "the last frames of the written file do not decode";
+}
+
 } // namespace
 
 bool written_by_this_process(const std::string& path) {
@@ -315,16 +335,17 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec)
             rf64_downgrade = spec.expected_frames < 0;
         }
     }
-    SNDFILE* f = sf_open_fd(fd_, SFM_WRITE, &sfi, SF_FALSE);
-    if (!f) {
-        const std::string why = sf_strerror(nullptr);
-        abandon();
-        throw Error("cannot write: " + why, path);
-    }
+    // Through FdOutput: a failed write's errno is known whatever libsndfile makes of it.
+    out_ = std::make_unique<FdOutput>(fd_);
+    SNDFILE* f = out_->open(SFM_WRITE, &sfi);
+    if (!f)
+        fail_write("cannot write", sndfile_error_text(nullptr));
     file_.reset(f);
     // libsndfile's PEAK chunk (float WAV and AIFF) records the second it was written, so the
     // same job would give different bytes from one second to the next: outputs carry none.
     sf_command(f, SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
+    if (out_->error() != 0) // the header did not fit
+        fail_write("cannot write");
     if (rf64_downgrade)
         sf_command(f, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
     if (declare_layout)
@@ -343,6 +364,7 @@ AudioWriter::~AudioWriter() {
 
 void AudioWriter::abandon() noexcept {
     file_.reset();
+    out_.reset();
     if (fd_ >= 0) {
         ::close(fd_);
         fd_ = -1;
@@ -451,8 +473,8 @@ void AudioWriter::write(AudioView block) {
         }
         written = sf_writef_float(file_.get(), scratch_float_.data(), static_cast<sf_count_t>(n));
     }
-    if (written != static_cast<sf_count_t>(n))
-        throw Error(std::string("write failed: ") + sf_strerror(file_.get()), path_);
+    if (written != static_cast<sf_count_t>(n) || out_->error() != 0)
+        fail_write("cannot write", sndfile_error_text(file_.get()));
     frames_ += n;
 }
 
@@ -478,17 +500,15 @@ void AudioWriter::commit() {
         throw Error("internal: commit twice", path_);
     // FLAC, Ogg Vorbis, Opus and MP3 encoders write their last data when the file is closed:
     // a full disk shows only in sf_close's result, so it is checked rather than left to the
-    // handle's destructor.
-    sf_write_sync(file_.get());
-    int err = sf_error(file_.get());
+    // handle's destructor; and since the Ogg Vorbis and MP3 encoders ignore a failed write,
+    // the descriptor's own error too.
+    std::string why =
+        sf_error(file_.get()) != SF_ERR_NO_ERROR ? sndfile_error_text(file_.get()) : std::string();
     const int close_err = sf_close(file_.release());
-    if (err == SF_ERR_NO_ERROR)
-        err = close_err;
-    if (err != SF_ERR_NO_ERROR) {
-        const std::string why = sf_error_number(err);
-        abandon();
-        throw Error("could not finish writing (disk full?): " + why, path_);
-    }
+    if (why.empty() && close_err != SF_ERR_NO_ERROR)
+        why = sndfile_error_text(close_err);
+    if (!why.empty() || out_->error() != 0)
+        fail_write("could not finish writing", why);
     chunk_store_.clear();
     // Tags go into the closed temporary, so the read-back below checks the tagged file.
     if (metadata_)
@@ -496,6 +516,7 @@ void AudioWriter::commit() {
             refresh_encoding_tags(*metadata_, frames_, spec_.sample_rate);
             apply_tags(temp_path_, path_, *metadata_);
         } catch (...) {
+            fail_if_disk_full();
             abandon();
             throw;
         }
@@ -504,6 +525,7 @@ void AudioWriter::commit() {
         try {
             write_flac_channel_mask(temp_path_, spec_.positions, path_);
         } catch (...) {
+            fail_if_disk_full();
             abandon();
             throw;
         }
@@ -516,8 +538,7 @@ void AudioWriter::commit() {
                                          std::string(sample_format_name(spec_.sample_format));
             rewrite_ogg_serial(temp_path_, ogg_serial_for(deliverable_name(path_), settings));
         } catch (const Error& e) {
-            abandon();
-            throw Error(e.message(), path_);
+            fail_write("could not finish writing", e.message());
         }
     }
     // Some encoders lose a failed final write without reporting it (measured: an Opus file cut
@@ -525,9 +546,9 @@ void AudioWriter::commit() {
     // must hold every frame written before it may replace anything.
     verify_complete();
     if (durable_writes.load() && ::fsync(fd_) != 0) {
-        const std::string why = std::strerror(errno);
+        const int err = errno;
         abandon();
-        throw Error("cannot flush to disk: " + why, path_);
+        throw Error("cannot flush to disk: " + write_error_text(err), path_);
     }
     ::close(fd_);
     fd_ = -1;
@@ -550,7 +571,7 @@ void AudioWriter::verify_complete() {
     const std::unique_ptr<SNDFILE, Closer> f(sf_open(temp_path_.c_str(), SFM_READ, &sfi));
     std::string why;
     if (!f) {
-        why = sf_strerror(nullptr);
+        why = "it does not open again (" + sndfile_error_text(nullptr) + ")";
     } else {
         // Lossy decoders may report a few frames of encoder padding more than were written,
         // never fewer; PCM and FLAC must match exactly.
@@ -561,11 +582,41 @@ void AudioWriter::verify_complete() {
             why = "the written file holds " +
                   (known ? std::to_string(sfi.frames) : std::string("an unknown number of")) +
                   " frames of " + std::to_string(frames_);
+        else
+            why = tail_problem(f.get(), sfi, frames_);
     }
-    if (!why.empty()) {
-        abandon();
-        throw Error("could not finish writing (disk full?): " + why, path_);
-    }
+    if (!why.empty())
+        fail_write("could not finish writing", why);
+}
+
+int AudioWriter::failure_errno() const {
+    if (out_ && out_->error() != 0)
+        return out_->error();
+    // TagLib writes tags into the closed temporary by itself and does not check its writes
+    // (the file is found damaged by the read-back): when a step fails on a file system with no
+    // room left, that is the cause.
+    struct statvfs fs {};
+    if (fd_ >= 0 && ::fstatvfs(fd_, &fs) == 0 && (::geteuid() == 0 ? fs.f_bfree : fs.f_bavail) == 0)
+        return ENOSPC;
+    return 0;
+}
+
+void AudioWriter::fail_if_disk_full() {
+    if (failure_errno() != 0)
+        fail_write("could not finish writing");
+}
+
+void AudioWriter::fail_write(const std::string& what, const std::string& detail) {
+    // The cause (a full disk) says what happened; libsndfile's text, or a read-back that came
+    // up short, is only the consequence.
+    const int err = failure_errno();
+    std::string message = what;
+    if (err != 0)
+        message += ": " + write_error_text(err);
+    else if (!detail.empty())
+        message += ": " + detail;
+    abandon();
+    throw Error(message, path_);
 }
 
 OutputSpec output_spec_for(const std::string& path, const FileInfo& input,

@@ -516,14 +516,28 @@ DeliverableReport master_one(io::AudioReader& reader, const ChainBuilder& pre_ch
     Measurement last{};
     for (int pass = 1; pass <= ls.max_render_passes; ++pass) {
         ++passes;
-        RenderOutcome r = render_pass(reader, pre_chain, d.output, write_path, gain, lim, progress,
-                                      history, ls.gain_trace_columns);
-        Measurement m = r.measured;
-        if (lossy) {
-            RenderResult written = r.stage->finish();
-            rep.spec = written.spec;
-            rep.dithered = written.dithered;
-            m = measure_file(write_path); // on a throw, `verify` removes the file
+        RenderOutcome r;
+        Measurement m;
+        try {
+            r = render_pass(reader, pre_chain, d.output, write_path, gain, lim, progress, history,
+                            ls.gain_trace_columns);
+            m = r.measured;
+            if (lossy) {
+                RenderResult written = r.stage->finish();
+                rep.spec = written.spec;
+                rep.dithered = written.dithered;
+                try {
+                    m = measure_file(write_path); // on a throw, `verify` removes the file
+                } catch (const Error& e) {
+                    throw Error("the encoded file does not read back: " + e.message(), write_path);
+                }
+            }
+        } catch (const Error& e) {
+            // The verification copy's troubles (a full disk) are the deliverable's: the user
+            // asked for d.path and never sees the copy's name.
+            if (lossy && e.where() == write_path)
+                throw Error(e.message(), d.path);
+            throw;
         }
         last = m;
         const bool peak_ok = m.true_peak_dbtp <= ceiling;

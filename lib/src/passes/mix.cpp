@@ -1,5 +1,7 @@
 #include "tapeop/passes/mix.hpp"
 
+#include "../io/fd_output.hpp"
+
 #include "tapeop/error.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/passes/normalize.hpp"
@@ -7,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -261,27 +264,32 @@ StemGains gains_for(const MixStem& s, std::size_t stem_channels, const MixSettin
 // (raw float, per block: its frame count, then each channel's samples), so the trim pass
 // replays it instead of reading, decoding and summing every stem again (16 stems: the
 // second pass costs about a tenth of the first). Replayed blocks are the same floats in the
-// same block sizes, so the output is bit-identical to mixing the stems again.
+// same block sizes, so the output is bit-identical to mixing the stems again. Its errors name
+// the output (the user never asked for the hidden file).
 class BusSpool {
   public:
     BusSpool(const std::string& output_path, std::size_t channels)
-        : temp_(output_path, ".bus"), channels_(channels) {
+        : output_(output_path), temp_(output_path, ".bus"), channels_(channels) {
         file_.reset(std::fopen(temp_.path().c_str(), "w+b"));
         if (!file_)
-            throw Error("cannot open a temporary file for the mix bus", temp_.path());
+            fail("cannot open the mix bus's temporary file");
     }
     void write(AudioView v) {
+        errno = 0;
         const std::uint64_t n = v.frames();
         bool ok = std::fwrite(&n, sizeof n, 1, file_.get()) == 1;
         for (std::size_t c = 0; c < v.channels() && ok; ++c)
             ok = std::fwrite(v.channel(c), sizeof(float), v.frames(), file_.get()) == v.frames();
         if (!ok)
-            throw Error("cannot write the mix bus to a temporary file (disk full?)", temp_.path());
+            fail("cannot write the mix bus's temporary file");
     }
     // Calls `f` with every block written, in order.
     template <class F> void replay(F&& f) {
-        if (std::fflush(file_.get()) != 0 || std::fseek(file_.get(), 0, SEEK_SET) != 0)
-            throw Error("cannot read back the mix bus", temp_.path());
+        errno = 0;
+        if (std::fflush(file_.get()) != 0)
+            fail("cannot write the mix bus's temporary file");
+        if (std::fseek(file_.get(), 0, SEEK_SET) != 0)
+            fail("cannot read back the mix bus");
         AudioBuffer b(channels_, default_block_frames);
         std::uint64_t n = 0;
         while (std::fread(&n, sizeof n, 1, file_.get()) == 1) {
@@ -290,15 +298,20 @@ class BusSpool {
             b.set_frames(std::size_t(n));
             for (std::size_t c = 0; c < channels_; ++c)
                 if (std::fread(b.channel(c), sizeof(float), n, file_.get()) != n)
-                    throw Error("the mix bus temporary file is short", temp_.path());
+                    throw Error("the mix bus's temporary file is short", output_);
             f(b.view());
         }
     }
 
   private:
+    [[noreturn]] void fail(const std::string& what) const {
+        const int err = errno;
+        throw Error(what + (err != 0 ? ": " + io::write_error_text(err) : std::string()), output_);
+    }
     struct Close {
         void operator()(std::FILE* f) const { std::fclose(f); }
     };
+    std::string output_;
     io::OwnedTemporary temp_; // removed on destruction (and on SIGINT)
     std::unique_ptr<std::FILE, Close> file_;
     std::size_t channels_;

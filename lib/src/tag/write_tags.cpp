@@ -1,5 +1,7 @@
 #include "tapeop/tag/write_tags.hpp"
 
+#include "../io/fd_output.hpp"
+
 #include "tapeop/error.hpp"
 #include "tapeop/io/bext_loudness.hpp"
 #include "tapeop/io/metadata.hpp"
@@ -89,9 +91,7 @@ class Sibling {
                 if (w < 0) {
                     const int e = errno;
                     ::close(in);
-                    throw Error(std::string("cannot write the copy (disk full?): ") +
-                                    std::strerror(e),
-                                target_);
+                    throw Error("cannot write the copy: " + io::write_error_text(e), target_);
                 }
                 done += w;
             }
@@ -341,7 +341,7 @@ void inspect_bext(const std::string& path, TagEdit& e, io::Bext& target) {
     SF_INFO info{};
     Sndfile sf(sf_open(path.c_str(), SFM_READ, &info));
     if (!sf)
-        throw Error(std::string("cannot read: ") + sf_strerror(nullptr), path);
+        throw Error("cannot read: " + io::sndfile_error_text(nullptr), path);
     const std::optional<io::Bext> b = io::bext_of(sf.get());
     target = b.value_or(io::Bext{});
     // Each field as it is, rendered as loudness_tags() renders the new one.
@@ -366,15 +366,22 @@ void inspect_bext(const std::string& path, TagEdit& e, io::Bext& target) {
 }
 
 // The audio of `in` into `out` byte for byte (PCM, A-law, u-law) or as the same floats.
-void copy_audio(SNDFILE* in, SNDFILE* out, const SF_INFO& info, const std::string& path) {
+void copy_audio(SNDFILE* in, SNDFILE* out, const io::FdOutput& sink, const SF_INFO& info,
+                const std::string& path) {
+    const auto write_failed = [&] {
+        return Error("cannot write the copy: " + (sink.error() != 0
+                                                      ? io::write_error_text(sink.error())
+                                                      : io::sndfile_error_text(out)),
+                     path);
+    };
     const int sub = info.format & SF_FORMAT_SUBMASK;
     const std::size_t channels = std::size_t(info.channels);
     sf_count_t frames = 0;
     if (sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE) {
         std::vector<double> buf(8192 * channels);
         for (sf_count_t n; (n = sf_readf_double(in, buf.data(), 8192)) > 0; frames += n)
-            if (sf_writef_double(out, buf.data(), n) != n)
-                throw Error(std::string("write failed: ") + sf_strerror(out), path);
+            if (sf_writef_double(out, buf.data(), n) != n || sink.error() != 0)
+                throw write_failed();
     } else {
         int bytes = 0;
         switch (sub) {
@@ -403,8 +410,8 @@ void copy_audio(SNDFILE* in, SNDFILE* out, const SF_INFO& info, const std::strin
         for (sf_count_t n; (n = sf_read_raw(in, buf.data(), sf_count_t(buf.size()))) > 0;) {
             if (n % sf_count_t(frame_bytes) != 0)
                 throw Error("the audio data ends inside a frame", path);
-            if (sf_write_raw(out, buf.data(), n) != n)
-                throw Error(std::string("write failed: ") + sf_strerror(out), path);
+            if (sf_write_raw(out, buf.data(), n) != n || sink.error() != 0)
+                throw write_failed();
             frames += n / sf_count_t(frame_bytes);
         }
     }
@@ -425,29 +432,35 @@ void rewrite_wav(const std::string& path, io::Bext bext, const io::LoudnessField
     SF_INFO info{};
     Sndfile in(sf_open(path.c_str(), SFM_READ, &info));
     if (!in)
-        throw Error(std::string("cannot read: ") + sf_strerror(nullptr), path);
+        throw Error("cannot read: " + io::sndfile_error_text(nullptr), path);
     Sibling tmp(path);
     SF_INFO out_info{};
     out_info.samplerate = info.samplerate;
     out_info.channels = info.channels;
     out_info.format = info.format;
-    Sndfile out(sf_open_fd(tmp.fd(), SFM_WRITE, &out_info, SF_FALSE));
-    if (!out)
-        throw Error(std::string("cannot write the copy: ") + sf_strerror(nullptr), path);
+    io::FdOutput sink(tmp.fd()); // a failed write's errno, whatever libsndfile makes of it
+    Sndfile out(sink.open(SFM_WRITE, &out_info));
+    if (!out || sink.error() != 0)
+        throw Error("cannot write the copy: " + (sink.error() != 0
+                                                     ? io::write_error_text(sink.error())
+                                                     : io::sndfile_error_text(nullptr)),
+                    path);
     std::vector<int> map(std::size_t(info.channels));
     if (sf_command(in.get(), SFC_GET_CHANNEL_MAP_INFO, map.data(), int(map.size() * sizeof(int))) ==
         SF_TRUE)
         sf_command(out.get(), SFC_SET_CHANNEL_MAP_INFO, map.data(), int(map.size() * sizeof(int)));
     std::vector<std::string> chunk_store;
     io::apply_before_audio(out.get(), path, m, chunk_store);
-    copy_audio(in.get(), out.get(), info, path);
-    int err = sf_error(out.get());
+    copy_audio(in.get(), out.get(), sink, info, path);
+    std::string why =
+        sf_error(out.get()) != SF_ERR_NO_ERROR ? io::sndfile_error_text(out.get()) : std::string();
     const int close_err = sf_close(out.release());
-    if (err == SF_ERR_NO_ERROR)
-        err = close_err;
-    if (err != SF_ERR_NO_ERROR)
-        throw Error(std::string("could not finish writing (disk full?): ") + sf_error_number(err),
-                    path);
+    if (why.empty() && close_err != SF_ERR_NO_ERROR)
+        why = io::sndfile_error_text(close_err);
+    if (sink.error() != 0)
+        why = io::write_error_text(sink.error());
+    if (!why.empty())
+        throw Error("could not finish writing the copy: " + why, path);
     // The copy must read back with every frame before it replaces the file.
     SF_INFO back{};
     Sndfile check(sf_open(tmp.path().c_str(), SFM_READ, &back));

@@ -21,6 +21,8 @@ typedef struct sf_private_tag SNDFILE;
 
 namespace tapeop::io {
 
+class FdOutput;
+
 struct OutputSpec {
     int sample_rate = 48000;
     int channels = 2;
@@ -75,6 +77,15 @@ class AudioWriter {
   private:
     // Throws (and drops the temporary) unless the closed temporary reads back complete.
     void verify_complete();
+    // Drops the temporary and throws the error of a failed write: `what` and its cause (the
+    // descriptor's errno, or a full disk) when one is known, else `what` and `detail`.
+    [[noreturn]] void fail_write(const std::string& what, const std::string& detail = {});
+    // errno of the failed write: the descriptor's, else ENOSPC when the temporary's file
+    // system has no room left (a step TagLib did), else 0.
+    int failure_errno() const;
+    // After a step that wrote into the closed temporary by other means (TagLib) failed: throws
+    // when failure_errno() knows why (else returns, for the step's own error).
+    void fail_if_disk_full();
     struct Closer {
         void operator()(SNDFILE* f) const;
     };
@@ -82,7 +93,8 @@ class AudioWriter {
     std::string temp_path_;
     OutputSpec spec_;
     int fd_ = -1;
-    int pending_slot_ = -1; // in the table of temporaries removed on a signal
+    int pending_slot_ = -1;         // in the table of temporaries removed on a signal
+    std::unique_ptr<FdOutput> out_; // what libsndfile writes through; outlives file_
     std::unique_ptr<SNDFILE, Closer> file_;
     bool integer_ = false;
     int bits_ = 0;
