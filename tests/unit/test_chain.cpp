@@ -149,7 +149,9 @@ TEST_SUITE("chain") {
             {"limit", {"-12dBTP"}},
         };
         const Signal in = music(rate);
-        for (const auto& [name, words] : identities) {
+        for (const auto& step : identities) {
+            const std::string& name = step.first;
+            const std::vector<std::string>& words = step.second;
             Chain chain;
             chain.add(make(name, words));
             CAPTURE(name);
@@ -159,7 +161,9 @@ TEST_SUITE("chain") {
             CHECK(chain.latency_frames() == 0);
             CHECK(out == in);
         }
-        for (const auto& [name, words] : changes) {
+        for (const auto& step : changes) {
+            const std::string& name = step.first;
+            const std::vector<std::string>& words = step.second;
             Chain chain;
             chain.add(make(name, words));
             CAPTURE(name);
