@@ -249,8 +249,12 @@ class GainModel {
         if (e_centre <= 0.0)
             return;
         total_ += e_centre;
-        int bin = pmax > 0.0 ? int(std::floor(std::log2(pmax) * bins_per_octave)) : min_bin;
-        bin = std::clamp(bin, min_bin, max_bin);
+        // Clamped in double: a damaged float file's peaks can be infinite (it is refused after
+        // the analysis pass, but the model sees its samples first).
+        const double level = pmax > 0.0 ? std::log2(pmax) * bins_per_octave : double(min_bin);
+        const int bin = !(level < double(max_bin)) ? max_bin
+                        : level <= double(min_bin) ? min_bin
+                                                   : int(std::floor(level));
         hist_[std::size_t(bin - min_bin)] += e_centre;
     }
 
