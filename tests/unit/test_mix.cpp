@@ -237,6 +237,57 @@ TEST_SUITE("mix") {
         CHECK(r.render.clipped_samples > 0);
     }
 
+    TEST_CASE("a mix that clips late: the trim pass mixes the head again and replays the rest") {
+        // Quiet for a second, then loud enough to clip: the first pass keeps its blocks from
+        // the first clipping one on, the trim pass mixes the ones before again. Every sample
+        // of the result is the trimmed sum, dithered (within 2 LSB of 24 bits), the length
+        // is the stems' and no block is doubled or lost at the seam.
+        test::TempDir d;
+        auto quiet_then_loud = [](std::uint64_t seed) {
+            const AudioBuffer q = noise(2, 1.0, 48000, seed, -40);
+            const AudioBuffer l = noise(2, 1.0, 48000, seed + 1, -6);
+            AudioBuffer a(2, q.frames() + l.frames());
+            for (std::size_t c = 0; c < 2; ++c) {
+                std::copy(q.channel(c), q.channel(c) + q.frames(), a.channel(c));
+                std::copy(l.channel(c), l.channel(c) + l.frames(), a.channel(c) + q.frames());
+            }
+            return a;
+        };
+        const std::string a =
+            write(d, "a.wav", quiet_then_loud(41), 48000, io::SampleFormat::pcm24);
+        const std::string b =
+            write(d, "b.wav", quiet_then_loud(43), 48000, io::SampleFormat::pcm24);
+        const MixResult r =
+            mix({stem(a), stem(b)}, MixSettings{}, d.file("t.wav"), OutputSettings{});
+        REQUIRE(r.trimmed);
+        CHECK(r.passes == 2);
+        const AudioBuffer sa = test::read_file(a), sb = test::read_file(b);
+        const AudioBuffer out = test::read_file(d.file("t.wav"));
+        REQUIRE(out.frames() == sa.frames());
+        const float trim = static_cast<float>(std::pow(10.0, r.trim_db / 20.0));
+        double worst = 0.0, head_peak = 0.0;
+        for (std::size_t c = 0; c < 2; ++c)
+            for (std::size_t i = 0; i < out.frames(); ++i) {
+                const float sum = (0.0f + sa.channel(c)[i]) + sb.channel(c)[i];
+                worst = std::max(worst, double(std::fabs(out.channel(c)[i] - sum * trim)));
+                if (i < 48000)
+                    head_peak = std::max(head_peak, double(std::fabs(out.channel(c)[i])));
+            }
+        CHECK(worst <= std::ldexp(1.0, -22));
+        CHECK(head_peak > 0.0); // the head was mixed, not left silent
+        // Same bytes again, and only the four audio files are left.
+        mix({stem(a), stem(b)}, MixSettings{}, d.file("t2.wav"), OutputSettings{});
+        auto bytes = [](const std::string& path) {
+            std::ifstream f(path, std::ios::binary);
+            return std::string(std::istreambuf_iterator<char>(f), {});
+        };
+        CHECK(bytes(d.file("t2.wav")) == bytes(d.file("t.wav")));
+        std::size_t files = 0;
+        for (const auto& e : std::filesystem::directory_iterator(d.path()))
+            files += e.path().extension() == ".wav" ? 1 : 100;
+        CHECK(files == 4);
+    }
+
     TEST_CASE("mute and solo; stem settings from the registry") {
         const steps::Registry& reg = steps::builtin_registry();
         const steps::ParamValues v =
