@@ -94,7 +94,11 @@ void OutputStage::keep_source_samples(std::int64_t first_frame) {
                                                      first_frame);
 }
 
-OutputStage::~OutputStage() = default;
+OutputStage::~OutputStage() {
+    // The worker first: it uses the members below (the writer, the dither, stored_), which
+    // would otherwise be destroyed while it still runs (a stage abandoned mid-stream).
+    background_.reset();
+}
 
 void OutputStage::set_metadata(const io::Metadata& source, std::int64_t head_frames,
                                std::int64_t kept_frames, bool cut) {

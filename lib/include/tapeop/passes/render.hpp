@@ -111,7 +111,7 @@ class OutputStage {
     Observer observer_;
     RenderResult result_;
     std::unique_ptr<BackgroundSink>
-        background_; // destroyed first: its worker uses the members above
+        background_; // stopped first (~OutputStage): its worker uses the other members
     bool want_background_ = false;
     bool audio_changed_ = false; // for the loudness tags
     // keep_source_samples: whether it applies (set by the constructor), and the copy.
