@@ -299,6 +299,21 @@ expect_exit 0 "$TAPEOP" -q --strip-metadata master song.flac -o bare.flac --targ
 [ "$(metaflac --export-tags-to=- bare.flac)" = "" ] || fail "strip FLAC tags"; pass
 [ "$(metaflac --list --block-type=PICTURE bare.flac)" = "" ] || fail "strip FLAC picture"; pass
 
+# What an output's container has no place for is said, not dropped silently: one warning per
+# output naming what was left out (the take's bext, markers and chunks into FLAC and MP3, all of
+# it into W64 and CAF), none where everything fits or under --strip-metadata.
+for ext in flac mp3 w64 caf; do
+  expect_exit 0 "$TAPEOP" gain take.wav -o lost.$ext --db -1
+  [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] &&
+    grep -q "^tapeop: warning: lost\.$ext: the input's bext, 2 markers, iXML, axml, abcd chunks, .* cannot be stored in $ext: written without" <<<"$ERR" ||
+    fail "$ext: $ERR"; pass
+done
+grep -q "tags cannot" <<<"$ERR" || fail "caf: tags not named: $ERR"; pass
+expect_exit 0 "$TAPEOP" gain take.wav -o kept.wav --db -1
+[ -z "$ERR" ] || fail "WAV output warned: $ERR"; pass
+expect_exit 0 "$TAPEOP" --strip-metadata gain take.wav -o bare.caf --db -1
+[ -z "$ERR" ] || fail "--strip-metadata warned: $ERR"; pass
+
 # Recipes: master-streaming keeps the FLAC's tags; the manifest's hash is of the tagged file and
 # a second run skips the job.
 mkdir rec

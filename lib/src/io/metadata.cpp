@@ -959,6 +959,58 @@ void drop_encoder_tags(Metadata& m, const std::string& path) {
         m.tags.erase("LENGTH"); // no tags after the audio (ID3 chunks are written before it)
 }
 
+std::vector<std::string> unplaced_metadata(const Metadata& m, const std::string& path) {
+    const int major = container_for_path(path).sf_major;
+    const bool riff = major == SF_FORMAT_WAV || major == SF_FORMAT_RF64;
+    const bool aiff = major == SF_FORMAT_AIFF;
+    const bool tagged =
+        major == SF_FORMAT_FLAC || major == SF_FORMAT_OGG || major == SF_FORMAT_MPEG;
+    const bool nothing = !riff && !aiff && !tagged; // W64, CAF
+    auto count = [](std::size_t n, const char* one, const char* many) {
+        return std::to_string(n) + " " + (n == 1 ? one : many);
+    };
+    std::vector<std::string> out;
+    if (m.bext && !riff)
+        out.push_back("bext");
+    if (!m.cues.empty() && !riff && !aiff)
+        out.push_back(count(m.cues.size(), "marker", "markers"));
+    if (m.instrument && !riff && !aiff)
+        out.push_back("sampler data (smpl/inst)");
+    if (!riff && !aiff) {
+        std::vector<std::string> ids;
+        for (const Chunk& c : m.chunks) {
+            if (is_adtl(c))
+                continue; // the markers' labels: counted with the markers
+            std::string id = c.id;
+            while (!id.empty() && (id.back() == ' ' || id.back() == '\0'))
+                id.pop_back();
+            if (std::find(ids.begin(), ids.end(), id) == ids.end())
+                ids.push_back(id);
+        }
+        std::string list;
+        for (const std::string& id : ids)
+            list += (list.empty() ? "" : ", ") + id;
+        if (!ids.empty())
+            out.push_back(list + (ids.size() == 1 ? " chunk" : " chunks"));
+    }
+    if (m.cuesheet && major != SF_FORMAT_FLAC)
+        out.push_back("FLAC cue sheet");
+    if (nothing) {
+        if (!m.tags.empty() || !m.info.empty() || !m.id3v2.empty())
+            out.push_back("tags");
+        if (!m.pictures.empty())
+            out.push_back(count(m.pictures.size(), "picture", "pictures"));
+    } else if (!riff) {
+        std::string ids;
+        for (const auto& field : m.info)
+            if (info_property(field.first) == nullptr)
+                ids += (ids.empty() ? "" : ", ") + field.first;
+        if (!ids.empty())
+            out.push_back("INFO fields without a common name (" + ids + ")");
+    }
+    return out;
+}
+
 void refresh_encoding_tags(Metadata& m, std::uint64_t frames, int sample_rate) {
     m.tags.erase("ENCODING");
     m.tags.erase("ENCODER");

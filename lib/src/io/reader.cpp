@@ -494,6 +494,16 @@ void set_layout_warning_handler(LayoutWarningHandler handler) {
     layout_warned.clear();
 }
 
+void warn_about_file(const std::string& path, const std::string& warning) {
+    LayoutWarningHandler handler;
+    {
+        std::lock_guard lock(layout_override_mutex);
+        handler = layout_warning_handler;
+    }
+    if (handler)
+        handler(path, warning);
+}
+
 struct AudioReader::State {
     struct Closer {
         void operator()(SNDFILE* f) const {

@@ -3,6 +3,7 @@
 #include "fd_output.hpp"
 #include "tapeop/error.hpp"
 #include "tapeop/io/ogg_serial.hpp"
+#include "tapeop/io/reader.hpp"
 
 #include <algorithm>
 #include <array>
@@ -384,6 +385,15 @@ void AudioWriter::set_metadata(const Metadata& m) {
         return;
     metadata_ = std::make_unique<Metadata>(m);
     drop_encoder_tags(*metadata_, path_); // every output is encoded anew
+    if (const auto lost = unplaced_metadata(*metadata_, path_); !lost.empty()) {
+        std::string what;
+        for (const std::string& w : lost)
+            what += (what.empty() ? "" : ", ") + w;
+        warn_about_file(path_, "the input's " + what + " cannot be stored in " +
+                                   std::string(container_for_path(path_).name) +
+                                   ": written without (--strip-metadata drops all metadata "
+                                   "without this warning)");
+    }
     apply_before_audio(file_.get(), path_, *metadata_, chunk_store_);
 }
 

@@ -161,6 +161,13 @@ Metadata moved(const Metadata& m, std::int64_t head_frames, std::int64_t kept_fr
 // (the file's header states the length).
 void drop_encoder_tags(Metadata& m, const std::string& path);
 
+// What of `m` an output at `path` has no place for, one short phrase per kind ("bext", "3
+// markers", "iXML, axml chunks", ...; empty: everything fits): bext, markers and other chunks
+// do not go into FLAC, Ogg or MP3; bext and INFO fields without a common name not into AIFF;
+// a FLAC cue sheet only into FLAC; W64 and CAF carry none of it (libsndfile writes no metadata
+// there). The writer warns with it, so that nothing is dropped silently.
+std::vector<std::string> unplaced_metadata(const Metadata& m, const std::string& path);
+
 // After the audio: LENGTH (ID3 TLEN, milliseconds) set to the written length of `frames`
 // frames at `sample_rate`; ENCODING and ENCODER dropped.
 void refresh_encoding_tags(Metadata& m, std::uint64_t frames, int sample_rate);

@@ -122,6 +122,9 @@ void set_layout_override(LayoutOverride o);
 using LayoutWarningHandler =
     std::function<void(const std::string& path, const std::string& warning)>;
 void set_layout_warning_handler(LayoutWarningHandler handler);
+// Passes another warning about a file (an output's metadata that its container has no place
+// for) to the same handler, every time; nothing when no handler is set.
+void warn_about_file(const std::string& path, const std::string& warning);
 
 // Opens and returns the info only.
 FileInfo probe(const std::string& path);
