@@ -43,6 +43,19 @@ MixStem stem(const std::string& path) {
     return s;
 }
 
+std::string file_bytes(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// The number of .wav files in `d`, plus 100 for every other file (a temporary left behind).
+std::size_t wav_files_only(test::TempDir& d) {
+    std::size_t files = 0;
+    for (const auto& e : std::filesystem::directory_iterator(d.path()))
+        files += e.path().extension() == ".wav" ? 1 : 100;
+    return files;
+}
+
 } // namespace
 
 TEST_SUITE("mix") {
@@ -220,14 +233,8 @@ TEST_SUITE("mix") {
         // the first trimmed mix on a rerun, and the temporary is gone.
         r = mix({stem(a), stem(b)}, MixSettings{}, d.file("t2.wav"), OutputSettings{});
         CHECK(r.passes == 2);
-        auto bytes = [](const std::string& path) {
-            std::ifstream f(path, std::ios::binary);
-            return std::string(std::istreambuf_iterator<char>(f), {});
-        };
-        CHECK(bytes(d.file("t2.wav")) == bytes(d.file("t.wav")));
-        std::size_t files = 0;
-        for (const auto& e : std::filesystem::directory_iterator(d.path()))
-            files += e.path().extension() == ".wav" ? 1 : 100;
+        CHECK(file_bytes(d.file("t2.wav")) == file_bytes(d.file("t.wav")));
+        const std::size_t files = wav_files_only(d);
         CHECK(files == 4); // a, b, t, t2
 
         MixSettings no;
@@ -277,14 +284,8 @@ TEST_SUITE("mix") {
         CHECK(head_peak > 0.0); // the head was mixed, not left silent
         // Same bytes again, and only the four audio files are left.
         mix({stem(a), stem(b)}, MixSettings{}, d.file("t2.wav"), OutputSettings{});
-        auto bytes = [](const std::string& path) {
-            std::ifstream f(path, std::ios::binary);
-            return std::string(std::istreambuf_iterator<char>(f), {});
-        };
-        CHECK(bytes(d.file("t2.wav")) == bytes(d.file("t.wav")));
-        std::size_t files = 0;
-        for (const auto& e : std::filesystem::directory_iterator(d.path()))
-            files += e.path().extension() == ".wav" ? 1 : 100;
+        CHECK(file_bytes(d.file("t2.wav")) == file_bytes(d.file("t.wav")));
+        const std::size_t files = wav_files_only(d);
         CHECK(files == 4);
     }
 
