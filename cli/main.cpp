@@ -9,6 +9,7 @@
 #include "tapeop/layout.hpp"
 #include "tapeop/version.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <mutex>
@@ -108,19 +109,23 @@ int main(int argc, char** argv) {
         std::cerr << "tapeop: " << e.what() << "\n";
         return 2;
     }
-    // Layout assumptions (more than six channels, no mask) once per file, on stderr so that
+    // Layout assumptions (more than six channels, no mask) and the metadata an output's
+    // container cannot store (io::warn_about_file), once per file, on stderr so that
     // --json output stays clean; --quiet prints errors only. Held until the command ends: a
     // file that then fails gets its one error line only (a damaged header often claims
     // dozens of channels), the others their warnings.
     std::mutex warn_mutex;
     std::vector<std::pair<std::string, std::string>> layout_warnings;
-    tapeop::io::set_layout_warning_handler(
-        [&](const std::string& path, const std::string& warning) {
-            if (g.quiet)
-                return;
-            std::lock_guard lock(warn_mutex);
-            layout_warnings.emplace_back(path, warning);
-        });
+    tapeop::io::set_layout_warning_handler([&](const std::string& path,
+                                               const std::string& warning) {
+        if (g.quiet)
+            return;
+        std::lock_guard lock(warn_mutex);
+        const std::pair<std::string, std::string> w{path, warning};
+        // Once each: a master that renders twice writes its output twice.
+        if (std::find(layout_warnings.begin(), layout_warnings.end(), w) == layout_warnings.end())
+            layout_warnings.push_back(w);
+    });
     auto print_warnings = [&](const std::string& error) {
         std::lock_guard lock(warn_mutex);
         for (const auto& [path, warning] : layout_warnings)

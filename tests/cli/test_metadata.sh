@@ -309,6 +309,12 @@ for ext in flac mp3 w64 caf; do
     fail "$ext: $ERR"; pass
 done
 grep -q "tags cannot" <<<"$ERR" || fail "caf: tags not named: $ERR"; pass
+# master: each output named as delivered (the MP3 is verified under a temporary name first),
+# once, however many render passes it took.
+expect_exit 0 "$TAPEOP" master take.wav -o lost-master.flac --target -14 --deliver apple-podcasts:lost-master.mp3
+[ "$(printf '%s\n' "$ERR" | grep -c '^tapeop: warning: lost-master\.flac: ')" = 1 ] &&
+  [ "$(printf '%s\n' "$ERR" | grep -c '^tapeop: warning: lost-master\.mp3: ')" = 1 ] &&
+  [ "$(printf '%s\n' "$ERR" | wc -l)" = 2 ] || fail "master warnings: $ERR"; pass
 expect_exit 0 "$TAPEOP" gain take.wav -o kept.wav --db -1
 [ -z "$ERR" ] || fail "WAV output warned: $ERR"; pass
 expect_exit 0 "$TAPEOP" --strip-metadata gain take.wav -o bare.caf --db -1

@@ -389,7 +389,13 @@ void AudioWriter::set_metadata(const Metadata& m) {
         std::string what;
         for (const std::string& w : lost)
             what += (what.empty() ? "" : ", ") + w;
-        warn_about_file(path_, "the input's " + what + " cannot be stored in " +
+        // Named as delivered: a lossy master writes a verification copy under another name.
+        const std::string name = base_name(path_), delivered = deliverable_name(path_);
+        std::string dir = path_.substr(0, path_.size() - name.size());
+        if (delivered != name && dir == "./")
+            dir.clear(); // the temporary's own "./" for an output named without a folder
+        const std::string shown = dir + delivered;
+        warn_about_file(shown, "the input's " + what + " cannot be stored in " +
                                    std::string(container_for_path(path_).name) +
                                    ": written without (--strip-metadata drops all metadata "
                                    "without this warning)");
