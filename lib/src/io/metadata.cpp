@@ -357,7 +357,11 @@ void read_id3v2(const TagLib::ID3v2::Tag* tag, Metadata& m) {
         m.tags[key.to8Bit(true)] = v;
     }
     for (const auto* f : tag->frameList("APIC")) {
-        const auto* a = static_cast<const TagLib::ID3v2::AttachedPictureFrame*>(f);
+        // An APIC frame TagLib could not parse (compressed, encrypted, damaged) is an
+        // UnknownFrame: no picture to read here (an ID3 output still carries it as it is).
+        const auto* a = dynamic_cast<const TagLib::ID3v2::AttachedPictureFrame*>(f);
+        if (!a)
+            continue;
         m.pictures.push_back({a->mimeType().to8Bit(true), a->description().to8Bit(true),
                               std::string(a->picture().data(), a->picture().size()),
                               int(a->type())});
@@ -456,7 +460,9 @@ void read_taglib_side(const std::string& path, Metadata& m) {
     } else if (auto* mp3 = dynamic_cast<TagLib::MPEG::File*>(ref.file())) {
         if (mp3->hasID3v2Tag()) {
             for (const auto* f : mp3->ID3v2Tag()->frameList("APIC")) {
-                const auto* a = static_cast<const TagLib::ID3v2::AttachedPictureFrame*>(f);
+                const auto* a = dynamic_cast<const TagLib::ID3v2::AttachedPictureFrame*>(f);
+                if (!a)
+                    continue; // not parsed by TagLib (see read_id3v2)
                 m.pictures.push_back({a->mimeType().to8Bit(true), a->description().to8Bit(true),
                                       std::string(a->picture().data(), a->picture().size()),
                                       int(a->type())});
