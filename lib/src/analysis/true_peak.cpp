@@ -104,7 +104,8 @@ struct Tail {
 // (dsp/float_kernels.hpp, AVX where the CPU has it): the values of kernel() above, the same
 // bits (max(|E + O|, |E - O|) = (|2E| + |2O|) / 2 = |E| + |O| exactly, the folded taps being exact
 // in float).
-float max_abs_impl(const float* in, std::size_t frames) {
+// The folded taps of the mirrored pairs (0, 3) and (1, 2): e = h_p + h_q, o = h_p - h_q.
+const std::array<std::array<float, half>, 4>& folded_taps() {
     static const auto folded = [] {
         std::array<std::array<float, half>, 4> f{};
         for (std::size_t j = 0; j < half; ++j) {
@@ -115,6 +116,22 @@ float max_abs_impl(const float* in, std::size_t frames) {
         }
         return f;
     }();
+    return folded;
+}
+
+// out[n] = max(out[n], max_p |y_p(n)|): the phases in their mirrored pairs (0, 3) and (1, 2),
+// folded (dsp/float_kernels.hpp, AVX where the CPU has it): the values of kernel() above, the
+// same bits (max(|E + O|, |E - O|) = (|2E| + |2O|) / 2 = |E| + |O| exactly, the folded taps
+// being exact in float).
+void frame_peaks_impl(const float* in, std::size_t frames, float* out) {
+    const auto& folded = folded_taps();
+    const dsp::kernels::FloatKernels& k = dsp::kernels::float_kernels();
+    k.mirrored_peaks(in, frames, folded[0].data(), folded[1].data(), half, out);
+    k.mirrored_peaks(in, frames, folded[2].data(), folded[3].data(), half, out);
+}
+
+// max over n of max_p |y_p(n)|.
+float max_abs_impl(const float* in, std::size_t frames) {
     const dsp::kernels::FloatKernels& k = dsp::kernels::float_kernels();
     constexpr std::size_t piece = 256;
     float peaks[piece];
@@ -122,8 +139,7 @@ float max_abs_impl(const float* in, std::size_t frames) {
     for (std::size_t at = 0; at < frames; at += piece) {
         const std::size_t n = std::min(piece, frames - at);
         std::fill_n(peaks, n, 0.0f);
-        k.mirrored_peaks(in + at, n, folded[0].data(), folded[1].data(), half, peaks);
-        k.mirrored_peaks(in + at, n, folded[2].data(), folded[3].data(), half, peaks);
+        frame_peaks_impl(in + at, n, peaks);
         m = std::max(m, k.max_abs(peaks, n));
     }
     return m;
@@ -196,6 +212,10 @@ void Oversampler4x::process(const float* in, std::size_t frames, float* out) {
 
 float Oversampler4x::max_abs(const float* in, std::size_t frames) {
     return max_abs_impl(in, frames);
+}
+
+void Oversampler4x::frame_peaks(const float* in, std::size_t frames, float* out) {
+    frame_peaks_impl(in, frames, out);
 }
 
 TruePeakMeter::TruePeakMeter(int channels, int /*sample_rate*/) : channels_(channels) {

@@ -65,7 +65,9 @@ class GainModel {
     static constexpr int bins_per_octave = 32;
     static constexpr int min_bin = -30 * bins_per_octave, max_bin = 12 * bins_per_octave;
 
-    GainModel(int channels, int rate, std::vector<double> weights, const dsp::LimiterSettings& ls)
+    // `frames_hint`: the input's length, if known (the record is allocated once for it).
+    GainModel(int channels, int rate, std::vector<double> weights, const dsp::LimiterSettings& ls,
+              std::int64_t frames_hint)
         : channels_(std::size_t(channels)), hist_(std::size_t(max_bin - min_bin + 1), 0.0),
           kw_(channels, rate, std::move(weights)) {
         const double reach =
@@ -74,20 +76,45 @@ class GainModel {
         window_.resize(2 * half_ + 1);
         window_.reset(0.0);
         energy_ring_.assign(half_ + 1, 0.0);
-        const std::size_t hist = analysis::Oversampler4x::history;
-        buf_.assign(channels_ * (hist + group + 8), 0.0f);
+        history_.assign(channels_ * analysis::Oversampler4x::history, 0.0f);
         hold_groups_ = std::size_t(std::ceil(ls.lookahead_ms * 1e-3 * rate / group));
         release_per_group_ = std::pow(dsp::one_pole_coeff(ls.release_ms, rate), double(group));
         step_frames_ = std::size_t(rate / 10);
+        if (frames_hint > 0) {
+            const std::size_t groups = std::min(max_groups, std::size_t(frames_hint) / group + 2);
+            peaks_.reserve(groups);
+            energies_.reserve(groups);
+        }
     }
 
     void add(AudioView v) {
+        const std::size_t n = v.frames();
+        if (n == 0)
+            return;
+        // Per frame, the largest 4x-interpolated or sample value over the channels, for the
+        // whole block at once (the interpolator's values do not depend on where the stream is
+        // cut; a maximum is exact): each channel after its last `hist` samples.
         const std::size_t hist = analysis::Oversampler4x::history;
-        const std::size_t stride = hist + group + 8;
-        for (std::size_t i = 0; i < v.frames();) {
-            const std::size_t take = std::min(group - fill_, v.frames() - i);
-            for (std::size_t c = 0; c < channels_; ++c)
-                std::copy_n(v.channel(c) + i, take, buf_.data() + c * stride + hist + fill_);
+        frame_peak_.assign(n, 0.0f);
+        line_.resize(hist + n);
+        interp_.resize(n);
+        for (std::size_t c = 0; c < channels_; ++c) {
+            const float* x = v.channel(c);
+            float* last = history_.data() + c * hist;
+            std::copy_n(last, hist, line_.data());
+            std::copy_n(x, n, line_.data() + hist);
+            std::fill(interp_.begin(), interp_.end(), 0.0f);
+            analysis::Oversampler4x::frame_peaks(line_.data() + hist, n, interp_.data());
+            for (std::size_t t = 0; t < n; ++t)
+                frame_peak_[t] = std::max(frame_peak_[t], std::max(interp_[t], std::abs(x[t])));
+            std::copy_n(line_.data() + n, hist, last);
+        }
+        for (std::size_t i = 0; i < n;) {
+            const std::size_t take = std::min(group - fill_, n - i);
+            float m = group_peak_;
+            for (std::size_t t = i; t < i + take; ++t)
+                m = std::max(m, frame_peak_[t]);
+            group_peak_ = m;
             kw_.add(v, i, take);
             fill_ += take;
             i += take;
@@ -217,16 +244,7 @@ class GainModel {
     }
 
     void flush_group() {
-        const std::size_t hist = analysis::Oversampler4x::history;
-        const std::size_t stride = hist + group + 8;
-        double p = 0.0;
-        for (std::size_t c = 0; c < channels_; ++c) {
-            float* b = buf_.data() + c * stride;
-            p = std::max(p, double(analysis::Oversampler4x::max_abs(b + hist, fill_)));
-            p = std::max(p, double(analysis::peak_abs(b + hist, fill_)));
-            // Keep the last `hist` samples as the next group's history.
-            std::copy(b + fill_, b + fill_ + hist, b);
-        }
+        const double p = group_peak_;
         const double energy = kw_.take();
         push_group(p, energy);
         if (record_) {
@@ -240,6 +258,7 @@ class GainModel {
             }
         }
         fill_ = 0;
+        group_peak_ = 0.0f;
     }
 
     void push_group(double p, double e) {
@@ -253,11 +272,15 @@ class GainModel {
         total_ += e_centre;
         // Clamped in double: a damaged float file's peaks can be infinite (it is refused after
         // the analysis pass, but the model sees its samples first).
-        const double level = pmax > 0.0 ? std::log2(pmax) * bins_per_octave : double(min_bin);
-        const int bin = !(level < double(max_bin)) ? max_bin
-                        : level <= double(min_bin) ? min_bin
-                                                   : int(std::floor(level));
-        hist_[std::size_t(bin - min_bin)] += e_centre;
+        // The moving maximum stays the same over many groups: its bin is computed once.
+        if (pmax != bin_peak_) {
+            const double level = pmax > 0.0 ? std::log2(pmax) * bins_per_octave : double(min_bin);
+            bin_ = !(level < double(max_bin)) ? max_bin
+                   : level <= double(min_bin) ? min_bin
+                                              : int(std::floor(level));
+            bin_peak_ = pmax;
+        }
+        hist_[std::size_t(bin_ - min_bin)] += e_centre;
     }
 
     std::size_t channels_;
@@ -265,7 +288,11 @@ class GainModel {
     dsp::MovingMin window_; // of -P: a moving maximum
     std::vector<double> energy_ring_;
     std::size_t ring_pos_ = 0;
-    std::vector<float> buf_;
+    std::vector<float> history_;                    // per channel, its last samples
+    std::vector<float> line_, interp_, frame_peak_; // add()'s scratch
+    float group_peak_ = 0.0f;                       // of the group being filled
+    double bin_peak_ = -1.0;                        // the peak whose histogram bin is bin_
+    int bin_ = 0;
     std::size_t fill_ = 0;
     double total_ = 0.0;
     std::vector<double> hist_;
@@ -664,7 +691,8 @@ MasterReport master_file(const std::string& input, const ChainBuilder& pre_chain
     const bool has_chain = pre.size() > 0;
     Meters before(fi.channels, fi.sample_rate, analysis::channel_weights(fi)),
         after_chain(fi.channels, fi.sample_rate, analysis::channel_weights(fi));
-    GainModel model(fi.channels, fi.sample_rate, analysis::channel_weights(fi), ls.limiter);
+    GainModel model(fi.channels, fi.sample_rate, analysis::channel_weights(fi), ls.limiter,
+                    fi.frames);
     // The meters run on workers while this thread runs the chain and the model.
     const auto channels = static_cast<std::size_t>(fi.channels);
     BackgroundSink metering(

@@ -39,6 +39,9 @@ class Oversampler4x {
     static void process(const float* in, std::size_t frames, float* out);
     // max |out| of process() over the same input, without writing it (0 for frames == 0).
     static float max_abs(const float* in, std::size_t frames);
+    // Per sample: out[n] = max(out[n], max_p |out[4 n + p]| of process()), the same values
+    // max_abs() takes its maximum of, however the input is cut into calls.
+    static void frame_peaks(const float* in, std::size_t frames, float* out);
 };
 
 class TruePeakMeter {
