@@ -83,9 +83,10 @@ tsan: deps $(TSAN_BUILD)/CMakeCache.txt
 	ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS)
 
 # CI's TSan phase: only the tests whose code runs threads (reader read-ahead, background
-# output stage, chain, batch workers, shards, manifests), the rest adds time, not races. It
-# builds only what those tests run: tapeop and the unit-test binary.
-TSAN_TESTS ?= ^unit\.(io|chain|master|mix|batch_.*)$$|^cli\.test_(batch|run|convert|master)$$
+# output stage, the limiter's detection thread, chain, batch workers, shards, manifests), the
+# rest adds time, not races. It builds only what those tests run: tapeop and the unit-test
+# binary.
+TSAN_TESTS ?= ^unit\.(io|chain|master|mix|limiter_thread|batch_.*)$$|^cli\.test_(batch|run|convert|master)$$
 tsan-batch: deps $(TSAN_BUILD)/CMakeCache.txt
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target tapeop tapeop_unit
 	ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'

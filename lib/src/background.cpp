@@ -20,6 +20,10 @@ void set_background_threads(bool on) {
     background_enabled.store(on);
 }
 
+bool background_threads() {
+    return background_enabled.load();
+}
+
 struct BackgroundSink::Worker {
     BlockQueue<AudioBuffer> queue{6};
     std::thread thread;

@@ -1,7 +1,9 @@
 // Limiter: true peak under the ceiling on torture signals (libebur128 and a brute-force
 // BS.1770-4 Annex 2 4x interpolator), bit-exact pass-through under the ceiling, parts
 // (moving minimum, exact box mean) against brute-force references, statistics.
+#include "tapeop/background.hpp"
 #include "tapeop/dsp/envelope.hpp"
+#include "tapeop/dsp/gain_trace.hpp"
 #include "tapeop/dsp/ideal_peak.hpp"
 #include "tapeop/dsp/limiter.hpp"
 #include "tapeop/dsp/resampler.hpp"
@@ -422,6 +424,69 @@ TEST_SUITE("limiter") {
         // Active for roughly the burst (0.5 s of 2 s) plus look-ahead and release: ~25-30 %.
         CHECK(st.active_share > 0.24);
         CHECK(st.active_share < 0.32);
+    }
+
+} // TEST_SUITE
+
+// Its own suite: CI runs it under ThreadSanitizer (Makefile, TSAN_TESTS).
+TEST_SUITE("limiter_thread") {
+
+    TEST_CASE("the detection thread changes the latency only: same samples, statistics, trace") {
+        // With background threads the detection runs ahead on a thread of its own; without,
+        // in the caller's thread. Music with heavy limiting and clipped noise, 1 and 2
+        // channels, blocks of 1 to 10000 frames (short blocks fill every slot of the ring).
+        LimiterSettings ls;
+        ls.ceiling_dbtp = -1.0;
+        for (std::size_t t : {std::size_t(3), std::size_t(4)}) {
+            const Signal stereo = torture_signals()[t].signal;
+            for (const Signal& in : {stereo, Signal{stereo[0]}})
+                for (std::size_t block :
+                     {std::size_t(1), std::size_t(100), std::size_t(4096), std::size_t(10000)}) {
+                    CAPTURE(t);
+                    CAPTURE(in.size());
+                    CAPTURE(block);
+                    LimiterStats with_thread, without;
+                    tapeop::set_background_threads(false);
+                    const Signal a = run_limiter(in, ls, block, &without);
+                    tapeop::set_background_threads(true);
+                    const Signal b = run_limiter(in, ls, block, &with_thread);
+                    CHECK(a == b);
+                    CHECK(with_thread.frames == without.frames);
+                    CHECK(with_thread.max_gain_reduction_db == without.max_gain_reduction_db);
+                    CHECK(with_thread.average_gain_reduction_db ==
+                          without.average_gain_reduction_db);
+                    CHECK(with_thread.active_share == without.active_share);
+                    CHECK(with_thread.max_gain_reduction_db > 1.0); // it did limit
+                }
+        }
+        // The gain trace skips the latency either way: the same steps.
+        const Signal in = torture_signals()[3].signal;
+        auto trace_of = [&](bool threads) {
+            tapeop::set_background_threads(threads);
+            Limiter lim(ls);
+            lim.prepare({rate, int(in.size())}, 512);
+            const std::size_t lat = lim.latency_frames(), n = in[0].size();
+            GainTrace trace(64, 1000, lat, rate);
+            lim.set_trace(&trace);
+            Signal io = in;
+            for (auto& ch : io)
+                ch.resize(n + lat, 0.0f);
+            std::vector<float*> ptrs(io.size());
+            for (std::size_t pos = 0; pos < n + lat; pos += 512) {
+                for (std::size_t c = 0; c < io.size(); ++c)
+                    ptrs[c] = io[c].data() + pos;
+                lim.process(
+                    AudioView(ptrs.data(), io.size(), std::min<std::size_t>(512, n + lat - pos)));
+            }
+            trace.finish();
+            std::vector<float> steps = trace.min_gain();
+            steps.insert(steps.end(), trace.max_gain().begin(), trace.max_gain().end());
+            return steps;
+        };
+        const auto without = trace_of(false), with_thread = trace_of(true);
+        tapeop::set_background_threads(true);
+        CHECK(without.size() > 10);
+        CHECK(without == with_thread);
     }
 
 } // TEST_SUITE

@@ -46,5 +46,6 @@ class BackgroundSink {
 // Whether BackgroundSink starts worker threads (on by default); off, push() consumes in the
 // caller's thread. Process-wide (the CLI's --no-pipeline); set it before work starts.
 void set_background_threads(bool on);
+bool background_threads();
 
 } // namespace tapeop

@@ -3,13 +3,20 @@
 #include "tapeop/dsp/float_kernels.hpp"
 
 #include "tapeop/analysis/true_peak.hpp"
+#include "tapeop/background.hpp"
 
 #include "tapeop/error.hpp"
 #include "tapeop/units.hpp"
 
 #include <algorithm>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#include <bit>
 #include <cmath>
 #include <numbers>
+#include <pthread.h>
+#include <system_error>
 
 namespace tapeop::dsp {
 
@@ -47,7 +54,12 @@ Limiter::Limiter(const LimiterSettings& s) : settings_(s) {
         throw UsageError("limiter ceiling must be between -60 and 0 dBTP");
 }
 
+Limiter::~Limiter() {
+    stop_worker();
+}
+
 void Limiter::prepare(const StreamSpec& spec, std::size_t) {
+    stop_worker();
     channels_ = static_cast<std::size_t>(spec.channels);
     lookahead_ = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(
                                               settings_.lookahead_ms * 0.001 * spec.sample_rate)));
@@ -81,12 +93,25 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
     detect_delay_ = IdealPeak8x::future;
     hist_len_ = std::max({detect_delay_ + IdealPeak8x::past + 1, detect_delay_ - 6 + 12,
                           detect_delay_ - hann_delay_ + hann_len_});
-    // Per channel: the last latency_frames() inputs, then a block's.
-    delay_len_ = latency_frames() + block_frames;
+    // The detection on its own thread when background threads are on (and a thread can be
+    // had): `pipeline_blocks` blocks more latency.
+    jobs_.assign(job_slots, Job{});
+    for (Job& j : jobs_) {
+        j.samples.assign(channels_ * block_frames, 0.0f);
+        j.interp.assign(block_frames, 0.0);
+        j.sample.assign(block_frames, 0.0);
+    }
+    pipeline_frames_ = 0;
+    if (background_threads())
+        start_worker();
+    // Per channel: a ring of at least latency_frames() + a block.
+    delay_len_ = std::bit_ceil(latency_frames() + block_frames);
     delay_.assign(channels_ * delay_len_, 0.0f);
-    peak_.assign(block_frames, 0.0);
     needed_.assign(block_frames, 0.0);
     held_.assign(block_frames, 0.0);
+    gains_.assign(block_frames, 0.0);
+    // At most pipeline_frames_ + a block waiting, plus a job consumed early for a free slot.
+    gain_queue_.assign(pipeline_frames_ + (job_slots + 1) * block_frames, 1.0);
     hold_.resize(lookahead_ + 1);
     smooth_.resize(lookahead_ + 1);
     // Fast path: the bound S, the float windows, and the screens' folded taps: the
@@ -153,12 +178,29 @@ void Limiter::prepare(const StreamSpec& spec, std::size_t) {
 }
 
 void Limiter::reset() {
+    // Jobs still in the detection are waited for and dropped.
+    {
+        std::unique_lock lock(mutex_);
+        if (worker_.joinable()) {
+            if (worker_waits_)
+                work_cv_.notify_one();
+            caller_waits_ = true;
+            done_cv_.wait(lock, [&] { return detected_ == submitted_ || worker_error_; });
+            caller_waits_ = false;
+        }
+        submitted_ = detected_ = consumed_ = 0;
+    }
+    gain_head_ = 0;
+    gain_count_ = pipeline_frames_;
+    prefill_left_ = pipeline_frames_;
+    std::fill(gain_queue_.begin(), gain_queue_.end(), 1.0);
     for (Detect& d : detect_) {
         std::fill(d.fwin.begin(), d.fwin.end(), 0.0f);
         d.piece_max = d.prev_max[0] = d.prev_max[1] = d.prev_max[2] = 0.0f;
         d.piece_fill = 0;
     }
     std::fill(delay_.begin(), delay_.end(), 0.0f);
+    delay_pos_ = 0;
     prev_interp_peak_ = 0.0;
     release_gain_ = 1.0;
     hold_.reset(1.0);
@@ -170,13 +212,137 @@ void Limiter::reset() {
     idle_ = true;
 }
 
+void Limiter::start_worker() {
+    stopping_ = false;
+    worker_error_ = nullptr;
+    try {
+        worker_ = std::thread([this] {
+            pthread_setname_np(pthread_self(), "tapeop-detect");
+            worker_loop();
+        });
+        pipeline_frames_ = pipeline_blocks * block_frames;
+    } catch (const std::system_error&) {
+        pipeline_frames_ = 0; // no thread to be had: the caller's thread detects
+    }
+}
+
+void Limiter::stop_worker() {
+    if (!worker_.joinable())
+        return;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    work_cv_.notify_one();
+    worker_.join();
+}
+
+void Limiter::worker_loop() {
+    for (;;) {
+        std::uint64_t n;
+        {
+            std::unique_lock lock(mutex_);
+            if (!stopping_ && detected_ == submitted_) {
+                worker_waits_ = true;
+                work_cv_.wait(lock, [&] { return stopping_ || detected_ < submitted_; });
+                worker_waits_ = false;
+            }
+            if (stopping_)
+                return;
+            n = detected_;
+        }
+        // The job is the worker's until detected_ passes it: the caller neither writes it
+        // (its slot is not reused before it is consumed) nor reads it.
+        bool wake;
+        try {
+            detect_job(jobs_[n % job_slots]);
+        } catch (...) {
+            {
+                std::lock_guard lock(mutex_);
+                worker_error_ = std::current_exception();
+            }
+            done_cv_.notify_one();
+            return;
+        }
+        {
+            std::lock_guard lock(mutex_);
+            detected_ = n + 1;
+            wake = caller_waits_;
+        }
+        if (wake)
+            done_cv_.notify_one();
+    }
+}
+
 void Limiter::process(AudioView io) {
     assert(io.channels() == channels_);
     for (std::size_t first = 0; first < io.frames(); first += block_frames) {
         const std::size_t count = std::min(block_frames, io.frames() - first);
-        for (std::size_t c = 0; c < channels_; ++c)
-            detect(c, io.channel(c) + first, count);
-        envelope(io, first, count);
+        submit(io, first, count);
+        // The gains of these frames: detected up to pipeline_frames_ before the newest.
+        while (gain_count_ < count)
+            consume();
+        apply(io, first, count);
+    }
+}
+
+void Limiter::submit(AudioView io, std::size_t first, std::size_t count) {
+    if (submitted_ - consumed_ == job_slots)
+        consume(); // every slot in use (short blocks): the oldest is done with first
+    Job& job = jobs_[submitted_ % job_slots];
+    job.count = count;
+    for (std::size_t c = 0; c < channels_; ++c)
+        std::copy_n(io.channel(c) + first, count, job.samples.data() + c * block_frames);
+    if (!worker_.joinable()) {
+        detect_job(job);
+        ++submitted_;
+        ++detected_;
+        return;
+    }
+    // The worker is woken for two jobs at a time (or when the caller waits for one): half the
+    // wake-ups where the detection has little to do.
+    bool wake;
+    {
+        std::lock_guard lock(mutex_);
+        ++submitted_;
+        wake = worker_waits_ && submitted_ - detected_ >= 2;
+    }
+    if (wake)
+        work_cv_.notify_one();
+}
+
+void Limiter::consume() {
+    assert(consumed_ < submitted_);
+    if (worker_.joinable()) {
+        std::unique_lock lock(mutex_);
+        if (detected_ <= consumed_ && !worker_error_) {
+            if (worker_waits_)
+                work_cv_.notify_one();
+            caller_waits_ = true;
+            done_cv_.wait(lock, [&] { return detected_ > consumed_ || worker_error_; });
+            caller_waits_ = false;
+        }
+        if (detected_ <= consumed_)
+            std::rethrow_exception(worker_error_);
+    }
+    envelope(jobs_[consumed_ % job_slots]);
+    ++consumed_;
+}
+
+void Limiter::detect_job(Job& job) {
+    const std::size_t count = job.count;
+    for (std::size_t c = 0; c < channels_; ++c)
+        detect(c, job.samples.data() + c * block_frames, count);
+    // Over the channels: the sample and the interpolated peaks.
+    std::copy_n(detect_[0].interp.data(), count, job.interp.data());
+    std::copy_n(detect_[0].sample.data(), count, job.sample.data());
+    for (std::size_t c = 1; c < channels_; ++c) {
+        const double* ci = detect_[c].interp.data();
+        const double* cs = detect_[c].sample.data();
+        for (std::size_t k = 0; k < count; ++k) {
+            job.interp[k] = std::max(job.interp[k], ci[k]);
+            job.sample[k] = std::max(job.sample[k], cs[k]);
+        }
     }
 }
 
@@ -185,25 +351,17 @@ void Limiter::detect(std::size_t c, const float* x, std::size_t n) {
         screen_chunk(detect_[c], x + i0, std::min(chunk_frames, n - i0), i0);
 }
 
-void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
-    // 1. The frames' peaks: over the channels, the sample and the interpolated peaks of the
-    // intervals on both sides of each frame. A skipped interpolation is <= target_; 0.0 stands
-    // for it (only compared with target_). Then the needed gain.
-    double* interp = peak_.data();
+void Limiter::envelope(const Job& job) {
+    // 1. The frames' peaks: over the channels (detect_job), the sample and the interpolated
+    // peaks of the intervals on both sides of each frame. A skipped interpolation is <=
+    // target_; 0.0 stands for it (only compared with target_). Then the needed gain.
+    const std::size_t count = job.count;
+    const double* interp = job.interp.data();
+    const double* sample = job.sample.data();
     double* needed = needed_.data();
-    std::copy_n(detect_[0].interp.data(), count, interp);
-    std::copy_n(detect_[0].sample.data(), count, needed);
-    for (std::size_t c = 1; c < channels_; ++c) {
-        const double* ci = detect_[c].interp.data();
-        const double* cs = detect_[c].sample.data();
-        for (std::size_t k = 0; k < count; ++k) {
-            interp[k] = std::max(interp[k], ci[k]);
-            needed[k] = std::max(needed[k], cs[k]);
-        }
-    }
     for (std::size_t k = 0; k < count; ++k) {
         const double before = k > 0 ? interp[k - 1] : prev_interp_peak_;
-        const double peak = std::max({needed[k], interp[k], before});
+        const double peak = std::max({sample[k], interp[k], before});
         needed[k] = peak > target_ ? target_ / peak : 1.0;
     }
     prev_interp_peak_ = interp[count - 1];
@@ -213,7 +371,7 @@ void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
     hold_.process(needed, count, held);
     // 4.-5. Release and smoothing: the gain of each frame. (The state in locals: members
     // would be stored and loaded again every frame.)
-    double* gains = interp; // the peaks are no longer needed
+    double* gains = gains_.data();
     double release = release_gain_;
     std::size_t unity_run = unity_run_;
     bool idle = idle_;
@@ -246,24 +404,59 @@ void Limiter::envelope(AudioView io, std::size_t first, std::size_t count) {
     release_gain_ = release;
     unity_run_ = unity_run;
     idle_ = idle;
-    // 6. Applied to the frames that entered latency_frames() ago: each channel's line holds the
-    // last latency_frames() inputs, then this block's. (x * 1.0 is x: unity gain is exact.)
-    const std::size_t latency = latency_frames();
+    // Into the queue of gains to apply.
+    const std::size_t cap = gain_queue_.size();
+    assert(gain_count_ + count <= cap);
+    std::size_t tail = (gain_head_ + gain_count_) % cap;
+    for (std::size_t k = 0; k < count; ++k) {
+        gain_queue_[tail] = gains[k];
+        if (++tail == cap)
+            tail = 0;
+    }
+    gain_count_ += count;
+}
+
+void Limiter::apply(AudioView io, std::size_t first, std::size_t count) {
+    // The oldest `count` gains, in order (the ring may wrap once).
+    const std::size_t cap = gain_queue_.size();
+    double* gains = gains_.data();
+    for (std::size_t k = 0, at = gain_head_; k < count; ++k) {
+        gains[k] = gain_queue_[at];
+        if (++at == cap)
+            at = 0;
+    }
+    gain_head_ = (gain_head_ + count) % cap;
+    gain_count_ -= count;
+    // 6. Applied to the frames that entered latency_frames() ago: each channel's ring holds the
+    // last latency_frames() inputs or more; this block's go in at delay_pos_. (x * 1.0 is x:
+    // unity gain is exact.)
+    const std::size_t latency = latency_frames(), mask = delay_len_ - 1;
+    const std::size_t write = delay_pos_, read = (delay_pos_ - latency) & mask;
     for (std::size_t c = 0; c < channels_; ++c) {
         float* line = delay_.data() + c * delay_len_;
         float* out = io.channel(c) + first;
-        std::copy_n(out, count, line + latency);
-        for (std::size_t k = 0; k < count; ++k)
-            out[k] = static_cast<float>(double(line[k]) * gains[k]);
-        std::copy(line + count, line + count + latency, line);
+        // In and out in at most two pieces each (the ring wraps).
+        const std::size_t in1 = std::min(count, delay_len_ - write);
+        std::copy_n(out, in1, line + write);
+        std::copy_n(out + in1, count - in1, line);
+        const std::size_t out1 = std::min(count, delay_len_ - read);
+        for (std::size_t k = 0; k < out1; ++k)
+            out[k] = static_cast<float>(double(line[read + k]) * gains[k]);
+        for (std::size_t k = out1; k < count; ++k)
+            out[k] = static_cast<float>(double(line[k - out1]) * gains[k]);
     }
-    frames_ += count;
+    delay_pos_ = (delay_pos_ + count) & mask;
     if (trace_)
         for (std::size_t k = 0; k < count; ++k)
             trace_->add(gains[k]);
+    // The statistics leave out the gains of the frames before the stream that only the
+    // detection thread's latency adds.
+    const std::size_t skip = std::min(prefill_left_, count);
+    prefill_left_ -= skip;
+    frames_ += count - skip;
     double min_gain = min_gain_, product = gain_product_;
     std::uint64_t active = active_;
-    for (std::size_t k = 0; k < count; ++k) {
+    for (std::size_t k = skip; k < count; ++k) {
         const double gain = gains[k];
         if (gain < active_gain) {
             // The sum of the reductions in dB is -20 log10 of the product of the gains: kept
@@ -300,6 +493,24 @@ void Limiter::screen_chunk(Detect& d, const float* x, std::size_t m, std::size_t
         // The rest of the current piece, or of the chunk.
         const std::size_t end = std::min(m, j + (piece_frames - d.piece_fill));
         d.piece_fill += end - j;
+#if defined(__SSE2__)
+        // Four frames at a time: the running maximum as a prefix maximum within the vector
+        // (lanes shifted in twice), then carried on. A NaN sample counts as 0, as it does in
+        // std::max(piece, NaN) below; the maxima are exact, so the bounds are the same.
+        const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+        const __m128 old_v = _mm_set1_ps(older);
+        __m128 carry = _mm_set1_ps(piece);
+        for (; j + 4 <= end; j += 4) {
+            __m128 v = _mm_and_ps(_mm_loadu_ps(x + j), abs_mask);
+            v = _mm_and_ps(v, _mm_cmpord_ps(v, v));
+            v = _mm_max_ps(v, _mm_castsi128_ps(_mm_slli_si128(_mm_castps_si128(v), 4)));
+            v = _mm_max_ps(v, _mm_castsi128_ps(_mm_slli_si128(_mm_castps_si128(v), 8)));
+            v = _mm_max_ps(v, carry);
+            _mm_storeu_ps(bound + j, _mm_max_ps(v, old_v));
+            carry = _mm_shuffle_ps(v, v, _MM_SHUFFLE(3, 3, 3, 3));
+        }
+        piece = _mm_cvtss_f32(carry);
+#endif
         for (; j < end; ++j) {
             piece = std::max(piece, std::abs(x[j]));
             bound[j] = std::max(piece, older);
@@ -343,12 +554,40 @@ void Limiter::screen_chunk(Detect& d, const float* x, std::size_t m, std::size_t
     }
     // Upper bounds of the exact values: the float values plus their error bounds. A skipped
     // group stays 0 (provably under the target, where its value does not matter).
-    for (std::size_t j = 0; j < m; ++j) {
-        const double mj = d.bound[j];
-        const double v4 = quiet4 ? 0.0 : double(d.best4[j]) + slack4_ * mj;
-        const double v8 = quiet8 ? 0.0 : double(d.best8[j]) + slack8_ * mj;
-        d.interp[at + j] = std::max(v4, v8);
-        d.sample[at + j] = std::abs(double(w[past + j - D]));
+    const float* best4 = d.best4.data();
+    const float* best8 = d.best8.data();
+    const float* xs = w + past - D; // the frames the estimates are of
+    double* interp = d.interp.data() + at;
+    double* sample = d.sample.data() + at;
+    std::size_t j = 0;
+#if defined(__SSE2__)
+    // Two frames at a time, the same operations as below (std::max(a, b) is _mm_max_pd(b, a),
+    // NaN included).
+    {
+        const __m128d s4 = _mm_set1_pd(quiet4 ? 0.0 : slack4_),
+                      s8 = _mm_set1_pd(quiet8 ? 0.0 : slack8_);
+        const __m128d keep4 = _mm_castsi128_pd(_mm_set1_epi64x(quiet4 ? 0 : -1)),
+                      keep8 = _mm_castsi128_pd(_mm_set1_epi64x(quiet8 ? 0 : -1));
+        const __m128d abs_mask = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffffLL));
+        auto pair = [](const float* p) {
+            return _mm_cvtps_pd(
+                _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+        };
+        for (; j + 2 <= m; j += 2) {
+            const __m128d mj = pair(bound + j);
+            const __m128d v4 = _mm_and_pd(_mm_add_pd(pair(best4 + j), _mm_mul_pd(s4, mj)), keep4);
+            const __m128d v8 = _mm_and_pd(_mm_add_pd(pair(best8 + j), _mm_mul_pd(s8, mj)), keep8);
+            _mm_storeu_pd(interp + j, _mm_max_pd(v8, v4));
+            _mm_storeu_pd(sample + j, _mm_and_pd(pair(xs + j), abs_mask));
+        }
+    }
+#endif
+    for (; j < m; ++j) {
+        const double mj = bound[j];
+        const double v4 = quiet4 ? 0.0 : double(best4[j]) + slack4_ * mj;
+        const double v8 = quiet8 ? 0.0 : double(best8[j]) + slack8_ * mj;
+        interp[j] = std::max(v4, v8);
+        sample[j] = std::abs(double(xs[j]));
     }
     std::copy(w + m, w + m + past, w);
 }

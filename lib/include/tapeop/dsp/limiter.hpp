@@ -31,10 +31,15 @@
 //
 // Work order: process() takes blocks of up to 4096 frames; the detection (step 1) runs over
 // the whole block channel by channel, each channel on its own (its estimates, and which of
-// them it can skip, depend on its samples only); the channels' results are then combined
-// frame by frame for steps 2-6. (Detecting half of the channels on a second thread was
-// measured: on two cores, shared with the reader and the output stage, it made mastering
-// slower, 2.1 s -> 2.3-2.5 s on the 10-minute bench file, so it is not done.)
+// them it can skip, depend on its samples only), and the channels' results are combined frame
+// by frame; steps 2-6 then run over the block. With background threads (not under
+// --no-pipeline) the detection runs on a thread of its own ("tapeop-detect"), up to
+// `pipeline_blocks` blocks ahead of steps 2-6, which stay on the caller's thread: the
+// latency grows by that many blocks (the chain drops them as it drops the look-ahead), and
+// every gain, statistic and output sample is the same as detecting in the caller's thread
+// (tested). (Detecting half of the channels on a second thread and waiting for both halves
+// at every block made mastering slower on two cores, 2.1 s -> 2.3-2.5 s on the 10-minute bench
+// file: the detection thread must run ahead, not in step.)
 //
 // The estimates of step 1 are evaluated in float (SSE2, or AVX where the CPU has it, with the
 // same values: dsp/float_kernels.hpp; the 4x interpolators' mirrored phases folded, half the
@@ -64,6 +69,11 @@
 #include "tapeop/dsp/processor.hpp"
 
 #include <array>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace tapeop::dsp {
@@ -87,11 +97,16 @@ class Limiter : public Processor {
   public:
     // Throws UsageError for out-of-range settings.
     explicit Limiter(const LimiterSettings& settings);
+    ~Limiter() override;
+    Limiter(const Limiter&) = delete;
+    Limiter& operator=(const Limiter&) = delete;
 
     void prepare(const StreamSpec& spec, std::size_t max_block) override;
     void reset() override;
     void process(AudioView io) override;
-    std::size_t latency_frames() const override { return lookahead_ + detect_delay_; }
+    std::size_t latency_frames() const override {
+        return lookahead_ + detect_delay_ + pipeline_frames_;
+    }
 
     const LimiterSettings& settings() const { return settings_; }
     std::size_t lookahead_frames() const { return lookahead_; }
@@ -130,13 +145,34 @@ class Limiter : public Processor {
         std::vector<double> interp, sample;
     };
 
+    // One block on its way through the detection: its samples, then per frame the largest
+    // interpolated estimate (0 when provably <= target_) and the largest |x| over the channels.
+    struct Job {
+        std::vector<float> samples; // channels_ x block_frames
+        std::vector<double> interp, sample;
+        std::size_t count = 0;
+    };
+    static constexpr std::size_t pipeline_blocks = 4;
+    static constexpr std::size_t job_slots = pipeline_blocks + 2;
+
     // Detection of channel c over the next n frames (x), into detect_[c].interp / .sample.
     void detect(std::size_t c, const float* x, std::size_t n);
+    // The whole detection of a job: every channel, then the maxima over the channels.
+    void detect_job(Job& job);
     // The estimates of a chunk of m <= chunk_frames frames (x), into d.interp / d.sample from
     // index `at` of the block.
     void screen_chunk(Detect& d, const float* x, std::size_t m, std::size_t at);
-    // Steps 2-6 over the frames [first, first + count) of io, from the detection's results.
-    void envelope(AudioView io, std::size_t first, std::size_t count);
+    // Hands frames [first, first + count) of io to the detection (at once without a thread).
+    void submit(AudioView io, std::size_t first, std::size_t count);
+    // Steps 2-6 of the oldest detected job (waiting for it): its gains join the queue.
+    void consume();
+    // Steps 2-5 over the `count` frames of a detected job: their gains, into gain_queue_.
+    void envelope(const Job& job);
+    // Step 6 over frames [first, first + count) of io, with the oldest gains of the queue.
+    void apply(AudioView io, std::size_t first, std::size_t count);
+    void start_worker();
+    void stop_worker();
+    void worker_loop();
 
     bool fast_path_ = true;
     GainTrace* trace_ = nullptr;
@@ -154,6 +190,23 @@ class Limiter : public Processor {
     double mirror_error_ = 0.0;          // largest |h_q[k] - h_p[len - 1 - k]| of the folds
     double slack4_ = 0.0, slack8_ = 0.0; // rounding slack of the float estimates per unit of M
     std::vector<Detect> detect_;
+    // The detection's jobs, a ring: submitted_, detected_ and consumed_ count jobs; job n lives
+    // in jobs_[n % job_slots]. The worker writes detected_ and a job's results under mutex_.
+    std::vector<Job> jobs_;
+    std::uint64_t submitted_ = 0, detected_ = 0, consumed_ = 0;
+    std::thread worker_;
+    std::mutex mutex_;
+    std::condition_variable work_cv_, done_cv_;
+    bool stopping_ = false;
+    bool worker_waits_ = false, caller_waits_ = false; // who sleeps on a condition variable
+    std::exception_ptr worker_error_;
+    // Extra latency of the detection thread (0 without it); the first pipeline_frames_ gains
+    // of the queue are those of the frames before the stream (1.0, not counted in the stats).
+    std::size_t pipeline_frames_ = 0;
+    std::size_t prefill_left_ = 0;
+    // The gains computed and not applied yet, a ring of gain_capacity_.
+    std::vector<double> gain_queue_;
+    std::size_t gain_head_ = 0, gain_count_ = 0;
     std::size_t unity_run_ = 0; // consecutive frames with needed == 1 and release gain == 1
     bool idle_ = true;
     LimiterSettings settings_;
@@ -170,11 +223,12 @@ class Limiter : public Processor {
     std::size_t hann_delay_ = 0; // its centre: 6 or 12 frames back
     std::size_t detect_delay_ = IdealPeak8x::future;
     std::size_t hist_len_ = 72;
-    // Per channel: the audio's delay line, latency_frames() + block_frames floats.
+    // Per channel: the audio's delay line, a ring of at least latency_frames() + block_frames.
     std::vector<float> delay_;
-    std::size_t delay_len_ = 0;
-    // Per frame of the block: the peaks, then the gains; the needed gains; their held minima.
-    std::vector<double> peak_, needed_, held_;
+    std::size_t delay_len_ = 0; // a power of two
+    std::size_t delay_pos_ = 0; // where the next input frame goes
+    // Per frame of the block: the needed gains; their held minima; the gains.
+    std::vector<double> needed_, held_, gains_;
 
     double prev_interp_peak_ = 0.0;
     double release_gain_ = 1.0;
