@@ -174,6 +174,52 @@ TEST_SUITE("ideal_peak") {
         }
     }
 
+    TEST_CASE("ideal peak: runs skipped under skip_below are bounded, the others unchanged") {
+        // Music and noise at three levels, both reconstructions: where a run of intervals is
+        // not interpolated past 2x its value is at or under skip_below and at or above the exact
+        // (double) value; every other interval has the value of the full evaluation.
+        const std::vector<float> mus = music_channel(0, 4.0);
+        std::mt19937_64 rng(11);
+        std::normal_distribution<double> g(0.0, 0.3);
+        std::vector<float> noise_gen(20000);
+        for (auto& v : noise_gen)
+            v = float(std::clamp(g(rng), -1.0, 1.0));
+        const std::vector<float>& noise = noise_gen;
+        for (double cutoff : {1.0, 0.955}) {
+            const dsp::IdealPeak8x ip(cutoff);
+            std::size_t skipped = 0, total = 0;
+            for (const std::vector<float>* sig :
+                 {static_cast<const std::vector<float>*>(&mus), &noise}) {
+                for (float level : {0.25f, 1.0f, 2.0f}) {
+                    std::vector<float> x(sig->size());
+                    for (std::size_t i = 0; i < x.size(); ++i)
+                        x[i] = (*sig)[i] * level;
+                    const std::vector<double> xd(x.begin(), x.end());
+                    const float skip_below = 0.8f, refine_above = 0.79f;
+                    std::vector<float> full(61), part(61), scratch;
+                    for (std::size_t m0 = 40; m0 + 61 + 40 < x.size(); m0 += 61) {
+                        ip.interval_peaks_float(x.data() + m0, 61, full.data(), scratch,
+                                                refine_above);
+                        ip.interval_peaks_float(x.data() + m0, 61, part.data(), scratch,
+                                                refine_above, skip_below);
+                        for (std::size_t j = 0; j < 61; ++j, ++total) {
+                            if (part[j] == full[j])
+                                continue;
+                            ++skipped;
+                            const double exact = ip.interval_peak(xd.data() + m0 + j);
+                            REQUIRE(part[j] <= skip_below);
+                            REQUIRE(double(part[j]) >= exact);
+                        }
+                    }
+                }
+            }
+            MESSAGE("cutoff " << cutoff << ": " << skipped << " of " << total
+                              << " intervals skipped; bc_gain " << ip.bc_gain());
+            CHECK(skipped > total / 10);
+            CHECK(ip.bc_gain() < ip.max_gain());
+        }
+    }
+
     TEST_CASE("ideal peak: accuracy against a 64x reference reconstruction") {
         const Reference ref;
         const dsp::IdealPeak8x ip;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cassert>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #if defined(__SSE2__)
@@ -171,6 +172,27 @@ IdealPeak8x::IdealPeak8x(double cutoff)
         x[k] = 0.0;
     }
     max_gain_ = 1.125 * *std::max_element(gain.begin(), gain.end()) * (1.0 + 1e-9);
+    // The same for stages B and C alone, from the 17 2x points t = -7 .. 9 that they read for
+    // one interval (points() without stage A).
+    std::array<double, 11> bc{};
+    for (int t0 = -7; t0 <= 9; ++t0) {
+        double u[17] = {}, v[13];
+        u[t0 + 7] = 1.0;
+        for (int j = -4; j <= 8; ++j)
+            v[j + 4] = (j & 1) ? mid(u + 7 + (j - 1) / 2, b_.data(), kb) : u[7 + j / 2];
+        for (int q = -1; q <= 9; ++q)
+            bc[std::size_t(q + 1)] +=
+                std::abs((q & 1) ? mid(v + 4 + (q - 1) / 2, c_.data(), kc) : v[4 + q / 2]);
+    }
+    bc_gain_ = 1.125 * *std::max_element(bc.begin(), bc.end()) * (1.0 + 1e-9);
+    // Stage A in float: each output sums K pair sums times taps, (2K + 3) roundings of at most
+    // 2^-24 of its bound sum |c| x max |x| (centres: the same with K - 1 pairs); x 4 of room.
+    double sum_a = 0.0, sum_e = 0.0;
+    for (double c : a_)
+        sum_a += 2.0 * std::abs(c);
+    for (std::size_t i = 0; i < e_.size(); ++i)
+        sum_e += (i ? 2.0 : 1.0) * std::abs(e_[i]);
+    a_error_ = 4.0 * double(2 * ka + 3) * 0x1p-24 * std::max(sum_a, sum_e);
 }
 
 double IdealPeak8x::interval_peak(const double* x) const {
@@ -193,7 +215,8 @@ void IdealPeak8x::points(const double* x, double* y) const {
 }
 
 void IdealPeak8x::interval_peaks_float(const float* x, std::size_t count, float* out,
-                                       std::vector<float>& scratch, float refine_above) const {
+                                       std::vector<float>& scratch, float refine_above,
+                                       float skip_below) const {
     if (count == 0)
         return;
     // Same points as interval_peak(), for m = 0 .. count - 1 at once. Needed: 8x q = -1 ..
@@ -205,33 +228,74 @@ void IdealPeak8x::interval_peaks_float(const float* x, std::size_t count, float*
     scratch.resize(na + nu + nb + nv + nc + ny + 8);
     float* am = scratch.data(); // s = -4 + index
     float* u = am + na;         // t = -8 + index
-    float* bm = u + nu;         // r = -2 + index
-    float* v = bm + nb;         // j = -4 + index
-    float* cm = v + nv;         // k = -1 + index
-    float* y = cm + nc;         // q = -2 + index
+    float* work = u + nu;       // stages B and C
     const kernels::FloatKernels& k = kernels::float_kernels();
     k.mids(x - 4, na, af_.data(), ka, am);
     if (e_.empty()) {
         k.interleave(x - 4, am, na, u);
     } else {
-        float* em = y; // free until the last stage
+        float* em = work + nb + nv + nc; // free until the last stage
         k.centres(x - 4, na, ef_.data(), ka, em);
         k.interleave(em, am, na, u);
     }
-    k.mids(u + 6, nb, bf_.data(), kb, bm);
-    k.interleave(u + 6, bm, nb, v);
-    v[nv - 1] = u[6 + nb]; // 4x j = 4 count + 4 (2x t = 2 count + 2)
+    if (!(skip_below > 0.0f)) {
+        bc_float(u, 0, count, count, out, work, am, refine_above);
+        return;
+    }
+    // Runs of 8 intervals: interval j's stages B and C read the 2x points t = 2j - 7 .. 2j + 9
+    // (u[2j + 1 .. 2j + 17]); their exact values are within a_error_ x max |x| of u's, and
+    // every 8x point and the refinement within bc_gain() of their largest. A run provably
+    // at or under skip_below gets that bound; the others are interpolated, in spans.
+    const double slack = a_error_ * double(k.max_abs(x - past, count + past + future));
+    constexpr std::size_t run = 8;
+    std::size_t span = 0, spans = 0; // the span of runs to interpolate: [span, span + spans)
+    for (std::size_t j0 = 0; j0 < count; j0 += run) {
+        const std::size_t len = std::min(run, count - j0);
+        const double bound = bc_gain_ * (double(k.max_abs(u + 2 * j0 + 1, 2 * len + 15)) + slack);
+        if (bound <= double(skip_below)) {
+            if (spans > 0)
+                bc_float(u, span, spans, count, out, work, am, refine_above);
+            spans = 0;
+            // Rounded up to float: still an upper bound.
+            const float b = std::nextafter(float(bound), std::numeric_limits<float>::infinity());
+            std::fill_n(out + j0, len, std::min(b, skip_below));
+        } else {
+            if (spans == 0)
+                span = j0;
+            spans += len;
+        }
+    }
+    if (spans > 0)
+        bc_float(u, span, spans, count, out, work, am, refine_above);
+}
+
+void IdealPeak8x::bc_float(const float* u, std::size_t first, std::size_t count, std::size_t total,
+                           float* out, float* work, float* blocks, float refine_above) const {
+    // Intervals [first, first + count) as a call for them alone would compute them, with one
+    // interval more where there is one: the maxima below read the 8x points of the next
+    // interval too, so every value is the one of the whole call.
+    const std::size_t n = first + count < total ? count + 1 : count;
+    const std::size_t nb = 2 * n + 4, nv = 2 * nb + 1, nc = 4 * n + 2, ny = 2 * nc;
+    const float* s = u + 2 * first;
+    float* bm = work;   // r = -2 + index
+    float* v = bm + nb; // j = -4 + index
+    float* cm = v + nv; // k = -1 + index
+    float* y = cm + nc; // q = -2 + index
+    const kernels::FloatKernels& k = kernels::float_kernels();
+    k.mids(s + 6, nb, bf_.data(), kb, bm);
+    k.interleave(s + 6, bm, nb, v);
+    v[nv - 1] = s[6 + nb]; // 4x j = 4 n + 4 (2x t = 2 n + 2)
     k.mids(v + 3, nc, cf_.data(), kc, cm);
     k.interleave(v + 3, cm, nc, y);
     // Interval j reads y[8j + 1 .. 8j + 11], within the blocks of 8 starting at 8j + 1 and
-    // 8j + 9; the last block reaches y[8 count + 8], past what was computed: zeros there.
-    float* bmax = am; // free now (na >= count + 1)
+    // 8j + 9; the last block reaches y[8 n + 8], past what was computed: zeros there.
     std::fill(y + ny, y + ny + 8, 0.0f);
-    k.block_max8(y + 1, count + 1, bmax);
+    k.block_max8(y + 1, n + 1, blocks);
     for (std::size_t j = 0; j < count; ++j) {
-        const float mx = std::max(bmax[j], bmax[j + 1]);
+        const float mx = std::max(blocks[j], blocks[j + 1]);
         // The refinement adds at most 1/8 of the largest value.
-        out[j] = 1.125f * mx <= refine_above ? 1.125f * mx : refined_peak(y + 1 + 8 * j, 11);
+        out[first + j] =
+            1.125f * mx <= refine_above ? 1.125f * mx : refined_peak(y + 1 + 8 * j, 11);
     }
 }
 

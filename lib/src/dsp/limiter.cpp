@@ -545,9 +545,15 @@ void Limiter::screen_chunk(Detect& d, const float* x, std::size_t m, std::size_t
         // Values that cannot come near the target need no parabolic refinement (their bound
         // 1.125 x the largest 8x point is used: still an upper bound, still under the target).
         const float refine_above = fast_path_ ? float(0.999 * (target_ - slack8_ * quiet_m)) : 0.0f;
+        // Runs of frames whose 8x values provably stay at or under this are not interpolated
+        // past 2x: the bound that proves it and the value interpolation would give, each plus
+        // its slack, both stay under the target, where only the comparison with it matters.
+        const bool small_slack = 2.0 * slack8_ * quiet_m <= 0.25 * target_;
+        const float skip_below =
+            fast_path_ && small_slack ? float(0.999 * (target_ - 2.0 * slack8_ * quiet_m)) : 0.0f;
         for (const IdealPeak8x* ip : {&ideal_, &dac_}) {
             ip->interval_peaks_float(w + past - D, m, d.ideal_out.data(), d.ideal_scratch,
-                                     refine_above);
+                                     refine_above, skip_below);
             for (std::size_t j = 0; j < m; ++j)
                 d.best8[j] = std::max(d.best8[j], d.ideal_out[j]);
         }

@@ -69,9 +69,16 @@ class IdealPeak8x {
     // first m; reads x[-past .. count - 1 + future]. out[j] >= the exact value of interval j
     // minus float_error_bound(max |x| over what was read). `scratch` is resized as needed.
     // Values whose refinement cannot exceed `refine_above` are not refined: out[j] is then
-    // 1.125 x the largest 8x value, itself an upper bound.
+    // 1.125 x the largest 8x value, itself an upper bound. Runs of 8 intervals whose 8x values
+    // provably stay at or under `skip_below` are not interpolated past 2x at all: out[j] is
+    // then that proof's bound (<= skip_below, >= the exact value; see bc_gain()).
     void interval_peaks_float(const float* x, std::size_t count, float* out,
-                              std::vector<float>& scratch, float refine_above = 0.0f) const;
+                              std::vector<float>& scratch, float refine_above = 0.0f,
+                              float skip_below = 0.0f) const;
+    // Upper bound of the refined peak of an interval / max |2x values that stages B and C
+    // read for it| (2x points -7 .. 9 around it): the largest sum |h| from those 17 values to
+    // one 8x point, x 1.125 for the refinement.
+    double bc_gain() const { return bc_gain_; }
     // Bound of |interval_peaks_float() - interval_peak()| for inputs bounded by `max_abs`.
     double float_error_bound(double max_abs) const;
 
@@ -81,6 +88,14 @@ class IdealPeak8x {
     std::vector<double> a_, b_, c_, e_; // e_: stage A's even outputs (empty: the samples)
     std::vector<float> af_, bf_, cf_, ef_;
     double max_gain_ = 1.0;
+    double bc_gain_ = 1.0;
+    // Rounding error of stage A's float outputs per unit of max |x| (see float_error_bound).
+    double a_error_ = 0.0;
+    // Stages B and C and the refinement for intervals [first, first + count) of a call for
+    // `total` whose 2x values (stage A's output, t = -8 + index) are in u; `work` holds
+    // their points, `blocks` (total + 1 floats) the maxima of blocks of 8 of them.
+    void bc_float(const float* u, std::size_t first, std::size_t count, std::size_t total,
+                  float* out, float* work, float* blocks, float refine_above) const;
 };
 
 // Largest |y[i]| (i < n), refined by the parabola through each consecutive triple (see above).
