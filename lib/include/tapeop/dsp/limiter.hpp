@@ -57,12 +57,15 @@
 // Fast path (output bit-identical to evaluating every estimate of every frame; tested). Frames
 // are taken in chunks of up to 64. The 4x and the 8x estimates of a chunk are skipped when none
 // can exceed c by the chunk bound S * M (S: the largest sum |h| over the phases of the
-// interpolators, x 1.125 for the refinement; |estimate| <= S * M) plus twice the slack, and
-// 8x values that cannot come near c are not refined (their bound, 1.125 x the largest 8x point,
-// stands). A skipped value can only matter through the comparison with c (the gain needs the
-// value only above c), so the result is unchanged. After L + 1 frames of unity gain the
-// envelope is idle (hold, release and smoothing all exactly 1) and is not stepped until a
-// frame needs gain reduction again; it then restarts from reset(1.0), which is the same state.
+// interpolators, x 1.125 for the refinement; |estimate| <= S * M; 3.35 for the near-ideal
+// ones) plus twice the slack; within a chunk that is not skipped, runs of 8 frames whose 2x
+// values prove their 8x values under c (IdealPeak8x::bc_gain(), 2.09 x the largest of them)
+// are not interpolated past 2x, and 8x values that cannot come near c are not refined (their
+// bound, 1.125 x the largest 8x point, stands). A skipped value can only matter through the
+// comparison with c (the gain needs the value only above c), so the result is unchanged.
+// After L + 1 frames of unity gain the envelope is idle (hold, release and smoothing all
+// exactly 1) and is not stepped until a frame needs gain reduction again; it then restarts
+// from reset(1.0), which is the same state.
 #include "tapeop/dsp/envelope.hpp"
 #include "tapeop/dsp/gain_trace.hpp"
 #include "tapeop/dsp/ideal_peak.hpp"
