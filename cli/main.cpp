@@ -49,9 +49,9 @@ int main(int argc, char** argv) {
     app.add_flag("--strip-metadata", strip_metadata,
                  "Write outputs with no metadata at all (no tags, bext, iXML, markers, pictures)");
     bool no_pipeline = false;
-    app.add_flag(
-        "--no-pipeline", no_pipeline,
-        "Each job on one thread: no read-ahead decoding, no background writing (same output)");
+    app.add_flag("--no-pipeline", no_pipeline,
+                 "Each job on one thread: no read-ahead decoding, no background writing or peak "
+                 "detection (same output)");
     std::string layout, channel_weights;
     app.add_option("--layout", layout,
                    "Channel layout of the inputs, instead of the file's: " +
