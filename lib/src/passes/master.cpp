@@ -105,8 +105,10 @@ class GainModel {
             std::copy_n(x, n, line_.data() + hist);
             std::fill(interp_.begin(), interp_.end(), 0.0f);
             analysis::Oversampler4x::frame_peaks(line_.data() + hist, n, interp_.data());
+            // (An interpolation that overflowed, a NaN on a damaged float file, leaves the
+            // sample's value.)
             for (std::size_t t = 0; t < n; ++t)
-                frame_peak_[t] = std::max(frame_peak_[t], std::max(interp_[t], std::abs(x[t])));
+                frame_peak_[t] = std::max(frame_peak_[t], std::max(std::abs(x[t]), interp_[t]));
             std::copy_n(line_.data() + n, hist, last);
         }
         for (std::size_t i = 0; i < n;) {
