@@ -349,14 +349,9 @@ void read_sndfile_side(const std::string& path, Metadata& m) {
             m.tags[f.property] = {text_utf8(s)};
 }
 
-void read_id3v2(const TagLib::ID3v2::Tag* tag, Metadata& m) {
-    for (const auto& [key, values] : tag->properties()) {
-        std::vector<std::string> v;
-        for (const auto& s : values)
-            v.push_back(s.to8Bit(true));
-        m.tags[key.to8Bit(true)] = v;
-    }
-    for (const auto* f : tag->frameList("APIC")) {
+// The pictures of an ID3v2 tag's APIC frames.
+void read_apic(const TagLib::ID3v2::Tag& tag, Metadata& m) {
+    for (const auto* f : tag.frameList("APIC")) {
         // An APIC frame TagLib could not parse (compressed, encrypted, damaged) is an
         // UnknownFrame: no picture to read here (an ID3 output still carries it as it is).
         const auto* a = dynamic_cast<const TagLib::ID3v2::AttachedPictureFrame*>(f);
@@ -366,6 +361,16 @@ void read_id3v2(const TagLib::ID3v2::Tag* tag, Metadata& m) {
                               std::string(a->picture().data(), a->picture().size()),
                               int(a->type())});
     }
+}
+
+void read_id3v2(const TagLib::ID3v2::Tag* tag, Metadata& m) {
+    for (const auto& [key, values] : tag->properties()) {
+        std::vector<std::string> v;
+        for (const auto& s : values)
+            v.push_back(s.to8Bit(true));
+        m.tags[key.to8Bit(true)] = v;
+    }
+    read_apic(*tag, m);
 }
 
 void add_apic(TagLib::ID3v2::Tag* tag, const std::vector<Picture>& pictures) {
@@ -459,14 +464,7 @@ void read_taglib_side(const std::string& path, Metadata& m) {
         add_flac(flac->pictureList());
     } else if (auto* mp3 = dynamic_cast<TagLib::MPEG::File*>(ref.file())) {
         if (mp3->hasID3v2Tag()) {
-            for (const auto* f : mp3->ID3v2Tag()->frameList("APIC")) {
-                const auto* a = dynamic_cast<const TagLib::ID3v2::AttachedPictureFrame*>(f);
-                if (!a)
-                    continue; // not parsed by TagLib (see read_id3v2)
-                m.pictures.push_back({a->mimeType().to8Bit(true), a->description().to8Bit(true),
-                                      std::string(a->picture().data(), a->picture().size()),
-                                      int(a->type())});
-            }
+            read_apic(*mp3->ID3v2Tag(), m);
             if (!mp3->ID3v2Tag()->frameList().isEmpty())
                 m.id3v2 = render_id3(*mp3->ID3v2Tag());
         }
