@@ -5,6 +5,7 @@
 #include "tapeop/error.hpp"
 #include "tapeop/io/reader.hpp"
 #include "tapeop/passes/gainstage.hpp"
+#include "tapeop/text/words.hpp"
 #include "tapeop/units.hpp"
 
 #include <cmath>
@@ -21,13 +22,6 @@ struct GainstageOptions {
     bool no_dc = false;
     OutputOptions out;
 };
-
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v)
-        s += (s.empty() ? "" : ", ") + x;
-    return s;
-}
 
 // The analyze key a target kind's level is reported under (before/after objects).
 const char* level_key(passes::StageKind k) {
@@ -114,7 +108,7 @@ int run_gainstage(const GainstageOptions& o, const GlobalOptions& g) {
             std::printf("%-28s %13s %9s %8s %9s %9s  %s\n", name.c_str(), rates.c_str(),
                         text_level(st.level_before).c_str(), text_gain(st.gain_db).c_str(),
                         text_level(st.level_after).c_str(), text_level(st.peak_after_dbfs).c_str(),
-                        join(st.notes).c_str());
+                        text::join(st.notes).c_str());
         }
         if (rep.rate > 0)
             std::printf("%zu stems -> %s: %d Hz, %s, %s each\n", rep.stems.size() - rep.failed(),

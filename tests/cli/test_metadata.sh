@@ -263,6 +263,24 @@ for ext in wav aiff; do
   [ "$($ID3 dump tagged-3.$ext | field "[f[0] for f in d['frames'] if f[0] == 'TLEN']")" = "[]" ] ||
     fail "$ext: TLEN in the ID3 chunk"; pass
 done
+# Into FLAC, Ogg and Opus (Vorbis comments): the text frames become comments and the picture a
+# FLAC picture; the frames with no comment counterpart are named in one warning, not dropped
+# silently. An MP3 with text frames only goes into FLAC without one.
+for ext in flac ogg opus; do
+  expect_exit 0 "$TAPEOP" convert tagged.mp3 -o id3-into.$ext
+  W=$(grep '^tapeop: warning:' <<<"$ERR" || true)
+  [ "$(printf '%s\n' "$W" | wc -l)" = 1 ] &&
+    grep -q "^tapeop: warning: id3-into\.$ext: the input's ID3 frames PRIV, POPM, GEOB, UFID, RVA2 (no Vorbis comment counterpart) cannot be stored in $ext: written without" <<<"$W" ||
+    fail "$ext: ID3 frames not named: $ERR"; pass
+done
+TAGS=$(metaflac --export-tags-to=- id3-into.flac)
+for t in TITLE=Song MYCUSTOM=value ISRC=USABC2600001 "LYRICS=Ein Lied, ein Text"; do
+  grep -qx "$t" <<<"$TAGS" || fail "MP3 -> FLAC lost $t: $TAGS"
+done
+pass
+lame --quiet --add-id3v2 --tt Plain --ta Someone plain.wav text-only.mp3
+expect_exit 0 "$TAPEOP" convert text-only.mp3 -o text-only.flac
+if grep -q warning <<<"$ERR"; then fail "text frames only: $ERR"; fi; pass
 expect_exit 0 "$TAPEOP" -q convert tagged.mp3 -o tagged-copy.mp3
 [ "$($ID3 dump tagged-copy.mp3 | field "sorted(f[0] for f in d['frames'] if f[0] == 'RVA2' or bytes.fromhex(f[1]).startswith(b'\\0REPLAYGAIN'))")" = "['RVA2', 'TXXX']" ] ||
   fail "convert (same audio) dropped the loudness frames: $($ID3 dump tagged-copy.mp3)"; pass

@@ -6,6 +6,7 @@
 #include "tapeop/io/bext_loudness.hpp"
 #include "tapeop/io/declared_length.hpp"
 #include "tapeop/io/format.hpp"
+#include "tapeop/text/words.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -991,26 +992,39 @@ std::vector<std::string> unplaced_metadata(const Metadata& m, const std::string&
             if (std::find(ids.begin(), ids.end(), id) == ids.end())
                 ids.push_back(id);
         }
-        std::string list;
-        for (const std::string& id : ids)
-            list += (list.empty() ? "" : ", ") + id;
         if (!ids.empty())
-            out.push_back(list + (ids.size() == 1 ? " chunk" : " chunks"));
+            out.push_back(text::join(ids) + (ids.size() == 1 ? " chunk" : " chunks"));
     }
     if (m.cuesheet && major != SF_FORMAT_FLAC)
         out.push_back("FLAC cue sheet");
+    if ((major == SF_FORMAT_FLAC || major == SF_FORMAT_OGG) && !m.id3v2.empty()) {
+        // Vorbis comments get the frames' properties and FLAC pictures their APIC frames; a
+        // frame that says nothing in property names (PRIV, POPM, GEOB, UFID, chapters, RVA2)
+        // has nowhere to go.
+        ParsedId3 parsed(m.id3v2);
+        std::vector<std::string> ids;
+        for (auto* f : frames_of(parsed.tag)) {
+            const std::string id(f->frameID().data(), f->frameID().size());
+            if (id != "APIC" && frame_properties(f).empty() &&
+                std::find(ids.begin(), ids.end(), id) == ids.end())
+                ids.push_back(id);
+        }
+        if (!ids.empty())
+            out.push_back("ID3 " + std::string(ids.size() == 1 ? "frame " : "frames ") +
+                          text::join(ids) + " (no Vorbis comment counterpart)");
+    }
     if (nothing) {
         if (!m.tags.empty() || !m.info.empty() || !m.id3v2.empty())
             out.push_back("tags");
         if (!m.pictures.empty())
             out.push_back(count(m.pictures.size(), "picture", "pictures"));
     } else if (!riff) {
-        std::string ids;
+        std::vector<std::string> ids;
         for (const auto& field : m.info)
             if (info_property(field.first) == nullptr)
-                ids += (ids.empty() ? "" : ", ") + field.first;
+                ids.push_back(field.first);
         if (!ids.empty())
-            out.push_back("INFO fields without a common name (" + ids + ")");
+            out.push_back("INFO fields without a common name (" + text::join(ids) + ")");
     }
     return out;
 }

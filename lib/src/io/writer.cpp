@@ -4,6 +4,7 @@
 #include "tapeop/error.hpp"
 #include "tapeop/io/ogg_serial.hpp"
 #include "tapeop/io/reader.hpp"
+#include "tapeop/text/words.hpp"
 
 #include <algorithm>
 #include <array>
@@ -386,16 +387,13 @@ void AudioWriter::set_metadata(const Metadata& m) {
     metadata_ = std::make_unique<Metadata>(m);
     drop_encoder_tags(*metadata_, path_); // every output is encoded anew
     if (const auto lost = unplaced_metadata(*metadata_, path_); !lost.empty()) {
-        std::string what;
-        for (const std::string& w : lost)
-            what += (what.empty() ? "" : ", ") + w;
         // Named as delivered: a lossy master writes a verification copy under another name.
         const std::string name = base_name(path_), delivered = deliverable_name(path_);
         std::string dir = path_.substr(0, path_.size() - name.size());
         if (delivered != name && dir == "./")
             dir.clear(); // the temporary's own "./" for an output named without a folder
         const std::string shown = dir + delivered;
-        warn_about_file(shown, "the input's " + what + " cannot be stored in " +
+        warn_about_file(shown, "the input's " + text::join(lost) + " cannot be stored in " +
                                    std::string(container_for_path(path_).name) +
                                    ": written without (--strip-metadata drops all metadata "
                                    "without this warning)");

@@ -52,4 +52,11 @@ std::string suggest(const std::string& word, const std::vector<std::string>& can
     return best;
 }
 
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i)
+        out += (i == 0 ? "" : separator) + items[i];
+    return out;
+}
+
 } // namespace tapeop::text

@@ -20,4 +20,7 @@ std::size_t edit_distance(const std::string& a, const std::string& b);
 // least 2), or a candidate that `word` (3+ letters) begins; "" when none is close.
 std::string suggest(const std::string& word, const std::vector<std::string>& candidates);
 
+// The items separated by `separator` ("a, b, c"); "" for none.
+std::string join(const std::vector<std::string>& items, const std::string& separator = ", ");
+
 } // namespace tapeop::text
