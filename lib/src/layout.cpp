@@ -392,6 +392,42 @@ positions_from_coreaudio_layout(const unsigned char* chunk, std::size_t size, in
     return out;
 }
 
+std::string coreaudio_layout_chunk(const std::vector<Position>& positions) {
+    // The WAVE mask's bitmap when the order is the mask's; else one description per channel, the
+    // first label (in this order) that reads back as its position; flags and coordinates 0. Unknown
+    // positions: kAudioChannelLabel_Unknown.
+    static constexpr std::uint32_t preferred[] = {ca_L,   ca_R,   ca_C,   ca_LFE, ca_Ls,  ca_Rs,
+                                                  ca_Lc,  ca_Rc,  ca_Cs,  ca_Rls, ca_Rrs, ca_Ts,
+                                                  ca_Vhl, ca_Vhc, ca_Vhr, ca_Tbl, ca_Tbc, ca_Tbr};
+    constexpr std::uint32_t unknown_label = 0xFFFFFFFFu;
+    std::string out;
+    auto put = [&out](std::uint32_t v) {
+        for (int shift = 24; shift >= 0; shift -= 8)
+            out.push_back(static_cast<char>((v >> shift) & 0xFF));
+    };
+    if (const std::uint32_t mask = wave_channel_mask(positions); mask != 0) {
+        put(1u << 16); // kAudioChannelLayoutTag_UseChannelBitmap: what FFmpeg reads best
+        put(mask);
+        put(0);
+        return out;
+    }
+    put(0); // kAudioChannelLayoutTag_UseChannelDescriptions
+    put(0); // mChannelBitmap
+    put(static_cast<std::uint32_t>(positions.size()));
+    for (P p : positions) {
+        std::uint32_t label = unknown_label;
+        for (std::uint32_t l : preferred)
+            if (p != P::unknown && position_of_ca_label(l) == p) {
+                label = l;
+                break;
+            }
+        put(label);
+        for (int i = 0; i < 4; ++i)
+            put(0); // mChannelFlags, mCoordinates[3]
+    }
+    return out;
+}
+
 std::string layout_name(const std::vector<Position>& positions) {
     for (const auto& n : named_layouts())
         if (n.positions == positions)

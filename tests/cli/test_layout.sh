@@ -66,6 +66,31 @@ for ext in caf aiff; do
   [ "$(layout_of side-from-$ext.wav)" = "5.1(side)" ] || fail "5.1(side) $ext into WAV: $(layout_of side-from-$ext.wav)"; pass
 done
 
+# An AIFF output declares its layout in a CHAN chunk: the WAVE mask's bitmap when the order is
+# the mask's (FFmpeg and tapeop read it back), channel by channel otherwise (the 7.1 CAF's
+# L R C LFE Ls Rs Rls Rrs: tapeop reads it back, FFmpeg 5.1 knows no Rls/Rrs label).
+make "5.1(side)" "0|0|0|0|$tone|0" side51.wav
+"$TAPEOP" -q convert side51.wav -o side51.aiff
+[ "$(layout_of side51.aiff)" = "5.1(side)" ] || fail "5.1(side) into AIFF: $(layout_of side51.aiff)"; pass
+near "$(reads side51.aiff)" -21.52 0.1 || fail "5.1(side) AIFF surround reads $(reads side51.aiff)"; pass
+"$TAPEOP" -q convert t71.caf -o caf71.aiff
+expect_exit 0 "$TAPEOP" --json analyze caf71.aiff
+[ "$(pyget <(printf '%s' "$OUT") '" ".join(j["files"][0]["layout"]["channels"]), j["files"][0]["layout"]["source"]')" = "FL FR FC LFE SL SR BL BR file" ] ||
+  fail "7.1 CAF into AIFF: $OUT"; pass
+# Where the output cannot declare it (CAF, W64 have no layout libsndfile writes; WAV's mask has
+# no place for the side pair before the back pair), one warning says so; the audio is the same.
+for out in side51.caf side51.w64 caf71.wav; do
+  src=side51.wav; [ $out = caf71.wav ] && src=t71.caf
+  expect_exit 0 "$TAPEOP" convert $src -o $out
+  W=$(grep '^tapeop: warning:' <<<"$ERR" | grep 'channel layout' || true)
+  [ "$(printf '%s\n' "$W" | wc -l)" = 1 ] &&
+    grep -Eq "^tapeop: warning: $out: the input's channel layout (5\.1\(side\) \(FL FR FC LFE SL SR\)|7\.1 \(FL FR FC LFE SL SR BL BR\)) cannot be declared in (caf|w64|wav in this channel order): written without" <<<"$W" ||
+    fail "$out: layout loss not said: $ERR"; pass
+done
+# Nothing is said where the output's default order is the input's (5.1(side) is FLAC's).
+expect_exit 0 "$TAPEOP" convert side51.wav -o side51.flac
+if grep -q 'channel layout' <<<"$ERR"; then fail "FLAC 5.1(side): $ERR"; fi; pass
+
 # EBU Tech 3341 case 6: 5.0, L R C Ls Rs at -28 -28 -24 -30 -30 dBFS: -23.0 LUFS, with the
 # surrounds at BL/BR (5.0) and at SL/SR (5.0(side)).
 case6="0.0398107*sin(2*PI*1000*t)|0.0398107*sin(2*PI*1000*t)|0.0630957*sin(2*PI*1000*t)"

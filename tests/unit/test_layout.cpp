@@ -139,6 +139,22 @@ TEST_SUITE("layout") {
         cut.resize(cut.size() - 1);
         CHECK_FALSE(read(cut, 3)); // a description cut short
         CHECK_FALSE(positions_from_coreaudio_layout(cut.data(), 11, 3));
+        // What the AIFF writer declares reads back as the same positions: a bitmap (the WAVE
+        // mask) in mask order, descriptions otherwise (the CAF 7.1 order, a position with no
+        // label).
+        auto bytes = [](const std::string& s) {
+            return std::vector<unsigned char>(s.begin(), s.end());
+        };
+        const std::vector<std::vector<P>> declared = {
+            *parse_layout("5.1(side)"), *parse_layout("7.1.4"),     *parse_layout("2.1"), c71,
+            {P::FC, P::BL, P::BR},      {P::FL, P::FR, P::unknown}, {P::BR, P::FL}};
+        for (const auto& d : declared) {
+            const std::vector<unsigned char> b = bytes(coreaudio_layout_chunk(d));
+            const bool bitmap = wave_channel_mask(d) != 0;
+            CHECK(b.size() == (bitmap ? 12u : 12u + 20u * d.size()));
+            CHECK(b[1] == (bitmap ? 1 : 0)); // the tag: UseChannelBitmap or UseChannelDescriptions
+            CHECK(*read(b, int(d.size())) == d);
+        }
     }
 
     TEST_CASE("names: named layouts, position lists, unknown names refused") {

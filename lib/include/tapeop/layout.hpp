@@ -98,6 +98,11 @@ std::optional<std::vector<Position>> positions_from_mask(std::uint64_t mask, int
 // (DiscreteInOrder, ambisonics, Unknown), or its channel count is not `channels`.
 std::optional<std::vector<Position>>
 positions_from_coreaudio_layout(const unsigned char* chunk, std::size_t size, int channels);
+// The CoreAudio channel layout (the payload of AIFF's 'CHAN' chunk) that declares `positions`:
+// kAudioChannelLayoutTag_UseChannelBitmap with the WAVE mask when they are in its order (as
+// FFmpeg reads it too), else channel by channel (kAudioChannelLayoutTag_UseChannelDescriptions)
+// with the labels the reader above maps back to them (kAudioChannelLabel_Unknown for none).
+std::string coreaudio_layout_chunk(const std::vector<Position>& positions);
 
 // A layout from positions (source given), named and weighted.
 ChannelLayout make_layout(std::vector<Position> positions, LayoutSource source);

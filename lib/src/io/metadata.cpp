@@ -65,10 +65,10 @@ void put(char* dst, std::size_t n, const std::string& s) {
 // Chunks that libsndfile writes itself from the audio format or from the calls below ("PAD ":
 // the padding it leaves where a float file's PEAK chunk would be, which tapeop turns off).
 bool written_anew(const std::string& id) {
-    static const char* const own[] = {"fmt ", "data", "fact", "ds64", "PEAK", "PAD ", "bext",
-                                      "cue ", "LIST", "JUNK", "junk", "FLLR", "COMM", "SSND",
-                                      "FORM", "RIFF", "RF64", "MARK", "INST", "NAME", "AUTH",
-                                      "(c) ", "ANNO", "inst", "smpl", "chan", "id3 ", "ID3 "};
+    static const char* const own[] = {
+        "fmt ", "data", "fact", "ds64", "PEAK", "PAD ", "bext", "cue ", "LIST", "JUNK",
+        "junk", "FLLR", "COMM", "SSND", "FORM", "RIFF", "RF64", "MARK", "INST", "NAME",
+        "AUTH", "(c) ", "ANNO", "inst", "smpl", "chan", "CHAN", "id3 ", "ID3 "};
     return std::find(std::begin(own), std::end(own), id) != std::end(own);
 }
 

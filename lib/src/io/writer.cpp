@@ -191,6 +191,16 @@ bool wav_declares(const std::vector<Position>& positions) {
     return positions != std::vector<P>{P::FC} && positions != std::vector<P>{P::FL, P::FR};
 }
 
+// An output's name in a warning: as delivered (a lossy master writes a verification copy under
+// another name first).
+std::string shown_name(const std::string& path) {
+    const std::string name = base_name(path), delivered = deliverable_name(path);
+    std::string dir = path.substr(0, path.size() - name.size());
+    if (delivered != name && dir == "./")
+        dir.clear(); // the temporary's own "./" for an output named without a folder
+    return dir + delivered;
+}
+
 // Measured with libsndfile 1.2: SFC_SET_CHANNEL_MAP_INFO before the first write makes a WAVEX
 // or RF64 file carry the mask (ffprobe, mediainfo and libsndfile read it back); a plain WAV
 // header silently ignores it, W64, AIFF and CAF refuse it.
@@ -327,6 +337,34 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec)
                                 wav_declares(spec.positions);
     if (declare_layout && c.sf_major == SF_FORMAT_WAV)
         sfi.format = (format & ~SF_FORMAT_TYPEMASK) | SF_FORMAT_WAVEX;
+    // The input's layout (spec.positions) is declared by WAV's and RF64's channel mask and by
+    // FLAC's mask comment (finish()) when its order is the mask's, and by AIFF's CHAN chunk in
+    // any order (below); CAF, W64 and the lossy containers get none. Where it is not their
+    // default order either, a reader takes the channels for something else: said, as dropped
+    // metadata is.
+    const bool aiff_declares = c.sf_major == SF_FORMAT_AIFF &&
+                               spec.positions.size() == std::size_t(spec.channels) &&
+                               spec.channels > 2;
+    if (spec.positions.size() == std::size_t(spec.channels)) {
+        const bool mask_declares = (c.sf_major == SF_FORMAT_WAV || c.sf_major == SF_FORMAT_RF64 ||
+                                    c.sf_major == SF_FORMAT_FLAC) &&
+                                   wave_channel_mask(spec.positions) != 0;
+        const ChannelLayout assumed = default_layout(c.name, spec.channels);
+        if (!mask_declares && !aiff_declares && assumed.positions != spec.positions) {
+            std::vector<std::string> names;
+            for (Position p : spec.positions)
+                names.push_back(std::string(position_name(p)));
+            warn_about_file(shown_name(path),
+                            "the input's channel layout " + layout_name(spec.positions) + " (" +
+                                text::join(names, " ") + ") cannot be declared in " +
+                                std::string(c.name) +
+                                (c.sf_major == SF_FORMAT_WAV || c.sf_major == SF_FORMAT_RF64 ||
+                                         c.sf_major == SF_FORMAT_FLAC
+                                     ? " in this channel order"
+                                     : "") +
+                                ": written without, the channels in the input's order");
+        }
+    }
     if (c.sf_major == SF_FORMAT_WAV) {
         const double data_bytes =
             double(spec.expected_frames) * spec.channels * bytes_per_sample(spec.sample_format);
@@ -352,6 +390,16 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec)
         sf_command(f, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
     if (declare_layout)
         write_channel_map(f, spec.positions, path);
+    if (aiff_declares) {
+        chunk_store_.push_back(coreaudio_layout_chunk(spec.positions));
+        SF_CHUNK_INFO ci{};
+        std::memcpy(ci.id, "CHAN", 4);
+        ci.id_size = 4;
+        ci.datalen = static_cast<unsigned>(chunk_store_.back().size());
+        ci.data = chunk_store_.back().data();
+        if (sf_set_chunk(f, &ci) != SF_ERR_NO_ERROR)
+            throw Error("cannot write the channel layout " + layout_name(spec.positions), path);
+    }
     if (c.lossy) {
         // Highest quality for lossy deliverables: this is a mastering tool.
         double quality = 1.0;
@@ -387,16 +435,11 @@ void AudioWriter::set_metadata(const Metadata& m) {
     metadata_ = std::make_unique<Metadata>(m);
     drop_encoder_tags(*metadata_, path_); // every output is encoded anew
     if (const auto lost = unplaced_metadata(*metadata_, path_); !lost.empty()) {
-        // Named as delivered: a lossy master writes a verification copy under another name.
-        const std::string name = base_name(path_), delivered = deliverable_name(path_);
-        std::string dir = path_.substr(0, path_.size() - name.size());
-        if (delivered != name && dir == "./")
-            dir.clear(); // the temporary's own "./" for an output named without a folder
-        const std::string shown = dir + delivered;
-        warn_about_file(shown, "the input's " + text::join(lost) + " cannot be stored in " +
-                                   std::string(container_for_path(path_).name) +
-                                   ": written without (--strip-metadata drops all metadata "
-                                   "without this warning)");
+        warn_about_file(shown_name(path_),
+                        "the input's " + text::join(lost) + " cannot be stored in " +
+                            std::string(container_for_path(path_).name) +
+                            ": written without (--strip-metadata drops all metadata "
+                            "without this warning)");
     }
     apply_before_audio(file_.get(), path_, *metadata_, chunk_store_);
 }
