@@ -15,6 +15,7 @@ make() { # make LAYOUT EXPRS OUT
   ffmpeg -v error -y -f lavfi -i "aevalsrc=$2:s=48000:d=6:c=$1" -c:a pcm_s24le "$3"
 }
 reads() { "$TAPEOP" --json analyze "$1" | json_num integrated_lufs; }
+reads_as() { "$TAPEOP" --json --layout "$1" analyze "$2" | json_num integrated_lufs; }
 
 # A loud LFE is excluded: 2.1 and 7.1 read the front tone alone.
 make 2.1 "$tone|0|$lfe" t21.wav
@@ -87,6 +88,16 @@ for out in side51.caf side51.w64 caf71.wav; do
     grep -Eq "^tapeop: warning: $out: the input's channel layout (5\.1\(side\) \(FL FR FC LFE SL SR\)|7\.1 \(FL FR FC LFE SL SR BL BR\)) cannot be declared in (caf|w64|wav in this channel order): written without" <<<"$W" ||
     fail "$out: layout loss not said: $ERR"; pass
 done
+# A recipe's WAV intermediate of that CAF keeps its layout within the job: the loudness step
+# weighs the LFE 0 (read as 1.0, the loud LFE made it land 14.6 LU low), and the output, which
+# cannot declare the order either, reads -26 when its layout is named.
+printf 'convert rate=44100\nloudness target=-26\noutput {name}-r.wav\n' >r71.recipe
+expect_exit 0 "$TAPEOP" run r71.recipe t71.caf -o r71
+grep -q "r71/t71-r.wav: the input's channel layout 7.1 .* cannot be declared in wav" <<<"$ERR" ||
+  fail "recipe output: layout loss not said: $ERR"; pass
+if grep -q "tapeop-work" <<<"$ERR"; then fail "a warning names an intermediate: $ERR"; fi; pass
+near "$(reads_as "FL+FR+FC+LFE+SL+SR+BL+BR" r71/t71-r.wav)" -26 0.1 ||
+  fail "recipe through an intermediate: $(reads_as "FL+FR+FC+LFE+SL+SR+BL+BR" r71/t71-r.wav)"; pass
 # Nothing is said where the output's default order is the input's (5.1(side) is FLAC's).
 expect_exit 0 "$TAPEOP" convert side51.wav -o side51.flac
 if grep -q 'channel layout' <<<"$ERR"; then fail "FLAC 5.1(side): $ERR"; fi; pass

@@ -265,6 +265,12 @@ std::set<std::string> layout_warned;         // paths warned about, guarded like
 // The layout a reader of `path` reports: the file's, or the CLI's override (see
 // set_layout_override); its assumption, if any, reported once per path.
 ChannelLayout effective_layout(ChannelLayout file_layout, const std::string& path) {
+    // A file this process wrote without being able to declare its layout: the layout it was
+    // written with (a recipe's intermediate keeps its input's loudness weights).
+    if (file_layout.source == LayoutSource::default_order)
+        if (auto positions = undeclared_layout_of(path);
+            positions && positions->size() == std::size_t(file_layout.channels()))
+            file_layout = make_layout(std::move(*positions), LayoutSource::file);
     const LayoutOverride o = current_layout_override();
     const bool own = (!o.empty() || !file_layout.warning.empty()) && written_by_this_process(path);
     if (!o.empty()) {

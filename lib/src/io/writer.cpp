@@ -133,7 +133,8 @@ FileIdentity identity_of(const struct stat& st) {
             std::int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
 }
 std::mutex written_mutex;
-std::set<FileIdentity> written_files; // guarded by written_mutex
+std::set<FileIdentity> written_files;                             // guarded by written_mutex
+std::map<FileIdentity, std::vector<Position>> undeclared_layouts; // guarded likewise
 
 // Channel layout ----------------------------------------------------------------------------
 
@@ -259,6 +260,17 @@ bool written_by_this_process(const std::string& path) {
     return written_files.count(identity_of(st)) > 0;
 }
 
+std::optional<std::vector<Position>> undeclared_layout_of(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return std::nullopt;
+    std::lock_guard lock(written_mutex);
+    const auto it = undeclared_layouts.find(identity_of(st));
+    if (it == undeclared_layouts.end())
+        return std::nullopt;
+    return it->second;
+}
+
 std::string temporary_template_for(const std::string& path) {
     static const std::string host = file_safe_host();
     return parent_dir(path) + "/." + base_name(path) + ".tapeop-tmp-" + std::to_string(::getpid()) +
@@ -350,7 +362,9 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec)
                                     c.sf_major == SF_FORMAT_FLAC) &&
                                    wave_channel_mask(spec.positions) != 0;
         const ChannelLayout assumed = default_layout(c.name, spec.channels);
-        if (!mask_declares && !aiff_declares && assumed.positions != spec.positions) {
+        layout_undeclared_ = !mask_declares && !aiff_declares && !declare_layout;
+        if (!mask_declares && !aiff_declares && assumed.positions != spec.positions &&
+            !spec.intermediate) {
             std::vector<std::string> names;
             for (Position p : spec.positions)
                 names.push_back(std::string(position_name(p)));
@@ -620,6 +634,8 @@ void AudioWriter::commit() {
     if (struct stat st{}; ::stat(path_.c_str(), &st) == 0) {
         std::lock_guard lock(written_mutex);
         written_files.insert(identity_of(st));
+        if (layout_undeclared_)
+            undeclared_layouts[identity_of(st)] = spec_.positions;
     }
 }
 

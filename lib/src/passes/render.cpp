@@ -36,6 +36,7 @@ OutputStage::OutputStage(const std::string& path, const io::FileInfo& source,
                    ? std::optional<io::SampleFormat>(io::SampleFormat::float32)
                    : std::nullopt;
     io::OutputSpec spec = io::output_spec_for(path, shaped, bits, out_rate, out_channels);
+    spec.intermediate = settings.intermediate;
     // libsndfile's FLAC and MP3 encoders write a file with no frames that its decoders cannot
     // open again, so the read-back check would call it a failed write: say what it is.
     if (shaped.frames == 0) {

@@ -34,10 +34,15 @@ struct OutputSpec {
     // Loudspeaker positions to declare in the file, one per channel (empty: none). WAV and
     // RF64 outputs are then written as WAVE_FORMAT_EXTENSIBLE with that channel mask, FLAC
     // outputs get a WAVEFORMATEXTENSIBLE_CHANNEL_MASK comment when the positions are not
-    // FLAC's own order for the channel count. W64, AIFF and CAF outputs cannot carry it
-    // (libsndfile 1.2 writes no channel map there), nor can lossy ones. Positions a mask
-    // cannot express (unknown, or not in mask order) are not written.
+    // FLAC's own order for the channel count, AIFF outputs a CHAN chunk (any order). W64 and
+    // CAF outputs cannot carry it (libsndfile 1.2 writes no channel map there), nor can lossy
+    // ones; nor can a mask positions not in mask order. What is not declared is warned about
+    // (unless the container's default order says the same) and remembered by the process.
     std::vector<Position> positions;
+    // A job's hidden work file (recipes): a layout it cannot declare is not warned about (the
+    // user never sees the file); like every file of this process, it is remembered instead
+    // (undeclared_layout_of).
+    bool intermediate = false;
 };
 
 class AudioWriter {
@@ -104,6 +109,7 @@ class AudioWriter {
     std::vector<float> scratch_float_;
     std::unique_ptr<Metadata> metadata_;
     std::vector<std::string> chunk_store_; // chunk bytes libsndfile reads until sf_close
+    bool layout_undeclared_ = false;       // spec_.positions not in the file (remembered)
 };
 
 // Resolves the spec for writing `path` from an input's info and optional overrides. The
@@ -134,6 +140,10 @@ std::string output_path_for(const std::string& input, const std::string& out, bo
 // intermediate tapeop itself wrote with another channel count, and so that layout warnings name
 // inputs.
 bool written_by_this_process(const std::string& path);
+// The positions this process wrote `path` with when its container could not declare them (a
+// recipe's WAV intermediate of a 7.1 CAF in MPEG_7_1_C order): readers in this process use them
+// as the file's layout. nullopt for other files.
+std::optional<std::vector<Position>> undeclared_layout_of(const std::string& path);
 
 // Whether commit() also forces the data to disk (fsync) before the rename. Off by default:
 // the rename alone already guarantees that no reader ever sees a partial file and that a
