@@ -13,7 +13,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <numbers>
+#include <sndfile.h>
 #include <vector>
 
 using namespace tapeop;
@@ -263,12 +265,26 @@ TEST_SUITE("layout") {
         AudioBuffer st = sines({-20, -20}, 0.5);
         write_with_layout(dir.file("st.wav"), st, *parse_layout("stereo"));
         CHECK(io::probe(dir.file("st.wav")).layout.source == LayoutSource::default_order);
-        // An unknown position cannot be in a mask: the file stays without one.
+        // An unknown position cannot be in a mask: the file stays without one (libsndfile
+        // reads no channel map), and this process remembers the layout it was written with.
         AudioBuffer eight = sines(std::vector<double>(8, -30.0), 0.5);
         std::vector<P> odd = *parse_layout("7.1");
         odd[7] = P::unknown;
         write_with_layout(dir.file("odd.wav"), eight, odd);
-        CHECK(io::probe(dir.file("odd.wav")).layout.source == LayoutSource::default_order);
+        {
+            SF_INFO info{};
+            SNDFILE* f = sf_open(dir.file("odd.wav").c_str(), SFM_READ, &info);
+            REQUIRE(f != nullptr);
+            std::vector<int> map(8);
+            CHECK(sf_command(f, SFC_GET_CHANNEL_MAP_INFO, map.data(),
+                             int(map.size() * sizeof(int))) != SF_TRUE);
+            sf_close(f);
+        }
+        CHECK(io::undeclared_layout_of(dir.file("odd.wav")) == odd);
+        CHECK(io::probe(dir.file("odd.wav")).layout.positions == odd);
+        // A copy of the file (another inode) is not this process's: its order is assumed.
+        std::filesystem::copy_file(dir.file("odd.wav"), dir.file("odd-copy.wav"));
+        CHECK(io::probe(dir.file("odd-copy.wav")).layout.source == LayoutSource::default_order);
         // output_spec_for keeps a file's layout for the same channel count only.
         write_with_layout(dir.file("e.wav"), eight, *parse_layout("7.1"));
         const io::FileInfo fi = io::probe(dir.file("e.wav"));
