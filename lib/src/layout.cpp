@@ -1,5 +1,6 @@
 #include "tapeop/layout.hpp"
 
+#include "io/bytes.hpp"
 #include "tapeop/error.hpp"
 
 #include <algorithm>
@@ -277,11 +278,6 @@ const std::vector<CaLayout>& ca_layouts() {
     return table;
 }
 
-std::uint32_t be32(const unsigned char* p) {
-    return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 |
-           std::uint32_t(p[3]);
-}
-
 } // namespace
 
 std::string_view position_name(Position p) {
@@ -368,6 +364,7 @@ positions_from_coreaudio_layout(const unsigned char* chunk, std::size_t size, in
     constexpr std::size_t description_bytes = 20; // label, flags, 3 float coordinates
     if (!chunk || size < 12 || channels < 1)
         return std::nullopt;
+    using io::bytes::be32;
     const std::uint32_t tag = be32(chunk), bitmap = be32(chunk + 4), descriptions = be32(chunk + 8);
     std::vector<std::uint32_t> labels;
     if (tag == use_bitmap)
@@ -401,10 +398,7 @@ std::string coreaudio_layout_chunk(const std::vector<Position>& positions) {
                                                   ca_Vhl, ca_Vhc, ca_Vhr, ca_Tbl, ca_Tbc, ca_Tbr};
     constexpr std::uint32_t unknown_label = 0xFFFFFFFFu;
     std::string out;
-    auto put = [&out](std::uint32_t v) {
-        for (int shift = 24; shift >= 0; shift -= 8)
-            out.push_back(static_cast<char>((v >> shift) & 0xFF));
-    };
+    auto put = [&out](std::uint32_t v) { io::bytes::append_be32(out, v); };
     if (const std::uint32_t mask = wave_channel_mask(positions); mask != 0) {
         put(1u << 16); // kAudioChannelLayoutTag_UseChannelBitmap: what FFmpeg reads best
         put(mask);

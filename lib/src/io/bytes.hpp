@@ -1,6 +1,6 @@
 #pragma once
-// Little- and big-endian integers in file headers and chunks (RIFF, RF64, W64, AU, Ogg), for
-// the io sources that read or patch them byte by byte.
+// Little- and big-endian integers in file headers and chunks (RIFF, RF64, W64, AU, Ogg, CoreAudio
+// layouts), for the sources that read or patch them byte by byte.
 
 #include <cstdint>
 #include <string>
@@ -32,6 +32,11 @@ inline void put_le16(unsigned char* p, std::uint16_t v) {
 inline void put_le32(unsigned char* p, std::uint32_t v) {
     for (int i = 0; i < 4; ++i)
         p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+// Appended to `s`, most significant byte first (CoreAudio layouts, AIFF chunks).
+inline void append_be32(std::string& s, std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8)
+        s.push_back(static_cast<char>((v >> shift) & 0xFF));
 }
 
 } // namespace tapeop::io::bytes

@@ -358,24 +358,18 @@ AudioWriter::AudioWriter(const std::string& path, const OutputSpec& spec)
                                spec.positions.size() == std::size_t(spec.channels) &&
                                spec.channels > 2;
     if (spec.positions.size() == std::size_t(spec.channels)) {
-        const bool mask_declares = (c.sf_major == SF_FORMAT_WAV || c.sf_major == SF_FORMAT_RF64 ||
-                                    c.sf_major == SF_FORMAT_FLAC) &&
-                                   wave_channel_mask(spec.positions) != 0;
+        const bool masked = c.sf_major == SF_FORMAT_WAV || c.sf_major == SF_FORMAT_RF64 ||
+                            c.sf_major == SF_FORMAT_FLAC;
+        layout_undeclared_ = !aiff_declares && !(masked && wave_channel_mask(spec.positions) != 0);
         const ChannelLayout assumed = default_layout(c.name, spec.channels);
-        layout_undeclared_ = !mask_declares && !aiff_declares && !declare_layout;
-        if (!mask_declares && !aiff_declares && assumed.positions != spec.positions &&
-            !spec.intermediate) {
+        if (layout_undeclared_ && assumed.positions != spec.positions && !spec.intermediate) {
             std::vector<std::string> names;
             for (Position p : spec.positions)
                 names.push_back(std::string(position_name(p)));
             warn_about_file(shown_name(path),
                             "the input's channel layout " + layout_name(spec.positions) + " (" +
                                 text::join(names, " ") + ") cannot be declared in " +
-                                std::string(c.name) +
-                                (c.sf_major == SF_FORMAT_WAV || c.sf_major == SF_FORMAT_RF64 ||
-                                         c.sf_major == SF_FORMAT_FLAC
-                                     ? " in this channel order"
-                                     : "") +
+                                std::string(c.name) + (masked ? " in this channel order" : "") +
                                 ": written without, the channels in the input's order");
         }
     }
